@@ -1,0 +1,81 @@
+/// A strict RFC 8259 parser from UTF-8 bytes into `JSONValue`.
+///
+/// Unlike Foundation's `JSONSerialization` it reads bytes directly (no `String` indexing), is bounded by
+/// named `Limits`, and reports every failure as a `JSONParseError` with the byte offset. It accepts exactly
+/// RFC 8259 JSON: any top-level value, no comments, no trailing commas, no BOM, no `NaN`/`Infinity`,
+/// well-formed UTF-8 only, `\u` surrogates only in high-low pairs.
+///
+/// Choices RFC 8259 leaves open: duplicate member names are an error (so `"type"` can never mean two
+/// things), numbers that overflow a double are an error, numbers that underflow become (signed) zero.
+/// Object keys are Swift `String`s, so two canonically equivalent keys (`"é"` vs `"e\u0301"`) count as
+/// duplicates.
+public struct JSONParser: Sendable {
+    /// The bounds a single parse may not exceed; a breach is a `JSONParseError`, never a trap.
+    public struct Limits: Sendable, Hashable {
+        /// The longest input accepted, in UTF-8 bytes.
+        public var bytesMax: Int
+        /// The deepest nesting of arrays and objects accepted (`[]` is depth 1).
+        public var depthMax: Int
+
+        public init(bytesMax: Int = Self.bytesMaxDefault, depthMax: Int = Self.depthMaxDefault) {
+            precondition(bytesMax >= 0 && depthMax >= 0, "JSONParser limits must be non-negative")
+            self.bytesMax = bytesMax
+            self.depthMax = depthMax
+        }
+
+        public static let bytesMaxDefault = 16 << 20
+        public static let depthMaxDefault = 256
+    }
+
+    public var limits: Limits
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Parses one JSON text from UTF-8 bytes.
+    public func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+        let byteCount = bytes.count
+        guard byteCount <= limits.bytesMax else {
+            throw JSONParseError(
+                kind: .tooLarge, offset: limits.bytesMax,
+                message: "input is \(byteCount) bytes, more than the limit of \(limits.bytesMax)"
+            )
+        }
+        let depthMax = limits.depthMax
+        let contiguous = bytes.withContiguousStorageIfAvailable { buffer in
+            Self.parse(buffer: buffer, depthMax: depthMax)
+        }
+        if let result = contiguous { return try result.get() }
+        let copied = Array(bytes)
+        return try copied.withUnsafeBufferPointer { Self.parse(buffer: $0, depthMax: depthMax) }.get()
+    }
+
+    /// Parses one JSON text from a string (its UTF-8 encoding).
+    public func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        try parse(text.utf8)
+    }
+
+    private static func parse(
+        buffer: UnsafeBufferPointer<UInt8>, depthMax: Int
+    ) -> Result<JSONValue, JSONParseError> {
+        var scanner = JSONScanner(bytes: buffer, depthMax: depthMax)
+        do throws(JSONParseError) {
+            return .success(try scanner.parseDocument())
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+extension JSONValue {
+    /// Parses UTF-8 JSON bytes with the default `JSONParser.Limits`.
+    public init(parsing bytes: some Collection<UInt8>) throws(JSONParseError) {
+        self = try JSONParser().parse(bytes)
+    }
+
+    /// Parses JSON text with the default `JSONParser.Limits`.
+    public init(parsing text: String) throws(JSONParseError) {
+        self = try JSONParser().parse(text)
+    }
+}

@@ -1,0 +1,42 @@
+/// One committed change to one field of a record: the durable unit of the change log.
+///
+/// A change is in the store before its `ack` goes out; every node and client applies a record's changes
+/// in `version` order. `oldValue`/`newValue` are whole field values (for text the op is kept as well,
+/// already transformed to apply at `version - 1`), so any node can rebuild a field at any version.
+public struct ChangeEntry: Sendable, Hashable {
+    /// Unique across the deployment: the client's `change_id` when it sent one, otherwise node-made.
+    public var changeID: String
+    public var key: RecordKey
+    public var field: String
+    public var version: Int
+    /// The record version the author's change was based on (before transformation).
+    public var baseVersion: Int
+    /// For `text` fields: the op as committed, applying to the field's value at `version - 1`.
+    public var op: TextOperation?
+    public var oldValue: JSONValue
+    public var newValue: JSONValue
+    public var user: UserRef
+    public var timestampMillis: Int64
+    public var origin: ChangeOrigin
+    /// The conflict this change settled, rolled back or auto-resolved, if any.
+    public var conflictID: String?
+
+    public init(
+        changeID: String, key: RecordKey, field: String, version: Int, baseVersion: Int, op: TextOperation?,
+        oldValue: JSONValue, newValue: JSONValue, user: UserRef, timestampMillis: Int64, origin: ChangeOrigin,
+        conflictID: String? = nil
+    ) {
+        self.changeID = changeID
+        self.key = key
+        self.field = field
+        self.version = version
+        self.baseVersion = baseVersion
+        self.op = op
+        self.oldValue = oldValue
+        self.newValue = newValue
+        self.user = user
+        self.timestampMillis = timestampMillis
+        self.origin = origin
+        self.conflictID = conflictID
+    }
+}

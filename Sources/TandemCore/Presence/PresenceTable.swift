@@ -1,0 +1,119 @@
+import OrderedCollections
+
+/// Who is in one collaboration session, where their cursor is, and when each connection was last heard.
+///
+/// A user with several connections (tabs, nodes) is one participant: they join with their first
+/// connection and leave with their last. A connection that sends nothing for the heartbeat timeout is
+/// expired, so a browser that vanished without a close leaves no ghost behind. Entries keep join order,
+/// so the participant list is the same on every run.
+public struct PresenceTable: Sendable, Hashable {
+    /// One participant: the user, their colour, their focused field and cursor, and their live connections.
+    public struct Entry: Sendable, Hashable {
+        public var user: UserRef
+        public var color: String
+        public var focus: String?
+        public var position: CursorPosition?
+        /// Connection → last time it was heard from (monotonic nanoseconds).
+        public var connections: OrderedDictionary<String, Int64>
+    }
+
+    public private(set) var entries: OrderedDictionary<Int, Entry> = [:]
+
+    public init() {}
+
+    /// The colours handed out by user id, so a user has the same colour in every session and on every node.
+    public static let palette = [
+        "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4",
+        "#f032e6", "#469990", "#9a6324", "#800000", "#808000", "#000075",
+    ]
+
+    public static func color(for userID: Int) -> String {
+        palette[((userID % palette.count) + palette.count) % palette.count]
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+    public var count: Int { entries.count }
+
+    public func contains(connection: String) -> Bool {
+        entries.values.contains { $0.connections[connection] != nil }
+    }
+
+    /// Adds a connection; returns true when the user was not present before (others should see `user_joined`).
+    @discardableResult
+    public mutating func join(user: UserRef, connection: String, nowNanos: Int64) -> Bool {
+        if entries[user.id] != nil {
+            entries[user.id]!.connections[connection] = nowNanos
+            return false
+        }
+        entries[user.id] = Entry(user: user, color: Self.color(for: user.id), focus: nil, position: nil,
+                                 connections: [connection: nowNanos])
+        return true
+    }
+
+    /// Removes a connection; returns the user when it was their last one (others should see `user_left`).
+    @discardableResult
+    public mutating func leave(connection: String) -> UserRef? {
+        guard let userID = entries.first(where: { $0.value.connections[connection] != nil })?.key else { return nil }
+        entries[userID]!.connections.removeValue(forKey: connection)
+        guard entries[userID]!.connections.isEmpty else { return nil }
+        return entries.removeValue(forKey: userID)!.user
+    }
+
+    /// Marks a connection as heard from now.
+    public mutating func touch(connection: String, nowNanos: Int64) {
+        for userID in entries.keys where entries[userID]!.connections[connection] != nil {
+            entries[userID]!.connections[connection] = nowNanos
+        }
+    }
+
+    /// Records a focus or blur; returns the user when the connection is present.
+    @discardableResult
+    public mutating func setCursor(
+        connection: String, field: String, state: CursorState, position: CursorPosition?, nowNanos: Int64
+    ) -> UserRef? {
+        guard let userID = entries.first(where: { $0.value.connections[connection] != nil })?.key else { return nil }
+        entries[userID]!.connections[connection] = nowNanos
+        switch state {
+        case .focus:
+            entries[userID]!.focus = field
+            entries[userID]!.position = position
+        case .blur:
+            if entries[userID]!.focus == field {
+                entries[userID]!.focus = nil
+                entries[userID]!.position = nil
+            }
+        }
+        return entries[userID]!.user
+    }
+
+    /// Drops every connection not heard from within `timeoutNanos`; returns the users that left entirely.
+    public mutating func expire(nowNanos: Int64, timeoutNanos: Int64) -> [UserRef] {
+        var gone: [UserRef] = []
+        for userID in Array(entries.keys) {
+            var entry = entries[userID]!
+            entry.connections.removeAll { nowNanos - $0.value > timeoutNanos }
+            if entry.connections.isEmpty {
+                entries.removeValue(forKey: userID)
+                gone.append(entry.user)
+            } else {
+                entries[userID] = entry
+            }
+        }
+        return gone
+    }
+
+    /// Drops every connection whose key starts with `prefix` (a node that is gone); returns users who left.
+    public mutating func removeConnections(withPrefix prefix: String) -> [UserRef] {
+        var gone: [UserRef] = []
+        for userID in Array(entries.keys) {
+            entries[userID]!.connections.removeAll { $0.key.hasPrefix(prefix) }
+            if entries[userID]!.connections.isEmpty { gone.append(entries.removeValue(forKey: userID)!.user) }
+        }
+        return gone
+    }
+
+    /// The participants in join order, as `joined` lists them.
+    public var participants: [Participant] {
+        entries.values.map { Participant(userID: $0.user.id, username: $0.user.username, color: $0.color, focus: $0.focus) }
+    }
+}

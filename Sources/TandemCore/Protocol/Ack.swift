@@ -1,0 +1,15 @@
+/// `ack`: a `field_change` was committed at `version`; for text, `op` is the transformed op as committed.
+public struct Ack: Sendable, Hashable {
+    public var rid: RequestID?
+    public var version: Int
+    public var op: JSONValue?
+    /// The committed change's id (`change_id`, Tandem's extension).
+    public var changeID: String?
+
+    public init(rid: RequestID?, version: Int, op: JSONValue? = nil, changeID: String? = nil) {
+        self.rid = rid
+        self.version = version
+        self.op = op
+        self.changeID = changeID
+    }
+}

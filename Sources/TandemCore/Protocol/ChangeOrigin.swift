@@ -1,0 +1,9 @@
+/// Where a committed change came from (`origin` of `model_changed`); raw values are the wire strings.
+public enum ChangeOrigin: String, Sendable, Hashable, CaseIterable {
+    /// A `field_change` over the WebSocket.
+    case ws
+    /// A REST write (`PUT /api/v1/<model>/<pk>`).
+    case rest
+    /// The outcome of `resolve_conflict` or `rollback`.
+    case resolution
+}

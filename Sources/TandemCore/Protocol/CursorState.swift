@@ -1,0 +1,5 @@
+/// Whether a cursor event enters (`focus`) or leaves (`blur`) a field; raw values are the wire strings.
+public enum CursorState: String, Sendable, Hashable, CaseIterable {
+    case focus
+    case blur
+}

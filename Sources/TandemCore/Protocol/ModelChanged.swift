@@ -1,0 +1,37 @@
+/// `model_changed`: one committed change, sent to every participant in version order.
+///
+/// `edit` is the committed text `op` (text fields) or the new `value`; `oldValue` is the field's value
+/// before the change, `nil` (omitted) when the server does not send it.
+public struct ModelChanged: Sendable, Hashable {
+    public var sessionID: String
+    public var model: String
+    public var recordID: RecordID
+    public var field: String
+    public var version: Int
+    public var edit: FieldEdit
+    public var oldValue: JSONValue?
+    public var user: UserRef
+    /// Commit time in milliseconds since the Unix epoch; RFC 3339 on the wire.
+    public var timestamp: Int64
+    public var origin: ChangeOrigin
+    /// The committed change's id (`change_id`, Tandem's extension).
+    public var changeID: String?
+
+    public init(
+        sessionID: String, model: String, recordID: RecordID, field: String, version: Int, edit: FieldEdit,
+        oldValue: JSONValue? = nil, user: UserRef, timestamp: Int64, origin: ChangeOrigin,
+        changeID: String? = nil
+    ) {
+        self.sessionID = sessionID
+        self.model = model
+        self.recordID = recordID
+        self.field = field
+        self.version = version
+        self.edit = edit
+        self.oldValue = oldValue
+        self.user = user
+        self.timestamp = timestamp
+        self.origin = origin
+        self.changeID = changeID
+    }
+}

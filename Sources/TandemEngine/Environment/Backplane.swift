@@ -1,0 +1,68 @@
+import TandemCore
+
+/// A presence change that other nodes must show their own clients.
+public enum PresenceNotice: Sendable, Hashable {
+    case joined(UserRef, connection: String)
+    case left(connection: String)
+    case cursor(UserRef, connection: String, field: String, state: CursorState, position: CursorPosition?)
+}
+
+/// What one node tells the others. The backplane only notifies: the store stays the truth, and a node that
+/// sees a version gap fills it from the store, so a lost notification delays but never diverges.
+public enum BackplaneMessage: Sendable, Hashable {
+    /// A change committed (durable) at its version.
+    case committed(ChangeEntry)
+    case presence(RecordKey, PresenceNotice)
+    /// The connections a node holds per session, sent every heartbeat so others can expire a dead node's users.
+    case presenceHeartbeat([PresenceHeartbeatSession])
+    case comment(RecordKey, Comment)
+    case conflictResolved(ConflictRecord)
+}
+
+/// One session's connections in a presence heartbeat.
+public struct PresenceHeartbeatSession: Sendable, Hashable {
+    public var key: RecordKey
+    /// The sender's version of the record, so a node that missed a notification notices and fills the gap.
+    public var version: Int
+    public var entries: [PresenceHeartbeatEntry]
+
+    public init(key: RecordKey, version: Int, entries: [PresenceHeartbeatEntry]) {
+        self.key = key
+        self.version = version
+        self.entries = entries
+    }
+}
+
+/// One live connection in a presence heartbeat.
+public struct PresenceHeartbeatEntry: Sendable, Hashable {
+    public var user: UserRef
+    public var connection: String
+    public var focus: String?
+
+    public init(user: UserRef, connection: String, focus: String?) {
+        self.user = user
+        self.connection = connection
+        self.focus = focus
+    }
+}
+
+/// A backplane message with the node that sent it.
+public struct BackplaneEnvelope: Sendable, Hashable {
+    public var origin: String
+    public var message: BackplaneMessage
+
+    public init(origin: String, message: BackplaneMessage) {
+        self.origin = origin
+        self.message = message
+    }
+}
+
+/// How nodes reach each other. Twins: `InMemoryBackplane` (one process), the simulator's `SimBroker`
+/// (pub/sub or streams semantics over simulated links) and the Redis Streams backplane in the server.
+public protocol Backplane: Sendable {
+    func publish(_ envelope: BackplaneEnvelope) async throws
+    /// Registers a node; `deliver` is called for every envelope published by *other* nodes, in the order
+    /// the backplane delivers them.
+    func subscribe(node: String, deliver: @escaping @Sendable (BackplaneEnvelope) async -> Void) async throws
+    func unsubscribe(node: String) async
+}

@@ -1,0 +1,54 @@
+import TandemCore
+
+/// What an append to the change log did.
+public enum AppendResult: Sendable, Hashable {
+    /// The change is durable at its version.
+    case appended
+    /// Another writer got there first: the record is at `currentVersion`, not `change.version - 1`.
+    case versionClash(currentVersion: Int)
+}
+
+/// A slice of a record's change log.
+public struct ChangeLogSlice: Sendable, Hashable {
+    /// Changes after the asked version, oldest first, gap-free.
+    public var changes: [ChangeEntry]
+    /// False when the log was pruned past the asked version (the caller must fall back to a snapshot).
+    public var reachesBack: Bool
+
+    public init(changes: [ChangeEntry], reachesBack: Bool) {
+        self.changes = changes
+        self.reachesBack = reachesBack
+    }
+}
+
+/// A failure of the store itself (unreachable, full, corrupt): the engine answers `internal` and acks nothing.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "store: \(message)" }
+}
+
+/// The durable event store and sequencer of record versions.
+///
+/// `append` is the single point that orders a record's changes across all nodes: it succeeds only when the
+/// record is exactly at `change.version - 1` (an optimistic check, like ShareDB's), and it stores the change,
+/// the record's new state and an auto-resolved conflict in one atomic step. A change is acknowledged only
+/// after its append returned `.appended`. Twins: `InMemoryEventStore` (one process), the simulator's
+/// `SimStore` (latency, survives node crashes), SQLite and PostgreSQL stores in the server.
+public protocol EventStore: Sendable {
+    /// The record at its latest version, or nil when nobody has written it.
+    func loadRecord(_ key: RecordKey) async throws -> RecordState?
+    func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult
+    /// Changes with versions after `version`, at most `limit`, oldest first.
+    func changes(_ key: RecordKey, after version: Int, limit: Int) async throws -> ChangeLogSlice
+    /// A committed change by its id, so a retried change is acknowledged once and never committed twice.
+    func change(_ key: RecordKey, id: String) async throws -> ChangeEntry?
+    /// Inserts or updates a conflict (held, resolved or rolled back); with `change`, both land atomically
+    /// and the change is appended under the same version check as `append`.
+    func saveConflict(_ conflict: ConflictRecord, with change: ChangeEntry?) async throws -> AppendResult
+    func conflict(_ key: RecordKey, id: String) async throws -> ConflictRecord?
+    func appendComment(_ comment: Comment, to key: RecordKey) async throws
+    func comments(_ key: RecordKey) async throws -> [Comment]
+    /// Appends audit events (joins, leaves, comments, resolutions …) to `ab_collaboration_events`.
+    func appendAudit(_ events: [AuditEvent]) async throws
+}

@@ -1,0 +1,249 @@
+import TandemCore
+
+/// What happened to a change the node tried to commit.
+public enum CommitResult: Sendable, Hashable {
+    case committed(ChangeEntry)
+    /// Held for a person to settle (manual policy); nothing was committed.
+    case conflict(ConflictRecord)
+    case rejected(ChangeRejection)
+}
+
+extension CollaborationNode {
+    func handleFieldChange(_ message: FieldChange, from id: String) async {
+        guard let key = joinedKey(message.sessionID, connection: id, rid: message.rid),
+              let connection = connections[id], let joined = connection.sessions[key],
+              let model = sessions[key]?.model else { return }
+        guard let field = model.field(message.field) else {
+            sendError(.unknownField, "model \(model.name) has no field \"\(message.field)\"", rid: message.rid, to: id)
+            return
+        }
+        if joined.readOnly || !configuration.access.canEdit(connection.user, model: model, field: field) {
+            let why = joined.readOnly ? "joined read-only" : "field \"\(field.name)\" is restricted"
+            audit(AuditEvent(kind: .permissionDenied, key: key, user: connection.user.ref, field: field.name,
+                             metadata: ["action": "field_change"], createdAtMillis: environment.clock.wallMillis()))
+            sendError(.forbidden, "user \(connection.user.username) may not edit \(model.name).\(field.name): \(why)", rid: message.rid, to: id)
+            return
+        }
+        let payload: ChangeRequest.Payload
+        switch message.edit {
+        case .op(let opJSON):
+            guard field.type == .text else {
+                sendError(.invalidOp, "field \"\(field.name)\" is \(field.type.rawValue); op is only for text fields", rid: message.rid, to: id)
+                return
+            }
+            do {
+                payload = .op(try TextOperation(json: opJSON))
+            } catch {
+                sendError(.invalidOp, "op: \(error)", rid: message.rid, to: id)
+                return
+            }
+        case .value(let value):
+            payload = .value(value)
+        }
+        connections[id]!.changeCount += 1
+        let request = ChangeRequest(
+            changeID: message.changeID ?? "\(id)#\(connections[id]!.changeCount)", key: key, field: field.name,
+            baseVersion: message.baseVersion, payload: payload, user: connection.user.ref, origin: .ws,
+            timestampMillis: environment.clock.wallMillis())
+        let result = await commit(request, author: ChangeAuthor(connection: id, rid: message.rid))
+        switch result {
+        case .committed: break  // the ack went out in version order with the fan-out
+        case .conflict(let conflict):
+            send(.conflictDetected(Messages.conflictDetected(conflict, rid: message.rid)), to: id)
+        case .rejected(let rejection):
+            sendError(rejection.code, rejection.message, rid: message.rid, to: id)
+        }
+    }
+
+    /// Commits a change through the store (the sequencer), retrying after a clash with another node, and
+    /// fans it out. The author (if any) gets its `ack` in version order; REST callers pass no author.
+    public func commit(_ request: ChangeRequest, author: ChangeAuthor? = nil) async -> CommitResult {
+        guard let model = configuration.models[request.key.model], let field = model.field(request.field) else {
+            return .rejected(ChangeRejection(.unknownField, "no field \(request.key.model).\(request.field)"))
+        }
+        await enterGate(request.key)
+        defer { leaveGate(request.key) }
+        do {
+            try await loadSession(request.key, model: model)
+            for attempt in 0..<configuration.limits.appendAttemptsMax {
+                if attempt > 0 { try await backOff(attempt: attempt) }
+                guard let session = sessions[request.key] else { break }
+                if let duplicate = session.history.last(where: { $0.changeID == request.changeID }) {
+                    metrics.duplicateChanges += 1
+                    if let author { sendDuplicateAck(duplicate, to: author) }
+                    return .committed(duplicate)
+                }
+                let history = try await historySince(request.key, version: request.baseVersion)
+                guard let current = sessions[request.key] else { break }
+                switch ChangeResolver.resolve(request, field: field, record: current.record, history: history) {
+                case .rejected(let rejection):
+                    return .rejected(rejection)
+                case .conflict(let conflict):
+                    switch try await environment.store.saveConflict(conflict, with: nil) {
+                    case .appended:
+                        metrics.conflictsDetected += 1
+                        metrics.conflictsManual += 1
+                        audit(conflictAudit(conflict, kind: .conflictDetected))
+                        return .conflict(conflict)
+                    case .versionClash:
+                        continue
+                    }
+                case .commit(let change, let autoResolved):
+                    if configuration.ackBeforePersist, let author {
+                        sendEarlyAck(change, to: author)
+                    }
+                    switch try await environment.store.append(change, autoResolved: autoResolved) {
+                    case .appended:
+                        metrics.commits += 1
+                        if let autoResolved {
+                            metrics.conflictsDetected += 1
+                            metrics.conflictsAutoResolved += 1
+                            audit(conflictAudit(autoResolved, kind: .conflictDetected))
+                        }
+                        integrate(change, author: configuration.ackBeforePersist ? nil : author)
+                        publish(.committed(change))
+                        return .committed(change)
+                    case .versionClash:
+                        metrics.appendClashes += 1
+                        try await catchUp(request.key)
+                    }
+                }
+            }
+            return .rejected(ChangeRejection(.internal, "could not commit to \(request.key) after \(configuration.limits.appendAttemptsMax) attempts"))
+        } catch let rejection as ChangeRejection {
+            return .rejected(rejection)
+        } catch {
+            metrics.storeErrors += 1
+            return .rejected(ChangeRejection(.internal, "store unavailable, change not committed: \(error)"))
+        }
+    }
+
+    /// Waits a random time before retrying an append that lost a race to another node: full jitter,
+    /// doubling from `appendBackoffBase` up to `appendBackoffMax`, so two busy nodes cannot starve each other.
+    func backOff(attempt: Int) async throws {
+        let limits = configuration.limits
+        let ceiling = min(limits.appendBackoffMax, limits.appendBackoffBase * (1 << min(attempt - 1, 20)))
+        let nanos = Int64(random.nextDouble() * Double(ceiling.nanosecondsClamped))
+        if nanos > 0 { try await environment.clock.sleep(for: .nanoseconds(nanos)) }
+    }
+
+    /// Committed changes after `version` up to the session's version: from memory, else from the store.
+    func historySince(_ key: RecordKey, version: Int) async throws -> [ChangeEntry] {
+        guard let session = sessions[key] else { return [] }
+        if let window = session.windowChanges(after: version) { return window }
+        let slice = try await environment.store.changes(key, after: version, limit: session.record.version - version)
+        return slice.reachesBack ? slice.changes.filter { $0.version <= (sessions[key]?.record.version ?? 0) } : []
+    }
+
+    /// Applies every change the store has beyond this node's version (after a clash or a gap).
+    func catchUp(_ key: RecordKey) async throws {
+        while let version = sessions[key]?.record.version {
+            let slice = try await environment.store.changes(key, after: version, limit: configuration.limits.changesPageCount)
+            guard slice.reachesBack else {
+                try await reloadSession(key)
+                return
+            }
+            for change in slice.changes { integrate(change, author: nil) }
+            if slice.changes.count < configuration.limits.changesPageCount { return }
+        }
+    }
+
+    /// Replaces a session's record with the store's when the log cannot bridge the gap; connections get a snapshot.
+    func reloadSession(_ key: RecordKey) async throws {
+        guard let stored = try await environment.store.loadRecord(key), var session = sessions[key],
+              stored.version > session.record.version else { return }
+        session.record = session.model.completing(stored)
+        session.history.removeAll()
+        session.ahead.removeAll()
+        sessions[key] = session
+        for id in session.localConnections { sendSnapshot(key, to: id, rid: nil) }
+    }
+
+    private func sendDuplicateAck(_ change: ChangeEntry, to author: ChangeAuthor) {
+        send(.ack(Messages.ack(change, rid: author.rid)), to: author.connection)
+    }
+
+    private func sendEarlyAck(_ change: ChangeEntry, to author: ChangeAuthor) {
+        send(.ack(Messages.ack(change, rid: author.rid)), to: author.connection)
+        if let key = connections[author.connection]?.sessions[change.key] {
+            connections[author.connection]!.sessions[change.key]!.sentVersion = max(key.sentVersion, change.version)
+        }
+    }
+
+    func conflictAudit(_ conflict: ConflictRecord, kind: AuditEvent.Kind) -> AuditEvent {
+        AuditEvent(kind: kind, key: conflict.key, user: kind == .conflictDetected ? conflict.localUser : conflict.resolvedBy,
+                   field: conflict.field, oldValue: conflict.remoteValue, newValue: conflict.resolvedValue ?? conflict.localValue,
+                   metadata: ["conflict_id": .string(conflict.id), "status": .string(conflict.status.rawValue),
+                              "method": .string(conflict.resolutionMethod)],
+                   createdAtMillis: environment.clock.wallMillis())
+    }
+
+    // MARK: Resolution and rollback
+
+    func handleResolve(_ message: ResolveConflict, from id: String) async {
+        await settle(conflictID: message.conflictID, sessionID: message.sessionID, rid: message.rid, from: id) {
+            conflict, field, record, user, changeID, now throws(ChangeRejection) in
+            try ConflictSettlement.resolve(conflict, choice: message.choice, mergedValue: message.value, field: field,
+                                           record: record, user: user, changeID: changeID, timestampMillis: now)
+        }
+    }
+
+    func handleRollback(_ message: Rollback, from id: String) async {
+        await settle(conflictID: message.conflictID, sessionID: message.sessionID, rid: message.rid, from: id) {
+            conflict, field, record, user, changeID, now throws(ChangeRejection) in
+            try ConflictSettlement.rollback(conflict, field: field, record: record, user: user, changeID: changeID,
+                                            timestampMillis: now)
+        }
+    }
+
+    private func settle(
+        conflictID: String, sessionID: String, rid: RequestID?, from id: String,
+        _ decide: (ConflictRecord, FieldSchema, RecordState, UserRef, String, Int64) throws(ChangeRejection) -> ConflictSettlement.Result
+    ) async {
+        guard let key = joinedKey(sessionID, connection: id, rid: rid), let connection = connections[id],
+              let model = sessions[key]?.model else { return }
+        await enterGate(key)
+        defer { leaveGate(key) }
+        do {
+            guard let conflict = try await environment.store.conflict(key, id: conflictID) else {
+                sendError(.notFound, "no conflict \"\(conflictID)\" in session \(sessionID)", rid: rid, to: id)
+                return
+            }
+            guard let field = model.field(conflict.field),
+                  configuration.access.canEdit(connection.user, model: model, field: field),
+                  connections[id]?.sessions[key]?.readOnly == false else {
+                sendError(.forbidden, "user \(connection.user.username) may not settle conflicts on \(model.name).\(conflict.field)", rid: rid, to: id)
+                return
+            }
+            for attempt in 0..<configuration.limits.appendAttemptsMax {
+                if attempt > 0 { try await backOff(attempt: attempt) }
+                guard let record = sessions[key]?.record else { return }
+                let result = try decide(conflict, field, record, connection.user.ref, nextID("rs"), environment.clock.wallMillis())
+                switch try await environment.store.saveConflict(result.conflict, with: result.change) {
+                case .versionClash:
+                    metrics.appendClashes += 1
+                    try await catchUp(key)
+                    continue
+                case .appended:
+                    audit(conflictAudit(result.conflict, kind: result.conflict.status == .rolledBack ? .rollback : .conflictResolved))
+                    if let change = result.change {
+                        metrics.commits += 1
+                        integrate(change, author: ChangeAuthor(connection: id, rid: rid))
+                        publish(.committed(change))
+                    }
+                    if result.conflict.status == .resolved {
+                        broadcastLocal(key, .conflictResolved(Messages.conflictResolved(result.conflict)))
+                        publish(.conflictResolved(result.conflict))
+                    }
+                    return
+                }
+            }
+            sendError(.internal, "could not settle \(conflictID) after \(configuration.limits.appendAttemptsMax) attempts", rid: rid, to: id)
+        } catch let rejection as ChangeRejection {
+            sendError(rejection.code, rejection.message, rid: rid, to: id)
+        } catch {
+            metrics.storeErrors += 1
+            sendError(.internal, "store unavailable: \(error)", rid: rid, to: id)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import TandemCore
+import TandemRuntime
+
+extension CollaborationNode {
+    /// Applies a committed change to the session and sends it to local connections in version order.
+    ///
+    /// A change ahead of a gap waits in `ahead` while the gap is filled from the store; a change this node
+    /// already applied is ignored. With gap recovery off (the pub/sub demonstration), a gap is skipped:
+    /// the node jumps to the new version and its clients silently miss the changes in between.
+    func integrate(_ change: ChangeEntry, author: ChangeAuthor?) {
+        guard var session = sessions[change.key] else { return }
+        if change.version <= session.record.version { return }
+        if change.version > session.record.version + 1 {
+            if configuration.gapRecovery {
+                session.ahead[change.version] = change
+                sessions[change.key] = session
+                startGapFill(change.key)
+                return
+            }
+            session.record.version = change.version - 1
+            session.history.removeAll()
+        }
+        sessions[change.key] = session
+        apply(change, author: author)
+        drainAhead(change.key)
+    }
+
+    private func drainAhead(_ key: RecordKey) {
+        while let session = sessions[key], let next = session.ahead[session.record.version + 1] {
+            sessions[key]!.ahead.removeValue(forKey: next.version)
+            apply(next, author: nil)
+        }
+        if let session = sessions[key] {
+            sessions[key]!.ahead = session.ahead.filter { $0.key > session.record.version }
+        }
+    }
+
+    private func apply(_ change: ChangeEntry, author: ChangeAuthor?) {
+        guard var session = sessions[change.key] else { return }
+        session.record.apply(change)
+        session.history.append(change)
+        if session.history.count > configuration.limits.historyWindowCount { session.history.removeFirst() }
+        sessions[change.key] = session
+        let changed = ServerMessage.modelChanged(Messages.modelChanged(change))
+        for id in session.localConnections {
+            guard let joined = connections[id]?.sessions[change.key] else { continue }
+            if configuration.gapRecovery {
+                guard joined.sentVersion == change.version - 1 else { continue }
+            } else {
+                guard joined.sentVersion < change.version else { continue }
+            }
+            connections[id]!.sessions[change.key]!.sentVersion = change.version
+            if let author, author.connection == id {
+                send(.ack(Messages.ack(change, rid: author.rid)), to: id)
+            } else {
+                send(changed, to: id)
+            }
+        }
+    }
+
+    /// Fetches the changes behind a gap from the store, once at a time per session.
+    func startGapFill(_ key: RecordKey) {
+        guard configuration.gapRecovery, let session = sessions[key], !session.gapFillRunning else { return }
+        sessions[key]!.gapFillRunning = true
+        metrics.gapFills += 1
+        spawn { me in await me.fillGap(key) }
+    }
+
+    private func fillGap(_ key: RecordKey) async {
+        defer { sessions[key]?.gapFillRunning = false }
+        do {
+            try await catchUp(key)
+        } catch {
+            metrics.storeErrors += 1
+        }
+    }
+}

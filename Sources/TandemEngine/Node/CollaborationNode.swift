@@ -1,0 +1,243 @@
+import OrderedCollections
+import TandemCore
+import TandemRuntime
+
+/// One collaboration server node: it owns the sessions and connections it serves, orders each record's
+/// changes through the store, fans them out, and talks to other nodes through the backplane.
+///
+/// The same actor serves production sockets and simulated clients; everything that differs (clock, store,
+/// backplane, transports) is injected. It starts tasks only through `spawn`, so under the simulator every
+/// task stays on the simulator's executor. Every committed change is durable before its `ack`.
+public actor CollaborationNode {
+    public let configuration: NodeConfiguration
+    let environment: NodeEnvironment
+    var connections: OrderedDictionary<String, ConnectionState> = [:]
+    var sessions: [RecordKey: SessionState] = [:]
+    var gates: [RecordKey: RecordGate] = [:]
+    var connectionCounter = 0
+    var idCounter = 0
+    var auditBuffer: [AuditEvent] = []
+    var outbox: AsyncStream<BackplaneEnvelope>.Continuation?
+    var tasks: [Task<Void, Never>] = []
+    var running = false
+    /// Jitter for retry backoff; seeded from the environment, so simulated runs stay reproducible.
+    var random: SplitMix64
+    public internal(set) var metrics = NodeMetrics()
+
+    public init(configuration: NodeConfiguration, environment: NodeEnvironment) {
+        self.configuration = configuration
+        self.environment = environment
+        self.random = SplitMix64.derive(seed: environment.seed, stream: 0x6E6F6465)
+    }
+
+    public var nodeID: String { configuration.nodeID }
+
+    /// Subscribes to the backplane and starts the publisher and heartbeat loops.
+    public func start() async throws {
+        precondition(!running, "node \(nodeID) started twice")
+        running = true
+        let (stream, continuation) = AsyncStream<BackplaneEnvelope>.makeStream(bufferingPolicy: .unbounded)
+        outbox = continuation
+        let backplane = environment.backplane
+        tasks.append(spawn { me in
+            for await envelope in stream {
+                do {
+                    try await backplane.publish(envelope)
+                } catch {
+                    me.metrics.backplaneErrors += 1
+                }
+            }
+        })
+        try await backplane.subscribe(node: nodeID) { [weak self] envelope in
+            await self?.receiveBackplane(envelope)
+        }
+        tasks.append(spawn { me in await me.heartbeatLoop() })
+    }
+
+    /// Stops the node: closes every connection with 1001 (going away), flushes the audit log, unsubscribes.
+    public func shutdown() async {
+        guard running else { return }
+        running = false
+        for id in Array(connections.keys) {
+            connections[id]?.transport.close(code: 1001, reason: "server shutting down")
+            await disconnect(id)
+        }
+        await flushAudit()
+        outbox?.finish()
+        outbox = nil
+        for task in tasks { task.cancel() }
+        tasks.removeAll()
+        await environment.backplane.unsubscribe(node: nodeID)
+    }
+
+    /// Stops the node the way a crash does: no goodbyes, nothing flushed, tasks cancelled.
+    public func crash() async {
+        running = false
+        outbox?.finish()
+        outbox = nil
+        for task in tasks { task.cancel() }
+        tasks.removeAll()
+        connections.removeAll()
+        sessions.removeAll()
+        await environment.backplane.unsubscribe(node: nodeID)
+    }
+
+    // MARK: Connections
+
+    /// Accepts an authenticated connection and sends `connection_confirmed`; returns its id.
+    public func connect(user: UserIdentity, transport: any ClientTransport) -> String {
+        connectionCounter += 1
+        let id = "\(nodeID)/c\(connectionCounter)"
+        let now = environment.clock.nowNanos()
+        connections[id] = ConnectionState(
+            id: id, user: user, transport: transport,
+            bucket: TokenBucket(ratePerSecond: configuration.limits.messagesPerSecond,
+                                burst: configuration.limits.messageBurst, nowNanos: now))
+        metrics.connectionsOpened += 1
+        send(.connectionConfirmed(Messages.confirmed(connectionID: id, user: user.ref,
+            serverTimeMillis: environment.clock.wallMillis(), heartbeat: configuration.heartbeatInterval)), to: id)
+        return id
+    }
+
+    /// Forgets a connection: it leaves every session it joined (others see `user_left` if it was the user's last).
+    public func disconnect(_ id: String) async {
+        guard let connection = connections[id] else { return }
+        for key in connection.sessions.keys.sorted() { leaveSession(key, connection: id) }
+        connections.removeValue(forKey: id)
+        metrics.connectionsClosed += 1
+    }
+
+    /// Handles a decoded client frame.
+    public func receive(_ message: ClientMessage, from id: String) async {
+        guard connections[id] != nil else { return }
+        metrics.messagesIn += 1
+        let now = environment.clock.nowNanos()
+        guard connections[id]!.bucket.take(nowNanos: now) else {
+            metrics.rateLimited += 1
+            breach(id, code: .rateLimited, message: "more than \(Int(configuration.limits.messagesPerSecond)) messages per second", rid: message.rid)
+            return
+        }
+        touch(id, nowNanos: now)
+        await dispatch(message, from: id)
+    }
+
+    /// Answers a frame that could not be decoded; repeated breaches close the connection (1008).
+    public func receiveInvalid(code: ErrorCode, message: String, rid: RequestID?, from id: String) {
+        guard connections[id] != nil else { return }
+        metrics.messagesIn += 1
+        touch(id, nowNanos: environment.clock.nowNanos())
+        breach(id, code: code, message: message, rid: rid)
+    }
+
+    func breach(_ id: String, code: ErrorCode, message: String, rid: RequestID?) {
+        sendError(code, message, rid: rid, to: id)
+        connections[id]?.breaches += 1
+        if let breaches = connections[id]?.breaches, breaches > configuration.limits.breachesBeforeCloseMax {
+            connections[id]?.transport.close(code: 1008, reason: "too many invalid or excess messages")
+            let sessionKeys = connections[id]?.sessions.keys.sorted() ?? []
+            for key in sessionKeys { leaveSession(key, connection: id) }
+            connections.removeValue(forKey: id)
+            metrics.connectionsClosed += 1
+        }
+    }
+
+    func touch(_ id: String, nowNanos: Int64) {
+        guard let keys = connections[id]?.sessions.keys else { return }
+        for key in keys { sessions[key]?.presence.touch(connection: id, nowNanos: nowNanos) }
+    }
+
+    private func dispatch(_ message: ClientMessage, from id: String) async {
+        switch message {
+        case .joinCollaboration(let join): await handleJoin(join, from: id)
+        case .leaveCollaboration(let leave): handleLeave(leave, from: id)
+        case .fieldChange(let change): await handleFieldChange(change, from: id)
+        case .cursor(let cursor): handleCursor(cursor, from: id)
+        case .comment(let comment): await handleComment(comment, from: id)
+        case .resolveConflict(let resolve): await handleResolve(resolve, from: id)
+        case .rollback(let rollback): await handleRollback(rollback, from: id)
+        case .resync(let resync): await handleResync(resync, from: id)
+        case .ping(let ping):
+            send(.pong(Messages.pong(serverTimeMillis: environment.clock.wallMillis(), rid: ping.rid)), to: id)
+        }
+    }
+
+    // MARK: Sending
+
+    /// Sends to one local connection; a full outbound queue drops the connection (slow consumer).
+    func send(_ message: ServerMessage, to id: String) {
+        guard let connection = connections[id] else { return }
+        metrics.messagesOut += 1
+        if !connection.transport.send(message) {
+            metrics.slowConsumersDropped += 1
+            connection.transport.close(code: 1013, reason: "outbound queue full: slow consumer")
+            for key in connection.sessions.keys.sorted() { leaveSession(key, connection: id) }
+            connections.removeValue(forKey: id)
+            metrics.connectionsClosed += 1
+        }
+    }
+
+    func sendError(_ code: ErrorCode, _ message: String, rid: RequestID?, to id: String) {
+        metrics.errorsSent += 1
+        send(.error(Messages.error(code, message, rid: rid)), to: id)
+    }
+
+    /// Sends to every local connection in a session, in join order, except `excluded`.
+    func broadcastLocal(_ key: RecordKey, _ message: ServerMessage, except excluded: String? = nil) {
+        guard let targets = sessions[key]?.localConnections else { return }
+        for id in targets where id != excluded { send(message, to: id) }
+    }
+
+    func publish(_ message: BackplaneMessage) {
+        metrics.backplaneOut += 1
+        outbox?.yield(BackplaneEnvelope(origin: nodeID, message: message))
+    }
+
+    func nextID(_ prefix: String) -> String {
+        idCounter += 1
+        return "\(prefix)-\(nodeID)-\(idCounter)"
+    }
+
+    func audit(_ event: AuditEvent) {
+        auditBuffer.append(event)
+        if auditBuffer.count >= configuration.limits.auditBufferCountMax {
+            spawn { me in await me.flushAudit() }
+        }
+    }
+
+    func flushAudit() async {
+        guard !auditBuffer.isEmpty else { return }
+        let batch = auditBuffer
+        auditBuffer.removeAll()
+        do {
+            try await environment.store.appendAudit(batch)
+        } catch {
+            metrics.storeErrors += 1
+            auditBuffer.insert(contentsOf: batch, at: 0)
+        }
+    }
+
+    // MARK: Record gates
+
+    func enterGate(_ key: RecordKey) async {
+        if gates[key, default: RecordGate()].enter() { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            gates[key]!.wait(continuation)
+        }
+    }
+
+    func leaveGate(_ key: RecordKey) {
+        gates[key]!.leave()
+        if gates[key]!.isIdle { gates.removeValue(forKey: key) }
+    }
+
+    // MARK: Inspection (simulator checkers, server status)
+
+    /// The record as this node currently holds it, if it serves the record.
+    public func record(_ key: RecordKey) -> RecordState? { sessions[key]?.record }
+
+    /// The participants this node shows for a session.
+    public func participants(_ key: RecordKey) -> [Participant] { sessions[key]?.presence.participants ?? [] }
+
+    public var connectionCount: Int { connections.count }
+    public var sessionCount: Int { sessions.count }
+}

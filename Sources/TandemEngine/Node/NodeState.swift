@@ -1,0 +1,107 @@
+import DequeModule
+import OrderedCollections
+import TandemCore
+
+/// A connection's view of one session it joined.
+struct JoinedSession: Sendable {
+    var readOnly: Bool
+    /// The last version this connection was sent (as `joined`, `model_changed` or `ack`); it is only ever sent
+    /// `sentVersion + 1` next, so every client sees a record's versions in order with none missing.
+    var sentVersion: Int
+}
+
+/// One client connection held by this node.
+struct ConnectionState: Sendable {
+    let id: String
+    let user: UserIdentity
+    let transport: any ClientTransport
+    var sessions: [RecordKey: JoinedSession] = [:]
+    var bucket: TokenBucket
+    var breaches = 0
+    var changeCount = 0
+}
+
+/// Who made a change on this node and is waiting for its `ack`.
+public struct ChangeAuthor: Sendable, Hashable {
+    public var connection: String
+    public var rid: RequestID?
+
+    public init(connection: String, rid: RequestID?) {
+        self.connection = connection
+        self.rid = rid
+    }
+}
+
+/// What this node holds of one record it serves: the latest committed state it has applied, a window of
+/// recent changes, changes that arrived ahead of a gap, presence and comments.
+struct SessionState: Sendable {
+    var record: RecordState
+    var model: ModelSchema
+    /// Contiguous committed changes ending at `record.version` (at most `historyWindowCount`).
+    var history: Deque<ChangeEntry> = []
+    /// Changes from the backplane that arrived ahead of a version gap, by version.
+    var ahead: [Int: ChangeEntry] = [:]
+    var presence = PresenceTable()
+    /// Connections on this node that joined, in join order (the fan-out order).
+    var localConnections: OrderedSet<String> = []
+    var comments: CommentThread
+    var gapFillRunning = false
+
+    /// Changes after `version` from the window, or nil when the window does not reach back that far.
+    func windowChanges(after version: Int) -> [ChangeEntry]? {
+        if version >= record.version { return [] }
+        guard let first = history.first, first.version <= version + 1 else { return nil }
+        return Array(history.dropFirst(version + 1 - first.version))
+    }
+}
+
+/// A token bucket for the per-connection message rate (PROTOCOL.md: 100/s, burst 200).
+struct TokenBucket: Sendable {
+    var tokens: Double
+    var lastNanos: Int64
+    let ratePerSecond: Double
+    let burst: Double
+
+    init(ratePerSecond: Double, burst: Double, nowNanos: Int64) {
+        self.tokens = burst
+        self.lastNanos = nowNanos
+        self.ratePerSecond = ratePerSecond
+        self.burst = burst
+    }
+
+    mutating func take(nowNanos: Int64) -> Bool {
+        let elapsed = Double(max(0, nowNanos - lastNanos)) / 1e9
+        lastNanos = nowNanos
+        tokens = min(burst, tokens + elapsed * ratePerSecond)
+        guard tokens >= 1 else { return false }
+        tokens -= 1
+        return true
+    }
+}
+
+/// Counters a node keeps about itself, read by the simulator's report and the server's `/metrics`.
+public struct NodeMetrics: Sendable, Hashable {
+    public var connectionsOpened = 0
+    public var connectionsClosed = 0
+    public var messagesIn = 0
+    public var messagesOut = 0
+    public var commits = 0
+    public var appendClashes = 0
+    public var conflictsDetected = 0
+    public var conflictsAutoResolved = 0
+    public var conflictsManual = 0
+    public var resyncs = 0
+    public var resyncsUnrecovered = 0
+    public var gapFills = 0
+    public var duplicateChanges = 0
+    public var storeErrors = 0
+    public var backplaneErrors = 0
+    public var backplaneIn = 0
+    public var backplaneOut = 0
+    public var slowConsumersDropped = 0
+    public var rateLimited = 0
+    public var errorsSent = 0
+    public var presenceExpired = 0
+
+    public init() {}
+}

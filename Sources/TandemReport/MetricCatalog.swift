@@ -1,0 +1,76 @@
+/// The unit of a metric that thresholds can name; values in `expect:` are converted to it.
+public enum MetricUnit: String, Codable, Sendable {
+    case milliseconds = "ms"
+    case count
+    case percent
+    case perSecond = "per_second"
+}
+
+/// The metrics a threshold can name, each with its unit and how to read it from a report.
+///
+/// Paths mirror the report's structure (`latency.propagation.p99`); a few checker results also have the short
+/// names used in scenario files (`divergent_clients`).
+public enum MetricCatalog {
+    struct Entry: Sendable {
+        let path: String
+        let unit: MetricUnit
+        let read: @Sendable (Report) -> Double?
+    }
+
+    /// Every path a threshold may name, in a stable order.
+    public static var knownPaths: [String] { entries.map(\.path) }
+
+    /// The unit of `path`, or nil when the path is unknown.
+    public static func unit(of path: String) -> MetricUnit? { entry(path)?.unit }
+
+    /// The value of `path` in `report`: nil when the path is unknown or the report has no value for it
+    /// (`convergence.within` of a run that never converged).
+    public static func value(of path: String, in report: Report) -> Double? { entry(path)?.read(report) }
+
+    static func entry(_ path: String) -> Entry? { entries.first { $0.path == path } }
+
+    static let entries: [Entry] = latencyEntries + checkEntries + loadEntries
+
+    static let latencyEntries: [Entry] = LatencyKind.allCases.flatMap { kind -> [Entry] in
+        let prefix = "latency.\(kind.name)."
+        let percentiles: [(String, @Sendable (LatencySummary) -> Double)] = [
+            ("p50", { $0.p50Ms }), ("p90", { $0.p90Ms }), ("p99", { $0.p99Ms }),
+            ("p999", { $0.p999Ms }), ("max", { $0.maxMs }), ("mean", { $0.meanMs }),
+        ]
+        return percentiles.map { name, read in
+            Entry(path: prefix + name, unit: .milliseconds) { read($0.latency[kind]) }
+        } + [Entry(path: prefix + "count", unit: .count) { Double($0.latency[kind].count) }]
+    }
+
+    static let checkEntries: [Entry] = [
+        Entry(path: "convergence.within", unit: .milliseconds) { $0.convergence.withinMs },
+        Entry(path: "divergent_clients", unit: .count) { Double($0.convergence.divergentClients.count) },
+        Entry(path: "convergence.divergent_clients", unit: .count) {
+            Double($0.convergence.divergentClients.count)
+        },
+        Entry(path: "lost_acknowledged_writes", unit: .count) { Double($0.lostAcknowledgedWrites.count) },
+        Entry(path: "version_order_violations", unit: .count) { Double($0.versionOrderViolations.count) },
+        Entry(path: "presence.ghosts_after_settle", unit: .count) { Double($0.presence.ghostsAfterSettle.count) },
+        Entry(path: "conflicts.detected", unit: .count) { Double($0.conflicts.detected) },
+        Entry(path: "conflicts.auto_resolved", unit: .count) { Double($0.conflicts.autoResolved) },
+        Entry(path: "conflicts.manual", unit: .count) { Double($0.conflicts.manual) },
+        Entry(path: "conflicts.auto_resolved_percent", unit: .percent) { report in
+            let conflicts = report.conflicts
+            guard conflicts.detected > 0 else { return 100 }
+            return (Double(conflicts.autoResolved) / Double(conflicts.detected) * 100_000).rounded() / 1_000
+        },
+    ]
+
+    static let loadEntries: [Entry] = [
+        Entry(path: "reconnects", unit: .count) { Double($0.reconnects) },
+        Entry(path: "resyncs", unit: .count) { Double($0.resyncs) },
+        Entry(path: "events.per_second.max", unit: .perSecond) { report in
+            report.load.eventsPerSecond.map(\.perSecond).max() ?? 0
+        },
+        Entry(path: "events.per_second.mean", unit: .perSecond) { report in
+            let samples = report.load.eventsPerSecond
+            guard !samples.isEmpty else { return 0 }
+            return (samples.reduce(0) { $0 + $1.perSecond } / Double(samples.count) * 1_000).rounded() / 1_000
+        },
+    ]
+}

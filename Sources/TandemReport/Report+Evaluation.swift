@@ -1,0 +1,102 @@
+import Foundation
+
+extension Report {
+    /// Evaluates `expectations` against this report, stores the results in `thresholds` and sets `passed`:
+    /// true only if every threshold holds and every checker is clean (`checkFailures()` is empty).
+    public mutating func evaluate(_ expectations: [ThresholdSpec]) {
+        thresholds = expectations.map { $0.evaluate(self) }
+        passed = thresholds.allSatisfy(\.passed) && checkFailures().isEmpty
+    }
+
+    /// The checkers that failed, one line each: divergence, lost writes, version order, ghosts.
+    public func checkFailures() -> [String] {
+        var failures: [String] = []
+        if !convergence.converged { failures.append("did not converge") }
+        if !convergence.divergentClients.isEmpty {
+            failures.append("\(convergence.divergentClients.count) divergent client view(s)")
+        }
+        if !lostAcknowledgedWrites.isEmpty {
+            failures.append("\(lostAcknowledgedWrites.count) lost acknowledged write(s)")
+        }
+        if !versionOrderViolations.isEmpty {
+            failures.append("\(versionOrderViolations.count) version order violation(s)")
+        }
+        if !presence.ghostsAfterSettle.isEmpty {
+            failures.append("\(presence.ghostsAfterSettle.count) presence ghost(s) after settle")
+        }
+        return failures
+    }
+
+    /// Every reason this run failed: checker failures, then failing thresholds in scenario order.
+    public func failureReasons() -> [String] {
+        checkFailures()
+            + thresholds.filter { !$0.passed }.map { result in
+                let actual = ReportText.value(result.actual, unit: result.unit)
+                return "threshold \(result.metric) \(result.expected): actual \(actual)"
+            }
+    }
+
+    /// This report with every wall-clock field zeroed, for comparing two runs of the same seed byte for byte.
+    public func normalizedForDeterminism() -> Report {
+        var copy = self
+        copy.wall = WallClock()
+        return copy
+    }
+
+    /// The report as `report.json`: pretty-printed UTF-8 with sorted keys, ending in a newline.
+    public func jsonData() throws -> Data {
+        var data = try Self.makeEncoder().encode(self)
+        data.append(0x0A)
+        return data
+    }
+
+    /// Reads a `report.json`; a different `schema_version` is an error, checked before the rest is decoded.
+    public static func decode(from data: Data) throws -> Report {
+        struct VersionProbe: Decodable {
+            let schemaVersion: Int
+
+            enum CodingKeys: String, CodingKey {
+                case schemaVersion = "schema_version"
+            }
+        }
+        let decoder = JSONDecoder()
+        let version = try decoder.decode(VersionProbe.self, from: data).schemaVersion
+        guard version == currentSchemaVersion else {
+            throw ReportError(
+                code: .unsupportedSchemaVersion,
+                message: "report.json has schema_version \(version); this build reads \(currentSchemaVersion)"
+            )
+        }
+        return try decoder.decode(Report.self, from: data)
+    }
+
+    /// The encoder that defines the byte layout of `report.json`.
+    public static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
+
+/// A failure to read or write a report: a code, a message and the error underneath, if any.
+public struct ReportError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case unsupportedSchemaVersion = "unsupported_schema_version"
+        case writeFailed = "write_failed"
+        case badTolerance = "bad_tolerance"
+    }
+
+    public let code: Code
+    public let message: String
+    public let underlying: (any Error)?
+
+    public init(code: Code, message: String, underlying: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        underlying.map { "\(message): \($0)" } ?? message
+    }
+}

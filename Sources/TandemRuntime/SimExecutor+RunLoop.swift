@@ -1,0 +1,114 @@
+/// Why a `run…` call of `SimExecutor` returned.
+public enum SimRunStop: Sendable, Equatable {
+    /// No job is runnable and no timer is live.
+    case idle
+    /// The next timer is after the requested deadline; virtual time now equals the deadline.
+    case reachedDeadline
+    /// The root of `simulate` returned and every job runnable at that instant has run.
+    case rootFinished
+    /// A `SimLimits` maximum was reached; the failure names it.
+    case halted(SimFailure)
+}
+
+extension SimExecutor {
+    /// Runs jobs and timers until nothing is left (or the root of `simulate` returned).
+    @discardableResult
+    public func runUntilIdle() -> SimRunStop {
+        run(untilNanos: .max)
+    }
+
+    /// Runs jobs and timers whose deadline is at or before `deadline`, then sets the time to it.
+    @discardableResult
+    public func run(until deadline: SimClock.Instant) -> SimRunStop {
+        run(untilNanos: deadline.nanoseconds)
+    }
+
+    /// Runs for `duration` of virtual time from now.
+    @discardableResult
+    public func run(for duration: Duration) -> SimRunStop {
+        run(untilNanos: nowNanos.addingSaturating(duration.nanosecondsClamped))
+    }
+
+    /// The loop: drain the FIFO (jobs enqueued meanwhile run in the same pass, in order), then
+    /// pull work that came from other threads, then fire exactly one timer, and repeat.
+    @discardableResult
+    public func run(untilNanos limitNanos: Int64) -> SimRunStop {
+        precondition(isOnLoopThread, "SimExecutor.run must be called on the thread that created the executor")
+        if let failure = haltFailure { return .halted(failure) }
+        let serialExecutor = asUnownedSerialExecutor()
+        let taskExecutor = self.taskExecutor.asUnownedTaskExecutor()
+        let virtualNanosMax = limits.virtualTimeMax.nanosecondsClamped
+        while true {
+            while !ready.isEmpty {
+                if ready.count > limits.readyJobCountMax {
+                    return halt("readyJobCountMax", "\(ready.count) jobs were runnable at once")
+                }
+                swap(&ready, &batch)
+                for entry in batch {
+                    if entry.isActorJob {
+                        entry.job.runSynchronously(isolatedTo: serialExecutor, taskExecutor: taskExecutor)
+                    } else {
+                        entry.job.runSynchronously(on: taskExecutor)
+                    }
+                }
+                jobsRun += batch.count
+                batch.removeAll(keepingCapacity: true)
+                if jobsRun >= limits.jobCountMax {
+                    return halt("jobCountMax", "\(jobsRun) jobs have run")
+                }
+            }
+            if drainInbox() { continue }
+            if let failure = haltFailure { return .halted(failure) }
+            if rootFinished.load(ordering: .relaxed) { return .rootFinished }
+            guard let deadline = timers.nextDeadlineNanos() else { return .idle }
+            guard deadline <= limitNanos else {
+                if limitNanos > nowNanos { virtualNanos.store(limitNanos, ordering: .relaxed) }
+                return .reachedDeadline
+            }
+            guard deadline <= virtualNanosMax else {
+                return halt("virtualTimeMax", "a timer is due at \(deadline) ns")
+            }
+            guard let continuation = timers.popNext() else { continue }
+            if deadline > nowNanos { virtualNanos.store(deadline, ordering: .relaxed) }
+            timersFired += 1
+            continuation.resume()  // enqueues the sleeper's job on this thread
+        }
+    }
+
+    func halt(_ limitName: String, _ detail: String) -> SimRunStop {
+        let failure = SimFailure(
+            rule: .limitExceeded,
+            message: "SimLimits.\(limitName) reached (\(detail)); the run was halted at \(nowNanos) ns")
+        if haltFailure == nil { haltFailure = failure }
+        return .halted(haltFailure ?? failure)
+    }
+
+    func pushInbox(_ item: SimInboxItem) {
+        inbox.withLock { items in
+            items.append(item)
+            inboxItemCount.store(items.count, ordering: .releasing)
+        }
+    }
+
+    /// True when another thread handed work to the loop that `drainInbox` has not taken yet.
+    var hasInboxItems: Bool { inboxItemCount.load(ordering: .acquiring) > 0 }
+
+    /// Moves work from other threads into the FIFO; its arrival order is not deterministic.
+    func drainInbox() -> Bool {
+        guard hasInboxItems else { return false }
+        let items = inbox.withLock { items in
+            defer {
+                items.removeAll()
+                inboxItemCount.store(0, ordering: .releasing)
+            }
+            return items
+        }
+        for item in items {
+            switch item {
+            case .job(let entry): ready.append(entry)
+            case .cancel(let token): cancelSleep(token)
+            }
+        }
+        return !items.isEmpty
+    }
+}

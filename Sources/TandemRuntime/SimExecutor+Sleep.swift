@@ -1,0 +1,57 @@
+extension SimExecutor {
+    /// Suspends the calling task until virtual time reaches `deadlineNanos` (at once if it has).
+    ///
+    /// The continuation stays on the caller's actor (`isolation`), so no hop is needed. Cancelling
+    /// the task resumes it with `CancellationError` at the current virtual time.
+    public func sleep(untilNanos deadlineNanos: Int64, isolation: isolated (any Actor)? = #isolation) async throws {
+        guard isOnLoopThread else {
+            noteEscape(.sleepOffLoop)
+            // Memory-safe recovery: continue the sleep on the loop thread (arrival order is not deterministic).
+            try await withTaskExecutorPreference(taskExecutor, isolation: nil) {
+                try await self.sleepOnLoop(untilNanos: deadlineNanos, isolation: nil)
+            }
+            return
+        }
+        try await sleepOnLoop(untilNanos: deadlineNanos, isolation: isolation)
+    }
+
+    /// Suspends the calling task for `duration` of virtual time.
+    public func sleep(for duration: Duration, isolation: isolated (any Actor)? = #isolation) async throws {
+        try await sleep(untilNanos: nowNanos.addingSaturating(duration.nanosecondsClamped), isolation: isolation)
+    }
+
+    private func sleepOnLoop(untilNanos deadlineNanos: Int64, isolation: isolated (any Actor)?) async throws {
+        precondition(isOnLoopThread, "SimExecutor: a sleep did not return to the simulation loop thread")
+        try Task.checkCancellation()
+        if timers.liveCount >= limits.timerCountMax {
+            _ = halt("timerCountMax", "\(timers.liveCount) timers were sleeping at once")
+        }
+        let token = timers.reserve(deadlineNanos: Swift.max(deadlineNanos, nowNanos))
+        try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation(isolation: isolation) {
+                (continuation: SimTimerQueue.Continuation) in
+                if Task.isCancelled {
+                    _ = timers.remove(token)
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    timers.attach(continuation, to: token)
+                }
+            }
+        } onCancel: {
+            // Runs synchronously on the cancelling thread: in a clean run that is a loop job.
+            if self.isOnLoopThread {
+                self.cancelSleep(token)
+            } else {
+                self.noteEscape(.cancelOffLoop)
+                self.pushInbox(.cancel(token))
+            }
+        }
+    }
+
+    /// Resumes a live sleep with `CancellationError`. A sleep that is reserved but not yet attached
+    /// is left alone: its registration sees `Task.isCancelled` and throws by itself.
+    func cancelSleep(_ token: SimSleepToken) {
+        guard let continuation = timers.removeIfAttached(token) else { return }
+        continuation.resume(throwing: CancellationError())
+    }
+}

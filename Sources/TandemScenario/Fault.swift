@@ -1,0 +1,170 @@
+/// A fault injected at a point of simulated (or wall) time.
+///
+/// In a file: `{at: 40s, partition: {between: [node-2], and: [broker], for: 5s}}`: `at` and exactly one kind.
+/// The loader checks that every fault starts before `duration` and that its window (`for`,
+/// `restart_after`) ends by `duration`, so `settle` is always quiet.
+public struct Fault: Sendable, Equatable {
+    /// When the fault starts, from the start of the run.
+    public var at: Duration
+    public var kind: FaultKind
+
+    public init(at: Duration, kind: FaultKind) {
+        self.at = at
+        self.kind = kind
+    }
+
+    /// When the fault's effect ends, or nil for a permanent one (a crash without restart, a disconnect
+    /// without reconnect, or one whose reconnect is random).
+    public var end: Duration? {
+        switch kind {
+        case .partition(let partition): at + partition.duration
+        case .latencySpike(let spike): at + spike.duration
+        case .disconnect: nil
+        case .crash(let crash): crash.restartAfter.map { at + $0 }
+        case .brokerOutage(let duration): at + duration
+        case .loss(let loss): at + loss.duration
+        }
+    }
+}
+
+/// What a fault does.
+public enum FaultKind: Sendable, Equatable {
+    /// Cut every link between the two sides (`partition`).
+    case partition(Partition)
+    /// Add latency to one kind of link (`latency_spike`).
+    case latencySpike(LatencySpike)
+    /// Drop client connections (`disconnect`).
+    case disconnect(Disconnect)
+    /// Kill a node; it loses its memory, the store survives (`crash`).
+    case crash(Crash)
+    /// The broker is unreachable for everyone for this long (`broker_outage: {for: 2s}`).
+    case brokerOutage(Duration)
+    /// Extra loss on one kind of link (`loss`).
+    case loss(LinkLoss)
+
+    /// The key naming this kind in a file.
+    public var key: String {
+        switch self {
+        case .partition: "partition"
+        case .latencySpike: "latency_spike"
+        case .disconnect: "disconnect"
+        case .crash: "crash"
+        case .brokerOutage: "broker_outage"
+        case .loss: "loss"
+        }
+    }
+}
+
+/// Something that can sit on one side of a partition.
+///
+/// Written `node-N`, `broker`, `store`, `clients` (every client) or a population group's name (its clients).
+/// Only real links can be cut: client–node, node–broker, node–store.
+public enum Endpoint: Sendable, Hashable, CustomStringConvertible {
+    case node(NodeID)
+    case broker
+    case store
+    /// Every client of every group.
+    case allClients
+    /// The clients of one population group.
+    case clientGroup(String)
+
+    public var description: String {
+        switch self {
+        case .node(let node): node.description
+        case .broker: "broker"
+        case .store: "store"
+        case .allClients: "clients"
+        case .clientGroup(let name): name
+        }
+    }
+
+    /// Whether a link exists between the two endpoints, and so can be cut.
+    public func isLinked(to other: Endpoint) -> Bool {
+        switch (self, other) {
+        case (.node, .broker), (.node, .store), (.node, .allClients), (.node, .clientGroup): true
+        case (.broker, .node), (.store, .node), (.allClients, .node), (.clientGroup, .node): true
+        default: false
+        }
+    }
+}
+
+/// A network partition between two sets of endpoints.
+public struct Partition: Sendable, Equatable {
+    public var between: [Endpoint]
+    public var and: [Endpoint]
+    /// How long the partition lasts (`for`).
+    public var duration: Duration
+
+    public init(between: [Endpoint], and: [Endpoint], duration: Duration) {
+        self.between = between
+        self.and = and
+        self.duration = duration
+    }
+}
+
+/// Extra one-way latency on every link of one kind.
+public struct LatencySpike: Sendable, Equatable {
+    public var link: LinkKind
+    /// Added to each message's sampled latency (`add`).
+    public var added: Duration
+    /// How long the spike lasts (`for`).
+    public var duration: Duration
+
+    public init(link: LinkKind, added: Duration, duration: Duration) {
+        self.link = link
+        self.added = added
+        self.duration = duration
+    }
+}
+
+/// Clients whose connections drop at once, optionally reconnecting after a sampled delay.
+public struct Disconnect: Sendable, Equatable {
+    /// How many clients drop (`clients: 50%` or `clients: 20`), chosen with the scenario's random source
+    /// among connected clients.
+    public var clients: ClientCount
+    /// Only this group's clients, or nil for every group (`group`).
+    public var group: String?
+    /// Each client's own delay before reconnecting; nil means it stays away for the rest of the run.
+    public var reconnectAfter: DurationDistribution?
+
+    public init(clients: ClientCount, group: String? = nil, reconnectAfter: DurationDistribution? = nil) {
+        self.clients = clients
+        self.group = group
+        self.reconnectAfter = reconnectAfter
+    }
+}
+
+/// A number of clients, absolute or a share of those connected.
+public enum ClientCount: Sendable, Equatable {
+    /// Percent in (0, 100] (`50%`).
+    case percent(Double)
+    /// An absolute number ≥ 1 (`20`).
+    case count(Int)
+}
+
+/// A node crash, optionally followed by a restart with empty memory.
+public struct Crash: Sendable, Equatable {
+    public var node: NodeID
+    /// Nil means the node stays down for the rest of the run.
+    public var restartAfter: Duration?
+
+    public init(node: NodeID, restartAfter: Duration? = nil) {
+        self.node = node
+        self.restartAfter = restartAfter
+    }
+}
+
+/// Extra message loss on every link of one kind.
+public struct LinkLoss: Sendable, Equatable {
+    public var link: LinkKind
+    /// Probability in [0, 1] that a message is dropped, on top of the link's own loss.
+    public var rate: Double
+    /// How long the extra loss lasts (`for`).
+    public var duration: Duration
+
+    public init(link: LinkKind, rate: Double, duration: Duration) {
+        self.link = link
+        self.rate = rate
+        self.duration = duration
+    }
+}

@@ -1,0 +1,116 @@
+/// The servers of a scenario and the links between them: nodes, one broker, one store.
+///
+/// Defaults when a key is omitted: one node; broker `redis-streams`; store latency `{fixed: 1ms}`;
+/// links `client_node` `{fixed: 20ms}`, `node_broker` and `node_store` `{fixed: 1ms}`, no loss;
+/// `cpu_per_message` 50 µs.
+public struct Topology: Sendable, Equatable {
+    /// The most nodes a scenario may ask for.
+    public static let nodeCountMax = 256
+
+    /// How many collaboration nodes run, named `node-1` … `node-N`.
+    public var nodeCount: Int
+    /// The backplane between nodes.
+    public var broker: BrokerKind
+    /// The event store's own service latency (on top of the `node_store` link).
+    public var storeLatency: DurationDistribution
+    /// The three kinds of link.
+    public var links: Links
+    /// Service time a node spends per message; a node is one server, so messages queue behind it.
+    public var cpuPerMessage: Duration
+
+    public init(
+        nodeCount: Int = 1,
+        broker: BrokerKind = .redisStreams,
+        storeLatency: DurationDistribution = .fixed(.milliseconds(1)),
+        links: Links = Links(),
+        cpuPerMessage: Duration = .microseconds(50)
+    ) {
+        self.nodeCount = nodeCount
+        self.broker = broker
+        self.storeLatency = storeLatency
+        self.links = links
+        self.cpuPerMessage = cpuPerMessage
+    }
+
+    /// Every node, `node-1` first.
+    public var nodes: [NodeID] { (0..<max(nodeCount, 0)).map { NodeID(number: $0 + 1) } }
+}
+
+/// Which backplane the nodes share; the two differ in what a partition loses.
+public enum BrokerKind: String, Sendable, Equatable, CaseIterable {
+    /// Redis Streams: a node resumes from its stream position after a partition.
+    case redisStreams = "redis-streams"
+    /// Redis pub/sub: fire-and-forget, messages published during a partition are lost for that node.
+    case redisPubSub = "redis-pubsub"
+}
+
+/// The three kinds of link a scenario configures, each with its own latency and loss.
+public struct Links: Sendable, Equatable {
+    /// Browser (or simulated client) ↔ node.
+    public var clientNode: LinkSettings
+    /// Node ↔ broker.
+    public var nodeBroker: LinkSettings
+    /// Node ↔ store.
+    public var nodeStore: LinkSettings
+
+    public init(
+        clientNode: LinkSettings = LinkSettings(latency: .fixed(.milliseconds(20))),
+        nodeBroker: LinkSettings = LinkSettings(latency: .fixed(.milliseconds(1))),
+        nodeStore: LinkSettings = LinkSettings(latency: .fixed(.milliseconds(1)))
+    ) {
+        self.clientNode = clientNode
+        self.nodeBroker = nodeBroker
+        self.nodeStore = nodeStore
+    }
+
+    /// The settings of one kind of link.
+    public subscript(kind: LinkKind) -> LinkSettings {
+        switch kind {
+        case .clientNode: clientNode
+        case .nodeBroker: nodeBroker
+        case .nodeStore: nodeStore
+        }
+    }
+}
+
+/// One kind of link's one-way latency and independent per-message loss probability.
+public struct LinkSettings: Sendable, Equatable {
+    /// One-way delay of each message.
+    public var latency: DurationDistribution
+    /// Probability in [0, 1] that a message is dropped; 0 when omitted.
+    public var loss: Double
+
+    public init(latency: DurationDistribution, loss: Double = 0) {
+        self.latency = latency
+        self.loss = loss
+    }
+}
+
+/// A kind of link, as `latency_spike` and `loss` faults name it.
+public enum LinkKind: String, Sendable, Equatable, CaseIterable {
+    case clientNode = "client_node"
+    case nodeBroker = "node_broker"
+    case nodeStore = "node_store"
+}
+
+/// A collaboration node's 1-based number, written `node-N` in scenario files.
+public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// 1 for `node-1`.
+    public var number: Int
+
+    public init(number: Int) {
+        self.number = number
+    }
+
+    /// Parses `node-N` with N ≥ 1; returns nil for anything else.
+    public init?(name: String) {
+        guard name.hasPrefix("node-"), let number = Int(name.dropFirst(5)), number >= 1,
+            !name.dropFirst(5).hasPrefix("+"), !name.dropFirst(5).hasPrefix("0")
+        else { return nil }
+        self.number = number
+    }
+
+    public var description: String { "node-\(number)" }
+
+    public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.number < rhs.number }
+}

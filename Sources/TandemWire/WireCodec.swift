@@ -1,0 +1,114 @@
+import TandemCore
+
+/// The translator between protocol messages and WebSocket text frames (one JSON object per frame).
+///
+/// Servers use `decodeClient` and `encodeServer`; clients (the load generator, tests, other nodes' probes)
+/// use the mirror pair `encodeClient` and `decodeServer`. Decoding checks the frame size, parses with the
+/// strict `JSONParser`, reads `rid` first (so errors can echo it) and `type`, then the payload; it never
+/// traps, whatever the bytes. Unknown members are ignored; an unknown `type` is `invalid_message`.
+/// Encoding is deterministic: the same message gives the same bytes (sorted keys, no whitespace).
+public struct WireCodec: Sendable {
+    public var limits: WireLimits
+
+    public init(limits: WireLimits = WireLimits()) {
+        self.limits = limits
+    }
+
+    // MARK: Server side
+
+    /// Decodes a frame a client sent.
+    public func decodeClient(_ frame: some Collection<UInt8>) throws(WireError) -> ClientMessage {
+        let (object, type) = try readFrame(frame, bytesMax: limits.frameBytesMax)
+        return try Self.decodeClientPayload(object, type: type)
+    }
+
+    public func decodeClient(_ frame: String) throws(WireError) -> ClientMessage {
+        try decodeClient(frame.utf8)
+    }
+
+    public func encodeServer(_ message: ServerMessage) -> String {
+        String(decoding: encodeServerBytes(message), as: UTF8.self)
+    }
+
+    public func encodeServerBytes(_ message: ServerMessage) -> [UInt8] {
+        Self.write(Self.serverJSON(message))
+    }
+
+    // MARK: Client side
+
+    public func encodeClient(_ message: ClientMessage) -> String {
+        String(decoding: encodeClientBytes(message), as: UTF8.self)
+    }
+
+    public func encodeClientBytes(_ message: ClientMessage) -> [UInt8] {
+        Self.write(Self.clientJSON(message))
+    }
+
+    /// Decodes a frame a server sent.
+    public func decodeServer(_ frame: some Collection<UInt8>) throws(WireError) -> ServerMessage {
+        let (object, type) = try readFrame(frame, bytesMax: limits.serverFrameBytesMax)
+        return try Self.decodeServerPayload(object, type: type)
+    }
+
+    public func decodeServer(_ frame: String) throws(WireError) -> ServerMessage {
+        try decodeServer(frame.utf8)
+    }
+
+    // MARK: Shared
+
+    /// Parses a frame into its top-level object and `type`, with `rid` read as early as possible.
+    private func readFrame(
+        _ frame: some Collection<UInt8>, bytesMax: Int
+    ) throws(WireError) -> (WireObject, String) {
+        let byteCount = frame.count
+        guard byteCount <= bytesMax else {
+            throw WireError(
+                code: .tooLarge, message: "frame is \(byteCount) bytes, more than the limit of \(bytesMax) bytes"
+            )
+        }
+        guard byteCount > 0 else { throw WireError(code: .invalidMessage, message: "empty frame") }
+        let parser = JSONParser(limits: JSONParser.Limits(bytesMax: bytesMax, depthMax: limits.depthMax))
+        let value: JSONValue
+        do throws(JSONParseError) {
+            value = try parser.parse(frame)
+        } catch {
+            switch error.kind {
+            case .tooDeep, .tooLarge:
+                throw WireError(code: .tooLarge, message: "frame \(error.message) (at byte \(error.offset))")
+            default:
+                throw WireError(code: .invalidMessage, message: "invalid JSON at byte \(error.offset): \(error.message)")
+            }
+        }
+        guard case .object(let members) = value else {
+            throw WireError(code: .invalidMessage, message: "frame must be a JSON object, got \(value.typeName)")
+        }
+        let rid = try Self.readRequestID(members)
+        let object = WireObject(members: members, path: "", rid: rid)
+        guard let typeValue = members["type"] else { throw object.failure("missing field \"type\"") }
+        guard case .string(let type) = typeValue else {
+            throw object.wrongType("type", expected: "a string", got: typeValue)
+        }
+        return (object, type)
+    }
+
+    private static func readRequestID(_ members: [String: JSONValue]) throws(WireError) -> RequestID? {
+        guard let value = members["rid"], value != .null else { return nil }
+        if case .string(let text) = value { return .string(text) }
+        if let number = value.intValue { return .integer(number) }
+        throw WireError(
+            code: .invalidMessage,
+            message: "field \"rid\" must be a string or an integer, got \(WireObject.describe(value))"
+        )
+    }
+
+    static func unknownType(_ type: String, in object: WireObject) -> WireError {
+        let shown = type.utf8.count <= 40 ? type : String(type.prefix(40)) + "…"
+        return object.failure("field \"type\" names unknown message type \(JSONValue.string(shown).description)")
+    }
+
+    /// Non-finite numbers cannot come off the wire; one built by our own code is written as `null`
+    /// (as `JSON.stringify` does) rather than making every send throw.
+    private static func write(_ value: JSONValue) -> [UInt8] {
+        (try? JSONWriter(nonFiniteNumberPolicy: .writeNull).bytes(value)) ?? []
+    }
+}

@@ -1,0 +1,145 @@
+import Testing
+import TandemCore
+import TandemEngine
+
+@Suite struct ResyncTests {
+    static let key = RecordKey(model: "Contact", recordID: "1")
+
+    @Test func aReconnectedClientGetsEveryMissedChangeInOrder() async throws {
+        try await inSimulation { executor in
+            let world = EngineWorld(executor)
+            let node = try await world.node()
+            let a = await TestClient.connect(Users.alice, to: node)
+            let b = await TestClient.connect(Users.bob, to: node)
+            await a.join()
+            await b.join()
+            await a.change("age", value: 1, base: 0)
+            await node.disconnect(b.id)
+            for version in 1..<6 { await a.change("age", value: .int(version + 1), base: version) }
+            let again = await TestClient.connect(Users.bob, to: node)
+            await again.send(.resync(Resync(sessionID: "Contact:1", sinceVersion: 1, rid: 4)))
+            let messages = again.drain()
+            #expect(messages.changes.map(\.version) == [2, 3, 4, 5, 6])
+            #expect(messages.resyncs == [Resynced(sessionID: "Contact:1", version: 6, recovered: true, rid: 4)])
+            await a.change("age", value: 99, base: 6)
+            #expect(again.drain().changes.map(\.version) == [7])
+            await node.shutdown()
+        }
+    }
+
+    @Test func aResyncPastTheLogFallsBackToASnapshotAndSaysSo() async throws {
+        try await inSimulation { executor in
+            let world = EngineWorld(executor)
+            let node = try await world.node { $0.limits.historyWindowCount = 2 }
+            let a = await TestClient.connect(Users.alice, to: node)
+            await a.join()
+            for version in 0..<6 { await a.change("age", value: .int(version), base: version) }
+            await world.store.prune(Self.key, through: 4)
+            let b = await TestClient.connect(Users.bob, to: node)
+            await b.send(.resync(Resync(sessionID: "Contact:1", sinceVersion: 1)))
+            let messages = b.drain()
+            #expect(messages.changes.isEmpty)
+            let joined = messages.compactMap { if case .joined(let j) = $0 { return j } else { return nil } }
+            #expect(joined.map(\.version) == [6])
+            #expect(messages.resyncs.map(\.recovered) == [false])
+            await node.shutdown()
+        }
+    }
+
+    @Test func aResyncFromOutsideTheMemoryWindowReadsTheStore() async throws {
+        try await inSimulation { executor in
+            let world = EngineWorld(executor)
+            let node = try await world.node { $0.limits.historyWindowCount = 2 }
+            let a = await TestClient.connect(Users.alice, to: node)
+            await a.join()
+            for version in 0..<6 { await a.change("age", value: .int(version), base: version) }
+            let b = await TestClient.connect(Users.bob, to: node)
+            await b.send(.resync(Resync(sessionID: "Contact:1", sinceVersion: 0)))
+            let messages = b.drain()
+            #expect(messages.changes.map(\.version) == [1, 2, 3, 4, 5, 6])
+            #expect(messages.resyncs.map(\.recovered) == [true])
+            await node.shutdown()
+        }
+    }
+}
+
+@Suite struct BackplaneTests {
+    static let key = RecordKey(model: "Contact", recordID: "1")
+
+    @Test func aChangeOnOneNodeReachesAClientOnAnotherInOrder() async throws {
+        try await inSimulation { executor in
+            let world = EngineWorld(executor)
+            let node1 = try await world.node("node-1")
+            let node2 = try await world.node("node-2")
+            let a = await TestClient.connect(Users.alice, to: node1)
+            let b = await TestClient.connect(Users.bob, to: node2)
+            await a.join()
+            await b.join()
+            try await world.settle()
+            #expect(a.drain().joins.map(\.user.username) == ["bob"])
+            for version in 0..<10 { await a.change("age", value: .int(version), base: version) }
+            try await world.settle()
+            #expect(b.drain().changes.map(\.version) == Array(1...10))
+            await node1.shutdown()
+            await node2.shutdown()
+        }
+    }
+
+    @Test func concurrentChangesOnTwoNodesEndInOneGapFreeSequence() async throws {
+        try await inSimulation { executor in
+            let world = EngineWorld(executor)
+            let node1 = try await world.node("node-1")
+            let node2 = try await world.node("node-2")
+            let a = await TestClient.connect(Users.alice, to: node1)
+            let b = await TestClient.connect(Users.bob, to: node2)
+            await a.join()
+            await b.join()
+            try await world.settle()
+            _ = a.drain()
+            _ = b.drain()
+            async let fromA: Void = {
+                for round in 0..<20 { await a.change("notes", value: .string("a\(round)"), base: 0) }
+            }()
+            async let fromB: Void = {
+                for round in 0..<20 { await b.change("age", value: .int(round), base: 0) }
+            }()
+            _ = await (fromA, fromB)
+            try await world.settle(.milliseconds(10))
+            let record1 = try #require(await node1.record(Self.key))
+            let record2 = try #require(await node2.record(Self.key))
+            #expect(record1.version == 40)
+            #expect(record1 == record2)
+            #expect(await world.store.loadRecord(Self.key).map(ModelRegistry.demo["Contact"]!.completing) == record1)
+            let toA = a.drain()
+            let toB = b.drain()
+            #expect(toA.errors.isEmpty, "alice got \(toA.errors)")
+            #expect(toB.errors.isEmpty, "bob got \(toB.errors)")
+            #expect(toA.versions == Array(1...40))
+            #expect(toB.versions == Array(1...40))
+            await node1.shutdown()
+            await node2.shutdown()
+        }
+    }
+
+    @Test func aCrashedNodesUsersExpireOnTheOtherNodes() async throws {
+        try await inSimulation { executor in
+            let world = EngineWorld(executor)
+            let node1 = try await world.node("node-1")
+            let node2 = try await world.node("node-2")
+            let a = await TestClient.connect(Users.alice, to: node1)
+            let b = await TestClient.connect(Users.bob, to: node2)
+            await a.join()
+            await b.join()
+            try await world.settle()
+            #expect(await node1.participants(Self.key).map(\.username) == ["alice", "bob"])
+            await node2.crash()
+            for _ in 0..<5 {
+                try await world.settle(.seconds(1))
+                await a.send(.ping(Ping()))
+            }
+            #expect(a.drain().leaves.map(\.user.username) == ["bob"])
+            #expect(await node1.participants(Self.key).map(\.username) == ["alice"])
+            await node1.shutdown()
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Testing
+
+@testable import TandemReport
+
+@Suite struct ReportComparisonTests {
+    let baseline = ReportFixture.report()
+
+    @Test func aWorseP99IsARegression() {
+        var current = baseline
+        current.latency.propagation.p99Ms = baseline.latency.propagation.p99Ms * 1.5
+        let comparison = ReportComparison.compare(current: current, baseline: baseline)
+        #expect(comparison.hasRegressions)
+        #expect(comparison.regressions.map(\.metric) == ["latency.propagation.p99"])
+        #expect(comparison.summary.contains("WORSE  latency.propagation.p99"))
+    }
+
+    @Test func noiseUnderTheAbsoluteFloorIsIgnored() {
+        var base = baseline
+        base.latency.ack.p50Ms = 0.1
+        var current = base
+        current.latency.ack.p50Ms = 0.2
+        #expect(!ReportComparison.compare(current: current, baseline: base).hasRegressions)
+        #expect(ReportComparison.compare(current: current, baseline: base, absoluteFloorMs: 0.05).hasRegressions)
+    }
+
+    @Test func aChangeWithinToleranceIsIgnored() {
+        var current = baseline
+        current.latency.propagation.p99Ms = baseline.latency.propagation.p99Ms * 1.05
+        let comparison = ReportComparison.compare(current: current, baseline: baseline, tolerance: 0.10)
+        #expect(comparison.regressions.isEmpty)
+        #expect(comparison.improvements.isEmpty)
+    }
+
+    @Test func aBetterP50IsAnImprovement() {
+        var current = baseline
+        current.latency.ack.p50Ms = baseline.latency.ack.p50Ms / 2
+        let comparison = ReportComparison.compare(current: current, baseline: baseline)
+        #expect(!comparison.hasRegressions)
+        #expect(comparison.improvements.map(\.metric) == ["latency.ack.p50"])
+    }
+
+    @Test func anyNewLostWriteOrGhostIsARegression() {
+        var current = baseline
+        current.lostAcknowledgedWrites = [
+            LostWrite(changeID: "c-9", record: "Contact/1", field: "notes", detail: "gone")
+        ]
+        current.presence.ghostsAfterSettle = [
+            PresenceGhost(observer: "editors-1", ghost: "editors-2", record: "Contact/1")
+        ]
+        let comparison = ReportComparison.compare(current: current, baseline: baseline)
+        #expect(comparison.regressions.map(\.metric) == ["lost_acknowledged_writes", "presence.ghosts_after_settle"])
+        #expect(comparison.regressions[0].detail == "new: c-9")
+    }
+
+    @Test func aThresholdThatNowFailsIsARegression() {
+        var current = baseline
+        current.thresholds[0].passed = false
+        let comparison = ReportComparison.compare(current: current, baseline: baseline)
+        #expect(comparison.regressions.map(\.metric) == ["threshold latency.propagation.p99 < 150 ms"])
+    }
+
+    @Test func toleranceReadsPercentOrFraction() throws {
+        #expect(try ReportComparison.parseTolerance("10%") == 0.10)
+        #expect(try ReportComparison.parseTolerance("0.25") == 0.25)
+        #expect(throws: ReportError.self) { try ReportComparison.parseTolerance("ten") }
+    }
+
+    @Test func identicalReportsHaveNoChanges() {
+        let comparison = ReportComparison.compare(current: baseline, baseline: baseline)
+        #expect(comparison.regressions.isEmpty && comparison.improvements.isEmpty)
+        #expect(comparison.summary.hasSuffix("OK\n"))
+    }
+}

@@ -1,0 +1,219 @@
+import TandemRuntime
+import Synchronization
+import Testing
+
+@Suite struct SimExecutorTests {
+    @Test func sleepsWithTheSameDeadlineWakeInRegistrationOrder() async throws {
+        let (run, events) = await simulateOnThread(
+            traceRetainedEventCountMax: 16, inspect: { $0.trace.retainedEvents }
+        ) { sim in
+            var tasks: [Task<Void, Never>] = []
+            for id in [3, 1, 2, 0] {  // registered in this order, all due at 5 ms
+                tasks.append(spawn {
+                    try? await sim.clock.sleep(until: SimClock.Instant(nanoseconds: 5_000_000))
+                    sim.record(1, from: id, to: 0)
+                })
+            }
+            tasks.append(spawn {  // registered last but due first
+                try? await sim.clock.sleep(for: .milliseconds(4))
+                sim.record(1, from: 9, to: 0)
+            })
+            for task in tasks { await task.value }
+        }
+        try run.get()
+        #expect(events.map(\.from) == [9, 3, 1, 2, 0])
+        #expect(events.map(\.timeNanos) == [4_000_000] + Array(repeating: 5_000_000, count: 4))
+    }
+
+    @Test func cancellingASleepingTaskWakesItAtOnceWithoutMovingTime() async throws {
+        let run = await simulateOnThread { sim -> (threwCancellation: Bool, wokeAtNanos: Int64, endNanos: Int64) in
+            let sleeper = spawn { () async -> (Bool, Int64) in
+                do {
+                    try await sim.clock.sleep(for: .seconds(3_600))
+                    return (false, sim.nowNanos)
+                } catch {
+                    return (error is CancellationError, sim.nowNanos)
+                }
+            }
+            try await sim.clock.sleep(for: .milliseconds(10))
+            sleeper.cancel()
+            let (threw, wokeAt) = await sleeper.value
+            return (threw, wokeAt, sim.nowNanos)
+        }
+        let value = try run.get()
+        #expect(value.threwCancellation)
+        #expect(value.wokeAtNanos == 10_000_000)
+        #expect(value.endNanos == 10_000_000)
+    }
+
+    @Test func aSleepInAnAlreadyCancelledTaskThrowsImmediately() async throws {
+        let run = await simulateOnThread { sim -> Bool in
+            let task = spawn { () async -> Bool in
+                await Task.yield()
+                do {
+                    try await sim.clock.sleep(for: .seconds(1))
+                    return false
+                } catch {
+                    return error is CancellationError
+                }
+            }
+            task.cancel()
+            return await task.value
+        }
+        #expect(try run.get())
+        #expect(run.statistics.virtualNanos == 0)
+    }
+
+    @Test func runUntilADeadlineStopsThereAndRunUntilIdleFinishes() async {
+        let observed = await SimThread.run { () -> [Int64] in
+            let sim = SimExecutor()
+            Task(executorPreference: sim.taskExecutor) {
+                try? await sim.clock.sleep(for: .milliseconds(10))
+                sim.record(1, from: 0, to: 0)
+            }
+            let firstStop = sim.run(until: SimClock.Instant(nanoseconds: 5_000_000))
+            let atDeadline = [sim.nowNanos, Int64(sim.trace.eventCount), Int64(sim.pendingTimerCount)]
+            let secondStop = sim.runUntilIdle()
+            let stops: Int64 = firstStop == .reachedDeadline && secondStop == .idle ? 1 : 0
+            return atDeadline + [sim.nowNanos, Int64(sim.trace.eventCount), Int64(sim.pendingTimerCount), stops]
+        }
+        #expect(observed == [5_000_000, 0, 1, 10_000_000, 1, 0, 1])
+    }
+
+    @Test func aRootThatWaitsForeverIsReportedAsHung() async {
+        let limits = SimLimits(hangGraceWallMillis: 20)
+        let run = await simulateOnThread(limits: limits) { _ in
+            await ContinuationParking().park()
+        }
+        guard case .hung = run.outcome else {
+            Issue.record("expected a hang, got \(run.outcome)")
+            return
+        }
+        #expect(run.failures.map(\.rule) == [.hung])
+        #expect(run.report.hasPrefix("simulation FAILED"))
+        #expect(run.report.contains("deadlock"))
+    }
+
+    @Test func aPlainTaskEscapeIsDetectedAndReported() async {
+        let run = await simulateOnThread { sim in
+            // Negative control: a plain Task {} loses the executor preference.
+            await Task {
+                try? await Task.sleep(for: .milliseconds(1), clock: sim.clock)
+                sim.probe()
+            }.value
+        }
+        #expect(!run.isClean)
+        #expect(run.statistics.escapeCount > 0)
+        #expect(run.failures.contains { $0.rule == .taskEscaped })
+        #expect(run.report.contains("a task escaped the simulator: use spawn {} instead of Task {}"))
+        #expect(throws: SimRunError.self) { try run.get() }
+    }
+
+    @Test func aSleepCancelledFromAnotherThreadWakesSafelyAndIsReported() async {
+        let run = await simulateOnThread { sim -> Bool in
+            let sleeper = spawn { () async -> Bool in
+                do {
+                    try await sim.clock.sleep(for: .seconds(60))
+                    return false
+                } catch {
+                    return error is CancellationError
+                }
+            }
+            try await sim.clock.sleep(for: .milliseconds(1))
+            let cancelled = Atomic<Bool>(false)
+            Task.detached {  // negative control: cancels off the loop
+                sleeper.cancel()
+                cancelled.store(true, ordering: .releasing)
+            }
+            // Keep the FIFO busy so virtual time cannot run ahead while the other thread cancels.
+            while !cancelled.load(ordering: .acquiring) { await Task.yield() }
+            return await sleeper.value
+        }
+        #expect(run.value == true)
+        #expect(run.statistics.virtualNanos < 60_000_000_000)
+        #expect(run.report.contains("cancelled from another thread"))
+    }
+
+    @Test func theTrapPolicyStopsTheProcessAtTheFirstEscape() async {
+        await #expect(processExitsWith: .failure) {
+            let sim = SimExecutor(escapePolicy: .trap)
+            _ = simulate(sim) { await Task { sim.probe() }.value }
+        }
+    }
+
+    @Test func theSameWorkThroughSpawnDoesNotEscape() async throws {
+        let run = await simulateOnThread { sim in
+            await spawn {
+                try? await Task.sleep(for: .milliseconds(1), clock: sim.clock)
+                sim.probe()
+            }.value
+        }
+        try run.get()
+        #expect(run.statistics.escapeCount == 0 && run.statistics.foreignEnqueueCount == 0)
+    }
+
+    @Test func aRootThatLeavesWorkPendingFails() async {
+        let run = await simulateOnThread { sim in
+            spawn {
+                while true { try? await sim.clock.sleep(for: .milliseconds(5)) }
+            }
+            try await sim.clock.sleep(for: .milliseconds(12))
+        }
+        #expect(run.failures.map(\.rule) == [.workPending])
+        #expect(run.statistics.liveSpawnedTaskCount == 1)
+        #expect(run.statistics.virtualNanos == 12_000_000)
+        #expect(run.report.contains("1 spawned task(s) running, 1 sleep(s) waiting"))
+    }
+
+    @Test func cancellingTheSpawnedTaskBeforeReturningLeavesTheRunClean() async throws {
+        let run = await simulateOnThread { sim in
+            let loop = spawn {
+                while !Task.isCancelled { try? await sim.clock.sleep(for: .milliseconds(5)) }
+            }
+            try await sim.clock.sleep(for: .milliseconds(12))
+            loop.cancel()
+        }
+        try run.get()
+        #expect(run.statistics.liveSpawnedTaskCount == 0 && run.statistics.pendingTimerCount == 0)
+    }
+
+    @Test func aRootThatThrowsFails() async {
+        struct Boom: Error {}
+        let run = await simulateOnThread { _ in throw Boom() }
+        #expect(run.failures.map(\.rule) == [.rootThrew])
+    }
+
+    @Test func tooManySleepingTimersHaltTheRunNamingTheLimit() async {
+        let run = await simulateOnThread(limits: SimLimits(timerCountMax: 4)) { sim in
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 { group.addTask { try? await sim.clock.sleep(for: .seconds(1)) } }
+            }
+        }
+        guard case .halted = run.outcome else {
+            Issue.record("expected a halt, got \(run.outcome)")
+            return
+        }
+        #expect(run.failures.map(\.rule) == [.limitExceeded])
+        #expect(run.report.contains("SimLimits.timerCountMax"))
+    }
+
+    @Test func aTimerBeyondTheVirtualTimeLimitHaltsTheRun() async {
+        let run = await simulateOnThread(limits: SimLimits(virtualTimeMax: .seconds(60))) { sim in
+            try await sim.clock.sleep(for: .seconds(61))
+        }
+        #expect(run.failures.map(\.rule) == [.limitExceeded])
+        #expect(run.report.contains("SimLimits.virtualTimeMax"))
+    }
+
+    @Test func continuationsResumedBySimulatedActorsStayOnTheLoop() async throws {
+        let run = await simulateOnThread { sim in
+            let parking = ContinuationParking()
+            let waiter = spawn { await parking.park() }
+            try await sim.clock.sleep(for: .milliseconds(1))
+            await parking.resumeAll(with: 7)
+            sim.probe()
+            return await waiter.value
+        }
+        #expect(try run.get() == 7)
+    }
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine of this kind: installs what is missing, starts redis-server and
+# PostgreSQL on free loopback ports, runs every test target, and stops what it started.
+#
+#   scripts/test.sh                 # everything
+#   scripts/test.sh --filter Core   # extra arguments go to `swift test`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[test.sh] %s\n' "$*" >&2; }
+
+# 1. System packages (hiredis and redis for the backplane, PostgreSQL and SQLite for the stores).
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -f /usr/include/hiredis/hiredis.h ] || need+=(libhiredis-dev)
+[ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
+    log "installing ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+work=$(mktemp -d /tmp/tandem-test.XXXXXX)
+redis_pid=""
+pg_data=""
+cleanup() {
+    local status=$?
+    if [ -n "$redis_pid" ] && kill -0 "$redis_pid" 2>/dev/null; then
+        kill "$redis_pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    if [ -n "$pg_data" ] && [ -f "$pg_data/postmaster.pid" ]; then
+        runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$work"
+    exit $status
+}
+trap cleanup EXIT INT TERM
+
+# 2. redis-server on a free loopback port, no persistence.
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    --pidfile "$work/redis.pid" --logfile "$work/redis.log" --dir "$work"
+for _ in $(seq 50); do [ -s "$work/redis.pid" ] && break; sleep 0.1; done
+redis_pid=$(cat "$work/redis.pid")
+export TANDEM_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+log "redis-server pid $redis_pid on port $redis_port"
+
+# 3. A throwaway PostgreSQL cluster on a free loopback port.
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+pg_port=$(free_port)
+chown postgres:postgres "$work"
+chmod 0755 "$work"
+pg_data="$work/pg"
+runuser -u postgres -- "$pg_bin/initdb" -D "$pg_data" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$work/initdb.log"
+runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg.log" -w -t 30 \
+    -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null
+export TANDEM_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
+log "PostgreSQL on port $pg_port"
+
+# 4. Every test target.
+log "swift test $*"
+swift test "$@"
