@@ -40,7 +40,11 @@ let package = Package(
             dependencies: ["TandemCore", "TandemRuntime", .product(name: "Collections", package: "swift-collections")],
             swiftSettings: strict
         ),
-        .target(name: "TandemScenario", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        .target(
+            name: "TandemScenario",
+            dependencies: ["TandemReport", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         .target(
             name: "TandemReport",
             dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],

@@ -1,3 +1,4 @@
+import TandemReport
 /// A load-test scenario: the validated content of one scenario YAML file.
 ///
 /// The same value drives both worlds: `sim` (virtual time, one seed → one trace) and `live` (wall clock,

@@ -1,3 +1,5 @@
+import TandemReport
+
 extension ScenarioDecoder {
     func decodePhases(_ value: YAMLValue, scenario: Scenario) throws -> [Phase] {
         var phases = [Phase]()
@@ -28,40 +30,23 @@ extension ScenarioDecoder {
         return phases
     }
 
+    /// `expect:` entries: each value is a threshold like `"< 150ms"`, `"<= 0"`, `0` or `2s` (a bare value
+    /// means `<=`), parsed by the report's `ThresholdSpec`, so scenarios and reports share one metric catalog.
     func decodeExpectations(_ value: YAMLValue) throws -> [Expectation] {
-        let metrics = MetricCatalog.metrics.map(\.path)
-        return try value.anyMapping().entries.map { entry in
-            guard let kind = MetricCatalog.kind(of: entry.key) else {
-                throw entry.keyError(.unknownReference, "unknown metric '\(entry.key)'"
-                    + (Suggestion.closest(to: entry.key, among: metrics).map { "; did you mean '\($0)'?" } ?? ""))
+        try value.anyMapping().entries.map { entry in
+            let text = try entry.value.scalarText(expected: "a threshold like \"< 150ms\" or 0").trimmingWhitespace()
+            do {
+                return try ThresholdSpec(metric: entry.key, expression: text)
+            } catch let error as ThresholdError {
+                switch error.code {
+                case .unknownMetric:
+                    let known = MetricCatalog.knownPaths
+                    throw entry.keyError(.unknownReference, "unknown metric '\(entry.key)'"
+                        + (Suggestion.closest(to: entry.key, among: known).map { "; did you mean '\($0)'?" } ?? ""))
+                case .badExpression, .unitMismatch:
+                    throw entry.value.error(.invalidValue, error.message)
+                }
             }
-            return try Self.expectation(entry.value, metric: entry.key, kind: kind)
         }
-    }
-
-    /// `"< 150ms"`, `"<= 0"`, `0` or `2s`; a bare value means `<=`.
-    static func expectation(_ value: YAMLValue, metric: String, kind: MetricKind) throws -> Expectation {
-        let text = try value.scalarText(expected: "a threshold like \"< 150ms\" or 0").trimmingWhitespace()
-        // Longest operator first so "<=" is not read as "<".
-        let comparison = Comparison.allCases.sorted { $0.rawValue.count > $1.rawValue.count }
-            .first { text.hasPrefix($0.rawValue) }
-        let boundText = comparison.map { text.dropFirst($0.rawValue.count).trimmingWhitespace() } ?? text
-        let threshold: Threshold
-        switch kind {
-        case .duration:
-            switch DurationText.parseOrExplain(boundText) {
-            case .success(let duration): threshold = .duration(duration)
-            case .failure(let problem):
-                throw value.error(.invalidValue, "\(metric) is a duration: expected a threshold like \"< 150ms\", "
-                    + "found '\(text)' (\(problem))")
-            }
-        case .number:
-            guard let number = Double(boundText.filter { $0 != "_" }), number.isFinite else {
-                throw value.error(.invalidValue, "\(metric) is a number: expected a threshold like \"<= 0\" or 0, "
-                    + "found '\(text)'")
-            }
-            threshold = .number(number)
-        }
-        return Expectation(metric: metric, comparison: comparison ?? .lessThanOrEqual, threshold: threshold)
     }
 }
