@@ -26,7 +26,7 @@ extension WireCodec {
                 )
             }
             return .ack(Ack(rid: rid, version: try object.nonNegativeInteger("version"), op: op,
-                            changeID: try object.optionalString("change_id")))
+                            changeID: try object.optionalString("change_id"), value: object.optional("value")))
         case "cursor_moved":
             return .cursorMoved(
                 CursorMoved(

@@ -24,6 +24,7 @@ extension WireCodec {
             members["version"] = .int(ack.version)
             members.setIfPresent("op", ack.op)
             members.setIfPresent("change_id", ack.changeID.map(JSONValue.string))
+            members.setIfPresent("value", ack.value)
         case .cursorMoved(let moved):
             members["session_id"] = .string(moved.sessionID)
             members["user"] = moved.user.json

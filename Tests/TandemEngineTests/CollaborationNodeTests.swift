@@ -93,7 +93,7 @@ import TandemEngine
             await a.change("age", value: 41, base: 0, rid: "r1")
             let messages = a.drain()
             #expect(messages.acks.map(\.version) == [1])
-            #expect(messages.acks.first?.rid == "r1")
+            #expect(messages.acks.first?.rid == RequestID.string("r1"))
             #expect(messages.changes.isEmpty)
             await node.shutdown()
         }

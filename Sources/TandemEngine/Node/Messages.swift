@@ -44,7 +44,8 @@ enum Messages {
     }
 
     static func ack(_ change: ChangeEntry, rid: RequestID?) -> Ack {
-        Ack(rid: rid, version: change.version, op: change.op?.json, changeID: change.changeID)
+        Ack(rid: rid, version: change.version, op: change.op?.json, changeID: change.changeID,
+            value: change.op == nil ? change.newValue : nil)
     }
 
     static func cursorMoved(
