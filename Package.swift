@@ -20,12 +20,15 @@ let package = Package(
         .library(name: "TandemEngine", targets: ["TandemEngine"]),
         .library(name: "TandemScenario", targets: ["TandemScenario"]),
         .library(name: "TandemReport", targets: ["TandemReport"]),
+        .library(name: "TandemSim", targets: ["TandemSim"]),
+        .executable(name: "tandem", targets: ["tandem"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -50,8 +53,21 @@ let package = Package(
             dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: strict
         ),
+        .target(
+            name: "TandemSim",
+            dependencies: [
+                "TandemCore", "TandemRuntime", "TandemEngine", "TandemScenario", "TandemReport",
+                .product(name: "Collections", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
-            name: "tandem-demo", dependencies: ["TandemEngine", "TandemWire", "TandemRuntime"], swiftSettings: strict
+            name: "tandem",
+            dependencies: [
+                "TandemSim", "TandemScenario", "TandemReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
         ),
         .executableTarget(name: "runtime-bench", dependencies: ["TandemRuntime"], path: "Benchmarks/runtime-bench",
                           swiftSettings: strict),

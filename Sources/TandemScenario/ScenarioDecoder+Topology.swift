@@ -6,8 +6,9 @@ extension ScenarioDecoder {
             topology.nodeCount = try nodes.integer(in: 1...Topology.nodeCountMax)
         }
         if let broker = try map.optional("broker") {
-            let brokerMap = try broker.mapping(allowing: ["kind"])
+            let brokerMap = try broker.mapping(allowing: ["kind", "recovery"])
             topology.broker = try Self.oneOf(brokerMap.required("kind"), BrokerKind.self, what: "broker kind")
+            if let recovery = try brokerMap.optional("recovery") { topology.brokerRecovery = try recovery.boolean() }
         }
         if let store = try map.optional("store") {
             let storeMap = try store.mapping(allowing: ["latency"])

@@ -11,6 +11,9 @@ public struct Topology: Sendable, Equatable {
     public var nodeCount: Int
     /// The backplane between nodes.
     public var broker: BrokerKind
+    /// `broker.recovery`: whether nodes fill version gaps from the store (default true). Turning it off
+    /// under `redis-pubsub` shows what fire-and-forget pub/sub loses; the checkers must catch it.
+    public var brokerRecovery = true
     /// The event store's own service latency (on top of the `node_store` link).
     public var storeLatency: DurationDistribution
     /// The three kinds of link.

@@ -75,6 +75,14 @@ struct YAMLValue {
     }
 
     /// A finite number, with `_` separators allowed.
+    func boolean() throws -> Bool {
+        switch try scalarText(expected: "true or false") {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        case let other: throw error(.invalidValue, "expected true or false, found '\(other)'")
+        }
+    }
+
     func number() throws -> Double {
         let text = try scalarText(expected: "a number")
         guard let value = Double(text.filter { $0 != "_" }), value.isFinite else {

@@ -85,6 +85,20 @@ import Testing
         #expect(result.actual == nil)
         #expect(!result.passed)
         #expect(!diverged.passed)
+        // The fixture's thresholds judge convergence, so the threshold (not the bare checker) is the reason.
+        #expect(diverged.failureReasons().contains { $0.hasPrefix("threshold convergence.within") })
+    }
+
+    @Test func aCheckerWithoutAThresholdFailsTheRunOnItsOwn() throws {
+        var diverged = ReportFixture.report(
+            divergent: [
+                DivergentClient(client: "editors-1", record: "Contact/1", field: "name", expected: "A", actual: "B")
+            ]
+        )
+        diverged.evaluate([])
+        #expect(!diverged.passed)
         #expect(diverged.failureReasons().contains("did not converge"))
+        diverged.evaluate([try ThresholdSpec(metric: "divergent_clients", expression: "> 0")])
+        #expect(diverged.passed)
     }
 }

@@ -1,0 +1,54 @@
+import TandemCore
+
+/// One simulated client's copy of one record: what its screen shows, kept the way a browser keeps it.
+///
+/// Text fields go through the ot.js client state (local edits show at once, server ops are transformed
+/// against them). Other fields show the committed value, or the client's own value while its change is in
+/// flight. `version` is the last record version this client applied; anything but `version + 1` next is
+/// an ordering violation.
+struct RecordView: Sendable {
+    let key: RecordKey
+    var version: Int
+    /// The committed values as this client knows them (text fields: including its own pending edits).
+    var fields: [String: JSONValue]
+    var text: [String: OTClientState] = [:]
+    /// Per text field: the change id of the op in flight (resent with the same id after a reconnect).
+    var outstanding: [String: String] = [:]
+    /// Per non-text field: the client's own latest value while a change of it is in flight.
+    var overrides: [String: (changeID: String, value: JSONValue)] = [:]
+    /// Every non-text change in flight (change id → field), so each ack is recognised, not just the latest.
+    var pending: [String: String] = [:]
+    /// Conflict resolutions this client sent (request id → field): their ack commits the chosen value.
+    var resolving: [String: String] = [:]
+    /// Per text field: a first edit waiting for the typing debounce before it is sent.
+    var debouncing: Set<String> = []
+    var comments: [(id: String, field: String)] = []
+    var joined = false
+    var resyncing = false
+
+    init(key: RecordKey, snapshot: Joined, textFields: [String]) {
+        self.key = key
+        self.version = snapshot.version
+        self.fields = snapshot.fields
+        for field in textFields { text[field] = OTClientState(version: snapshot.version) }
+        comments = snapshot.comments.map { ($0.id, $0.field) }
+        joined = true
+    }
+
+    /// What the screen shows for `field`.
+    func shown(_ field: String) -> JSONValue? { overrides[field]?.value ?? fields[field] }
+
+    /// The view as a person sees it: every field's shown value.
+    var shownFields: [String: JSONValue] {
+        var shown = fields
+        for (field, override) in overrides { shown[field] = override.value }
+        return shown
+    }
+
+    /// True when nothing of this client's is in flight for this record.
+    var isQuiet: Bool {
+        overrides.isEmpty && pending.isEmpty && outstanding.isEmpty && debouncing.isEmpty && text.values.allSatisfy {
+            if case .synchronized = $0.phase { return true } else { return false }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import TandemCore
+import TandemReport
+import TandemRuntime
+
+extension SimClient {
+    func handle(_ message: ServerMessage, on connection: SimConnection) {
+        switch message {
+        case .connectionConfirmed(let confirmed):
+            connected = true
+            reconnectAttempts = 0
+            heartbeat = .milliseconds(max(100, confirmed.heartbeatMs))
+            if views.isEmpty {
+                if let current { join(current) }
+            } else {
+                for key in views.keys { resync(key) }
+            }
+        case .joined(let joined):
+            guard let key = RecordKey(sessionID: joined.sessionID) else { return }
+            views[key] = RecordView(key: key, snapshot: joined, textFields: textFields)
+        case .modelChanged(let change):
+            applyRemote(change)
+        case .ack(let ack):
+            applyAck(ack)
+        case .resynced(let resynced):
+            finishResync(resynced)
+        case .conflictDetected(let conflict):
+            conflictDetected(conflict)
+        case .conflictResolved, .cursorMoved, .pong, .userLeft:
+            break
+        case .userJoined(let joined):
+            context.recorder.presenceSeen(user: joined.user.userID)
+        case .commentAdded(let added):
+            guard let key = RecordKey(sessionID: added.sessionID) else { return }
+            views[key]?.comments.append((added.comment.id, added.comment.field))
+        case .error(let error):
+            context.recorder.count("client.errors.\(error.code.rawValue)", node: nil)
+            if let rid = error.rid, case .string(let changeID) = rid { dropPending(changeID) }
+        }
+    }
+
+    func join(_ key: RecordKey) {
+        guard let connection, connected else { return }
+        context.recorder.joinSent(user: user.id)
+        connection.sendToNode(.joinCollaboration(JoinCollaboration(model: key.model, recordID: .string(key.recordID))))
+    }
+
+    func resync(_ key: RecordKey) {
+        guard let connection, connected, let view = views[key] else { return }
+        views[key]!.resyncing = true
+        context.recorder.count(MetricsRecorder.CounterName.resyncs, node: nil)
+        context.recorder.joinSent(user: user.id)
+        connection.sendToNode(.resync(Resync(sessionID: key.sessionID, sinceVersion: view.version)))
+    }
+
+    /// Checks that `version` is the next one; on a gap (or a repeat) records a violation and resyncs.
+    private func inOrder(_ key: RecordKey, version: Int, field: String, changeID: String?) -> Bool {
+        guard let view = views[key] else { return false }
+        if version == view.version + 1 { return true }
+        let detail = version <= view.version
+            ? "\(name) got version \(version) again after \(view.version)"
+            : "\(name) got version \(version) after \(view.version): \(version - view.version - 1) missing"
+        context.recorder.violation(VersionOrderViolation(record: key.sessionID, field: field,
+                                                         changeID: changeID ?? "", detail: detail))
+        if version > view.version + 1, !view.resyncing { resync(key) }
+        return false
+    }
+
+    func applyRemote(_ change: ModelChanged) {
+        guard let key = RecordKey(sessionID: change.sessionID), views[key] != nil,
+              inOrder(key, version: change.version, field: change.field, changeID: change.changeID) else { return }
+        var view = views[key]!
+        view.version = change.version
+        if let changeID = change.changeID, view.outstanding[change.field] == changeID {
+            // Our own change, seen in a resync replay: it was committed; treat it as its ack.
+            views[key] = view
+            textAcked(key, field: change.field, version: change.version, changeID: changeID)
+            return
+        }
+        if let changeID = change.changeID, view.pending.removeValue(forKey: changeID) != nil {
+            if view.overrides[change.field]?.changeID == changeID { view.overrides[change.field] = nil }
+            context.recorder.changeAcked(.init(changeID: changeID, key: key, field: change.field,
+                                               version: change.version, client: name))
+        }
+        switch change.edit {
+        case .op(let json):
+            if var state = view.text[change.field], case .string(let text) = view.fields[change.field] {
+                do {
+                    let local = try state.applyServer(try TextOperation(json: json), version: change.version)
+                    view.fields[change.field] = .string(try local.apply(to: text))
+                    view.text[change.field] = state
+                } catch {
+                    context.recorder.count("client.ot_errors", node: nil)
+                }
+            }
+        case .value(let value):
+            view.fields[change.field] = value
+        }
+        for field in view.text.keys where field != change.field { view.text[field]!.advance(toVersion: change.version) }
+        views[key] = view
+        if change.user.id != user.id { context.recorder.changeApplied(change.changeID) }
+    }
+
+    func applyAck(_ ack: Ack) {
+        if case .string(let rid)? = ack.rid, let key = views.keys.first(where: { views[$0]!.resolving[rid] != nil }) {
+            let field = views[key]!.resolving.removeValue(forKey: rid)!
+            guard inOrder(key, version: ack.version, field: field, changeID: ack.changeID) else { return }
+            views[key]!.version = ack.version
+            if let value = ack.value { views[key]!.fields[field] = value }
+            for text in views[key]!.text.keys { views[key]!.text[text]!.advance(toVersion: ack.version) }
+            return
+        }
+        guard let changeID = ack.changeID,
+              let key = views.keys.first(where: { key in
+                  views[key]!.outstanding.values.contains(changeID) || views[key]!.pending[changeID] != nil
+              }) else { return }
+        let field = views[key]!.outstanding.first { $0.value == changeID }?.key ?? views[key]!.pending[changeID]!
+        guard inOrder(key, version: ack.version, field: field, changeID: changeID) else { return }
+        views[key]!.version = ack.version
+        context.recorder.changeAcked(.init(changeID: changeID, key: key, field: field, version: ack.version, client: name))
+        if views[key]!.text[field] != nil {
+            textAcked(key, field: field, version: ack.version, changeID: changeID, recordAck: false)
+        } else {
+            views[key]!.pending[changeID] = nil
+            if views[key]!.overrides[field]?.changeID == changeID { views[key]!.overrides[field] = nil }
+            views[key]!.fields[field] = ack.value ?? views[key]!.fields[field]
+            for text in views[key]!.text.keys { views[key]!.text[text]!.advance(toVersion: ack.version) }
+        }
+    }
+
+    /// Our text op was committed at `version`: the ot.js state moves on and sends what was buffered.
+    private func textAcked(_ key: RecordKey, field: String, version: Int, changeID: String, recordAck: Bool = true) {
+        if recordAck {
+            context.recorder.changeAcked(.init(changeID: changeID, key: key, field: field, version: version, client: name))
+        }
+        views[key]!.outstanding[field] = nil
+        for other in views[key]!.text.keys where other != field { views[key]!.text[other]!.advance(toVersion: version) }
+        do {
+            if let next = try views[key]!.text[field]!.serverAck(version: version) { sendText(key, field: field, next) }
+        } catch {
+            context.recorder.count("client.ot_errors", node: nil)
+        }
+    }
+
+    private func finishResync(_ resynced: Resynced) {
+        guard let key = RecordKey(sessionID: resynced.sessionID), views[key] != nil else { return }
+        views[key]!.resyncing = false
+        views[key]!.joined = true
+        if resynced.version > views[key]!.version { views[key]!.version = resynced.version }
+        // Whatever is still in flight never reached the log: send it again, with the same change ids.
+        for (field, changeID) in views[key]!.outstanding.sorted(by: { $0.key < $1.key }) {
+            if let send = views[key]!.text[field]?.resend() { sendText(key, field: field, send, changeID: changeID) }
+        }
+        // Only the latest value per field is resent; older changes still pending are superseded by it.
+        for (field, override) in views[key]!.overrides.sorted(by: { $0.key < $1.key }) {
+            views[key]!.pending = views[key]!.pending.filter { $0.key == override.changeID || $0.value != field }
+            sendValue(key, field: field, value: override.value, changeID: override.changeID)
+        }
+    }
+
+    private func conflictDetected(_ conflict: ConflictDetected) {
+        guard let key = RecordKey(sessionID: conflict.sessionID) else { return }
+        if case .string(let changeID)? = conflict.rid { dropPending(changeID) }
+        context.recorder.count("client.conflicts_seen", node: nil)
+        let roll = random.nextDouble()
+        let choice: ConflictChoice = roll < 0.4 ? .local : (roll < 0.8 ? .remote : .merged)
+        let merged: JSONValue? = choice == .merged ? mergedValue(conflict) : nil
+        let delay = Duration.milliseconds(200 + Int(random.nextDouble() * 1_800))
+        spawn { me in
+            do { try await me.context.executor.sleep(for: delay) } catch { return }
+            me.resolve(key, conflict.conflictID, field: conflict.field, choice, merged)
+        }
+    }
+
+    private func resolve(
+        _ key: RecordKey, _ conflictID: String, field: String, _ choice: ConflictChoice, _ value: JSONValue?
+    ) {
+        guard let connection, connected, active, views[key] != nil else { return }
+        let rid = "resolve:\(conflictID)"
+        views[key]!.resolving[rid] = field
+        connection.sendToNode(.resolveConflict(ResolveConflict(sessionID: key.sessionID, conflictID: conflictID,
+                                                               choice: choice, value: value, rid: .string(rid))))
+    }
+
+    private func mergedValue(_ conflict: ConflictDetected) -> JSONValue {
+        switch (conflict.localValue, conflict.remoteValue) {
+        case (.string(let local), .string(let remote)): return .string(local + " / " + remote)
+        case (.number(let local), .number(let remote)): return .number(((local + remote) / 2).rounded())
+        default: return conflict.localValue
+        }
+    }
+
+    /// A change of ours that the server refused or held: stop showing it as pending.
+    private func dropPending(_ changeID: String) {
+        for key in views.keys {
+            guard let field = views[key]!.pending.removeValue(forKey: changeID) else { continue }
+            if views[key]!.overrides[field]?.changeID == changeID { views[key]!.overrides[field] = nil }
+        }
+    }
+}

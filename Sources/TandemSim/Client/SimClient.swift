@@ -1,0 +1,193 @@
+import OrderedCollections
+import TandemCore
+import TandemEngine
+import TandemReport
+import TandemRuntime
+import TandemScenario
+
+/// One simulated person in a browser: connects to a node, joins records, and thinks, types, sets fields,
+/// moves the cursor, comments and settles conflicts as its scenario group's behaviour says, speaking the
+/// protocol as typed messages.
+///
+/// It keeps the ot.js client state per text field, checks that every record version arrives in order,
+/// reconnects (with backoff, to another node if its own is down) and resyncs after a break.
+actor SimClient {
+    let index: Int
+    let name: String
+    let user: UserIdentity
+    let behavior: Behavior
+    let picker: RecordPicker
+    let model: ModelSchema
+    let homeNode: Int
+    let context: SimWorldContext
+    var random: SplitMix64
+
+    var connection: SimConnection?
+    var connected = false
+    var views: OrderedDictionary<RecordKey, RecordView> = [:]
+    var current: RecordKey?
+    var changeCount = 0
+    var active = false
+    var departed = false
+    /// When false, a broken connection is not re-established (a disconnect fault without reconnect_after).
+    var reconnectAllowed = true
+    var reconnectAttempts = 0
+    var heartbeat: Duration = .seconds(2)
+    /// The act and ping loops, cancelled when the run ends; short timers (debounce, conflict think time,
+    /// handshake) are not kept and simply finish.
+    var tasks: [Task<Void, Never>] = []
+    var reconnectTask: Task<Void, Never>?
+
+    init(
+        index: Int, user: UserIdentity, group: PopulationGroup, model: ModelSchema, homeNode: Int,
+        context: SimWorldContext
+    ) {
+        self.index = index
+        self.name = user.username
+        self.user = user
+        self.behavior = group.behavior
+        self.picker = RecordPicker(group.records)
+        self.model = model
+        self.homeNode = homeNode
+        self.context = context
+        self.random = SplitMix64.derive(seed: context.seed, stream: 0x1_0000_0000 &+ UInt64(index))
+    }
+
+    var now: Int64 { context.executor.nowNanos }
+
+    var textFields: [String] { model.fields.values.filter { $0.type == .text }.map(\.name) }
+
+    // MARK: Life cycle (driven by the world)
+
+    /// Arrives: picks a record, connects to its home node, and starts thinking.
+    func arrive() {
+        active = true
+        current = RecordKey(model: model.name, recordID: String(picker.pickRank(using: &random) + 1))
+        connect(to: homeNode)
+        tasks.append(spawn { me in await me.actLoop() })
+        tasks.append(spawn { me in await me.pingLoop() })
+    }
+
+    /// Stops acting (the end of `duration`); keeps its connection and keeps answering.
+    func stopActing() { active = false }
+
+    /// Leaves for good (a ramp down): leaves its sessions and hangs up.
+    func depart() {
+        active = false
+        departed = true
+        if let connection, connected {
+            for key in views.keys where views[key]!.joined {
+                connection.sendToNode(.leaveCollaboration(LeaveCollaboration(sessionID: key.sessionID)))
+            }
+            connection.hangUp()
+        }
+        connection = nil
+        connected = false
+        views.removeAll()
+    }
+
+    /// A disconnect fault: the browser drops the connection and, if told to, comes back after `after`.
+    func dropConnection(reconnectAfter after: Duration?) {
+        guard let connection, !departed else { return }
+        connection.hangUp()
+        self.connection = nil
+        connected = false
+        context.recorder.trace(.disconnect, from: index, to: connection.node)
+        reconnectAllowed = after != nil
+        if let after { scheduleReconnect(after: after) }
+    }
+
+    /// The end of the run: hang up and stop every loop.
+    func finish() {
+        active = false
+        departed = true
+        connection?.shutDown()
+        connection = nil
+        connected = false
+        for task in tasks { task.cancel() }
+        tasks.removeAll()
+        reconnectTask?.cancel()
+        reconnectTask = nil
+    }
+
+    // MARK: Connecting
+
+    func connect(to node: Int) {
+        context.serials.update { $0 += 1 }
+        let serial = context.serials.value
+        let world = context
+        let connection = SimConnection(
+            serial: serial, client: index, node: node, world: context,
+            toNode: { connection, uplink in await world.nodes[connection.node].process(uplink, on: connection) },
+            toClient: { [weak self] connection, downlink in await self?.receive(downlink, on: connection) })
+        self.connection = connection
+        spawn { me in await me.handshake(connection) }
+    }
+
+    private func handshake(_ connection: SimConnection) async {
+        do {
+            try await context.executor.sleep(for: .nanoseconds(context.network.latencyNanos(.clientNode)))
+        } catch { return }
+        guard self.connection === connection else { return }
+        let accepted = await context.nodes[connection.node].accept(connection, user: user)
+        guard self.connection === connection else { return }
+        if !accepted {
+            connection.shutDown()
+            self.connection = nil
+            context.recorder.count("connect.refused", node: connection.node)
+            scheduleReconnect(after: backoff())
+        }
+    }
+
+    private func backoff() -> Duration {
+        reconnectAttempts += 1
+        let ceiling = min(5_000, 250 << min(reconnectAttempts, 5))
+        return .milliseconds(125 + Int(random.nextDouble() * Double(ceiling)))
+    }
+
+    private func scheduleReconnect(after delay: Duration) {
+        guard !departed else { return }
+        reconnectTask?.cancel()
+        reconnectTask = spawn { me in
+            do { try await me.context.executor.sleep(for: delay) } catch { return }
+            me.reconnect()
+        }
+    }
+
+    private func reconnect() {
+        guard !departed, connection == nil, reconnectAllowed else { return }
+        context.recorder.count(MetricsRecorder.CounterName.reconnects, node: nil)
+        let node = (homeNode + reconnectAttempts) % context.nodes.count
+        connect(to: node)
+    }
+
+    // MARK: Receiving
+
+    func receive(_ downlink: Downlink, on connection: SimConnection) {
+        guard connection === self.connection else { return }
+        switch downlink {
+        case .closed:
+            connection.shutDown()
+            self.connection = nil
+            connected = false
+            for key in views.keys { views[key]!.joined = false }
+            if reconnectAllowed && !departed { scheduleReconnect(after: backoff()) }
+        case .message(let message):
+            context.recorder.trace(.delivery, from: connection.node, to: index, payload: Self.tracePayload(message))
+            handle(message, on: connection)
+        }
+    }
+
+    /// What the trace keeps of a delivery: the message type and, for versioned messages, the version.
+    static func tracePayload(_ message: ServerMessage) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in message.typeName.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        switch message {
+        case .modelChanged(let change): return hash &+ UInt64(change.version)
+        case .ack(let ack): return hash &+ UInt64(ack.version)
+        case .joined(let joined): return hash &+ UInt64(joined.version)
+        case .resynced(let resynced): return hash &+ UInt64(resynced.version)
+        default: return hash
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Synchronization
+import TandemRuntime
+import TandemScenario
+
+/// The simulated network: latency per link kind, loss, latency spikes and partitions, all driven by one
+/// seeded random stream.
+///
+/// Loss on these links models TCP: a lost segment is retransmitted, so it costs a retransmission timeout
+/// (`retransmitDelay`) rather than a missing message. Partitions are what cut messages: a partitioned
+/// path refuses connections, fails requests and breaks open connections.
+final class SimNetwork: Sendable {
+    /// One place in the network a partition can separate.
+    enum Place: Hashable, Sendable {
+        case node(Int)
+        case broker
+        case store
+        case clients
+    }
+
+    private struct State {
+        var random: SplitMix64
+        var spikes: [LinkKind: Duration] = [:]
+        var extraLoss: [LinkKind: Double] = [:]
+        /// Active partitions as pairs of place sets (each pair is cut both ways).
+        var partitions: [(id: Int, a: Set<Place>, b: Set<Place>)] = []
+        var nextPartitionID = 0
+    }
+
+    let links: Links
+    static let retransmitDelay: Duration = .milliseconds(200)
+    private let state: Mutex<State>
+
+    init(links: Links, seed: UInt64) {
+        self.links = links
+        self.state = Mutex(State(random: SplitMix64.derive(seed: seed, stream: 0x6E6574)))
+    }
+
+    /// One-way latency of a message on `link` now, including any spike and retransmissions.
+    func latencyNanos(_ link: LinkKind) -> Int64 {
+        state.withLock { state in
+            let settings = links[link]
+            var latency = settings.latency.sample(using: &state.random)
+            if let spike = state.spikes[link] { latency += spike }
+            let loss = min(1, settings.loss + (state.extraLoss[link] ?? 0))
+            if loss > 0 {
+                var retries = 0
+                while retries < 8, state.random.nextDouble() < loss {
+                    latency += Self.retransmitDelay
+                    retries += 1
+                }
+            }
+            return latency.nanosecondsClamped
+        }
+    }
+
+    /// Whether `a` and `b` can reach each other now.
+    func reachable(_ a: Place, _ b: Place) -> Bool {
+        state.withLock { state in
+            !state.partitions.contains { ($0.a.contains(a) && $0.b.contains(b)) || ($0.a.contains(b) && $0.b.contains(a)) }
+        }
+    }
+
+    func partition(_ a: Set<Place>, _ b: Set<Place>) -> Int {
+        state.withLock { state in
+            state.nextPartitionID += 1
+            state.partitions.append((state.nextPartitionID, a, b))
+            return state.nextPartitionID
+        }
+    }
+
+    func heal(_ id: Int) { state.withLock { $0.partitions.removeAll { $0.id == id } } }
+
+    func setSpike(_ link: LinkKind, _ added: Duration?) { state.withLock { $0.spikes[link] = added } }
+
+    func setExtraLoss(_ link: LinkKind, _ rate: Double?) { state.withLock { $0.extraLoss[link] = rate } }
+}

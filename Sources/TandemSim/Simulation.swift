@@ -1,0 +1,71 @@
+import TandemReport
+import TandemRuntime
+import TandemScenario
+
+/// Settings of a simulated run that are not in the scenario file: engine switches and timing defaults.
+public struct SimulationOptions: Sendable {
+    /// Nodes' presence heartbeat and clients' ping period (PROTOCOL.md's 15 s is shortened so that a
+    /// dead connection expires within a scenario's settle time).
+    public var heartbeatInterval: Duration = .seconds(2)
+    public var heartbeatTimeout: Duration = .seconds(6)
+    /// Overrides gap recovery on every node; nil means the scenario's `broker.recovery` (default on).
+    public var gapRecovery: Bool?
+    /// A deliberately broken engine (for checker tests): acknowledge before the store write.
+    public var ackBeforePersist = false
+    /// Called on the simulation thread about once per simulated second.
+    public var progress: (@Sendable (SimulationProgress) -> Void)?
+    /// The engine version written into reports.
+    public var engineVersion = "0.1.0"
+
+    public init() {}
+}
+
+/// Where a running simulation is.
+public struct SimulationProgress: Sendable {
+    public var simulatedNanos: Int64
+    public var totalNanos: Int64
+    public var connectedClients: Int
+}
+
+/// A finished simulated run: its report and the executor's statistics.
+public struct SimulationResult: Sendable {
+    public var report: Report
+    public var statistics: SimRunStatistics
+}
+
+/// Why a simulated run could not produce a report (as opposed to a report that fails its checks).
+public struct SimulationError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Runs scenarios in the deterministic simulator.
+public enum Simulation {
+    /// Runs `scenario` with `seed` (default: the scenario's) on the calling thread and returns its report.
+    /// The same scenario, seed and binary give the same trace hash and the same report, apart from `wall`.
+    public static func run(
+        _ scenario: Scenario, seed: UInt64? = nil, options: SimulationOptions = SimulationOptions()
+    ) throws(SimulationError) -> SimulationResult {
+        let seed = seed ?? scenario.seed
+        let executor = SimExecutor(limits: SimLimits(hangGraceWallMillis: 2_000))
+        let started = ContinuousClock.now  // determinism: ok (wall time for the report's wall field only)
+        let startedUnix = WallTime.unixMillis()
+        let run = simulate(executor) {
+            let world = SimWorld(scenario: scenario, seed: seed, executor: executor, options: options)
+            return try await world.run()
+        }
+        let elapsed = ContinuousClock.now - started  // determinism: ok (wall time only)
+        guard case .returned(var report) = run.outcome, run.isClean else {
+            throw SimulationError(message: "simulation of \(scenario.name) (seed \(seed)) failed:\n\(run.report)")
+        }
+        report.identity.traceHash = String(run.statistics.traceHash, radix: 16).leftPadded(to: 16)
+        report.wall = WallClock(timeMs: Double(elapsed.nanosecondsClamped) / 1e6, startedAtUnixMs: startedUnix)
+        return SimulationResult(report: report, statistics: run.statistics)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,116 @@
+import TandemReport
+import TandemRuntime
+import TandemScenario
+
+/// Carries out a scenario's faults on the simulated world, and records each as a window in the report and
+/// an event in the trace.
+final class FaultInjector: Sendable {
+    let world: SimWorld
+    private let partitions = LockedValue<[Int: Int]>([:])
+    private let random: LockedValue<SplitMix64>
+
+    init(world: SimWorld) {
+        self.world = world
+        self.random = LockedValue(SplitMix64.derive(seed: world.context.seed, stream: 0x6661756C74))
+    }
+
+    var context: SimWorldContext { world.context }
+
+    func start(_ index: Int) async {
+        let fault = world.scenario.faults[index]
+        let now = context.executor.nowNanos
+        context.recorder.trace(.fault, from: index, to: 0, payload: 1)
+        let end = fault.end?.nanosecondsClamped ?? world.totalNanos
+        context.recorder.faultWindow(fault.kind.key, label: label(fault.kind), startNanos: now, endNanos: end)
+        switch fault.kind {
+        case .partition(let partition):
+            let a = Set(partition.between.map(place)), b = Set(partition.and.map(place))
+            partitions.update { $0[index] = context.network.partition(a, b) }
+            for node in context.nodes where !context.network.reachable(.node(node.index), .clients) {
+                node.breakConnections()
+            }
+        case .latencySpike(let spike):
+            context.network.setSpike(spike.link, spike.added)
+        case .loss(let loss):
+            context.network.setExtraLoss(loss.link, loss.rate)
+        case .brokerOutage:
+            context.broker.setOutage(true)
+        case .crash(let crash):
+            await context.nodes[crash.node.number - 1].crash()
+        case .disconnect(let disconnect):
+            await disconnectClients(disconnect)
+        }
+    }
+
+    func end(_ index: Int) async {
+        let fault = world.scenario.faults[index]
+        context.recorder.trace(.fault, from: index, to: 0, payload: 2)
+        switch fault.kind {
+        case .partition:
+            if let id = partitions.update({ $0.removeValue(forKey: index) }) { context.network.heal(id) }
+            context.broker.pump()
+        case .latencySpike(let spike):
+            context.network.setSpike(spike.link, nil)
+        case .loss(let loss):
+            context.network.setExtraLoss(loss.link, nil)
+        case .brokerOutage:
+            context.broker.setOutage(false)
+        case .crash(let crash):
+            try? await context.nodes[crash.node.number - 1].boot()
+        case .disconnect:
+            break
+        }
+    }
+
+    private func place(_ endpoint: Endpoint) -> SimNetwork.Place {
+        switch endpoint {
+        case .node(let node): return .node(node.number - 1)
+        case .broker: return .broker
+        case .store: return .store
+        case .allClients, .clientGroup: return .clients
+        }
+    }
+
+    private func disconnectClients(_ disconnect: Disconnect) async {
+        var candidates: [SimClient] = []
+        for client in world.clients {
+            let snapshot = await client.snapshot()
+            guard snapshot.connected, !snapshot.departed else { continue }
+            if let group = disconnect.group, !client.name.hasPrefix(group + "-") { continue }
+            candidates.append(client)
+        }
+        let count: Int
+        switch disconnect.clients {
+        case .percent(let percent): count = Int((Double(candidates.count) * percent / 100).rounded())
+        case .count(let wanted): count = min(wanted, candidates.count)
+        }
+        var chosen = candidates
+        random.update { random in
+            for index in stride(from: chosen.count - 1, to: 0, by: -1) {
+                chosen.swapAt(index, random.bounded(index + 1))
+            }
+        }
+        for client in chosen.prefix(count) {
+            let after = disconnect.reconnectAfter.map { distribution in random.update { distribution.sample(using: &$0) } }
+            await client.dropConnection(reconnectAfter: after)
+        }
+        context.recorder.count("faults.disconnected_clients", node: nil, by: count)
+    }
+
+    private func label(_ kind: FaultKind) -> String {
+        switch kind {
+        case .partition(let partition):
+            return "partition \(partition.between.map(\.description).joined(separator: ",")) | "
+                + partition.and.map(\.description).joined(separator: ",")
+        case .latencySpike(let spike): return "latency +\(spike.added) on \(spike.link.rawValue)"
+        case .loss(let loss): return "loss \(loss.rate) on \(loss.link.rawValue)"
+        case .brokerOutage: return "broker outage"
+        case .crash(let crash): return "crash \(crash.node)"
+        case .disconnect(let disconnect):
+            switch disconnect.clients {
+            case .percent(let percent): return "disconnect \(percent)% of clients"
+            case .count(let count): return "disconnect \(count) clients"
+            }
+        }
+    }
+}

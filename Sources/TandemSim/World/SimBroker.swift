@@ -1,0 +1,164 @@
+import Synchronization
+import TandemCore
+import TandemEngine
+import TandemRuntime
+import TandemScenario
+
+/// The simulated Redis: a broker every node publishes to, with either Streams or pub/sub semantics.
+///
+/// `redis-streams`: every envelope is appended to one log and each subscriber reads it from its own
+/// cursor, so a node cut off by a partition or an outage receives everything, in order, once it can reach
+/// the broker again. `redis-pubsub`: fire-and-forget — a subscriber that cannot be reached when an envelope
+/// is published never sees it. In both, a publisher that cannot reach the broker gets an error.
+final class SimBroker: Sendable {
+    private struct Subscriber {
+        var node: Int
+        var cursor: Int
+        var pipe: SimPipe<BackplaneEnvelope>
+    }
+
+    private struct State {
+        var log: [BackplaneEnvelope] = []
+        /// Entries before this index were read by every subscriber and are forgotten (XTRIM).
+        var trimmed = 0
+        var subscribers: [Subscriber] = []
+        var outage = false
+        /// Each node's link to the broker, carrying its publishes in order.
+        var uplinks: [Int: SimPipe<BackplaneEnvelope>] = [:]
+    }
+
+    let kind: BrokerKind
+    let network: SimNetwork
+    let executor: SimExecutor
+    let recorder: SimRecorder
+    private let state = Mutex(State())
+
+    init(kind: BrokerKind, network: SimNetwork, executor: SimExecutor, recorder: SimRecorder) {
+        self.kind = kind
+        self.network = network
+        self.executor = executor
+        self.recorder = recorder
+    }
+
+    /// The backplane one node uses.
+    func client(node: Int, name: String) -> SimBrokerClient { SimBrokerClient(broker: self, node: node, name: name) }
+
+    var isOut: Bool { state.withLock { $0.outage } }
+
+    func setOutage(_ out: Bool) {
+        state.withLock { $0.outage = out }
+        if !out { pump() }
+    }
+
+    /// Sends a publish on the node's link; it lands in the log after the link's latency, unless the broker
+    /// is out or the node cut off by then (then it is lost, as a write on a dead connection is).
+    func publish(_ envelope: BackplaneEnvelope, from node: Int) throws(BackplaneUnavailable) {
+        guard !isOut, network.reachable(.node(node), .broker) else {
+            recorder.count("broker.publish_failed", node: node)
+            throw BackplaneUnavailable(message: "node-\(node + 1) cannot reach the broker")
+        }
+        let uplink = state.withLock { state in
+            if let pipe = state.uplinks[node] { return pipe }
+            let pipe = SimPipe<BackplaneEnvelope>(executor: executor) { [self] envelope in arrive(envelope, from: node) }
+            state.uplinks[node] = pipe
+            return pipe
+        }
+        uplink.send(envelope, nowNanos: executor.nowNanos, latencyNanos: network.latencyNanos(.nodeBroker))
+    }
+
+    private func arrive(_ envelope: BackplaneEnvelope, from node: Int) {
+        guard !isOut, network.reachable(.node(node), .broker) else {
+            recorder.count("broker.publish_failed", node: node)
+            return
+        }
+        recorder.count("messages.broker", node: nil)
+        state.withLock { $0.log.append(envelope) }
+        pump()
+    }
+
+    func subscribe(node: Int, deliver: @escaping @Sendable (BackplaneEnvelope) async -> Void) {
+        let pipe = SimPipe<BackplaneEnvelope>(executor: executor, deliver: deliver)
+        state.withLock { state in
+            state.subscribers.removeAll { $0.node == node }
+            state.subscribers.append(Subscriber(node: node, cursor: state.trimmed + state.log.count, pipe: pipe))
+        }
+    }
+
+    func unsubscribe(node: Int) {
+        let pipes = state.withLock { state -> [SimPipe<BackplaneEnvelope>] in
+            let gone = state.subscribers.filter { $0.node == node }.map(\.pipe)
+            state.subscribers.removeAll { $0.node == node }
+            return gone
+        }
+        for pipe in pipes { pipe.close() }
+    }
+
+    /// Moves every reachable subscriber's cursor to the end of the log, sending what it passes; with pub/sub,
+    /// an unreachable subscriber's cursor moves too (those envelopes are lost to it).
+    func pump() {
+        let now = executor.nowNanos
+        var sends: [(SimPipe<BackplaneEnvelope>, BackplaneEnvelope, Int)] = []
+        var lost = 0
+        state.withLock { state in
+            let end = state.trimmed + state.log.count
+            for index in state.subscribers.indices {
+                let subscriber = state.subscribers[index]
+                guard subscriber.cursor < end else { continue }
+                let reachable = !state.outage && network.reachable(.node(subscriber.node), .broker)
+                if reachable {
+                    for position in subscriber.cursor..<end {
+                        sends.append((subscriber.pipe, state.log[position - state.trimmed], subscriber.node))
+                    }
+                } else if kind == .redisPubSub {
+                    lost += end - subscriber.cursor
+                } else {
+                    continue
+                }
+                state.subscribers[index].cursor = end
+            }
+            let lowest = state.subscribers.map(\.cursor).min() ?? end
+            if lowest > state.trimmed {
+                state.log.removeFirst(lowest - state.trimmed)
+                state.trimmed = lowest
+            }
+        }
+        if lost > 0 { recorder.count("broker.lost", node: nil, by: lost) }
+        for (pipe, envelope, _) in sends {
+            pipe.send(envelope, nowNanos: now, latencyNanos: network.latencyNanos(.nodeBroker))
+        }
+    }
+
+    func closeAll() {
+        let pipes = state.withLock { state in
+            defer {
+                state.subscribers.removeAll()
+                state.uplinks.removeAll()
+            }
+            return state.subscribers.map(\.pipe) + state.uplinks.keys.sorted().map { state.uplinks[$0]! }
+        }
+        for pipe in pipes { pipe.close() }
+    }
+}
+
+/// The broker refused a publish (outage or partition).
+struct BackplaneUnavailable: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// One node's connection to the simulated broker: the `Backplane` the node's engine is given.
+struct SimBrokerClient: Backplane {
+    let broker: SimBroker
+    let node: Int
+    let name: String
+
+    func publish(_ envelope: BackplaneEnvelope) async throws {
+        try broker.publish(envelope, from: node)
+    }
+
+    func subscribe(node name: String, deliver: @escaping @Sendable (BackplaneEnvelope) async -> Void) async throws {
+        broker.subscribe(node: node, deliver: deliver)
+    }
+
+    func unsubscribe(node name: String) async { broker.unsubscribe(node: node) }
+}

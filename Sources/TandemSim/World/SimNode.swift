@@ -1,0 +1,168 @@
+import TandemCore
+import TandemEngine
+import TandemRuntime
+import TandemScenario
+
+/// A weak reference to the world, so that nodes do not keep it alive.
+struct WeakContext: Sendable {
+    weak var context: SimWorldContext?
+}
+
+/// A simulated server node: the real `CollaborationNode` actor plus what a machine adds — one CPU that
+/// serves inbound messages in arrival order (`cpu_per_message`), and a life that can crash and restart
+/// (losing everything in memory; the store keeps what was committed).
+final class SimNode: Sendable {
+    private struct State {
+        var engine: CollaborationNode?
+        var up = false
+        var cpuFreeAtNanos: Int64 = 0
+        var connections: [Int: SimConnection] = [:]
+        var incarnation = 0
+    }
+
+    let index: Int
+    let name: String
+    let configuration: NodeConfiguration
+    let cpuNanos: Int64
+    private let state = LockedValue(State())
+    private let contextBox = LockedValue(WeakContext())
+
+    init(index: Int, configuration: NodeConfiguration, cpuPerMessage: Duration, context: SimWorldContext?) {
+        self.index = index
+        self.name = configuration.nodeID
+        self.configuration = configuration
+        self.cpuNanos = cpuPerMessage.nanosecondsClamped
+    }
+
+    /// Connects the node to its world (the world holds the nodes, so the node holds the world weakly).
+    func attach(_ context: SimWorldContext) { contextBox.value = WeakContext(context: context) }
+
+    var context: SimWorldContext { contextBox.value.context! }
+
+    var isUp: Bool { state.value.up }
+    var engine: CollaborationNode? { state.value.engine }
+
+    /// Boots a fresh engine (first start or restart after a crash).
+    func boot() async throws {
+        let incarnation = state.update { state -> Int in
+            state.incarnation += 1
+            return state.incarnation
+        }
+        let environment = NodeEnvironment(
+            clock: context.executor.clock, store: context.store.client(node: index),
+            backplane: context.broker.client(node: index, name: name),
+            seed: context.seed &+ UInt64(index) &* 0x9E37_79B9 &+ UInt64(incarnation))
+        let engine = CollaborationNode(configuration: configuration, environment: environment)
+        try await engine.start()
+        state.update { state in
+            state.engine = engine
+            state.up = true
+        }
+    }
+
+    /// Adds the engine's counters to the report's per-node load (before a crash or at the end of a run).
+    func harvest() async {
+        guard let engine = state.value.engine else { return }
+        let metrics = await engine.metrics
+        let recorder = context.recorder
+        recorder.count("messages.out", node: index, by: metrics.messagesOut)
+        recorder.count("commits", node: index, by: metrics.commits)
+        recorder.count("append_clashes", node: index, by: metrics.appendClashes)
+        recorder.count("gap_fills", node: index, by: metrics.gapFills)
+        recorder.count("store_errors", node: index, by: metrics.storeErrors)
+        recorder.count("backplane.errors", node: index, by: metrics.backplaneErrors)
+        recorder.count("backplane.in", node: index, by: metrics.backplaneIn)
+        recorder.count("presence.expired", node: index, by: metrics.presenceExpired)
+        recorder.count("conflicts.detected", node: index, by: metrics.conflictsDetected)
+        recorder.count("conflicts.auto_resolved", node: index, by: metrics.conflictsAutoResolved)
+        recorder.count("conflicts.manual", node: index, by: metrics.conflictsManual)
+        recorder.count("slow_consumers_dropped", node: index, by: metrics.slowConsumersDropped)
+    }
+
+    /// The machine dies: the engine stops mid-flight, every connection breaks, memory is gone.
+    func crash() async {
+        await harvest()
+        let (engine, connections) = state.update { state -> (CollaborationNode?, [SimConnection]) in
+            defer {
+                state.engine = nil
+                state.up = false
+                state.connections.removeAll()
+            }
+            return (state.engine, state.connections.keys.sorted().map { state.connections[$0]! })
+        }
+        for connection in connections { connection.breakConnection() }
+        await engine?.crash()
+    }
+
+    /// Graceful stop at the end of a run (counters were harvested before).
+    func shutdown() async {
+        let engine = state.update { state -> CollaborationNode? in
+            defer {
+                state.engine = nil
+                state.up = false
+            }
+            return state.engine
+        }
+        await engine?.shutdown()
+    }
+
+    /// A client's connection arrives; returns false when the node is down or cut off from clients.
+    func accept(_ connection: SimConnection, user: UserIdentity) async -> Bool {
+        guard let engine = state.value.engine, state.value.up,
+              context.network.reachable(.node(index), .clients) else { return false }
+        let id = await engine.connect(user: user, transport: connection)
+        connection.nodeConnectionID.value = id
+        state.update { $0.connections[connection.serial] = connection }
+        return true
+    }
+
+    /// Breaks every client connection (a partition between this node and its clients).
+    func breakConnections() {
+        let connections = state.update { state -> [SimConnection] in
+            defer { state.connections.removeAll() }
+            return state.connections.keys.sorted().map { state.connections[$0]! }
+        }
+        for connection in connections { connection.breakConnection() }
+    }
+
+    /// Serves one inbound frame: wait for the CPU, then hand it to the engine.
+    func process(_ uplink: Uplink, on connection: SimConnection) async {
+        if case .close = uplink { connection.up.close() }
+        guard let id = connection.nodeConnectionID.value else { return }
+        let now = context.executor.nowNanos
+        let (engine, doneAt) = state.update { state -> (CollaborationNode?, Int64) in
+            let start = max(now, state.cpuFreeAtNanos)
+            state.cpuFreeAtNanos = start + cpuNanos
+            return (state.engine, state.cpuFreeAtNanos)
+        }
+        guard let engine else { return }
+        context.recorder.count("messages.in", node: index)
+        context.recorder.event()
+        if doneAt > now {
+            do { try await context.executor.sleep(untilNanos: doneAt) } catch { return }
+        }
+        switch uplink {
+        case .message(let message):
+            await engine.receive(message, from: id)
+        case .close:
+            state.update { _ = $0.connections.removeValue(forKey: connection.serial) }
+            await engine.disconnect(id)
+        }
+    }
+
+    /// Messages waiting for the CPU now.
+    var queueDepth: Double {
+        let now = context.executor.nowNanos
+        let freeAt = state.value.cpuFreeAtNanos
+        guard cpuNanos > 0, freeAt > now else { return 0 }
+        return Double(freeAt - now) / Double(cpuNanos)
+    }
+
+    func closeAllConnections() {
+        let connections = state.update { state -> [SimConnection] in
+            defer { state.connections.removeAll() }
+            return state.connections.keys.sorted().map { state.connections[$0]! }
+        }
+        for connection in connections { connection.shutDown() }
+    }
+}

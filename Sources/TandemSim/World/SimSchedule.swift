@@ -1,0 +1,76 @@
+import TandemScenario
+import TandemRuntime
+
+/// The timeline of a run: when each user arrives or leaves (from the phases), when faults start and end,
+/// when actions stop, and when the world is sampled.
+struct SimSchedule {
+    enum Kind: Sendable {
+        case arrive(Int)
+        case depart(Int)
+        case faultStart(Int)
+        case faultEnd(Int)
+        case sample
+        case stopActing
+        case converge
+    }
+
+    struct Event: Sendable {
+        var atNanos: Int64
+        /// Breaks ties at one instant: faults end before they start, arrivals after faults, samples last.
+        var order: Int
+        var kind: Kind
+    }
+
+    static let convergenceSampleNanos: Int64 = 250_000_000
+
+    static func events(for scenario: Scenario, clientCount: Int) -> [Event] {
+        var events: [Event] = []
+        var order = 0
+        func add(_ atNanos: Int64, _ kind: Kind) {
+            order += 1
+            events.append(Event(atNanos: atNanos, order: order, kind: kind))
+        }
+        let durationNanos = scenario.duration.nanosecondsClamped
+        for (index, fault) in scenario.faults.enumerated() {
+            add(fault.at.nanosecondsClamped, .faultStart(index))
+            if let end = fault.end { add(end.nanosecondsClamped, .faultEnd(index)) }
+        }
+        if scenario.phases.isEmpty {
+            for client in 0..<clientCount { add(0, .arrive(client)) }
+        } else {
+            var present = 0
+            var startNanos: Int64 = 0
+            for phase in scenario.phases {
+                let lengthNanos = phase.duration.nanosecondsClamped
+                if case .ramp(let target, _) = phase {
+                    let goal = min(target, clientCount)
+                    if goal > present {
+                        let step = lengthNanos / Int64(goal - present)
+                        for (offset, client) in (present..<goal).enumerated() {
+                            add(startNanos + step * Int64(offset), .arrive(client))
+                        }
+                    } else if goal < present {
+                        let step = lengthNanos / Int64(present - goal)
+                        for (offset, client) in (goal..<present).reversed().enumerated() {
+                            add(startNanos + step * Int64(offset + 1), .depart(client))
+                        }
+                    }
+                    present = goal
+                }
+                startNanos += lengthNanos
+            }
+        }
+        var second: Int64 = 1_000_000_000
+        while second <= durationNanos + scenario.settle.nanosecondsClamped {
+            add(second, .sample)
+            second += 1_000_000_000
+        }
+        add(durationNanos, .stopActing)
+        var sampleAt = durationNanos
+        while sampleAt < durationNanos + scenario.settle.nanosecondsClamped {
+            add(sampleAt, .converge)
+            sampleAt += convergenceSampleNanos
+        }
+        return events
+    }
+}

@@ -1,0 +1,87 @@
+import TandemCore
+import TandemEngine
+import TandemRuntime
+import TandemScenario
+
+/// The simulated database: one durable `InMemoryEventStore` that survives node crashes, reached by each node
+/// over its own link with latency, plus the store's own service time.
+///
+/// A node cut off from the store gets a `StoreError` (after one link latency, as a refused connection); a
+/// request that reached the store is carried out even if its node crashes before the answer comes back.
+final class SimStore: Sendable {
+    let durable = InMemoryEventStore()
+    let network: SimNetwork
+    let executor: SimExecutor
+    let serviceLatency: DurationDistribution
+    private let random: LockedValue<SplitMix64>
+
+    init(network: SimNetwork, executor: SimExecutor, serviceLatency: DurationDistribution, seed: UInt64) {
+        self.network = network
+        self.executor = executor
+        self.serviceLatency = serviceLatency
+        self.random = LockedValue(SplitMix64.derive(seed: seed, stream: 0x73746F7265))
+    }
+
+    func client(node: Int) -> SimStoreClient { SimStoreClient(store: self, node: node) }
+
+    /// Runs `operation` as node `node` would: request latency, service time, the operation, response latency.
+    func call<Result: Sendable>(
+        node: Int, _ what: String, _ operation: @Sendable (InMemoryEventStore) async -> Result
+    ) async throws -> Result {
+        guard network.reachable(.node(node), .store) else {
+            try await executor.sleep(for: .nanoseconds(network.latencyNanos(.nodeStore)))
+            throw StoreError("node-\(node + 1) cannot reach the store (\(what))")
+        }
+        let service = random.update { serviceLatency.sample(using: &$0) }
+        try await executor.sleep(for: .nanoseconds(network.latencyNanos(.nodeStore) + service.nanosecondsClamped))
+        let result = await operation(durable)
+        try await executor.sleep(for: .nanoseconds(network.latencyNanos(.nodeStore)))
+        return result
+    }
+}
+
+/// One node's connection to the simulated store: the `EventStore` the node's engine is given.
+struct SimStoreClient: EventStore {
+    let store: SimStore
+    let node: Int
+
+    func loadRecord(_ key: RecordKey) async throws -> RecordState? {
+        try await store.call(node: node, "load \(key)") { await $0.loadRecord(key) }
+    }
+
+    func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult {
+        try await store.call(node: node, "append \(change.key) v\(change.version)") {
+            await $0.append(change, autoResolved: autoResolved)
+        }
+    }
+
+    func changes(_ key: RecordKey, after version: Int, limit: Int) async throws -> ChangeLogSlice {
+        try await store.call(node: node, "read \(key) after v\(version)") {
+            await $0.changes(key, after: version, limit: limit)
+        }
+    }
+
+    func change(_ key: RecordKey, id: String) async throws -> ChangeEntry? {
+        try await store.call(node: node, "find change \(id)") { await $0.change(key, id: id) }
+    }
+
+    func saveConflict(_ conflict: ConflictRecord, with change: ChangeEntry?) async throws -> AppendResult {
+        try await store.call(node: node, "save conflict \(conflict.id)") { await $0.saveConflict(conflict, with: change) }
+    }
+
+    func conflict(_ key: RecordKey, id: String) async throws -> ConflictRecord? {
+        try await store.call(node: node, "load conflict \(id)") { await $0.conflict(key, id: id) }
+    }
+
+    func appendComment(_ comment: Comment, to key: RecordKey) async throws {
+        try await store.call(node: node, "append comment") { await $0.appendComment(comment, to: key) }
+    }
+
+    func comments(_ key: RecordKey) async throws -> [Comment] {
+        try await store.call(node: node, "load comments") { await $0.comments(key) }
+    }
+
+    func appendAudit(_ events: [AuditEvent]) async throws {
+        try await store.call(node: node, "append audit") { await $0.appendAudit(events) }
+    }
+}

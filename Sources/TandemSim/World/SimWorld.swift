@@ -1,0 +1,105 @@
+import TandemCore
+import TandemEngine
+import TandemReport
+import TandemRuntime
+import TandemScenario
+
+/// One simulated run of one scenario: builds the nodes and clients, plays the schedule (arrivals,
+/// departures, faults), lets the system settle, runs the checkers and assembles the report.
+final class SimWorld: Sendable {
+    let scenario: Scenario
+    let context: SimWorldContext
+    let options: SimulationOptions
+    let clients: [SimClient]
+
+    init(scenario: Scenario, seed: UInt64, executor: SimExecutor, options: SimulationOptions) {
+        self.scenario = scenario
+        self.options = options
+        self.context = SimWorldContext(scenario: scenario, seed: seed, executor: executor, options: options)
+        var clients: [SimClient] = []
+        var index = 0
+        var random = SplitMix64.derive(seed: seed, stream: 0x706C6163)
+        for group in scenario.population {
+            let model = context.models[group.records.model]!
+            for member in 0..<group.userCount {
+                let home: Int
+                switch group.placement {
+                case .roundRobin: home = index % context.nodes.count
+                case .random: home = random.bounded(context.nodes.count)
+                case .pinned(let node): home = node.number - 1
+                }
+                let user = UserIdentity(id: 1_000 + index, username: "\(group.name)-\(member + 1)", roles: ["Editor"])
+                clients.append(SimClient(index: index, user: user, group: group, model: model, homeNode: home, context: context))
+                index += 1
+            }
+        }
+        self.clients = clients
+    }
+
+    var executor: SimExecutor { context.executor }
+    var durationNanos: Int64 { scenario.duration.nanosecondsClamped }
+    var totalNanos: Int64 { scenario.totalDuration.nanosecondsClamped }
+
+    /// Plays the whole scenario and returns its report (trace hash and wall time are filled in by the caller).
+    func run() async throws -> Report {
+        for node in context.nodes { try await node.boot() }
+        var events = SimSchedule.events(for: scenario, clientCount: clients.count)
+        events.sort { ($0.atNanos, $0.order) < ($1.atNanos, $1.order) }
+        let faults = FaultInjector(world: self)
+        var convergence = ConvergenceTracker(settleStartNanos: durationNanos)
+        for event in events {
+            if event.atNanos > executor.nowNanos { try await executor.sleep(untilNanos: event.atNanos) }
+            switch event.kind {
+            case .arrive(let client): await clients[client].arrive()
+            case .depart(let client): await clients[client].depart()
+            case .faultStart(let index): await faults.start(index)
+            case .faultEnd(let index): await faults.end(index)
+            case .sample: await sample()
+            case .stopActing: for client in clients { await client.stopActing() }
+            case .converge: convergence.record(atNanos: executor.nowNanos, divergent: try await Checkers(world: self).divergentCount())
+            }
+        }
+        if executor.nowNanos < totalNanos { try await executor.sleep(untilNanos: totalNanos) }
+        let checkers = Checkers(world: self)
+        let divergent = try await checkers.divergentClients()
+        convergence.record(atNanos: executor.nowNanos, divergent: divergent.count)
+        let lost = await checkers.lostAcknowledgedWrites()
+        let ghosts = await checkers.presenceGhosts()
+        await harvestNodeMetrics()
+        let report = context.recorder.metrics.makeReport(
+            identity: RunIdentity(
+                scenarioName: scenario.name, scenarioFileHash: scenario.fileHash, seed: context.seed, mode: .sim,
+                engineVersion: options.engineVersion, simulatedTimeMs: Double(executor.nowNanos) / 1e6),
+            convergence: convergence.report(divergentClients: divergent),
+            lostAcknowledgedWrites: lost, versionOrderViolations: context.recorder.violations,
+            presenceGhosts: ghosts, expectations: scenario.expectations)
+        await tearDown()
+        return report
+    }
+
+    /// Once a simulated second: node queue depths and progress.
+    private func sample() async {
+        for node in context.nodes { context.recorder.gauge("queue_depth", node: node.index, value: node.queueDepth) }
+        if let progress = options.progress {
+            var connected = 0
+            for client in clients where await client.connected { connected += 1 }
+            progress(SimulationProgress(simulatedNanos: executor.nowNanos, totalNanos: totalNanos, connectedClients: connected))
+        }
+    }
+
+    /// Adds each live node's engine counters to the report (crashed engines were harvested when they crashed).
+    func harvestNodeMetrics() async {
+        for node in context.nodes { await node.harvest() }
+    }
+
+    private func tearDown() async {
+        for client in clients { await client.finish() }
+        for node in context.nodes {
+            await node.shutdown()
+            node.closeAllConnections()
+        }
+        context.broker.closeAll()
+        // Let work already in flight (store round trips, typing debounces, conflict think times) finish.
+        try? await executor.sleep(for: max(.seconds(5), scenario.population.map(\.behavior.typing.debounce).max() ?? .zero))
+    }
+}

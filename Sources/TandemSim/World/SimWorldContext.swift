@@ -1,0 +1,56 @@
+import TandemCore
+import TandemEngine
+import TandemRuntime
+import TandemScenario
+
+/// What every simulated part shares: the executor, the network, the store, the broker, the nodes and the
+/// recorder. Built once per run; immutable after that.
+final class SimWorldContext: Sendable {
+    let executor: SimExecutor
+    let seed: UInt64
+    let network: SimNetwork
+    let recorder: SimRecorder
+    let store: SimStore
+    let broker: SimBroker
+    let nodes: [SimNode]
+    let models: ModelRegistry
+    /// Connection serial numbers, for connection ids that are the same on every run.
+    let serials = LockedValue(0)
+
+    init(scenario: Scenario, seed: UInt64, executor: SimExecutor, options: SimulationOptions) {
+        self.executor = executor
+        self.seed = seed
+        self.network = SimNetwork(links: scenario.topology.links, seed: seed)
+        self.recorder = SimRecorder(executor: executor)
+        self.store = SimStore(network: network, executor: executor, serviceLatency: scenario.topology.storeLatency, seed: seed)
+        self.broker = SimBroker(kind: scenario.topology.broker, network: network, executor: executor, recorder: recorder)
+        self.models = ScenarioModels.registry(scenario)
+        var nodes: [SimNode] = []
+        nodes.reserveCapacity(scenario.topology.nodeCount)
+        for node in scenario.topology.nodes {
+            var configuration = NodeConfiguration(
+                nodeID: node.description, models: models, heartbeatInterval: options.heartbeatInterval,
+                heartbeatTimeout: options.heartbeatTimeout,
+                gapRecovery: options.gapRecovery ?? scenario.topology.brokerRecovery,
+                ackBeforePersist: options.ackBeforePersist)
+            configuration.limits.participantsPerSessionMax = max(250, scenario.totalUserCount)
+            nodes.append(SimNode(index: node.number - 1, configuration: configuration,
+                                 cpuPerMessage: scenario.topology.cpuPerMessage, context: nil))
+        }
+        self.nodes = nodes
+        for node in nodes { node.attach(self) }
+    }
+}
+
+/// Turns a scenario's model declarations into the engine's schemas.
+enum ScenarioModels {
+    static func registry(_ scenario: Scenario) -> ModelRegistry {
+        ModelRegistry(scenario.models.map { spec in
+            ModelSchema(name: spec.name, fields: spec.fields.map { field in
+                let type = TandemCore.FieldType(rawValue: field.type.rawValue) ?? .string
+                let policy: TandemCore.ConflictPolicy = field.policy == .manual ? .manual : .lastWriterWins
+                return FieldSchema(name: field.name, type: type, policy: policy)
+            })
+        })
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import TandemReport
+import TandemScenario
+import TandemSim
+
+/// `tandem run`: one scenario, or every scenario in a folder, in the simulator.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run scenarios in the deterministic simulator and write their reports.",
+        discussion: "Writes OUT/<scenario>/<seed>/report.{json,md,html}. The same seed gives the same trace hash.")
+
+    @Argument(help: "A scenario file, or a folder of them.")
+    var path: String
+
+    @Option(help: "Seed for every scenario (default: each file's own seed).")
+    var seed: UInt64?
+
+    @Option(help: "Where reports go.")
+    var out = "Reports"
+
+    @Flag(help: "No progress line.")
+    var quiet = false
+
+    @OptionGroup var engine: EngineOptions
+
+    func run() throws {
+        let scenarios = try ScenarioInput.load(path)
+        var failed = false
+        for scenario in scenarios {
+            let report = try simulate(scenario)
+            let folder = try ReportOutput.write(report, under: out, folder: String(report.identity.seed))
+            print(ReportOutput.summary(report))
+            print("  report: \(folder.path)/report.html")
+            for reason in report.failureReasons() { print("  ✗ \(reason)") }
+            if !report.passed { failed = true }
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    private func simulate(_ scenario: Scenario) throws -> Report {
+        var options = engine.simulationOptions
+        if !quiet {
+            let name = scenario.name
+            options.progress = { progress in
+                let percent = Int(Double(progress.simulatedNanos) / Double(max(1, progress.totalNanos)) * 100)
+                FileHandleOutput.progress("\(name): \(percent)% of simulated time, \(progress.connectedClients) clients connected")
+            }
+        }
+        do {
+            let result = try Simulation.run(scenario, seed: seed, options: options)
+            if !quiet { FileHandleOutput.endProgress() }
+            return result.report
+        } catch {
+            if !quiet { FileHandleOutput.endProgress() }
+            FileHandleOutput.standardError("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `tandem sweep`: one scenario under many seeds.
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run one scenario with many seeds; list the seeds that failed, each with its replay command.",
+        discussion: "Reports of failing seeds are written to OUT/<scenario>/<seed>/. Shard a large sweep with --from.")
+
+    @Argument(help: "A scenario file.")
+    var path: String
+
+    @Option(help: "How many seeds.")
+    var seeds: Int
+
+    @Option(help: "The first seed.")
+    var from: UInt64 = 1
+
+    @Option(help: "Where reports of failing seeds go.")
+    var out = "Reports"
+
+    @OptionGroup var engine: EngineOptions
+
+    func validate() throws {
+        guard seeds > 0 else { throw ValidationError("--seeds must be at least 1") }
+    }
+
+    func run() throws {
+        let scenarios = try ScenarioInput.load(path)
+        guard scenarios.count == 1, let scenario = scenarios.first else {
+            FileHandleOutput.standardError("\(path): sweep takes one scenario file, found \(scenarios.count) scenarios")
+            throw ExitCode(2)
+        }
+        var failing: [(seed: UInt64, reasons: [String])] = []
+        for offset in 0..<UInt64(seeds) {
+            let seed = from + offset
+            FileHandleOutput.progress("\(scenario.name): seed \(seed) (\(offset + 1)/\(seeds)), \(failing.count) failed so far")
+            do {
+                let report = try Simulation.run(scenario, seed: seed, options: engine.simulationOptions).report
+                if !report.passed {
+                    _ = try ReportOutput.write(report, under: out, folder: String(seed))
+                    failing.append((seed, report.failureReasons()))
+                }
+            } catch let error as SimulationError {
+                failing.append((seed, [error.message]))
+            }
+        }
+        FileHandleOutput.endProgress()
+        print("\(scenario.name): \(seeds - failing.count) of \(seeds) seeds passed")
+        for failure in failing {
+            print("  seed \(failure.seed): \(failure.reasons.first ?? "failed")")
+            print("    replay: tandem run \(path) --seed \(failure.seed)")
+        }
+        if !failing.isEmpty { throw ExitCode(1) }
+    }
+}

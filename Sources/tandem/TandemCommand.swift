@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import TandemReport
+import TandemScenario
+import TandemSim
+
+/// `tandem`: runs collaboration scenarios in the deterministic simulator and judges their reports.
+struct TandemCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tandem",
+        abstract: "Simulate and load-test the Tandem collaboration engine.",
+        discussion: """
+            Scenarios are YAML files (see Scenarios/ and docs/scenarios.md). Exit codes: 0 every check and \
+            threshold met, 1 a threshold or checker failed, 2 bad input.
+            """,
+        subcommands: [RunCommand.self, SweepCommand.self, ReplayCommand.self, CompareCommand.self],
+        defaultSubcommand: RunCommand.self)
+}
+
+/// Small output helpers shared by the subcommands.
+enum FileHandleOutput {
+    static func standardError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// A progress line that rewrites itself on a terminal (and is plain lines elsewhere).
+    static func progress(_ text: String) {
+        if isatty(2) != 0 {
+            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text).utf8))
+        } else {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
+    }
+
+    static func endProgress() {
+        if isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// Options that change how the engine is built for a run (the deliberately broken ones exist to prove
+/// that the checkers catch what they claim to).
+struct EngineOptions: ParsableArguments {
+    @Flag(help: "Broken engine: acknowledge changes before they are stored (the lost-write checker must fail).")
+    var ackBeforePersist = false
+
+    @Flag(help: "Disable gap recovery on every node, whatever the scenario says (shows what the broker loses).")
+    var noGapRecovery = false
+
+    var simulationOptions: SimulationOptions {
+        var options = SimulationOptions()
+        options.ackBeforePersist = ackBeforePersist
+        if noGapRecovery { options.gapRecovery = false }
+        return options
+    }
+}
+
+/// Loads scenario files, turning every loading problem into exit code 2 with the file:line:column message.
+enum ScenarioInput {
+    static func load(_ path: String) throws -> [Scenario] {
+        do {
+            return try ScenarioLoader.load(path: path)
+        } catch {
+            FileHandleOutput.standardError("\(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Writes a report's three files and says where.
+enum ReportOutput {
+    static func write(_ report: Report, under directory: String, folder: String) throws -> URL {
+        let url = URL(fileURLWithPath: directory).appendingPathComponent(report.identity.scenarioName)
+            .appendingPathComponent(folder)
+        do {
+            _ = try ReportWriter.write(report, to: url)
+        } catch {
+            FileHandleOutput.standardError("cannot write the report to \(url.path): \(error)")
+            throw ExitCode(2)
+        }
+        return url
+    }
+
+    /// One line: verdict, the headline numbers, identity.
+    static func summary(_ report: Report) -> String {
+        let latency = report.latency
+        let verdict = report.passed ? "PASS" : "FAIL"
+        func ms(_ value: Double) -> String { String(format: "%.1f", value) }
+        return "\(verdict) \(report.identity.scenarioName) seed \(report.identity.seed): "
+            + "propagation p50 \(ms(latency[.propagation].p50Ms)) ms p99 \(ms(latency[.propagation].p99Ms)) ms, "
+            + "ack p99 \(ms(latency[.ack].p99Ms)) ms, "
+            + "divergent \(report.convergence.divergentClients.count), lost writes \(report.lostAcknowledgedWrites.count), "
+            + "order violations \(report.versionOrderViolations.count), ghosts \(report.presence.ghostsAfterSettle.count); "
+            + "trace \(report.identity.traceHash ?? "-"), simulated \(ms(report.identity.simulatedTimeMs / 1000)) s "
+            + "in \(ms(report.wall.timeMs / 1000)) s"
+    }
+}
