@@ -80,6 +80,7 @@ let package = Package(
         .testTarget(name: "TandemRuntimeTests", dependencies: ["TandemRuntime"], swiftSettings: strict),
         .testTarget(name: "TandemScenarioTests", dependencies: ["TandemScenario"], swiftSettings: strict),
         .testTarget(name: "TandemReportTests", dependencies: ["TandemReport"], swiftSettings: strict),
+        .testTarget(name: "TandemSimTests", dependencies: ["TandemSim", "TandemRuntime"], swiftSettings: strict),
         .testTarget(
             name: "TandemEngineTests",
             dependencies: ["TandemEngine", "TandemWire", "TandemRuntime"],

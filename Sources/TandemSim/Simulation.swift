@@ -12,6 +12,8 @@ public struct SimulationOptions: Sendable {
     public var gapRecovery: Bool?
     /// A deliberately broken engine (for checker tests): acknowledge before the store write.
     public var ackBeforePersist = false
+    /// A deliberately broken engine (for checker tests): never expire silent connections.
+    public var presenceExpiry = true
     /// Called on the simulation thread about once per simulated second.
     public var progress: (@Sendable (SimulationProgress) -> Void)?
     /// The engine version written into reports.

@@ -46,10 +46,14 @@ struct EngineOptions: ParsableArguments {
     @Flag(help: "Disable gap recovery on every node, whatever the scenario says (shows what the broker loses).")
     var noGapRecovery = false
 
+    @Flag(help: "Broken engine: never expire silent connections (the presence-ghost checker must fail).")
+    var noPresenceExpiry = false
+
     var simulationOptions: SimulationOptions {
         var options = SimulationOptions()
         options.ackBeforePersist = ackBeforePersist
         if noGapRecovery { options.gapRecovery = false }
+        options.presenceExpiry = !noPresenceExpiry
         return options
     }
 }

@@ -34,7 +34,12 @@ extension SimClient {
             views[key]?.comments.append((added.comment.id, added.comment.field))
         case .error(let error):
             context.recorder.count("client.errors.\(error.code.rawValue)", node: nil)
-            if let rid = error.rid, case .string(let changeID) = rid { dropPending(changeID) }
+            guard let rid = error.rid, case .string(let changeID) = rid else { return }
+            if error.code == .internal {
+                retryLater(changeID)  // nothing was committed (e.g. the store is unreachable): send it again
+            } else {
+                dropPending(changeID)
+            }
         }
     }
 
@@ -186,6 +191,32 @@ extension SimClient {
         case (.string(let local), .string(let remote)): return .string(local + " / " + remote)
         case (.number(let local), .number(let remote)): return .number(((local + remote) / 2).rounded())
         default: return conflict.localValue
+        }
+    }
+
+    /// Sends a change again, with the same change id, after the server could not commit it; a browser
+    /// retries the same way, and the id makes the retry safe if the first attempt did land after all.
+    private func retryLater(_ changeID: String) {
+        spawn { me in
+            do { try await me.context.executor.sleep(for: .seconds(1)) } catch { return }
+            me.retry(changeID)
+        }
+    }
+
+    private func retry(_ changeID: String) {
+        guard connected else { return }  // a reconnect's resync resends it anyway
+        for key in views.keys where views[key]!.joined && !views[key]!.resyncing {
+            if let field = views[key]!.outstanding.first(where: { $0.value == changeID })?.key,
+               let send = views[key]!.text[field]?.resend()
+            {
+                sendText(key, field: field, send, changeID: changeID)
+            } else if let field = views[key]!.pending[changeID], let override = views[key]!.overrides[field],
+                      override.changeID == changeID
+            {
+                sendValue(key, field: field, value: override.value, changeID: changeID)
+            } else {
+                dropPending(changeID)
+            }
         }
     }
 

@@ -86,12 +86,14 @@ actor SimClient {
         views.removeAll()
     }
 
-    /// A disconnect fault: the browser drops the connection and, if told to, comes back after `after`.
+    /// A disconnect fault: the browser's network drops (no close frame reaches the node, which must notice
+    /// by heartbeat expiry) and, if told to, the browser comes back after `after` and resyncs.
     func dropConnection(reconnectAfter after: Duration?) {
         guard let connection, !departed else { return }
-        connection.hangUp()
+        connection.shutDown()
         self.connection = nil
         connected = false
+        for key in views.keys { views[key]!.joined = false }
         context.recorder.trace(.disconnect, from: index, to: connection.node)
         reconnectAllowed = after != nil
         if let after { scheduleReconnect(after: after) }

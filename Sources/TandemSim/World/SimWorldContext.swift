@@ -30,7 +30,7 @@ final class SimWorldContext: Sendable {
         for node in scenario.topology.nodes {
             var configuration = NodeConfiguration(
                 nodeID: node.description, models: models, heartbeatInterval: options.heartbeatInterval,
-                heartbeatTimeout: options.heartbeatTimeout,
+                heartbeatTimeout: options.presenceExpiry ? options.heartbeatTimeout : .seconds(365 * 24 * 3_600),
                 gapRecovery: options.gapRecovery ?? scenario.topology.brokerRecovery,
                 ackBeforePersist: options.ackBeforePersist)
             configuration.limits.participantsPerSessionMax = max(250, scenario.totalUserCount)

@@ -1,0 +1,151 @@
+import Testing
+import TandemReport
+import TandemSim
+
+/// Every fault kind shows its effect in the report, and the system recovers from it.
+@Suite struct FaultTests {
+    private func expectHealthy(_ report: Report, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(report.convergence.divergentClients.isEmpty, "\(report.convergence.divergentClients.prefix(3))",
+                sourceLocation: sourceLocation)
+        #expect(report.lostAcknowledgedWrites.isEmpty, sourceLocation: sourceLocation)
+        #expect(report.versionOrderViolations.isEmpty, "\(report.versionOrderViolations.prefix(3))",
+                sourceLocation: sourceLocation)
+        #expect(report.presence.ghostsAfterSettle.isEmpty, sourceLocation: sourceLocation)
+    }
+
+    @Test func aBaselineRunHasSmallLatenciesAndNoFindings() async throws {
+        let report = try await simulate(try scenario()).report
+        expectHealthy(report)
+        #expect(report.latency.propagation.count > 100)
+        #expect(report.latency.propagation.maxMs < 100)
+        #expect(report.faults.isEmpty)
+    }
+
+    @Test func aNodeCutFromTheBrokerDelaysPropagationButLosesNothingWithStreams() async throws {
+        let report = try await simulate(try scenario(faults: """
+              - at: 8s
+                partition: {between: [node-2], and: [broker], for: 3s}
+            """)).report
+        expectHealthy(report)
+        #expect(report.faults.map(\.kind) == ["partition"])
+        #expect(report.latency.propagation.maxMs > 300)
+        #expect(total(report, "broker.publish_failed") > 0)
+    }
+
+    @Test func underPubSubWithoutRecoveryTheSameCutMakesTheCheckersFail() async throws {
+        let report = try await simulate(try scenario(broker: "redis-pubsub", faults: """
+              - at: 8s
+                partition: {between: [node-2], and: [broker], for: 3s}
+            """, extraBroker: ", recovery: false")).report
+        #expect(!report.convergence.divergentClients.isEmpty || !report.versionOrderViolations.isEmpty)
+        #expect(total(report, "broker.lost") > 0)
+        #expect(!report.passed)
+    }
+
+    @Test func underPubSubWithRecoveryTheCutIsRepairedFromTheStore() async throws {
+        let report = try await simulate(try scenario(broker: "redis-pubsub", faults: """
+              - at: 8s
+                partition: {between: [node-2], and: [broker], for: 3s}
+            """)).report
+        expectHealthy(report)
+        #expect(total(report, "broker.lost") > 0)
+        #expect(total(report, "gap_fills") > 0)
+    }
+
+    @Test func aCrashedNodeLosesItsClientsWhoReconnectAndResync() async throws {
+        let report = try await simulate(try scenario(faults: """
+              - at: 8s
+                crash: {node: node-2, restart_after: 3s}
+            """)).report
+        expectHealthy(report)
+        #expect(report.reconnects > 0)
+        #expect(report.resyncs > 0)
+        #expect(report.faults.map(\.kind) == ["crash"])
+    }
+
+    @Test func aBrokerOutageStallsCrossNodePropagationUntilItEnds() async throws {
+        let report = try await simulate(try scenario(faults: """
+              - at: 8s
+                broker_outage: {for: 2s}
+            """)).report
+        expectHealthy(report)
+        #expect(report.latency.propagation.maxMs > 300)
+        #expect(total(report, "backplane.errors") > 0)
+    }
+
+    @Test func aDisconnectStormReconnectsEveryoneAndResyncs() async throws {
+        let report = try await simulate(try scenario(users: 20, faults: """
+              - at: 8s
+                disconnect: {clients: 100%, reconnect_after: {uniform: [200ms, 1s]}}
+            """)).report
+        expectHealthy(report)
+        #expect(report.reconnects >= 20)
+        #expect(report.resyncs >= 20)
+    }
+
+    @Test func aLatencySpikeShowsInTheTail() async throws {
+        let report = try await simulate(try scenario(faults: """
+              - at: 8s
+                latency_spike: {link: client_node, add: 300ms, for: 3s}
+            """)).report
+        expectHealthy(report)
+        #expect(report.latency.propagation.maxMs > 600)
+    }
+
+    @Test func packetLossCostsRetransmissions() async throws {
+        let report = try await simulate(try scenario(faults: """
+              - at: 5s
+                loss: {link: client_node, rate: 0.3, for: 10s}
+            """)).report
+        expectHealthy(report)
+        #expect(report.latency.propagation.maxMs > 200)
+    }
+
+    @Test func aNodeCutFromItsClientsDropsThemAndTheyMoveOn() async throws {
+        let report = try await simulate(try scenario(faults: """
+              - at: 8s
+                partition: {between: [node-1], and: [clients], for: 3s}
+            """)).report
+        expectHealthy(report)
+        #expect(report.reconnects > 0)
+    }
+
+    @Test func aNodeCutFromTheStoreCommitsNothingMeanwhileAndAcksNothingFalse() async throws {
+        let report = try await simulate(try scenario(faults: """
+              - at: 8s
+                partition: {between: [node-1], and: [store], for: 3s}
+            """)).report
+        expectHealthy(report)
+        #expect(total(report, "store_errors") > 0)
+        #expect((report.load.run.counters["client.errors.internal"] ?? 0) > 0)
+    }
+}
+
+/// The checkers can fail: deliberately broken engine settings make them report the violation.
+@Suite struct CheckerTests {
+    @Test func ackingBeforeTheStoreWriteLosesAcknowledgedWrites() async throws {
+        var options = SimulationOptions()
+        options.ackBeforePersist = true
+        let report = try await simulate(try scenario(faults: """
+              - at: 8s
+                partition: {between: [node-1], and: [store], for: 3s}
+            """), options: options).report
+        #expect(!report.lostAcknowledgedWrites.isEmpty)
+        #expect(report.lostAcknowledgedWrites.first?.detail.contains("acked at") == true)
+        #expect(!report.passed)
+    }
+
+    @Test func withoutPresenceExpiryVanishedBrowsersStayAsGhosts() async throws {
+        var options = SimulationOptions()
+        options.presenceExpiry = false
+        let plan = try scenario(faults: """
+              - at: 8s
+                disconnect: {clients: 50%}
+            """)
+        let broken = try await simulate(plan, options: options).report
+        #expect(!broken.presence.ghostsAfterSettle.isEmpty)
+        #expect(!broken.passed)
+        let healthy = try await simulate(plan).report
+        #expect(healthy.presence.ghostsAfterSettle.isEmpty)
+    }
+}
