@@ -63,6 +63,14 @@ runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg.log" -w -t 30
 export TANDEM_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
 log "PostgreSQL on port $pg_port"
 
-# 4. Every test target.
+# 4. Every test target (the executables are built first: tests run the real `tandem` binary).
+log "swift build"
+swift build
 log "swift test $*"
 swift test "$@"
+
+# 5. The scenario gate: CI scenarios against their committed baselines (skipped when filtering tests).
+if [ $# -eq 0 ]; then
+    log "scenario gate"
+    scripts/scenario-gate.sh
+fi
