@@ -1,0 +1,152 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ServiceLifecycle
+import TandemCore
+import TandemEngine
+import TandemRuntime
+import TandemWire
+
+/// One `tandem-server` process: builds the store, backplane, users, tokens and node from a
+/// `ServerConfiguration`, serves HTTP and `/ws` with Hummingbird, and runs until SIGTERM or SIGINT.
+///
+/// Services start in order store → backplane → HTTP → node and stop in reverse, so on a signal the node
+/// says goodbye (1001) to every socket before the listener closes. Randomness (the node seed and the
+/// fallback JWT key) comes in from the caller, as everything below the executables requires.
+public struct ServerApplication: Sendable {
+    public var configuration: ServerConfiguration
+    public var storeFactory: StoreFactory
+    public var backplaneFactory: BackplaneFactory
+    public var seed: UInt64
+    /// Used when the configuration sets no JWT secret (tokens then die with the process).
+    public var fallbackSecret: String
+    public var logger: Logger
+
+    public init(
+        configuration: ServerConfiguration,
+        storeFactory: StoreFactory = .standard,
+        backplaneFactory: BackplaneFactory = .standard,
+        seed: UInt64,
+        fallbackSecret: String,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.storeFactory = storeFactory
+        self.backplaneFactory = backplaneFactory
+        self.seed = seed
+        self.fallbackSecret = fallbackSecret
+        self.logger = logger
+    }
+
+    /// Builds the shared context (store, backplane, users, tokens, node) without listening yet.
+    public func makeContext(clock: any TandemClock = SystemClock()) async throws -> ServerContext {
+        let storeHandle = try await storeFactory.make(configuration.databaseURL, configuration: configuration)
+        let backplane = try await backplaneFactory.make(configuration.backplaneURL, configuration: configuration)
+        let users = UserRegistry(
+            file: configuration.usersFile,
+            hasher: PasswordHasher(cost: configuration.auth.bcryptCost),
+            clock: clock
+        )
+        try await users.load()
+        let created = try await users.ensure(configuration.auth.seedUsers)
+        if !created.isEmpty { logger.notice("created seed users \(created.joined(separator: ", ")) in \(users.file)") }
+        if configuration.auth.jwtSecret == nil {
+            logger.warning("no auth.jwt_secret / TANDEM_JWT_SECRET: using a random key; tokens end with this process")
+        }
+        let tokens = await TokenService(
+            settings: configuration.auth,
+            secret: configuration.auth.jwtSecret ?? fallbackSecret,
+            users: users,
+            clock: clock
+        )
+        let statistics = ServerStatistics()
+        let store = InstrumentedEventStore(base: storeHandle.store, histogram: statistics.commitLatency, clock: clock)
+        let node = CollaborationNode(
+            configuration: configuration.nodeConfiguration,
+            environment: NodeEnvironment(clock: clock, store: store, backplane: backplane.backplane, seed: seed)
+        )
+        return ServerContext(
+            configuration: configuration,
+            node: node,
+            store: store,
+            backplane: backplane,
+            users: users,
+            tokens: tokens,
+            codec: WireCodec(limits: WireLimits(frameBytesMax: configuration.limits.frameBytesMax)),
+            origins: OriginPolicy(allowed: configuration.allowedOrigins),
+            tracker: ConnectionTracker(),
+            statistics: statistics,
+            clock: clock,
+            logger: logger,
+            extraServices: storeHandle.services + backplane.services
+        )
+    }
+
+    /// Serves until SIGTERM/SIGINT; `onListening` gets the bound port (useful with port 0).
+    public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let context = try await makeContext()
+        let app = Application(
+            router: Self.httpRouter(context),
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: Self.webSocketRouter(context),
+                configuration: .init(
+                    http1: .init(idleTimeout: .seconds(120)),
+                    ws: WebSocketServerConfiguration(
+                        maxFrameSize: configuration.limits.frameBytesHardMax,
+                        autoPing: .enabled(timePeriod: configuration.heartbeatTimeout),
+                        closeTimeout: .seconds(5)
+                    )
+                )
+            ),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "tandem"
+            ),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                let summary =
+                    "config: \(configuration.source), store: \(configuration.databaseURL), "
+                    + "backplane: \(configuration.backplaneURL)"
+                context.logger.info(
+                    "tandem-server \(configuration.nodeID) listening on \(configuration.host):\(port) (\(summary))"
+                )
+                onListening(port)
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: context.extraServices.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+                    + [.init(service: app), .init(service: NodeService(context: context))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+
+    static func httpRouter(_ context: ServerContext) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        SystemRoutes(context: context).register(on: router)
+        AuthRoutes(context: context).register(on: router)
+        RecordRoutes(context: context).register(on: router)
+        return router
+    }
+
+    static func webSocketRouter(_ context: ServerContext) -> Router<BasicWebSocketRequestContext> {
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        let handler = ConnectionHandler(context: context)
+        router.ws("/ws") { request, _ in
+            guard context.origins.permits(request.headers[values: .origin], host: request.head.authority) else {
+                context.statistics.count(.originsRefused)
+                return .dontUpgrade
+            }
+            return context.tracker.isDraining ? .dontUpgrade : .upgrade([:])
+        } onUpgrade: { inbound, outbound, wsContext in
+            await handler.run(inbound: inbound, outbound: outbound, request: wsContext.request)
+        }
+        return router
+    }
+}

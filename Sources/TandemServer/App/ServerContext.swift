@@ -1,0 +1,37 @@
+import Logging
+import ServiceLifecycle
+import TandemCore
+import TandemEngine
+import TandemRuntime
+import TandemWire
+
+/// The running server's shared parts, handed to every route and socket handler: configuration, node,
+/// users, tokens, codec and the counters `/metrics` reads. No singletons: one value per server.
+public struct ServerContext: Sendable {
+    public let configuration: ServerConfiguration
+    public let node: CollaborationNode
+    public let store: any EventStore
+    public let backplane: BackplaneHandle
+    public let users: UserRegistry
+    public let tokens: TokenService
+    public let codec: WireCodec
+    public let origins: OriginPolicy
+    public let tracker: ConnectionTracker
+    public let statistics: ServerStatistics
+    public let clock: any TandemClock
+    public let logger: Logger
+    /// The store's and backplane's own services, run before the HTTP server and the node.
+    let extraServices: [any Service]
+
+    /// The access token of a request: `Authorization: Bearer <jwt>`, else the `token` query parameter.
+    static func bearerToken(authorization: String?, query: String?) -> String? {
+        if let authorization {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                return String(parts[1]).trimmingCharacters(in: " ")
+            }
+        }
+        if let query, !query.isEmpty { return query }
+        return nil
+    }
+}

@@ -1,0 +1,57 @@
+import ServiceLifecycle
+import TandemEngine
+
+/// An event store ready for the node, with the services that keep it running (a connection pool's `run()`).
+public struct StoreHandle: Sendable {
+    public var store: any EventStore
+    /// Run in the server's `ServiceGroup` before the node; shut down after it.
+    public var services: [any Service]
+
+    public init(store: any EventStore, services: [any Service] = []) {
+        self.store = store
+        self.services = services
+    }
+}
+
+/// Makes the event store named by `database.url` / `TANDEM_DATABASE_URL`, by URL scheme.
+///
+/// This build knows `memory:` only; `TandemStore` registers `sqlite` and `postgres` when merged
+/// (`StoreFactory.standard.adding("sqlite") { url, configuration in … }`).
+public struct StoreFactory: Sendable {
+    public typealias Maker = @Sendable (_ url: String, _ configuration: ServerConfiguration) async throws -> StoreHandle
+    public private(set) var makers: [String: Maker]
+
+    public init(makers: [String: Maker] = [:]) { self.makers = makers }
+
+    public static let standard = StoreFactory(makers: ["memory": { _, _ in StoreHandle(store: InMemoryEventStore()) }])
+
+    public func adding(_ scheme: String, _ maker: @escaping Maker) -> StoreFactory {
+        var copy = self
+        copy.makers[scheme] = maker
+        return copy
+    }
+
+    /// Whether `url` names a store that survives restarts (anything but `memory:`).
+    public static func isDurable(_ url: String) -> Bool { URLScheme.of(url) != "memory" }
+
+    public func make(_ url: String, configuration: ServerConfiguration) async throws -> StoreHandle {
+        let scheme = URLScheme.of(url)
+        guard let maker = makers[scheme] else {
+            throw ConfigurationError(
+                file: configuration.source,
+                line: 0,
+                key: "database.url",
+                message: "no event store for '\(scheme):' in this build; known: "
+                    + makers.keys.sorted().map { "\($0):" }.joined(separator: ", ")
+            )
+        }
+        return try await maker(url, configuration)
+    }
+}
+
+/// The scheme of a URL-ish setting (`memory:`, `sqlite:///x.db`, `postgres://…`), lowercased.
+enum URLScheme {
+    static func of(_ url: String) -> String {
+        String(url.prefix { $0 != ":" }).lowercased()
+    }
+}

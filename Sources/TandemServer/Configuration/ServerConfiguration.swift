@@ -1,0 +1,107 @@
+import TandemCore
+import TandemEngine
+
+/// Everything one `tandem-server` process is told at start: where it listens, what it serves, who may log in
+/// and the limits it enforces.
+///
+/// Built from embedded defaults (the documented demo), then one YAML file, then `TANDEM_*` environment
+/// variables, in that order; `docs/server.md` lists every key. The value is plain data: nothing here opens
+/// a file or a socket.
+public struct ServerConfiguration: Sendable {
+    /// The address the HTTP and WebSocket listener binds; port 0 lets the system pick a free one.
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    public var nodeID: String = "node-1"
+    /// Holds `users.json` (unless `auth.users_file` says otherwise) and, later, the SQLite event store.
+    public var dataDirectory: String = "./data"
+    /// Browser origins allowed to open `/ws`; a request without `Origin` (a non-browser client) is always allowed.
+    public var allowedOrigins: [String] = ["http://localhost:8080", "http://127.0.0.1:8080"]
+    /// `memory:` (the default), or a `sqlite:`/`postgres://` URL once `TandemStore` is merged.
+    public var databaseURL: String = "memory:"
+    /// `memory:` (the default, one node only), or a `redis://` URL once `TandemRedis` is merged.
+    public var backplaneURL: String = "memory:"
+    public var models: ModelRegistry = .demo
+    public var access: AccessPolicy = .standard
+    public var auth = AuthSettings()
+    public var limits = ServerLimits()
+    public var heartbeatInterval: Duration = .seconds(15)
+    public var heartbeatTimeout: Duration = .seconds(45)
+    /// How long a graceful shutdown waits for sockets to close after the node said goodbye (1001).
+    public var shutdownGrace: Duration = .seconds(5)
+    public var logLevel: String = "info"
+    /// Where the values came from, for the start-up log line (`defaults`, a file path, `+env`).
+    public var source: String = "defaults"
+
+    public init() {}
+
+    /// The users file: `auth.users_file` when set, else `<data_dir>/users.json`.
+    public var usersFile: String {
+        auth.usersFile ?? (dataDirectory.hasSuffix("/") ? dataDirectory + "users.json" : dataDirectory + "/users.json")
+    }
+
+    /// The engine's view of this configuration.
+    public var nodeConfiguration: NodeConfiguration {
+        var node = NodeConfiguration(
+            nodeID: nodeID,
+            models: models,
+            access: access,
+            heartbeatInterval: heartbeatInterval,
+            heartbeatTimeout: heartbeatTimeout
+        )
+        node.limits.participantsPerSessionMax = limits.participantsPerSessionMax
+        node.limits.messagesPerSecond = limits.messagesPerSecond
+        node.limits.messageBurst = limits.messageBurst
+        node.limits.breachesBeforeCloseMax = limits.breachesBeforeCloseMax
+        node.limits.sessionsPerConnectionMax = limits.sessionsPerConnectionMax
+        return node
+    }
+}
+
+/// How users log in and how long their tokens last.
+public struct AuthSettings: Sendable {
+    /// The HS256 key. Nil means a random per-process key (tokens die with the process; a warning is logged).
+    public var jwtSecret: String?
+    public var accessTokenLifetime: Duration = .seconds(15 * 60)
+    public var refreshTokenLifetime: Duration = .seconds(7 * 24 * 3600)
+    /// bcrypt work factor (4…31); 12 in production, 4 in tests.
+    public var bcryptCost: Int = 12
+    public var usersFile: String?
+    /// Users created at start when the users file does not hold them yet.
+    public var seedUsers: [SeedUser] = []
+    /// The JWT `iss` claim written and required.
+    public var issuer: String = "tandem"
+
+    public init() {}
+}
+
+/// A user the configuration creates at start if missing (the demo's `admin`, a test's `viewer`).
+public struct SeedUser: Sendable, Hashable {
+    public var username: String
+    public var password: String
+    public var roles: [String]
+
+    public init(username: String, password: String, roles: [String]) {
+        self.username = username
+        self.password = password
+        self.roles = roles
+    }
+}
+
+/// The server's named limits (PROTOCOL.md defaults).
+public struct ServerLimits: Sendable, Hashable {
+    /// Client frames above this get `too_large` and the connection stays open.
+    public var frameBytesMax = 65_536
+    /// A single WebSocket frame above this closes the connection (1009); it bounds per-connection memory.
+    public var frameBytesHardMax = 1 << 20
+    public var messagesPerSecond = 100.0
+    public var messageBurst = 200.0
+    public var participantsPerSessionMax = 250
+    /// Server frames queued for one connection; one more closes it with 1013 (slow consumer).
+    public var outboundQueueCountMax = 1_024
+    public var breachesBeforeCloseMax = 20
+    public var sessionsPerConnectionMax = 64
+    /// Largest REST request body.
+    public var requestBodyBytesMax = 1 << 20
+
+    public init() {}
+}

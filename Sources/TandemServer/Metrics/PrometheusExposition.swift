@@ -1,0 +1,110 @@
+import TandemEngine
+
+/// Writes `/metrics` in the Prometheus text exposition format (version 0.0.4), by hand: counters and gauges
+/// from the node, the server's own counters and the commit-latency histogram.
+struct PrometheusExposition {
+    private(set) var text = ""
+
+    mutating func counter(_ name: String, _ help: String, _ value: Int) {
+        header(name, help, type: "counter")
+        text += "\(name) \(value)\n"
+    }
+
+    mutating func gauge(_ name: String, _ help: String, _ value: Double) {
+        header(name, help, type: "gauge")
+        text += "\(name) \(Self.number(value))\n"
+    }
+
+    mutating func labelled(_ name: String, _ help: String, type: String, label: String, values: [(String, Int)]) {
+        header(name, help, type: type)
+        for (labelValue, value) in values { text += "\(name){\(label)=\"\(labelValue)\"} \(value)\n" }
+    }
+
+    mutating func histogram(_ name: String, _ help: String, bounds: [Double], _ snapshot: LatencyHistogram.Snapshot) {
+        header(name, help, type: "histogram")
+        for (bound, count) in zip(bounds, snapshot.cumulativeCounts) {
+            text += "\(name)_bucket{le=\"\(Self.number(bound))\"} \(count)\n"
+        }
+        text += "\(name)_bucket{le=\"+Inf\"} \(snapshot.cumulativeCounts.last ?? 0)\n"
+        text += "\(name)_sum \(Self.number(snapshot.sumSeconds))\n"
+        text += "\(name)_count \(snapshot.count)\n"
+    }
+
+    private mutating func header(_ name: String, _ help: String, type: String) {
+        text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+    }
+
+    static func number(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+
+    /// The whole page for one server.
+    static func render(
+        node metrics: NodeMetrics,
+        connections: Int,
+        sessions: Int,
+        sockets: Int,
+        statistics: ServerStatistics,
+        backplaneLagSeconds: Double?
+    ) -> String {
+        var page = PrometheusExposition()
+        page.gauge("tandem_connections", "Client connections the node holds.", Double(connections))
+        page.gauge("tandem_websockets_open", "Open WebSocket handlers, authenticated or not.", Double(sockets))
+        page.gauge("tandem_sessions", "Collaboration sessions (records) the node serves.", Double(sessions))
+        page.counter("tandem_connections_opened_total", "Connections accepted by the node.", metrics.connectionsOpened)
+        page.counter("tandem_connections_closed_total", "Connections closed.", metrics.connectionsClosed)
+        page.counter("tandem_messages_in_total", "Client frames received.", metrics.messagesIn)
+        page.counter("tandem_messages_out_total", "Server frames queued to clients.", metrics.messagesOut)
+        page.counter("tandem_commits_total", "Changes committed to the event store.", metrics.commits)
+        page.counter(
+            "tandem_append_clashes_total",
+            "Appends that lost a version race and were retried.",
+            metrics.appendClashes
+        )
+        page.labelled(
+            "tandem_conflicts_total",
+            "Conflicts detected, by how they were settled.",
+            type: "counter",
+            label: "kind",
+            values: [("auto_resolved", metrics.conflictsAutoResolved), ("manual", metrics.conflictsManual)]
+        )
+        page.counter("tandem_resyncs_total", "Resync requests served.", metrics.resyncs)
+        page.counter("tandem_errors_sent_total", "Error frames sent to clients.", metrics.errorsSent)
+        page.counter(
+            "tandem_rate_limited_total",
+            "Frames refused by the per-connection rate limit.",
+            metrics.rateLimited
+        )
+        page.counter(
+            "tandem_slow_consumers_dropped_total",
+            "Connections closed with 1013 for a full outbound queue.",
+            metrics.slowConsumersDropped
+        )
+        page.counter("tandem_store_errors_total", "Event store failures.", metrics.storeErrors)
+        page.counter("tandem_backplane_messages_in_total", "Backplane messages received.", metrics.backplaneIn)
+        page.counter("tandem_backplane_messages_out_total", "Backplane messages published.", metrics.backplaneOut)
+        page.counter("tandem_backplane_errors_total", "Backplane publish failures.", metrics.backplaneErrors)
+        page.counter("tandem_gap_fills_total", "Version gaps filled from the store.", metrics.gapFills)
+        page.gauge(
+            "tandem_backplane_lag_seconds",
+            "Delay of the backplane's oldest undelivered message (0 in memory).",
+            backplaneLagSeconds ?? 0
+        )
+        page.labelled(
+            "tandem_server_events_total",
+            "Server-side auth and REST outcomes.",
+            type: "counter",
+            label: "event",
+            values: ServerStatistics.Counter.allCases.map { ($0.rawValue, statistics.value($0)) }
+        )
+        page.histogram(
+            "tandem_commit_duration_seconds",
+            "Time to make one change durable in the event store.",
+            bounds: statistics.commitLatency.bounds,
+            statistics.commitLatency.snapshot()
+        )
+        return page.text
+    }
+}

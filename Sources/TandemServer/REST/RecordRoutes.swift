@@ -1,0 +1,163 @@
+import Hummingbird
+import Synchronization
+import TandemCore
+import TandemEngine
+import TandemWire
+
+/// `GET` and `PUT /api/v1/<model>/<pk>`: a record's state, and whole-value writes that go through the node's
+/// commit path with origin `rest`, so collaborators see them as `model_changed` frames like any other change.
+///
+/// A PUT body is `{"<field>": value, …, "base_version": n}`; fields are committed one by one in name order,
+/// each at the next version. Everything is checked before the first commit (unknown field 422, forbidden 403),
+/// so a refused request changes nothing; a manual-policy conflict (409) stops at that field.
+struct RecordRoutes: Sendable {
+    let context: ServerContext
+    /// Makes change ids unique across restarts of this node: `rest-<node>-<start ms>-<n>`.
+    let changeIDPrefix: String
+    let counter = ChangeCounter()
+
+    init(context: ServerContext) {
+        self.context = context
+        self.changeIDPrefix = "rest-\(context.configuration.nodeID)-\(context.clock.wallMillis())"
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/v1/:model/:pk") { request, requestContext in
+            await read(request, model: requestContext.parameters.get("model"), pk: requestContext.parameters.get("pk"))
+        }
+        router.put("/api/v1/:model/:pk") { request, requestContext in
+            await write(request, model: requestContext.parameters.get("model"), pk: requestContext.parameters.get("pk"))
+        }
+    }
+
+    /// The user, model and key a request is about, after authentication and `can_show`.
+    private func target(
+        _ request: Request,
+        model name: String?,
+        pk: String?
+    ) async -> Result<(UserRecord, ModelSchema, RecordKey), HTTPRejection> {
+        let user: UserRecord
+        switch await AuthRoutes.requireUser(request, context: context) {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let found): user = found
+        }
+        guard let name, let model = context.configuration.models[name] else {
+            return .failure(HTTPRejection(.notFound, "unknown model \"\(name ?? "")\""))
+        }
+        guard let pk, !pk.isEmpty, pk.utf8.count <= 200 else {
+            return .failure(HTTPRejection(.notFound, "bad record id"))
+        }
+        guard context.configuration.access.canShow(user.identity, model: model.name) else {
+            return .failure(HTTPRejection(.forbidden, "user \(user.username) may not see \(model.name)"))
+        }
+        return .success((user, model, RecordKey(model: model.name, recordID: pk)))
+    }
+
+    func read(_ request: Request, model: String?, pk: String?) async -> Response {
+        let schema: ModelSchema
+        let key: RecordKey
+        switch await target(request, model: model, pk: pk) {
+        case .failure(let rejection): return rejection.response
+        case .success(let found): (_, schema, key) = found
+        }
+        context.statistics.count(.restReads)
+        do {
+            let record = try await currentRecord(key, schema: schema)
+            return JSONResponse.make(.ok, Self.recordJSON(record))
+        } catch {
+            return JSONResponse.error(.serviceUnavailable, "store unavailable: \(error)")
+        }
+    }
+
+    func currentRecord(_ key: RecordKey, schema: ModelSchema) async throws -> RecordState {
+        try await context.store.loadRecord(key).map(schema.completing) ?? schema.emptyRecord(id: key.recordID)
+    }
+
+    static func recordJSON(_ record: RecordState) -> JSONValue {
+        .object([
+            "id": .string(record.key.recordID), "model": .string(record.key.model), "version": .int(record.version),
+            "result": .object(record.fields), "field_versions": .object(record.fieldVersions.mapValues { .int($0) }),
+        ])
+    }
+
+    func write(_ request: Request, model: String?, pk: String?) async -> Response {
+        let user: UserRecord
+        let schema: ModelSchema
+        let key: RecordKey
+        switch await target(request, model: model, pk: pk) {
+        case .failure(let rejection): return rejection.response
+        case .success(let found): (user, schema, key) = found
+        }
+        var request = request
+        let body: [String: JSONValue]
+        switch await JSONResponse.readObject(&request, bytesMax: context.configuration.limits.requestBodyBytesMax) {
+        case .failure(let rejection): return rejection.response
+        case .success(let object): body = object
+        }
+        switch plan(body, user: user, schema: schema) {
+        case .failure(let rejection): return rejection.response
+        case .success(let (fields, base)):
+            context.statistics.count(.restWrites)
+            return await commit(fields, base: base, user: user, key: key, schema: schema)
+        }
+    }
+
+    /// The fields to write in name order and the base version, or the refusal (nothing is committed then).
+    private func plan(
+        _ body: [String: JSONValue],
+        user: UserRecord,
+        schema: ModelSchema
+    ) -> Result<([(String, JSONValue)], Int?), HTTPRejection> {
+        var base: Int?
+        if let raw = body["base_version"], !raw.isNull {
+            guard let value = raw.intValue, value >= 0 else {
+                return .failure(HTTPRejection(.badRequest, "base_version must be a non-negative integer"))
+            }
+            base = value
+        }
+        let names = body.keys.filter { $0 != "base_version" }.sorted()
+        guard !names.isEmpty else { return .failure(HTTPRejection(.badRequest, "name at least one field to change")) }
+        for name in names {
+            guard let field = schema.field(name) else {
+                return .failure(
+                    HTTPRejection(
+                        .unprocessableContent,
+                        "model \(schema.name) has no field \"\(name)\"",
+                        extra: ["code": "unknown_field", "field": .string(name)]
+                    )
+                )
+            }
+            guard context.configuration.access.canEdit(user.identity, model: schema, field: field) else {
+                return .failure(
+                    HTTPRejection(
+                        .forbidden,
+                        "user \(user.username) may not edit \(schema.name).\(name)",
+                        extra: ["code": "forbidden", "field": .string(name)]
+                    )
+                )
+            }
+            if let problem = field.type.validate(body[name]!) {
+                return .failure(
+                    HTTPRejection(
+                        .unprocessableContent,
+                        "field \"\(name)\" \(problem)",
+                        extra: ["code": "invalid_message", "field": .string(name)]
+                    )
+                )
+            }
+        }
+        return .success((names.map { ($0, body[$0]!) }, base))
+    }
+}
+
+/// Numbers the REST changes of one process (1, 2, 3 …), shared by every request.
+final class ChangeCounter: Sendable {
+    private let value = Mutex(0)
+
+    func next() -> Int {
+        value.withLock { count in
+            count += 1
+            return count
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Hummingbird
+import HummingbirdWebSocket
+import NIOWebSocket
+import TandemCore
+import TandemEngine
+import TandemWire
+
+/// Serves one `/ws` connection: authenticates it, registers a `WebSocketTransport` with the node, and runs
+/// a writer (queue → socket) and a reader (socket → node) until either side closes.
+///
+/// A close requested by the node (1001 shutdown, 1008 abuse, 1013 slow consumer, 4408 heartbeat) is written
+/// after the queued frames; the reader then waits for the peer's close reply, bounded by `closeGrace`, so a
+/// peer that stopped reading cannot hold the handler open.
+struct ConnectionHandler: Sendable {
+    let context: ServerContext
+    /// How long after a close request the connection is torn down even if the peer never answers.
+    var closeGrace: Duration = .seconds(3)
+
+    private enum Finished: Sendable { case writer, reader, watchdog }
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request) async {
+        guard context.tracker.open() else {
+            try? await outbound.close(.goingAway, reason: "server shutting down")
+            return
+        }
+        defer { context.tracker.closed() }
+        let token = ServerContext.bearerToken(
+            authorization: request.headers[.authorization],
+            query: request.uri.queryParameters["token"].map(String.init)
+        )
+        guard let token, let user = await context.tokens.authenticate(accessToken: token) else {
+            await refuse(
+                outbound,
+                message: token == nil
+                    ? "no token: send Authorization: Bearer <jwt> or ?token=<jwt>"
+                    : "invalid or expired token"
+            )
+            return
+        }
+        let transport = WebSocketTransport(capacity: context.configuration.limits.outboundQueueCountMax)
+        let id = await context.node.connect(user: user.identity, transport: transport)
+        context.logger.debug("connected", metadata: ["connection": "\(id)", "user": "\(user.username)"])
+        await withTaskGroup(of: Finished.self) { group in
+            group.addTask {
+                await writeLoop(transport, outbound)
+                return .writer
+            }
+            group.addTask {
+                await readLoop(inbound, connection: id)
+                transport.finish()
+                return .reader
+            }
+            group.addTask {
+                await transport.closeRequested()
+                try? await context.clock.sleep(for: closeGrace)
+                return .watchdog
+            }
+            while let finished = await group.next(), finished == .writer {}
+            group.cancelAll()
+        }
+        transport.finish()
+        await context.node.disconnect(id)
+        context.logger.debug("disconnected", metadata: ["connection": "\(id)"])
+    }
+
+    /// PROTOCOL.md: an `unauthenticated` error frame, then close 4401.
+    private func refuse(_ outbound: WebSocketOutboundWriter, message: String) async {
+        context.statistics.count(.unauthenticatedSockets)
+        let frame = context.codec.encodeServer(.error(ErrorMessage(code: .unauthenticated, message: message, rid: nil)))
+        try? await outbound.write(.text(frame))
+        try? await outbound.close(.unknown(4401), reason: "unauthenticated")
+    }
+
+    private func writeLoop(_ transport: WebSocketTransport, _ outbound: WebSocketOutboundWriter) async {
+        // Each message is encoded once per recipient; encoding once per fan-out is a later optimisation
+        // (the node would hand the transport pre-encoded bytes).
+        while let item = await transport.next() {
+            switch item {
+            case .message(let message):
+                do {
+                    try await outbound.write(.text(context.codec.encodeServer(message)))
+                } catch {
+                    transport.finish()
+                    return
+                }
+            case .close(let code, let reason):
+                try? await outbound.close(WebSocketErrorCode(codeNumber: code), reason: reason)
+                return
+            }
+        }
+    }
+
+    private func readLoop(_ inbound: WebSocketInboundStream, connection id: String) async {
+        let limits = context.configuration.limits
+        var reader = InboundMessageReader(inbound, bytesMax: limits.frameBytesMax)
+        let node = context.node
+        while let message = try? await reader.next() {
+            switch message {
+            case .binary(let byteCount):
+                await node.receiveInvalid(
+                    code: .invalidMessage,
+                    message: "binary frames are not accepted (got \(byteCount) bytes): send JSON text frames",
+                    rid: nil,
+                    from: id
+                )
+            case .tooLarge(let byteCount):
+                await node.receiveInvalid(
+                    code: .tooLarge,
+                    message: "message is \(byteCount) bytes, more than the limit of \(limits.frameBytesMax) bytes",
+                    rid: nil,
+                    from: id
+                )
+            case .text(let bytes):
+                do throws(WireError) {
+                    let decoded = try context.codec.decodeClient(bytes)
+                    await node.receive(decoded, from: id)
+                } catch {
+                    await node.receiveInvalid(code: error.code, message: error.message, rid: error.rid, from: id)
+                }
+            }
+        }
+    }
+}

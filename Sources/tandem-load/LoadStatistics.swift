@@ -1,0 +1,74 @@
+import Synchronization
+
+/// What a load run measured, shared by every simulated client: when each change was sent, how long it took
+/// to reach each other client, and how long its `ack` took.
+final class LoadStatistics: Sendable {
+    private struct State {
+        var sentAtNanos: [String: Int64] = [:]
+        var propagationMillis: [Double] = []
+        var ackMillis: [Double] = []
+        var sent = 0
+        var errors: [String: Int] = [:]
+        var closes: [Int: Int] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    func sent(_ changeID: String, atNanos: Int64) {
+        state.withLock { state in
+            state.sentAtNanos[changeID] = atNanos
+            state.sent += 1
+        }
+    }
+
+    /// Records one delivery (`model_changed`) or the sender's `ack` of a change seen at `nowNanos`.
+    func received(_ changeID: String, ack: Bool, atNanos nowNanos: Int64) {
+        state.withLock { state in
+            guard let sentAt = state.sentAtNanos[changeID] else { return }
+            let millis = Double(nowNanos - sentAt) / 1e6
+            if ack { state.ackMillis.append(millis) } else { state.propagationMillis.append(millis) }
+        }
+    }
+
+    func error(_ code: String) { state.withLock { $0.errors[code, default: 0] += 1 } }
+    func closed(_ code: Int) { state.withLock { $0.closes[code, default: 0] += 1 } }
+
+    /// The report printed at the end of a run.
+    func summary(clients: Int, seconds: Double) -> String {
+        state.withLock { state in
+            let propagation = state.propagationMillis.sorted()
+            let acks = state.ackMillis.sorted()
+            var lines = [
+                "clients: \(clients), changes sent: \(state.sent) in \(String(format: "%.1f", seconds)) s, "
+                    + "deliveries: \(propagation.count), acks: \(acks.count)",
+                "propagation ms: " + Self.describe(propagation),
+                "ack ms:         " + Self.describe(acks),
+            ]
+            if !state.errors.isEmpty {
+                lines.append(
+                    "errors: " + state.errors.keys.sorted().map { "\($0)=\(state.errors[$0]!)" }.joined(separator: " ")
+                )
+            }
+            if !state.closes.isEmpty {
+                lines.append(
+                    "closes: " + state.closes.keys.sorted().map { "\($0)=\(state.closes[$0]!)" }.joined(separator: " ")
+                )
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    static func describe(_ sorted: [Double]) -> String {
+        guard !sorted.isEmpty else { return "none" }
+        func percentile(_ p: Double) -> Double {
+            sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+        }
+        return String(
+            format: "p50 %.1f  p90 %.1f  p99 %.1f  max %.1f",
+            percentile(0.5),
+            percentile(0.9),
+            percentile(0.99),
+            sorted.last!
+        )
+    }
+}

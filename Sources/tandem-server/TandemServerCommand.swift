@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TandemRuntime
+import TandemServer
+
+/// The `tandem-server` executable: `serve` (default), `create-user`, `migrate`, `prune`, `cleanup-sessions`.
+@main
+struct TandemServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tandem-server",
+        abstract: "Tandem's real-time collaboration server: WebSocket /ws, REST /api/v1, /healthz and /metrics.",
+        discussion: "Configuration: embedded demo defaults, then --config FILE (YAML), then TANDEM_* environment "
+            + "variables. See docs/server.md. A bad configuration exits with status 2.",
+        subcommands: [Serve.self, CreateUser.self, Migrate.self, Prune.self, CleanupSessions.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// The `--config` option shared by every subcommand.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML configuration file (default: the embedded demo configuration).")
+    var config: String?
+
+    /// The resolved configuration; prints the located error and exits 2 when it is bad.
+    func resolve() throws -> ServerConfiguration {
+        do {
+            return try ServerConfiguration.resolve(file: config, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("tandem-server: configuration error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server until SIGTERM or SIGINT (the default).")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let configuration = try options.resolve()
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let app = ServerApplication(
+            configuration: configuration,
+            seed: UInt64.random(in: .min ... .max),  // determinism: ok (executable)
+            fallbackSecret: (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined(),
+            logger: Logger(label: "tandem-server")
+        )
+        do {
+            try await app.run { port in
+                FileHandle.standardOutput.write(
+                    Data("tandem-server listening on http://\(configuration.host):\(port)\n".utf8)
+                )
+            }
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("tandem-server: configuration error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct CreateUser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create-user",
+        abstract: "Add a user to the users file (like `flask fab create-user`).",
+        discussion: "Example: tandem-server create-user --username alice --password s3cret --role Editor"
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "Login name: letters, digits, '-', '_', '.', '@'.") var username: String
+    @Option(help: "Password (1…72 bytes); stored as a bcrypt hash.") var password: String
+    @Option(help: "Role name, e.g. Admin, Editor or Viewer; comma-separate several.") var role: String
+
+    func run() async throws {
+        let configuration = try options.resolve()
+        let roles = role.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        for name in roles where configuration.access.roles[name] == nil {
+            let known = configuration.access.roles.keys.sorted().joined(separator: ", ")
+            throw ValidationError("unknown role '\(name)'; configured roles: \(known)")
+        }
+        let registry = UserRegistry(
+            file: configuration.usersFile,
+            hasher: PasswordHasher(cost: configuration.auth.bcryptCost),
+            clock: SystemClock()
+        )
+        do {
+            try await registry.load()
+            let user = try await registry.create(username: username, password: password, roles: roles)
+            print(
+                "created user \(user.username) (id \(user.id), roles \(user.roles.joined(separator: ", "))) in \(registry.file)"
+            )
+        } catch let error as UserRegistryError {
+            FileHandle.standardError.write(Data("tandem-server: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

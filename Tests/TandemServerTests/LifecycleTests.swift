@@ -1,0 +1,92 @@
+import Foundation
+import TandemCore
+import Testing
+
+/// Process-level behaviour: signals, restarts, slow consumers, the CLI and bad configuration.
+@Suite(.timeLimit(.minutes(3)))
+struct LifecycleTests {
+    @Test func sigtermClosesEverySocketWith1001AndExitsZero() async throws {
+        let server = try await ServerProcess.start()
+        let a = try await ProtocolClient.login(server, as: "alice")
+        let b = try await ProtocolClient.login(server, as: "bob")
+        try await a.join()
+        try await b.join(rid: 2)
+        server.signal(SIGTERM)
+        #expect(try await a.closed().code == 1001)
+        #expect(try await b.closed().code == 1001)
+        let exit = try await server.waitForExit()
+        #expect(exit.status == 0 && !exit.signalled, "exit \(exit)")
+        await server.stop()
+    }
+
+    @Test func sigkillEndsTheProcessAndARestartServesAgain() async throws {
+        let server = try await ServerProcess.start()
+        let client = try await ProtocolClient.login(server, as: "alice")
+        try await client.join()
+        let created = try Self.runCLI([
+            "create-user", "--config", server.directory.appendingPathComponent("tandem.yaml").path,
+            "--username", "carol", "--password", "carol-pw", "--role", "Editor",
+        ])
+        #expect(created.status == 0, "\(created.output)")
+        server.signal(SIGKILL)
+        let exit = try await server.waitForExit()
+        #expect(exit.signalled && exit.status == SIGKILL)
+        _ = try await client.closed()
+        let restarted = try await ServerProcess.start(directory: server.directory)
+        let carol = try await ProtocolClient.login(restarted, as: "carol")
+        #expect(try await carol.join()["read_only"] == .bool(false))
+        await restarted.stop()
+    }
+
+    @Test func overflowingTheOutboundQueueClosesWith1013() async throws {
+        let config = TestConfig.standard.replacingOccurrences(
+            of: "  message_burst: 10000",
+            with: "  message_burst: 10000\n  outbound_queue_count_max: 4"
+        )
+        try await withServer(config: config) { server in
+            let writer = try await ProtocolClient.login(server, as: "alice")
+            try await writer.join()
+            for version in 0..<12 {
+                #expect(
+                    try await writer.change("age", value: "\(version)", base: version, rid: 10 + version).int("version")
+                        == version + 1
+                )
+            }
+            let reader = try await ProtocolClient.login(server, as: "bob")
+            try await reader.send(#"{"type":"resync","session_id":"Contact:1","since_version":0,"rid":5}"#)
+            #expect(try await reader.closed().code == 1013)
+            let metrics = try await HTTP.request("GET", "\(server.baseURL)/metrics")
+            #expect(metrics.body.contains("tandem_slow_consumers_dropped_total 1"))
+        }
+    }
+
+    @Test func badConfigurationExitsTwoNamingFileLineAndKey() throws {
+        let folder = try ServerProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("bad.yaml")
+        try "server:\n  port: 8080\nlimits:\n  frame_bytes_max: lots\n".write(
+            to: file,
+            atomically: true,
+            encoding: .utf8
+        )
+        let result = try Self.runCLI(["serve", "--config", file.path])
+        #expect(result.status == 2)
+        #expect(result.output.contains("bad.yaml:4"))
+        #expect(result.output.contains("limits.frame_bytes_max"))
+    }
+
+    /// Runs `tandem-server` with `arguments` to completion; returns its status and stdout+stderr.
+    static func runCLI(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = try ServerProcess.binary()
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TANDEM_") }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}

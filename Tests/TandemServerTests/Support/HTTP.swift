@@ -1,0 +1,49 @@
+import Foundation
+import TandemCore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// A minimal HTTP client for the tests: one request, JSON in and out.
+enum HTTP {
+    struct Reply: Sendable {
+        var status: Int
+        var body: String
+        var json: JSONValue? { try? JSONParser().parse(body) }
+    }
+
+    static func request(
+        _ method: String,
+        _ url: String,
+        token: String? = nil,
+        body: String? = nil
+    ) async throws -> Reply {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.timeoutInterval = 15
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return Reply(
+            status: (response as? HTTPURLResponse)?.statusCode ?? 0,
+            body: String(decoding: data, as: UTF8.self)
+        )
+    }
+
+    /// Logs in and returns the access token.
+    static func login(_ server: ServerProcess, _ username: String, _ password: String) async throws -> String {
+        let reply = try await request(
+            "POST",
+            "\(server.baseURL)/api/v1/security/login",
+            body: #"{"username":"\#(username)","password":"\#(password)","provider":"db"}"#
+        )
+        guard reply.status == 200, let token = reply.json?["access_token"]?.stringValue else {
+            throw TimedOut(description: "login as \(username) failed: \(reply.status) \(reply.body)")
+        }
+        return token
+    }
+}

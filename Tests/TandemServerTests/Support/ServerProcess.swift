@@ -1,0 +1,132 @@
+import Foundation
+import Synchronization
+
+/// A real `tandem-server` child process on a free port, with its own temporary folder for config and data.
+///
+/// The binary is found next to the test bundle (`swift build --product tandem-server` puts it there; `swift
+/// test` builds it too, as a product of the package) or at `$TANDEM_SERVER_BINARY`. The server is started
+/// with port 0 and announces the bound port on stdout; `start` waits for that line and then for `/healthz`.
+final class ServerProcess: Sendable {
+    let directory: URL
+    let port: Int
+    private let process: Mutex<Process>
+    private let output: OutputLines
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var webSocketURL: String { "ws://127.0.0.1:\(port)/ws" }
+    var pid: Int32 { process.withLock { $0.processIdentifier } }
+    var isRunning: Bool { process.withLock { $0.isRunning } }
+
+    private init(directory: URL, port: Int, process: sending Process, output: OutputLines) {
+        self.directory = directory
+        self.port = port
+        self.process = Mutex(process)
+        self.output = output
+    }
+
+    static func binary() throws -> URL {
+        if let path = ProcessInfo.processInfo.environment["TANDEM_SERVER_BINARY"] { return URL(fileURLWithPath: path) }
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = runner.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("tandem-server")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        throw TimedOut(
+            description: "no tandem-server binary near \(runner.path): run `swift build --product tandem-server` first"
+        )
+    }
+
+    static func makeDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tandem-server-test-\(UUID().uuidString)"
+        )
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Starts a server with `config` (YAML; `{{DATA}}` becomes the data folder) in `directory` (new if nil).
+    static func start(config: String = TestConfig.standard, directory: URL? = nil) async throws -> ServerProcess {
+        let folder = try directory ?? makeDirectory()
+        let configFile = folder.appendingPathComponent("tandem.yaml")
+        try config.replacingOccurrences(of: "{{DATA}}", with: folder.appendingPathComponent("data").path)
+            .write(to: configFile, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = ["serve", "--config", configFile.path]
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TANDEM_") }
+        environment["TANDEM_PORT"] = "0"
+        process.environment = environment
+        let output = OutputLines()
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        let stderrFile = folder.appendingPathComponent("server.log")
+        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: stderrFile)
+        stdout.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
+        try process.run()
+        let pid = process.processIdentifier
+        let port = try await waitFor(
+            "server \(pid) to announce its port (log: \(stderrFile.path))",
+            timeout: .seconds(30)
+        ) {
+            if let port = output.announcedPort { return port }
+            guard kill(pid, 0) == 0 else {
+                throw TimedOut(description: "server \(pid) exited at start (log: \(stderrFile.path))")
+            }
+            return nil
+        }
+        let server = ServerProcess(directory: folder, port: port, process: process, output: output)
+        try await waitUntil("GET /healthz on port \(port)") {
+            (try? await HTTP.request("GET", "\(server.baseURL)/healthz"))?.status == 200
+        }
+        return server
+    }
+
+    func signal(_ number: Int32) { _ = kill(pid, number) }
+
+    /// Waits for the process to end and returns its exit status (or the signal that ended it).
+    func waitForExit(timeout: Duration = .seconds(15)) async throws -> (status: Int32, signalled: Bool) {
+        try await waitUntil("server \(pid) to exit") { !isRunning }
+        return process.withLock { ($0.terminationStatus, $0.terminationReason == .uncaughtSignal) }
+    }
+
+    /// Kills the process if it still runs and removes its folder (unless `keepFiles`).
+    func stop(keepFiles: Bool = false) async {
+        if isRunning {
+            signal(SIGKILL)
+            _ = try? await waitForExit()
+        }
+        if !keepFiles { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    var serverLog: String {
+        (try? String(contentsOf: directory.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
+    }
+}
+
+/// The child's stdout, split into lines, read on Foundation's reader thread.
+final class OutputLines: Sendable {
+    private let lines = Mutex<(buffer: [UInt8], lines: [String])>(([], []))
+
+    func append(_ data: Data) {
+        lines.withLock { state in
+            state.buffer.append(contentsOf: data)
+            while let newline = state.buffer.firstIndex(of: 10) {
+                state.lines.append(String(decoding: state.buffer[..<newline], as: UTF8.self))
+                state.buffer.removeSubrange(...newline)
+            }
+        }
+    }
+
+    /// The port from `tandem-server listening on http://host:PORT`, once printed.
+    var announcedPort: Int? {
+        lines.withLock { state in
+            for line in state.lines where line.hasPrefix("tandem-server listening on ") {
+                if let port = line.split(separator: ":").last.flatMap({ Int($0) }) { return port }
+            }
+            return nil
+        }
+    }
+}

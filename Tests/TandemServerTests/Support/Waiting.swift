@@ -1,0 +1,32 @@
+import Foundation
+
+/// A test expectation that did not hold in time, with what was awaited.
+struct TimedOut: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Polls `condition` every 5 ms until it holds; throws `TimedOut` naming `what` after `timeout`.
+/// Waiting is always for a condition with a deadline, never a bare sleep.
+func waitUntil(_ what: String, timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while try await !condition() {
+        guard clock.now < deadline else {
+            throw TimedOut(description: "timed out after \(timeout) waiting for \(what)")
+        }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+/// Polls `produce` until it returns a value; throws `TimedOut` after `timeout`.
+func waitFor<T>(_ what: String, timeout: Duration = .seconds(15), _ produce: () async throws -> T?) async throws -> T {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while true {
+        if let value = try await produce() { return value }
+        guard clock.now < deadline else {
+            throw TimedOut(description: "timed out after \(timeout) waiting for \(what)")
+        }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
