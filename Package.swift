@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "TandemReport", targets: ["TandemReport"]),
         .library(name: "TandemSim", targets: ["TandemSim"]),
         .executable(name: "tandem", targets: ["tandem"]),
+        .library(name: "TandemRedis", targets: ["TandemRedis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
@@ -49,6 +50,13 @@ let package = Package(
         .target(
             name: "TandemEngine",
             dependencies: ["TandemCore", "TandemRuntime", .product(name: "Collections", package: "swift-collections")],
+            swiftSettings: strict
+        ),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(
+            name: "TandemRedis",
+            dependencies: ["TandemEngine", "TandemCore", "TandemRuntime", "CHiredis",
+                           .product(name: "Collections", package: "swift-collections")],
             swiftSettings: strict
         ),
         .target(
@@ -115,6 +123,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "redis-bench", dependencies: ["TandemRedis", "TandemEngine", "TandemCore", "TandemRuntime"],
+            path: "Benchmarks/redis-bench",
+            swiftSettings: strict
+        ),
         .executableTarget(name: "runtime-bench", dependencies: ["TandemRuntime"], path: "Benchmarks/runtime-bench",
                           swiftSettings: strict),
         .testTarget(
@@ -123,6 +136,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TandemWireTests", dependencies: ["TandemWire"], swiftSettings: strict),
+        .testTarget(
+            name: "TandemRedisTests",
+            dependencies: ["TandemRedis", "TandemEngine", "TandemCore", "TandemRuntime"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "TandemRuntimeTests", dependencies: ["TandemRuntime"], swiftSettings: strict),
         .testTarget(name: "TandemScenarioTests", dependencies: ["TandemScenario"], swiftSettings: strict),
         .testTarget(name: "TandemReportTests", dependencies: ["TandemReport"], swiftSettings: strict),
