@@ -52,7 +52,7 @@ let package = Package(
             dependencies: ["TandemCore", "TandemRuntime", .product(name: "Collections", package: "swift-collections")],
             swiftSettings: strict
         ),
-        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(
             name: "TandemRedis",
             dependencies: ["TandemEngine", "TandemCore", "TandemRuntime", "CHiredis",

@@ -150,7 +150,7 @@ extension CollaborationNode {
 
     /// Replaces a session's record with the store's when the log cannot bridge the gap; connections get a snapshot.
     func reloadSession(_ key: RecordKey) async throws {
-        guard let stored = try await environment.store.loadRecord(key), var session = sessions[key],
+        guard let stored = try await environment.store.loadRecord(key), let session = sessions[key],
               stored.version > session.record.version else { return }
         session.record = session.model.completing(stored)
         session.history.removeAll()

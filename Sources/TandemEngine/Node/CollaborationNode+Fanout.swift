@@ -8,19 +8,17 @@ extension CollaborationNode {
     /// already applied is ignored. With gap recovery off (the pub/sub demonstration), a gap is skipped:
     /// the node jumps to the new version and its clients silently miss the changes in between.
     func integrate(_ change: ChangeEntry, author: ChangeAuthor?) {
-        guard var session = sessions[change.key] else { return }
-        if change.version <= session.record.version { return }
-        if change.version > session.record.version + 1 {
+        guard let version = sessions[change.key]?.record.version else { return }
+        if change.version <= version { return }
+        if change.version > version + 1 {
             if configuration.gapRecovery {
-                session.ahead[change.version] = change
-                sessions[change.key] = session
+                sessions[change.key]!.ahead[change.version] = change
                 startGapFill(change.key)
                 return
             }
-            session.record.version = change.version - 1
-            session.history.removeAll()
+            sessions[change.key]!.record.version = change.version - 1
+            sessions[change.key]!.history.removeAll()
         }
-        sessions[change.key] = session
         apply(change, author: author)
         drainAhead(change.key)
     }
@@ -30,17 +28,20 @@ extension CollaborationNode {
             sessions[key]!.ahead.removeValue(forKey: next.version)
             apply(next, author: nil)
         }
-        if let session = sessions[key] {
-            sessions[key]!.ahead = session.ahead.filter { $0.key > session.record.version }
+        if let session = sessions[key], !session.ahead.isEmpty {
+            session.ahead = session.ahead.filter { $0.key > session.record.version }
         }
     }
 
     private func apply(_ change: ChangeEntry, author: ChangeAuthor?) {
-        guard var session = sessions[change.key] else { return }
-        session.record.apply(change)
-        session.history.append(change)
-        if session.history.count > configuration.limits.historyWindowCount { session.history.removeFirst() }
-        sessions[change.key] = session
+        guard sessions[change.key] != nil else { return }
+        // Mutate in place: copying the session out and back would copy its whole history window per change.
+        sessions[change.key]!.record.apply(change)
+        sessions[change.key]!.history.append(change)
+        if sessions[change.key]!.history.count > configuration.limits.historyWindowCount {
+            sessions[change.key]!.history.removeFirst()
+        }
+        let session = sessions[change.key]!
         let changed = ServerMessage.modelChanged(Messages.modelChanged(change))
         for id in session.localConnections {
             guard let joined = connections[id]?.sessions[change.key] else { continue }

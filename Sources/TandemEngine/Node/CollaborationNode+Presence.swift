@@ -124,7 +124,7 @@ extension CollaborationNode {
         let timeout = configuration.heartbeatTimeout.nanosecondsClamped
         var beats: [PresenceHeartbeatSession] = []
         for key in sessions.keys.sorted() {
-            guard var session = sessions[key] else { continue }
+            guard let session = sessions[key] else { continue }
             let gone = session.presence.expire(nowNanos: now, timeoutNanos: timeout)
             sessions[key] = session
             for user in gone {

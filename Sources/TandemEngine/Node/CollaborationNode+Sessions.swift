@@ -51,7 +51,7 @@ extension CollaborationNode {
             sendError(.internal, "could not load \(key): \(error)", rid: rid, to: id)
             return false
         }
-        guard let user = connections[id]?.user, var session = sessions[key] else { return false }
+        guard let user = connections[id]?.user, let session = sessions[key] else { return false }
         if session.presence.entries[user.id] == nil,
            session.presence.count >= configuration.limits.participantsPerSessionMax
         {
@@ -89,7 +89,7 @@ extension CollaborationNode {
     /// Removes a connection from a session; drops the session when no local connection is left.
     func leaveSession(_ key: RecordKey, connection id: String) {
         connections[id]?.sessions.removeValue(forKey: key)
-        guard var session = sessions[key] else { return }
+        guard let session = sessions[key] else { return }
         session.localConnections.remove(id)
         let gone = session.presence.leave(connection: id)
         sessions[key] = session

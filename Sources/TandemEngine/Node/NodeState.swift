@@ -34,7 +34,10 @@ public struct ChangeAuthor: Sendable, Hashable {
 
 /// What this node holds of one record it serves: the latest committed state it has applied, a window of
 /// recent changes, changes that arrived ahead of a gap, presence and comments.
-struct SessionState: Sendable {
+///
+/// A class, owned and touched only by its node actor: the fan-out path reads and updates it for every
+/// change, and a value type would be copied (history window included) on each of those steps.
+final class SessionState {
     var record: RecordState
     var model: ModelSchema
     /// Contiguous committed changes ending at `record.version` (at most `historyWindowCount`).
@@ -46,6 +49,12 @@ struct SessionState: Sendable {
     var localConnections: OrderedSet<String> = []
     var comments: CommentThread
     var gapFillRunning = false
+
+    init(record: RecordState, model: ModelSchema, comments: CommentThread) {
+        self.record = record
+        self.model = model
+        self.comments = comments
+    }
 
     /// Changes after `version` from the window, or nil when the window does not reach back that far.
     func windowChanges(after version: Int) -> [ChangeEntry]? {
