@@ -1,0 +1,233 @@
+import PostgresNIO
+import TandemCore
+import TandemEngine
+
+extension PostgresEventStore {
+    public func loadRecord(_ key: RecordKey) async throws -> RecordState? {
+        try await withConnection("load \(key)") { connection in
+            try await self.recordRow(key, on: connection)?.state()
+        }
+    }
+
+    /// Without an auto-resolved conflict the append is one statement (one round trip, atomic on its own);
+    /// with one, that statement and the conflict's upsert share a transaction.
+    public func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult {
+        let changeRow = try ChangeRow(change)
+        let context = "append \(change.key) v\(change.version)"
+        guard let autoResolved else {
+            return try await withConnection(context) { connection in
+                try await self.appendStatement(change, row: changeRow, on: connection)
+            }
+        }
+        let conflictRow = try ConflictRow(autoResolved)
+        return try await transaction(context) { connection in
+            let result = try await self.appendStatement(change, row: changeRow, on: connection)
+            if result == .appended { try await self.upsertConflict(conflictRow, on: connection) }
+            return result
+        }
+    }
+
+    public func changes(_ key: RecordKey, after version: Int, limit: Int) async throws -> ChangeLogSlice {
+        let context = "changes of \(key) after v\(version): ab_model_change_log"
+        return try await withConnection(context) { connection in
+            let rows = try await self.rows(
+                connection,
+                context,
+                """
+                SELECT \(ChangeRow.postgresSelect) FROM ab_model_change_log
+                WHERE model_name = $1 AND record_id = $2 AND version > $3 ORDER BY version LIMIT $4
+                """,
+                Self.binds(key.model, key.recordID, Int64(version), Int64(max(0, limit)))
+            )
+            var entries: [ChangeEntry] = []
+            entries.reserveCapacity(rows.count)
+            for row in rows {
+                entries.append(
+                    try ChangeRow(postgres: try self.decode(row, ChangeRow.PostgresColumns.self, context)).entry()
+                )
+            }
+            if ChangeLogSlicing.startsRightAfter(version, rows: entries) {
+                return ChangeLogSlice(changes: entries, reachesBack: true)
+            }
+            let pruned = try await self.recordRow(key, on: connection)?.prunedThrough ?? 0
+            return try ChangeLogSlicing.slice(after: version, rows: entries, prunedThrough: Int(pruned))
+        }
+    }
+
+    public func change(_ key: RecordKey, id: String) async throws -> ChangeEntry? {
+        let context = "change \(id) of \(key): ab_model_change_log"
+        return try await withConnection(context) { connection in
+            let rows = try await self.rows(
+                connection,
+                context,
+                """
+                SELECT \(ChangeRow.postgresSelect) FROM ab_model_change_log
+                WHERE model_name = $1 AND record_id = $2 AND change_id = $3
+                """,
+                Self.binds(key.model, key.recordID, id)
+            )
+            return try rows.first.map { row throws(StoreError) in
+                try ChangeRow(postgres: try self.decode(row, ChangeRow.PostgresColumns.self, context)).entry()
+            }
+        }
+    }
+
+    public func saveConflict(_ conflict: ConflictRecord, with change: ChangeEntry?) async throws -> AppendResult {
+        let conflictRow = try ConflictRow(conflict)
+        let changeRow = try change.map { change throws(StoreError) in try ChangeRow(change) }
+        return try await transaction("save conflict \(conflict.id) of \(conflict.key)") { connection in
+            if let change, let changeRow {
+                let result = try await self.appendStatement(change, row: changeRow, on: connection)
+                guard result == .appended else { return result }
+            }
+            try await self.upsertConflict(conflictRow, on: connection)
+            return .appended
+        }
+    }
+
+    public func conflict(_ key: RecordKey, id: String) async throws -> ConflictRecord? {
+        let context = "conflict \(id) of \(key): ab_collaboration_conflicts"
+        return try await withConnection(context) { connection in
+            let rows = try await self.rows(
+                connection,
+                context,
+                """
+                SELECT \(ConflictRow.postgresSelect) FROM ab_collaboration_conflicts
+                WHERE model_name = $1 AND record_id = $2 AND conflict_id = $3
+                """,
+                Self.binds(key.model, key.recordID, id)
+            )
+            return try rows.first.map { row throws(StoreError) in
+                try ConflictRow(columns: try self.decode(row, ConflictColumns.self, context)).conflict()
+            }
+        }
+    }
+
+    /// Stores a comment once: appending the same comment id again (a retry) changes nothing.
+    public func appendComment(_ comment: Comment, to key: RecordKey) async throws {
+        let row = CommentRow(comment, key: key)
+        let context = "append comment \(comment.id) to \(key): insert into tandem_comments"
+        try await withConnection(context) { connection in
+            _ = try await self.rows(
+                connection,
+                context,
+                """
+                INSERT INTO tandem_comments (\(CommentRow.columns)) VALUES (\(CommentRow.postgresValues))
+                ON CONFLICT (model_name, record_id, comment_id) DO NOTHING
+                """,
+                row.postgresBinds
+            )
+        }
+    }
+
+    public func comments(_ key: RecordKey) async throws -> [Comment] {
+        let context = "comments of \(key): tandem_comments"
+        return try await withConnection(context) { connection in
+            let rows = try await self.rows(
+                connection,
+                context,
+                """
+                SELECT \(CommentRow.columns) FROM tandem_comments
+                WHERE model_name = $1 AND record_id = $2 ORDER BY id
+                """,
+                Self.binds(key.model, key.recordID)
+            )
+            var comments: [Comment] = []
+            for row in rows {
+                comments.append(
+                    try CommentRow(postgres: try self.decode(row, CommentRow.PostgresColumns.self, context)).comment()
+                )
+            }
+            return comments
+        }
+    }
+
+    /// Appends the events and folds them into their sessions' rows, all in one transaction.
+    public func appendAudit(_ events: [AuditEvent]) async throws {
+        guard !events.isEmpty else { return }
+        var rows: [AuditRow] = []
+        for event in events { rows.append(try AuditRow(event)) }
+        let auditRows = rows
+        try await transaction("append \(events.count) audit events") { connection in
+            for row in auditRows {
+                _ = try await self.rows(
+                    connection,
+                    "append audit \(row.eventType): insert into ab_collaboration_events",
+                    "INSERT INTO ab_collaboration_events (\(AuditRow.columns)) VALUES (\(AuditRow.postgresValues))",
+                    row.postgresBinds
+                )
+            }
+            for (key, sessionEvents) in StoredSession.plan(events) {
+                try await self.updateSession(key, with: sessionEvents, on: connection)
+            }
+        }
+    }
+
+    // MARK: Pieces run inside a transaction
+
+    /// The version check and the writes of one change, as a single statement: a conditional UPDATE of the
+    /// record (or, for version 1, an INSERT that yields to an existing row) feeding the change-log INSERT. A
+    /// concurrent append of the same record waits on the row lock, then re-checks the version and finds it moved.
+    private func appendStatement(
+        _ change: ChangeEntry,
+        row: ChangeRow,
+        on connection: PostgresConnection
+    ) async throws(StoreError) -> AppendResult {
+        let context = "append \(change.key) v\(change.version)"
+        guard change.version >= 1 else {
+            return .versionClash(currentVersion: Int(try await recordRow(change.key, on: connection)?.version ?? 0))
+        }
+        // Binds are the change row's: $2 model, $3 record, $5 field, $6 version, $10 new value (JSON text).
+        let advance =
+            change.version == 1
+            ? """
+            INSERT INTO tandem_records (model_name, record_id, version, fields, field_versions, pruned_through)
+            VALUES ($2, $3, $6, jsonb_build_object($5::text, $10::jsonb), jsonb_build_object($5::text, $6::bigint), 0)
+            ON CONFLICT (model_name, record_id) DO NOTHING RETURNING version
+            """
+            : """
+            UPDATE tandem_records SET version = $6, fields = fields || jsonb_build_object($5::text, $10::jsonb),
+                field_versions = field_versions || jsonb_build_object($5::text, $6::bigint)
+            WHERE model_name = $2 AND record_id = $3 AND version = $6 - 1 RETURNING version
+            """
+        let appended = try await rows(
+            connection,
+            "\(context): update tandem_records and insert into ab_model_change_log",
+            """
+            WITH advanced AS (\(advance))
+            INSERT INTO ab_model_change_log (\(ChangeRow.columns)) SELECT \(ChangeRow.postgresValues) FROM advanced
+            RETURNING version
+            """,
+            row.postgresBinds
+        )
+        guard appended.isEmpty else { return .appended }
+        return .versionClash(currentVersion: Int(try await recordRow(change.key, on: connection)?.version ?? 0))
+    }
+
+    private func upsertConflict(_ row: ConflictRow, on connection: PostgresConnection) async throws(StoreError) {
+        _ = try await rows(
+            connection,
+            "save conflict \(row.conflictID): upsert ab_collaboration_conflicts",
+            """
+            INSERT INTO ab_collaboration_conflicts (\(ConflictRow.columns)) VALUES (\(ConflictRow.postgresValues))
+            ON CONFLICT (model_name, record_id, conflict_id) DO UPDATE SET \(SQLText.overwrite(ConflictRow.columns))
+            """,
+            row.postgresBinds
+        )
+    }
+
+    func recordRow(_ key: RecordKey, on connection: PostgresConnection) async throws(StoreError) -> RecordRow? {
+        let context = "read tandem_records \(key)"
+        let rows = try await rows(
+            connection,
+            context,
+            """
+            SELECT \(RecordRow.postgresSelect) FROM tandem_records WHERE model_name = $1 AND record_id = $2
+            """,
+            Self.binds(key.model, key.recordID)
+        )
+        return try rows.first.map { row throws(StoreError) in
+            RecordRow(postgres: try decode(row, RecordRow.PostgresColumns.self, context))
+        }
+    }
+}

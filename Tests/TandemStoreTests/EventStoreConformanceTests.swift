@@ -1,0 +1,128 @@
+import TandemCore
+import TandemEngine
+import TandemStore
+import Testing
+
+/// One suite, three stores: the durable stores must answer exactly as `InMemoryEventStore` does.
+@Suite("EventStore conformance")
+struct EventStoreConformanceTests {
+    @Test(arguments: StoreKind.allCases)
+    func appendAcceptsOnlyTheNextVersionOfARecord(kind: StoreKind) async throws {
+        try await kind.withStore { store throws in
+            let key = Samples.key
+            #expect(try await store.loadRecord(key) == nil)
+            #expect(
+                try await store.append(Samples.change(version: 2), autoResolved: nil)
+                    == .versionClash(currentVersion: 0)
+            )
+            #expect(try await store.append(Samples.change(version: 1), autoResolved: nil) == .appended)
+            #expect(
+                try await store.append(Samples.change(version: 1, changeID: "other"), autoResolved: nil)
+                    == .versionClash(currentVersion: 1)
+            )
+            #expect(
+                try await store.append(Samples.change(version: 3), autoResolved: nil)
+                    == .versionClash(currentVersion: 1)
+            )
+            #expect(
+                try await store.append(Samples.change(version: 2, field: "body", value: "hi"), autoResolved: nil)
+                    == .appended
+            )
+            let record = try #require(try await store.loadRecord(key))
+            #expect(
+                record
+                    == RecordState(
+                        key: key,
+                        version: 2,
+                        fields: ["title": 1, "body": "hi"],
+                        fieldVersions: ["title": 1, "body": 2]
+                    )
+            )
+            let other = RecordKey(model: "Contact", recordID: "43")
+            #expect(try await store.append(Samples.change(other, version: 1), autoResolved: nil) == .appended)
+            #expect(try await store.loadRecord(key)?.version == 2)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func anAutoResolvedConflictLandsOnlyWithItsChange(kind: StoreKind) async throws {
+        try await kind.withStore { store throws in
+            let resolved = Samples.conflict(id: "auto", status: .autoResolved)
+            #expect(
+                try await store.append(Samples.change(version: 2), autoResolved: resolved)
+                    == .versionClash(currentVersion: 0)
+            )
+            #expect(try await store.conflict(Samples.key, id: "auto") == nil)
+            #expect(try await store.append(Samples.change(version: 1), autoResolved: resolved) == .appended)
+            #expect(try await store.conflict(Samples.key, id: "auto") == resolved)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func saveConflictWithAClashingChangeSavesNeither(kind: StoreKind) async throws {
+        try await kind.withStore { store throws in
+            var conflict = Samples.conflict()
+            #expect(try await store.saveConflict(conflict, with: nil) == .appended)
+            conflict.status = .resolved
+            conflict.resolution = .merged
+            conflict.resolvedValue = "merged"
+            #expect(
+                try await store.saveConflict(conflict, with: Samples.change(version: 2))
+                    == .versionClash(currentVersion: 0)
+            )
+            #expect(try await store.conflict(Samples.key, id: "k1")?.status == .pending)
+            #expect(try await store.saveConflict(conflict, with: Samples.change(version: 1)) == .appended)
+            #expect(try await store.conflict(Samples.key, id: "k1") == conflict)
+            #expect(try await store.loadRecord(Samples.key)?.version == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func changesAfterAPrunedVersionDoNotReachBack(kind: StoreKind) async throws {
+        try await kind.withStore { store throws in
+            for version in 1...5 { _ = try await store.append(Samples.change(version: version), autoResolved: nil) }
+            let all = try await store.changes(Samples.key, after: 0, limit: 10)
+            #expect(all.reachesBack && all.changes.map(\.version) == [1, 2, 3, 4, 5])
+            #expect(try await store.changes(Samples.key, after: 1, limit: 2).changes.map(\.version) == [2, 3])
+            try await ConformanceScript.prune(store, Samples.key, through: 3)
+            #expect(
+                try await store.changes(Samples.key, after: 0, limit: 10)
+                    == ChangeLogSlice(changes: [], reachesBack: false)
+            )
+            #expect(try await store.changes(Samples.key, after: 2, limit: 10).reachesBack == false)
+            #expect(try await store.changes(Samples.key, after: 3, limit: 10).changes.map(\.version) == [4, 5])
+            #expect(
+                try await store.changes(Samples.key, after: 5, limit: 10)
+                    == ChangeLogSlice(changes: [], reachesBack: true)
+            )
+            #expect(try await store.loadRecord(Samples.key)?.version == 5)
+            #expect(try await store.change(Samples.key, id: "42-c2") == nil)
+            #expect(try await store.change(Samples.key, id: "42-c4")?.version == 4)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func commentsComeBackInTheOrderTheyWereAdded(kind: StoreKind) async throws {
+        try await kind.withStore { store throws in
+            try await store.appendComment(Samples.comment("b"), to: Samples.key)
+            try await store.appendComment(Samples.comment("a", text: "réponse 💬", parentID: "b"), to: Samples.key)
+            try await store.appendComment(Samples.comment("z"), to: RecordKey(model: "Contact", recordID: "43"))
+            #expect(
+                try await store.comments(Samples.key) == [
+                    Samples.comment("b"),
+                    Samples.comment("a", text: "réponse 💬", parentID: "b"),
+                ]
+            )
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases, [1, 2, 3] as [UInt64])
+    func aSeededScriptAnswersExactlyAsTheInMemoryStoreDoes(kind: StoreKind, seed: UInt64) async throws {
+        try await kind.withStore { store throws in
+            var script = ConformanceScript(seed: seed)
+            let disagreement = try await script.run(count: 150, reference: InMemoryEventStore(), subject: store)
+            #expect(disagreement == nil, "seed \(seed) on \(kind): \(disagreement ?? "")")
+            #expect(script.appendedCount >= 30, "seed \(seed) committed only \(script.appendedCount) changes")
+        }
+    }
+}
