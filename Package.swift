@@ -136,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "tandem",
             dependencies: [
-                "TandemSim", "TandemScenario", "TandemReport",
+                "TandemSim", "TandemScenario", "TandemReport", "TandemRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

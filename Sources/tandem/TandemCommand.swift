@@ -13,7 +13,7 @@ struct TandemCommand: ParsableCommand {
             Scenarios are YAML files (see Scenarios/ and docs/scenarios.md). Exit codes: 0 every check and \
             threshold met, 1 a threshold or checker failed, 2 bad input.
             """,
-        subcommands: [RunCommand.self, SweepCommand.self, ReplayCommand.self, CompareCommand.self],
+        subcommands: [RunCommand.self, SweepCommand.self, ReplayCommand.self, CompareCommand.self, BenchCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 
