@@ -18,6 +18,8 @@ public struct PresenceTable: Sendable, Hashable {
     }
 
     public private(set) var entries: OrderedDictionary<Int, Entry> = [:]
+    /// Connection → user id, so that touching, moving a cursor or leaving is a lookup, not a scan.
+    private var owners: [String: Int] = [:]
 
     public init() {}
 
@@ -34,13 +36,12 @@ public struct PresenceTable: Sendable, Hashable {
     public var isEmpty: Bool { entries.isEmpty }
     public var count: Int { entries.count }
 
-    public func contains(connection: String) -> Bool {
-        entries.values.contains { $0.connections[connection] != nil }
-    }
+    public func contains(connection: String) -> Bool { owners[connection] != nil }
 
     /// Adds a connection; returns true when the user was not present before (others should see `user_joined`).
     @discardableResult
     public mutating func join(user: UserRef, connection: String, nowNanos: Int64) -> Bool {
+        owners[connection] = user.id
         if entries[user.id] != nil {
             entries[user.id]!.connections[connection] = nowNanos
             return false
@@ -53,7 +54,7 @@ public struct PresenceTable: Sendable, Hashable {
     /// Removes a connection; returns the user when it was their last one (others should see `user_left`).
     @discardableResult
     public mutating func leave(connection: String) -> UserRef? {
-        guard let userID = entries.first(where: { $0.value.connections[connection] != nil })?.key else { return nil }
+        guard let userID = owners.removeValue(forKey: connection), entries[userID] != nil else { return nil }
         entries[userID]!.connections.removeValue(forKey: connection)
         guard entries[userID]!.connections.isEmpty else { return nil }
         return entries.removeValue(forKey: userID)!.user
@@ -61,9 +62,8 @@ public struct PresenceTable: Sendable, Hashable {
 
     /// Marks a connection as heard from now.
     public mutating func touch(connection: String, nowNanos: Int64) {
-        for userID in entries.keys where entries[userID]!.connections[connection] != nil {
-            entries[userID]!.connections[connection] = nowNanos
-        }
+        guard let userID = owners[connection], entries[userID] != nil else { return }
+        entries[userID]!.connections[connection] = nowNanos
     }
 
     /// Records a focus or blur; returns the user when the connection is present.
@@ -71,7 +71,7 @@ public struct PresenceTable: Sendable, Hashable {
     public mutating func setCursor(
         connection: String, field: String, state: CursorState, position: CursorPosition?, nowNanos: Int64
     ) -> UserRef? {
-        guard let userID = entries.first(where: { $0.value.connections[connection] != nil })?.key else { return nil }
+        guard let userID = owners[connection], entries[userID] != nil else { return nil }
         entries[userID]!.connections[connection] = nowNanos
         switch state {
         case .focus:
@@ -91,6 +91,9 @@ public struct PresenceTable: Sendable, Hashable {
         var gone: [UserRef] = []
         for userID in Array(entries.keys) {
             var entry = entries[userID]!
+            for (connection, heard) in entry.connections where nowNanos - heard > timeoutNanos {
+                owners.removeValue(forKey: connection)
+            }
             entry.connections.removeAll { nowNanos - $0.value > timeoutNanos }
             if entry.connections.isEmpty {
                 entries.removeValue(forKey: userID)
@@ -105,6 +108,7 @@ public struct PresenceTable: Sendable, Hashable {
     /// Drops every connection whose key starts with `prefix` (a node that is gone); returns users who left.
     public mutating func removeConnections(withPrefix prefix: String) -> [UserRef] {
         var gone: [UserRef] = []
+        for connection in owners.keys where connection.hasPrefix(prefix) { owners.removeValue(forKey: connection) }
         for userID in Array(entries.keys) {
             entries[userID]!.connections.removeAll { $0.key.hasPrefix(prefix) }
             if entries[userID]!.connections.isEmpty { gone.append(entries.removeValue(forKey: userID)!.user) }

@@ -9,7 +9,9 @@ public enum PresenceNotice: Sendable, Hashable {
 
 /// What one node tells the others. The backplane only notifies: the store stays the truth, and a node that
 /// sees a version gap fills it from the store, so a lost notification delays but never diverges.
-public enum BackplaneMessage: Sendable, Hashable {
+///
+/// `indirect` so that handing one message to every subscriber copies a box, not every field of a change.
+public indirect enum BackplaneMessage: Sendable, Hashable {
     /// A change committed (durable) at its version.
     case committed(ChangeEntry)
     case presence(RecordKey, PresenceNotice)

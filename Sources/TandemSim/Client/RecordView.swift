@@ -6,8 +6,13 @@ import TandemCore
 /// against them). Other fields show the committed value, or the client's own value while its change is in
 /// flight. `version` is the last record version this client applied; anything but `version + 1` next is
 /// an ordering violation.
-struct RecordView: Sendable {
+///
+/// A class owned by its client actor: it is updated for every message the client receives, and as a value
+/// in the client's dictionary each update would copy its field values.
+final class RecordView {
     let key: RecordKey
+    /// `key.sessionID`, kept so that routing a message to its view costs a string comparison.
+    let sessionID: String
     var version: Int
     /// The committed values as this client knows them (text fields: including its own pending edits).
     var fields: [String: JSONValue]
@@ -28,6 +33,7 @@ struct RecordView: Sendable {
 
     init(key: RecordKey, snapshot: Joined, textFields: [String]) {
         self.key = key
+        self.sessionID = key.sessionID
         self.version = snapshot.version
         self.fields = snapshot.fields
         for field in textFields { text[field] = OTClientState(version: snapshot.version) }

@@ -80,7 +80,7 @@ extension SimClient {
     /// Applies a local edit at once; the first edit after a quiet spell is sent after the typing debounce,
     /// later ones ride along composed (ot.js's buffer) when the server acknowledges it.
     private func editText(_ key: RecordKey, field: String, _ op: TextOperation) {
-        guard var view = views[key], var state = view.text[field], case .string(let text) = view.fields[field] else { return }
+        guard let view = views[key], var state = view.text[field], case .string(let text) = view.fields[field] else { return }
         do {
             view.fields[field] = .string(try op.apply(to: text))
             let first = try state.applyClient(op)

@@ -70,14 +70,16 @@ extension SimClient {
         return false
     }
 
+    /// The view a message is for, found by its session id without parsing it.
+    func view(_ sessionID: String) -> RecordView? { views.values.first { $0.sessionID == sessionID } }
+
     func applyRemote(_ change: ModelChanged) {
-        guard let key = RecordKey(sessionID: change.sessionID), views[key] != nil,
-              inOrder(key, version: change.version, field: change.field, changeID: change.changeID) else { return }
-        var view = views[key]!
+        guard let view = view(change.sessionID) else { return }
+        let key = view.key
+        guard inOrder(key, version: change.version, field: change.field, changeID: change.changeID) else { return }
         view.version = change.version
         if let changeID = change.changeID, view.outstanding[change.field] == changeID {
             // Our own change, seen in a resync replay: it was committed; treat it as its ack.
-            views[key] = view
             textAcked(key, field: change.field, version: change.version, changeID: changeID)
             return
         }
@@ -101,7 +103,6 @@ extension SimClient {
             view.fields[change.field] = value
         }
         for field in view.text.keys where field != change.field { view.text[field]!.advance(toVersion: change.version) }
-        views[key] = view
         if change.user.id != user.id { context.recorder.changeApplied(change.changeID) }
     }
 

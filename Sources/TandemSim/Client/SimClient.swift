@@ -119,9 +119,8 @@ actor SimClient {
         let serial = context.serials.value
         let world = context
         let connection = SimConnection(
-            serial: serial, client: index, node: node, world: context,
-            toNode: { connection, uplink in await world.nodes[connection.node].process(uplink, on: connection) },
-            toClient: { [weak self] connection, downlink in await self?.receive(downlink, on: connection) })
+            serial: serial, client: self, clientIndex: index, node: node, world: context,
+            toNode: { connection, uplink in await world.nodes[connection.node].process(uplink, on: connection) })
         self.connection = connection
         spawn { me in await me.handshake(connection) }
     }

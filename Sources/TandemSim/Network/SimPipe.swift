@@ -39,9 +39,25 @@ final class SimPipe<Message: Sendable>: Sendable {
         }
     }
 
-    private func next() async -> Item? {
+    /// Starts the pipe's drain task on `owner`, and delivers by a synchronous call on it: for a receiver
+    /// that is an actor (a simulated client), this saves two executor hops per message.
+    init<Owner: Actor>(
+        executor: SimExecutor, owner: Owner, deliver: @escaping @Sendable (isolated Owner, Message) -> Void
+    ) {
+        owner.spawn { [self] owner in
+            while let item = await self.next(isolation: owner) {
+                if item.deliverAtNanos > executor.nowNanos {
+                    do { try await executor.sleep(untilNanos: item.deliverAtNanos, isolation: owner) } catch { return }
+                }
+                if self.isClosed { return }
+                deliver(owner, item.message)
+            }
+        }
+    }
+
+    private func next(isolation: isolated (any Actor)? = #isolation) async -> Item? {
         if let item = state.withLock({ $0.items.popFirst() }) { return item }
-        return await withUnsafeContinuation { continuation in
+        return await withUnsafeContinuation(isolation: isolation) { continuation in
             let ready: Item?? = state.withLock { state in
                 if let item = state.items.popFirst() { return .some(item) }
                 if state.closed { return .some(nil) }

@@ -41,12 +41,11 @@ final class SimConnection: ClientTransport, Sendable {
     let down: SimPipe<Downlink>
 
     init(
-        serial: Int, client: Int, node: Int, world: SimWorldContext,
-        toNode: @escaping @Sendable (SimConnection, Uplink) async -> Void,
-        toClient: @escaping @Sendable (SimConnection, Downlink) async -> Void
+        serial: Int, client: SimClient, clientIndex: Int, node: Int, world: SimWorldContext,
+        toNode: @escaping @Sendable (SimConnection, Uplink) async -> Void
     ) {
         self.serial = serial
-        self.client = client
+        self.client = clientIndex
         self.node = node
         self.network = world.network
         self.executor = world.executor
@@ -57,10 +56,10 @@ final class SimConnection: ClientTransport, Sendable {
             guard let connection = me.value.connection else { return }
             await toNode(connection, uplink)
         }
-        down = SimPipe(executor: world.executor) { downlink in
+        down = SimPipe(executor: world.executor, owner: client) { client, downlink in
             if case .message = downlink { inFlight.update { $0 -= 1 } }
             guard let connection = me.value.connection else { return }
-            await toClient(connection, downlink)
+            client.receive(downlink, on: connection)
         }
         me.value = WeakConnection(connection: self)
     }
