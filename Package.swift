@@ -63,7 +63,7 @@ let package = Package(
         ),
         .target(
             name: "TandemScenario",
-            dependencies: ["TandemReport", .product(name: "Yams", package: "Yams")],
+            dependencies: ["TandemCore", "TandemReport", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(
@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "TandemStore",
             dependencies: [
-                "TandemEngine", "TandemCore", "CSQLite",
+                "TandemEngine", "TandemCore", "TandemRuntime", "CSQLite",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -160,7 +160,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TandemRuntimeTests", dependencies: ["TandemRuntime"], swiftSettings: strict),
-        .testTarget(name: "TandemScenarioTests", dependencies: ["TandemScenario"], swiftSettings: strict),
+        .testTarget(name: "TandemScenarioTests", dependencies: ["TandemScenario", "TandemCore"], swiftSettings: strict),
         .testTarget(name: "TandemReportTests", dependencies: ["TandemReport"], swiftSettings: strict),
         .testTarget(name: "TandemSimTests", dependencies: ["TandemSim", "TandemRuntime"], swiftSettings: strict),
         .testTarget(

@@ -1,3 +1,4 @@
+import TandemRuntime
 /// A request/response Redis client on a thread of its own, for tools and tests (not the backplane's path).
 ///
 /// Each `command` is one blocking round trip on the actor's dedicated thread, never on the cooperative pool.

@@ -18,36 +18,9 @@ public enum SimThread {
 
     public static func run<Result: Sendable>(_ body: @Sendable @escaping () -> Result) async -> Result {
         await withCheckedContinuation { (continuation: CheckedContinuation<Result, Never>) in
-            start { continuation.resume(returning: body()) }
+            NativeThread.start(name: "tandem-sim", stackByteCount: stackByteCount) {
+                continuation.resume(returning: body())
+            }
         }
-    }
-
-    private final class Entry {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-
-    private static func start(_ body: @escaping () -> Void) {
-        let context = Unmanaged.passRetained(Entry(body)).toOpaque()
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        pthread_attr_setstacksize(&attributes, stackByteCount)
-        #if canImport(Darwin)
-        var thread: pthread_t?
-        let status = pthread_create(&thread, &attributes, { SimThread.enter($0) }, context)
-        precondition(status == 0, "SimThread: pthread_create failed (\(status))")
-        if let thread { pthread_detach(thread) }
-        #else
-        var thread = pthread_t()
-        let status = pthread_create(&thread, &attributes, { SimThread.enter($0!) }, context)
-        precondition(status == 0, "SimThread: pthread_create failed (\(status))")
-        pthread_detach(thread)
-        #endif
-    }
-
-    private static func enter(_ context: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        Unmanaged<Entry>.fromOpaque(context).takeRetainedValue().body()
-        return nil
     }
 }

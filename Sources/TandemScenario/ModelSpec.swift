@@ -1,7 +1,9 @@
+import TandemCore
+
 /// A record model users edit: a name and its typed fields, each with its conflict policy resolved.
 ///
 /// In a file: `{name: Contact, fields: {name: string, notes: text}, policies: {name: manual}}`.
-/// Fields keep file order. A field absent from `policies` gets ``ConflictPolicy/defaultPolicy(for:)``.
+/// Fields keep file order. A field absent from `policies` gets ``FieldPolicy/defaultPolicy(for:)``.
 public struct ModelSpec: Sendable, Equatable {
     /// The model's name, unique in a scenario; `records.model` refers to it.
     public var name: String
@@ -22,34 +24,22 @@ public struct FieldSpec: Sendable, Equatable {
     public var name: String
     public var type: FieldType
     /// The policy from the file's `policies`, or the type's default.
-    public var policy: ConflictPolicy
+    public var policy: FieldPolicy
 
-    public init(name: String, type: FieldType, policy: ConflictPolicy? = nil) {
+    public init(name: String, type: FieldType, policy: FieldPolicy? = nil) {
         self.name = name
         self.type = type
-        self.policy = policy ?? ConflictPolicy.defaultPolicy(for: type)
+        self.policy = policy ?? FieldPolicy.defaultPolicy(for: type)
     }
 }
 
-/// The value type of a field, which decides what edits make sense and the default conflict policy.
-public enum FieldType: String, Sendable, Equatable, CaseIterable {
-    /// Collaboratively typed text (`type_text` edits it character by character).
-    case text
-    /// A short string replaced as a whole (`set_field`).
-    case string
-    case number
-    case bool
-    case datetime
-    /// A JSON value, merged key by key.
-    case json
-    /// An ordered list, merged element by element.
-    case list
-}
+/// The value type of a field: the engine's own `FieldType` (one concept, one place).
+public typealias FieldType = TandemCore.FieldType
 
 /// How a field reconciles concurrent writes.
 ///
 /// In files: `last_writer_wins`, `manual`, `operational_transform` (text only), `merge` (json and list only).
-public enum ConflictPolicy: String, Sendable, Equatable, CaseIterable {
+public enum FieldPolicy: String, Sendable, Equatable, CaseIterable {
     /// The write later in the record's version order wins; the other is reported as auto-resolved.
     case lastWriterWins = "last_writer_wins"
     /// Concurrent writes are kept as a conflict for a person to resolve.
@@ -61,7 +51,7 @@ public enum ConflictPolicy: String, Sendable, Equatable, CaseIterable {
 
     /// The policy a field of `type` gets when the file names none:
     /// text → operational transform, json and list → merge, every scalar type → last writer wins.
-    public static func defaultPolicy(for type: FieldType) -> ConflictPolicy {
+    public static func defaultPolicy(for type: FieldType) -> FieldPolicy {
         switch type {
         case .text: .operationalTransform
         case .json, .list: .merge

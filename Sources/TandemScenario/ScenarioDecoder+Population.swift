@@ -28,7 +28,7 @@ extension ScenarioDecoder {
                         throw entry.keyError(.unknownReference, "model '\(name)' has no field '\(entry.key)'"
                             + YAMLValue.hint(entry.key, among: fieldNames))
                     }
-                    let policy = try Self.oneOf(entry.value, ConflictPolicy.self, what: "conflict policy")
+                    let policy = try Self.oneOf(entry.value, FieldPolicy.self, what: "conflict policy")
                     guard policy.applies(to: fields[index].type) else {
                         throw entry.value.error(.invalidValue, "policy \(policy.rawValue) does not apply to a "
                             + "\(fields[index].type.rawValue) field")

@@ -48,7 +48,7 @@ extension SimClient {
         return behavior.actions.last?.kind ?? .moveCursor
     }
 
-    private func fields(of type: (TandemCore.FieldType) -> Bool) -> [FieldSchema] {
+    private func fields(of type: (FieldType) -> Bool) -> [FieldSchema] {
         model.fields.values.filter { type($0.type) && (behavior.fields?.contains($0.name) ?? true) && !$0.restricted }
     }
 

@@ -47,8 +47,8 @@ enum ScenarioModels {
     static func registry(_ scenario: Scenario) -> ModelRegistry {
         ModelRegistry(scenario.models.map { spec in
             ModelSchema(name: spec.name, fields: spec.fields.map { field in
-                let type = TandemCore.FieldType(rawValue: field.type.rawValue) ?? .string
-                let policy: TandemCore.ConflictPolicy = field.policy == .manual ? .manual : .lastWriterWins
+                let type = field.type
+                let policy: ConflictPolicy = field.policy == .manual ? .manual : .lastWriterWins
                 return FieldSchema(name: field.name, type: type, policy: policy)
             })
         })

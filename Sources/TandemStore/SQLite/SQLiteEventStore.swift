@@ -1,3 +1,4 @@
+import TandemRuntime
 import Foundation
 import TandemCore
 import TandemEngine
