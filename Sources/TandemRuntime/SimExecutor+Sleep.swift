@@ -55,3 +55,39 @@ extension SimExecutor {
         continuation.resume(throwing: CancellationError())
     }
 }
+
+extension SimExecutor {
+    /// Resumes a parked continuation at `deadlineNanos`, as if its task had slept until then.
+    ///
+    /// For simulator plumbing that parks a task and learns later when it must run next (a pipe's drain task
+    /// when a message is sent into it): one timer, no cancellation handler, no extra wake-up job. Call on the
+    /// simulation thread; ties with other timers break by registration order, as for sleeps.
+    public func resume(_ continuation: UnsafeContinuation<Void, any Error>, atNanos deadlineNanos: Int64) {
+        precondition(isOnLoopThread, "SimExecutor.resume(_:atNanos:) must be called on the simulation thread")
+        if timers.liveCount >= limits.timerCountMax {
+            _ = halt("timerCountMax", "\(timers.liveCount) timers were sleeping at once")
+        }
+        let token = timers.reserve(deadlineNanos: Swift.max(deadlineNanos, nowNanos))
+        timers.attach(continuation, to: token)
+    }
+}
+
+extension SimExecutor {
+    /// Waits until `deadlineNanos` without a cancellation handler: for simulated latencies that no one cancels
+    /// (a store round trip, a CPU queue). Cheaper than `sleep`; a cancelled task still waits it out.
+    public func pause(untilNanos deadlineNanos: Int64, isolation: isolated (any Actor)? = #isolation) async {
+        guard deadlineNanos > nowNanos else { return }
+        guard isOnLoopThread else {
+            try? await sleep(untilNanos: deadlineNanos, isolation: isolation)
+            return
+        }
+        try? await withUnsafeThrowingContinuation(isolation: isolation) { continuation in
+            resume(continuation, atNanos: deadlineNanos)
+        }
+    }
+
+    /// `pause(untilNanos:)` for a duration from now.
+    public func pause(for duration: Duration, isolation: isolated (any Actor)? = #isolation) async {
+        await pause(untilNanos: nowNanos.addingSaturating(duration.nanosecondsClamped), isolation: isolation)
+    }
+}

@@ -11,7 +11,10 @@ struct JoinedSession: Sendable {
 }
 
 /// One client connection held by this node.
-struct ConnectionState: Sendable {
+///
+/// A class owned by the node actor: it is looked up for every message sent, and copying a value out of the
+/// connection table per send (strings, roles, the joined-session table) was a measurable cost of fan-out.
+final class ConnectionState {
     let id: String
     let user: UserIdentity
     let transport: any ClientTransport
@@ -19,6 +22,13 @@ struct ConnectionState: Sendable {
     var bucket: TokenBucket
     var breaches = 0
     var changeCount = 0
+
+    init(id: String, user: UserIdentity, transport: any ClientTransport, bucket: TokenBucket) {
+        self.id = id
+        self.user = user
+        self.transport = transport
+        self.bucket = bucket
+    }
 }
 
 /// Who made a change on this node and is waiting for its `ack`.

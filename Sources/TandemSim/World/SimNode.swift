@@ -138,9 +138,7 @@ final class SimNode: Sendable {
         guard let engine else { return }
         context.recorder.count("messages.in", node: index)
         context.recorder.event()
-        if doneAt > now {
-            do { try await context.executor.sleep(untilNanos: doneAt) } catch { return }
-        }
+        if doneAt > now { await context.executor.pause(untilNanos: doneAt) }
         switch uplink {
         case .message(let message):
             await engine.receive(message, from: id)

@@ -29,13 +29,13 @@ final class SimStore: Sendable {
         node: Int, _ what: String, _ operation: @Sendable (InMemoryEventStore) async -> Result
     ) async throws -> Result {
         guard network.reachable(.node(node), .store) else {
-            try await executor.sleep(for: .nanoseconds(network.latencyNanos(.nodeStore)))
+            await executor.pause(for: .nanoseconds(network.latencyNanos(.nodeStore)))
             throw StoreError("node-\(node + 1) cannot reach the store (\(what))")
         }
         let service = random.update { serviceLatency.sample(using: &$0) }
-        try await executor.sleep(for: .nanoseconds(network.latencyNanos(.nodeStore) + service.nanosecondsClamped))
+        await executor.pause(for: .nanoseconds(network.latencyNanos(.nodeStore) + service.nanosecondsClamped))
         let result = await operation(durable)
-        try await executor.sleep(for: .nanoseconds(network.latencyNanos(.nodeStore)))
+        await executor.pause(for: .nanoseconds(network.latencyNanos(.nodeStore)))
         return result
     }
 }
