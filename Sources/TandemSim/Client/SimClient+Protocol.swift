@@ -17,6 +17,7 @@ extension SimClient {
         case .joined(let joined):
             guard let key = RecordKey(sessionID: joined.sessionID) else { return }
             views[key] = RecordView(key: key, snapshot: joined, textFields: textFields)
+            context.recorder.presenceKnown(users: joined.participants.map(\.userID), by: user.id)
         case .modelChanged(let change):
             applyRemote(change)
         case .ack(let ack):
@@ -28,7 +29,7 @@ extension SimClient {
         case .conflictResolved, .cursorMoved, .pong, .userLeft:
             break
         case .userJoined(let joined):
-            context.recorder.presenceSeen(user: joined.user.userID)
+            context.recorder.presenceSeen(user: joined.user.userID, by: user.id)
         case .commentAdded(let added):
             guard let key = RecordKey(sessionID: added.sessionID) else { return }
             views[key]?.comments.append((added.comment.id, added.comment.field))

@@ -20,6 +20,9 @@ final class SimRecorder: Sendable {
         var metrics = MetricsRecorder()
         var sentAtNanos: [String: Int64] = [:]
         var joinSentAtNanos: [Int: Int64] = [:]
+        /// (observer, joining user) pairs already counted for the user's latest join: a participant who
+        /// reappears later (a heartbeat after a partition) is not measured against an old join.
+        var presenceCounted: Set<PresencePair> = []
         var acked: [AckedChange] = []
         var violations: [VersionOrderViolation] = []
         var counters: [String: MetricsRecorder.CounterID] = [:]
@@ -70,16 +73,33 @@ final class SimRecorder: Sendable {
         }
     }
 
-    func joinSent(user: Int) {
-        let now = executor.nowNanos
-        state.withLock { $0.joinSentAtNanos[user] = now }
+    struct PresencePair: Hashable, Sendable {
+        var observer: Int
+        var user: Int
     }
 
-    /// Another participant saw `user` join.
-    func presenceSeen(user: Int) {
+    func joinSent(user: Int) {
         let now = executor.nowNanos
         state.withLock { state in
-            guard let sent = state.joinSentAtNanos[user] else { return }
+            state.joinSentAtNanos[user] = now
+            state.presenceCounted = state.presenceCounted.filter { $0.user != user }
+        }
+    }
+
+    /// `observer` learned of `users` from a snapshot (`joined`): nothing to measure, and a later
+    /// reappearance of one of them is not a join either.
+    func presenceKnown(users: [Int], by observer: Int) {
+        state.withLock { state in
+            for user in users { state.presenceCounted.insert(PresencePair(observer: observer, user: user)) }
+        }
+    }
+
+    /// `observer` saw `user` join: presence latency, once per observer and join.
+    func presenceSeen(user: Int, by observer: Int) {
+        let now = executor.nowNanos
+        state.withLock { state in
+            guard let sent = state.joinSentAtNanos[user],
+                  state.presenceCounted.insert(PresencePair(observer: observer, user: user)).inserted else { return }
             state.metrics.recordLatency(.presence, valueNanos: now - sent, atNanos: now)
         }
     }
