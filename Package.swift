@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "tandem-server",
             dependencies: [
-                "TandemServer", "TandemRuntime",
+                "TandemServer", "TandemRuntime", "TandemStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -166,7 +166,8 @@ let package = Package(
         .testTarget(
             name: "TandemServerTests",
             dependencies: [
-                "TandemServer", "TandemCore", "TandemWire",
+                "TandemServer", "TandemCore", "TandemWire", "TandemEngine", "TandemStore", "TandemRedis",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

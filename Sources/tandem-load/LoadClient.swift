@@ -7,55 +7,99 @@ import TandemCore
 import TandemRuntime
 import TandemWire
 
-/// One simulated collaborator: joins a record, then sends one whole-value change every `interval`
-/// (based on the newest version it has seen) until `deadline`, recording when each change arrives.
+/// One simulated collaborator: connects, joins a record, waits at the start gate, then sends one whole-value
+/// change every `interval` (based on the newest version it has seen) until the run's end, recording when each
+/// change reaches it.
+///
+/// HummingbirdWSClient can lose frames that arrive in the same read as the 101 response, and the connection
+/// then hangs silently. The server's first frame is `connection_confirmed`, so a connection that shows nothing
+/// within `confirmationTimeout` is closed and made again (at most `connectAttemptsMax` times).
 struct LoadClient: Sendable {
+    static let connectAttemptsMax = 3
+    static let confirmationTimeout: Duration = .seconds(5)
+
     let index: Int
     let url: String
     let token: String
     let record: Int
     let interval: Duration
     let firstDelay: Duration
-    let deadlineNanos: Int64
+    let runFor: Duration
+    let gate: StartGate
     let statistics: LoadStatistics
     let clock: SystemClock
 
+    private enum Outcome {
+        case finished
+        case unconfirmed
+    }
+
     func run() async {
+        let arrived = Flag()
+        for attempt in 1...Self.connectAttemptsMax {
+            do {
+                if try await session(arrived: arrived) == .finished { break }
+                statistics.reconnected()
+                if attempt == Self.connectAttemptsMax { statistics.error("no connection_confirmed") }
+            } catch {
+                statistics.error("connect: \(error)")
+                break
+            }
+        }
+        if arrived.set() { await gate.arrive() }
+    }
+
+    private func session(arrived: Flag) async throws -> Outcome {
         var headers = HTTPFields()
         headers[.authorization] = "Bearer \(token)"
         let configuration = WebSocketClientConfiguration(maxFrameSize: 16 << 20, additionalHeaders: headers)
         let version = VersionCell()
-        do {
-            let close = try await WebSocketClient.connect(
-                url: url,
-                configuration: configuration,
-                logger: Logger(label: "load-\(index)")
-            ) { inbound, outbound, _ in
-                try await outbound.write(
-                    .text(#"{"type":"join_collaboration","model":"Contact","record_id":\#(record),"rid":1}"#)
-                )
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await sendLoop(outbound, version: version) }
-                    for try await message in inbound.messages(maxSize: 16 << 20) {
-                        guard case .text(let text) = message, let frame = try? WireCodec().decodeServer(text) else {
-                            continue
-                        }
-                        handle(frame, version: version)
-                        if clock.nowNanos() > deadlineNanos + 2_000_000_000 { break }
-                    }
-                    group.cancelAll()
-                }
+        let confirmed = Flag()
+        let unconfirmed = Flag()
+        let close = try await WebSocketClient.connect(
+            url: url,
+            configuration: configuration,
+            logger: Logger(label: "load-\(index)")
+        ) { inbound, outbound, _ in
+            let watchdog = Task {
+                try await clock.sleep(for: Self.confirmationTimeout)
+                if confirmed.set() { try await outbound.close(.normalClosure, reason: "no connection_confirmed") }
             }
-            if let close { statistics.closed(Self.number(close.closeCode)) }
-        } catch {
-            statistics.error("connect: \(error)")
+            defer { watchdog.cancel() }
+            var frames = inbound.messages(maxSize: 16 << 20).makeAsyncIterator()
+            guard case .text(let first)? = try await frames.next(), first.contains("\"connection_confirmed\""),
+                confirmed.set()
+            else {
+                _ = unconfirmed.set()
+                return
+            }
+            try await outbound.write(
+                .text(#"{"type":"join_collaboration","model":"Contact","record_id":\#(record),"rid":1}"#)
+            )
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await sendLoop(outbound, version: version) }
+                while let message = try await frames.next() {
+                    guard case .text(let text) = message, let frame = try? WireCodec().decodeServer(text) else {
+                        continue
+                    }
+                    if case .joined = frame, arrived.set() { await gate.arrive() }
+                    handle(frame, version: version)
+                }
+                group.cancelAll()
+            }
         }
+        let gaveUpWaiting = !unconfirmed.set()  // set by the handler when no `connection_confirmed` came
+        if gaveUpWaiting { return .unconfirmed }
+        if let close { statistics.closed(Self.number(close.closeCode)) }
+        return .finished
     }
 
     private func sendLoop(_ outbound: WebSocketOutboundWriter, version: VersionCell) async throws {
+        let start = await gate.started()
+        let deadline = start + runFor.nanosecondsClamped
         try await clock.sleep(for: firstDelay)
         var sequence = 0
-        while clock.nowNanos() < deadlineNanos {
+        while clock.nowNanos() < deadline {
             sequence += 1
             let changeID = "load-\(index)-\(sequence)"
             let base = version.value
@@ -105,4 +149,16 @@ final class VersionCell: Sendable {
     var value: Int { version.withLock { $0 } }
 
     func raise(to newVersion: Int) { version.withLock { $0 = max($0, newVersion) } }
+}
+
+/// A one-way switch: `set()` returns true only for the caller that flipped it.
+final class Flag: Sendable {
+    private let state = Mutex(false)
+
+    func set() -> Bool {
+        state.withLock { isSet in
+            defer { isSet = true }
+            return !isSet
+        }
+    }
 }

@@ -10,6 +10,7 @@ final class LoadStatistics: Sendable {
         var sent = 0
         var errors: [String: Int] = [:]
         var closes: [Int: Int] = [:]
+        var reconnects = 0
     }
 
     private let state = Mutex(State())
@@ -32,15 +33,18 @@ final class LoadStatistics: Sendable {
 
     func error(_ code: String) { state.withLock { $0.errors[code, default: 0] += 1 } }
     func closed(_ code: Int) { state.withLock { $0.closes[code, default: 0] += 1 } }
+    func reconnected() { state.withLock { $0.reconnects += 1 } }
 
-    /// The report printed at the end of a run.
-    func summary(clients: Int, seconds: Double) -> String {
+    /// The report printed at the end of a run; `seconds` is the sending window.
+    func summary(clients: Int, joined: Int, seconds: Double) -> String {
         state.withLock { state in
             let propagation = state.propagationMillis.sorted()
             let acks = state.ackMillis.sorted()
             var lines = [
-                "clients: \(clients), changes sent: \(state.sent) in \(String(format: "%.1f", seconds)) s, "
-                    + "deliveries: \(propagation.count), acks: \(acks.count)",
+                "clients: \(clients) (\(joined) joined, \(state.reconnects) reconnects), changes sent: \(state.sent) "
+                    + "in \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", Double(state.sent) / seconds))/s), "
+                    + "acks: \(acks.count)",
+                "fan-out deliveries: \(propagation.count) (\(String(format: "%.0f", Double(propagation.count) / seconds))/s)",
                 "propagation ms: " + Self.describe(propagation),
                 "ack ms:         " + Self.describe(acks),
             ]

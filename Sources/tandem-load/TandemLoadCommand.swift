@@ -7,73 +7,96 @@ import TandemRuntime
     import FoundationNetworking
 #endif
 
-/// `tandem-load`: N WebSocket clients against a running server, one change every interval each, printing
-/// the p50/p90/p99 propagation (send → `model_changed` at every other client) and ack latency.
+/// `tandem-load`: N WebSocket clients against one or more running servers, one change every interval each,
+/// printing the p50/p90/p99 propagation (send → `model_changed` at every other client), the ack latency and the
+/// fan-out deliveries per second.
 @main
 struct TandemLoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem-load",
-        abstract: "Drive N collaborators against a tandem-server and report propagation latency.",
-        discussion: "Example: tandem-load --url http://127.0.0.1:8080 --clients 200 --records 20 --duration 60s. "
+        abstract: "Drive N collaborators against tandem-server nodes and report propagation latency.",
+        discussion: "Example: tandem-load --url http://127.0.0.1:8080 --clients 250 --records 1 --duration 60s. "
+            + "Several nodes: --url http://127.0.0.1:8081,http://127.0.0.1:8082 (clients alternate between them). "
+            + "Clients connect and join first; the sending window starts when all have joined. "
             + "Run it and the server as release builds for meaningful numbers; loopback only."
     )
 
-    @Option(help: "Server base URL (http://host:port).") var url = "http://127.0.0.1:8080"
-    @Option(help: "Simulated clients.") var clients = 10
+    @Option(help: "Server base URL(s), comma-separated (http://host:port[,http://host:port…]).")
+    var url = "http://127.0.0.1:8080"
+    @Option(help: "Simulated clients (1…20000).") var clients = 10
     @Option(help: "Records the clients are spread over (Contact:1…N).") var records = 1
     @Option(help: "How long clients send changes (e.g. 30s, 2m).") var duration = "30s"
-    @Option(help: "Time between two changes of one client.") var interval = "2s"
+    @Option(help: "Time between two changes of one client (e.g. 2s, 500ms).") var interval = "2s"
     @Option(help: "User to log in as (every client shares it).") var username = "editor"
     @Option(help: "Password of that user.") var password = "editor"
     @Option(help: "Seed for the clients' start offsets.") var seed: UInt64 = 1
+    @Option(help: "Longest wait for every client to connect and join before sending starts anyway.")
+    var joinTimeout = "60s"
 
     func run() async throws {
         guard clients > 0, clients <= 20_000, records > 0 else {
             throw ValidationError("need 1…20000 clients and 1+ records")
         }
-        guard let runFor = Self.duration(duration), let every = Self.duration(interval) else {
-            throw ValidationError("durations look like 500ms, 2s, 1m")
-        }
-        let token = try await login()
+        guard let runFor = Self.duration(duration), let every = Self.duration(interval),
+            let joinWait = Self.duration(joinTimeout)
+        else { throw ValidationError("durations look like 500ms, 2s, 1m") }
+        let bases = url.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        var tokens: [String] = []
+        for base in bases { tokens.append(try await login(base)) }
         let clock = SystemClock()
         let statistics = LoadStatistics()
-        let start = clock.nowNanos()
-        let deadline = start + runFor.nanosecondsClamped
+        let gate = StartGate(expectedCount: clients, clock: clock)
+        let connectingSince = clock.nowNanos()
         var random = SplitMix64(seed: seed)
-        let wsURL =
-            url.replacingOccurrences(of: "http://", with: "ws://").replacingOccurrences(of: "https://", with: "wss://")
-            + "/ws"
+        let socketURLs = bases.map {
+            $0.replacingOccurrences(of: "http://", with: "ws://").replacingOccurrences(of: "https://", with: "wss://")
+                + "/ws"
+        }
         print(
-            "tandem-load: \(clients) clients on \(records) records, one change every \(interval) for \(duration) → \(wsURL)"
+            "tandem-load: \(clients) clients on \(records) records, one change every \(interval) for \(duration) → "
+                + socketURLs.joined(separator: ", ")
         )
         await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await clock.sleep(for: joinWait)
+                await gate.open()
+            }
             for index in 0..<clients {
                 let offset = Duration.nanoseconds(Int64(random.nextDouble() * Double(every.nanosecondsClamped)))
                 let client = LoadClient(
                     index: index,
-                    url: wsURL,
-                    token: token,
+                    url: socketURLs[index % socketURLs.count],
+                    token: tokens[index % tokens.count],
                     record: 1 + index % records,
                     interval: every,
                     firstDelay: offset,
-                    deadlineNanos: deadline,
+                    runFor: runFor,
+                    gate: gate,
                     statistics: statistics,
                     clock: clock
                 )
                 group.addTask { await client.run() }
             }
+            let started = await gate.started()
+            print(
+                "tandem-load: \(await gate.arrived) of \(clients) joined in "
+                    + String(format: "%.2f s", Double(started - connectingSince) / 1e9) + "; sending"
+            )
+            for await _ in group.prefix(clients) {}
+            group.cancelAll()
         }
-        print(statistics.summary(clients: clients, seconds: Double(clock.nowNanos() - start) / 1e9))
+        let seconds = Double(runFor.nanosecondsClamped) / 1e9
+        print(statistics.summary(clients: clients, joined: await gate.arrived, seconds: seconds))
     }
 
-    private func login() async throws -> String {
-        var request = URLRequest(url: URL(string: "\(url)/api/v1/security/login")!)
+    private func login(_ base: String) async throws -> String {
+        var request = URLRequest(url: URL(string: "\(base)/api/v1/security/login")!)
         request.httpMethod = "POST"
         request.httpBody = Data(#"{"username":"\#(username)","password":"\#(password)","provider":"db"}"#.utf8)
         let (data, _) = try await URLSession.shared.data(for: request)
         guard let token = (try? JSONParser().parse(String(decoding: data, as: UTF8.self)))?["access_token"]?.stringValue
         else {
-            throw ValidationError("login as \(username) failed: \(String(decoding: data, as: UTF8.self))")
+            throw ValidationError("login as \(username) at \(base) failed: \(String(decoding: data, as: UTF8.self))")
         }
         return token
     }

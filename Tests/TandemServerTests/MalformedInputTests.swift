@@ -17,8 +17,6 @@ struct MalformedInputTests {
         var payload: Payload
         var code: String
         var rid: Int?
-        /// Set when the engine is known to get this case wrong (reported, not fixed here).
-        var knownIssue: String? = nil
     }
 
     static let change = #""type":"field_change","session_id":"Contact:1""#
@@ -166,8 +164,7 @@ struct MalformedInputTests {
             name: "leave a session never joined",
             payload: .text(#"{"type":"leave_collaboration","session_id":"Contact:77","rid":24}"#),
             code: "not_joined",
-            rid: 24,
-            knownIssue: "the engine's handleLeave passes rid: nil to joinedKey, so this error does not echo the rid"
+            rid: 24
         ),
         Case(
             name: "nesting 100 deep",
@@ -203,13 +200,7 @@ struct MalformedInputTests {
                 }
                 let error = try await attacker.next("error")
                 #expect(error.string("code") == testCase.code, "\(testCase.name): \(error)")
-                if let knownIssue = testCase.knownIssue {
-                    withKnownIssue(Comment(rawValue: knownIssue)) {
-                        #expect(error["rid"]?.intValue == testCase.rid, "\(testCase.name): rid of \(error)")
-                    }
-                } else {
-                    #expect(error["rid"]?.intValue == testCase.rid, "\(testCase.name): rid of \(error)")
-                }
+                #expect(error["rid"]?.intValue == testCase.rid, "\(testCase.name): rid of \(error)")
                 let rid = 1_000 + index
                 try await bystander.send(#"{"type":"ping","rid":\#(rid)}"#)
                 #expect(try await bystander.reply(to: rid).string("type") == "pong", "bystander after \(testCase.name)")

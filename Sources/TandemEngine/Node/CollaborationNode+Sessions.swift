@@ -82,7 +82,7 @@ extension CollaborationNode {
     }
 
     func handleLeave(_ leave: LeaveCollaboration, from id: String) {
-        guard let key = joinedKey(leave.sessionID, connection: id, rid: nil) else { return }
+        guard let key = joinedKey(leave.sessionID, connection: id, rid: leave.rid) else { return }
         leaveSession(key, connection: id)
     }
 

@@ -22,12 +22,24 @@ public actor CollaborationNode {
     var running = false
     /// Jitter for retry backoff; seeded from the environment, so simulated runs stay reproducible.
     var random: SplitMix64
+    /// This boot of the node, drawn from its seed: part of every id the node makes (connections, change ids,
+    /// comments, resolutions), so ids made after a restart never repeat those of an earlier boot. The store
+    /// recognises a retried change by its id, so a repeated id would be acked as a duplicate and never committed.
+    public nonisolated let epoch: String
     public internal(set) var metrics = NodeMetrics()
 
     public init(configuration: NodeConfiguration, environment: NodeEnvironment) {
         self.configuration = configuration
         self.environment = environment
         self.random = SplitMix64.derive(seed: environment.seed, stream: 0x6E6F6465)
+        self.epoch = Self.makeEpoch(seed: environment.seed)
+    }
+
+    /// Eight hex digits from their own stream of the seed, so drawing them does not shift the jitter draws.
+    static func makeEpoch(seed: UInt64) -> String {
+        var generator = SplitMix64.derive(seed: seed, stream: 0x6570_6F63_68)
+        let bits = String(UInt32(truncatingIfNeeded: generator.next()), radix: 16)
+        return String(repeating: "0", count: 8 - bits.count) + bits
     }
 
     public var nodeID: String { configuration.nodeID }
@@ -87,7 +99,7 @@ public actor CollaborationNode {
     /// Accepts an authenticated connection and sends `connection_confirmed`; returns its id.
     public func connect(user: UserIdentity, transport: any ClientTransport) -> String {
         connectionCounter += 1
-        let id = "\(nodeID)/c\(connectionCounter)"
+        let id = "\(nodeID)/\(epoch)/c\(connectionCounter)"
         let now = environment.clock.nowNanos()
         connections[id] = ConnectionState(
             id: id, user: user, transport: transport,
@@ -194,7 +206,7 @@ public actor CollaborationNode {
 
     func nextID(_ prefix: String) -> String {
         idCounter += 1
-        return "\(prefix)-\(nodeID)-\(idCounter)"
+        return "\(prefix)-\(nodeID)-\(epoch)-\(idCounter)"
     }
 
     func audit(_ event: AuditEvent) {

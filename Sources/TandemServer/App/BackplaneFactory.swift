@@ -1,5 +1,6 @@
 import ServiceLifecycle
 import TandemEngine
+import TandemRedis
 
 /// A backplane ready for the node, with its lag probe and the services that keep it running.
 public struct BackplaneHandle: Sendable {
@@ -21,7 +22,8 @@ public struct BackplaneHandle: Sendable {
 
 /// Makes the backplane named by `backplane.url` / `TANDEM_REDIS_URL`, by URL scheme.
 ///
-/// This build knows `memory:` only (one node per process); `TandemRedis` registers `redis` when merged.
+/// `standard` knows `memory:` (one node per process) and `redis://host:port[/db]` (`RedisBackplane`, one Redis
+/// stream shared by every node; all nodes must also share one PostgreSQL store).
 public struct BackplaneFactory: Sendable {
     public typealias Maker =
         @Sendable (_ url: String, _ configuration: ServerConfiguration) async throws -> BackplaneHandle
@@ -30,8 +32,25 @@ public struct BackplaneFactory: Sendable {
     public init(makers: [String: Maker] = [:]) { self.makers = makers }
 
     public static let standard = BackplaneFactory(makers: [
-        "memory": { _, _ in BackplaneHandle(backplane: InMemoryBackplane(), lagSeconds: { 0 }) }
+        "memory": { _, _ in BackplaneHandle(backplane: InMemoryBackplane(), lagSeconds: { 0 }) },
+        "redis": { url, configuration in try redisHandle(url, configuration: configuration) },
     ])
+
+    /// A `RedisBackplane`; its lag is the latest delivered entry's age, and it shuts down after the node.
+    static func redisHandle(_ url: String, configuration: ServerConfiguration) throws -> BackplaneHandle {
+        let settings: RedisBackplaneConfiguration
+        do {
+            settings = try RedisBackplaneConfiguration(url: url)
+        } catch {
+            throw ConfigurationError(file: configuration.source, line: 0, key: "backplane.url", message: "\(error)")
+        }
+        let backplane = RedisBackplane(configuration: settings)
+        return BackplaneHandle(
+            backplane: backplane,
+            lagSeconds: { Double(backplane.metrics.lagMillisLast) / 1_000 },
+            services: [BackplaneClosingService(backplane: backplane)]
+        )
+    }
 
     public func adding(_ scheme: String, _ maker: @escaping Maker) -> BackplaneFactory {
         var copy = self
@@ -51,5 +70,15 @@ public struct BackplaneFactory: Sendable {
             )
         }
         return try await maker(url, configuration)
+    }
+}
+
+/// Shuts the Redis backplane down (readers stopped, publisher closed) once the node has stopped.
+struct BackplaneClosingService: Service {
+    let backplane: RedisBackplane
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await backplane.shutdown()
     }
 }

@@ -13,7 +13,8 @@ import TandemWire
 /// `ServerConfiguration`, serves HTTP and `/ws` with Hummingbird, and runs until SIGTERM or SIGINT.
 ///
 /// Services start in order store → backplane → HTTP → node and stop in reverse, so on a signal the node
-/// says goodbye (1001) to every socket before the listener closes. Randomness (the node seed and the
+/// says goodbye (1001) to every socket before the listener closes. The listener opens only after the store's
+/// migration (PostgreSQL) has run on the running pool; a failed migration ends the process. Randomness (the node seed and the
 /// fallback JWT key) comes in from the caller, as everything below the executables requires.
 public struct ServerApplication: Sendable {
     public var configuration: ServerConfiguration
@@ -80,7 +81,8 @@ public struct ServerApplication: Sendable {
             statistics: statistics,
             clock: clock,
             logger: logger,
-            extraServices: storeHandle.services + backplane.services
+            extraServices: storeHandle.services + backplane.services,
+            prepareStore: storeHandle.prepare
         )
     }
 
@@ -119,7 +121,10 @@ public struct ServerApplication: Sendable {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: context.extraServices.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
-                    + [.init(service: app), .init(service: NodeService(context: context))],
+                    + [
+                        .init(service: ServingAfterPreparation(prepare: context.prepareStore, server: app)),
+                        .init(service: NodeService(context: context)),
+                    ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -148,5 +153,17 @@ public struct ServerApplication: Sendable {
             await handler.run(inbound: inbound, outbound: outbound, request: wsContext.request)
         }
         return router
+    }
+}
+
+/// The HTTP server as a service that first runs the store's preparation (its migration), so no request is
+/// served against a schema that is not there yet.
+struct ServingAfterPreparation<Server: Service>: Service {
+    let prepare: @Sendable () async throws -> Void
+    let server: Server
+
+    func run() async throws {
+        try await prepare()
+        try await server.run()
     }
 }

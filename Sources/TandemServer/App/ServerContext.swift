@@ -22,6 +22,8 @@ public struct ServerContext: Sendable {
     public let logger: Logger
     /// The store's and backplane's own services, run before the HTTP server and the node.
     let extraServices: [any Service]
+    /// The store's migration, run once `extraServices` run and before the listener opens.
+    let prepareStore: @Sendable () async throws -> Void
 
     /// The access token of a request: `Authorization: Bearer <jwt>`, else the `token` query parameter.
     static func bearerToken(authorization: String?, query: String?) -> String? {

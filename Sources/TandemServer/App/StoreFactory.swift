@@ -6,24 +6,37 @@ public struct StoreHandle: Sendable {
     public var store: any EventStore
     /// Run in the server's `ServiceGroup` before the node; shut down after it.
     public var services: [any Service]
+    /// Brings the schema up to date once `services` run; the server calls it before it listens.
+    public var prepare: @Sendable () async throws -> Void
 
-    public init(store: any EventStore, services: [any Service] = []) {
+    public init(
+        store: any EventStore,
+        services: [any Service] = [],
+        prepare: @escaping @Sendable () async throws -> Void = {}
+    ) {
         self.store = store
         self.services = services
+        self.prepare = prepare
     }
 }
 
 /// Makes the event store named by `database.url` / `TANDEM_DATABASE_URL`, by URL scheme.
 ///
-/// This build knows `memory:` only; `TandemStore` registers `sqlite` and `postgres` when merged
-/// (`StoreFactory.standard.adding("sqlite") { url, configuration in … }`).
+/// `standard` knows `sqlite:PATH` (the default, `sqlite:<data_dir>/tandem.sqlite`), `postgres://…` and
+/// `postgresql://…` (`TandemStore`), and `memory:` (one process, nothing survives it). Tests may add schemes
+/// (`StoreFactory.standard.adding("fake") { url, configuration in … }`).
 public struct StoreFactory: Sendable {
     public typealias Maker = @Sendable (_ url: String, _ configuration: ServerConfiguration) async throws -> StoreHandle
     public private(set) var makers: [String: Maker]
 
     public init(makers: [String: Maker] = [:]) { self.makers = makers }
 
-    public static let standard = StoreFactory(makers: ["memory": { _, _ in StoreHandle(store: InMemoryEventStore()) }])
+    public static let standard = StoreFactory(makers: [
+        "memory": { _, _ in StoreHandle(store: InMemoryEventStore()) },
+        "sqlite": { url, configuration in try await DurableStores.sqliteHandle(url, configuration: configuration) },
+        "postgres": { url, configuration in try DurableStores.postgresHandle(url, configuration: configuration) },
+        "postgresql": { url, configuration in try DurableStores.postgresHandle(url, configuration: configuration) },
+    ])
 
     public func adding(_ scheme: String, _ maker: @escaping Maker) -> StoreFactory {
         var copy = self
@@ -49,7 +62,7 @@ public struct StoreFactory: Sendable {
     }
 }
 
-/// The scheme of a URL-ish setting (`memory:`, `sqlite:///x.db`, `postgres://…`), lowercased.
+/// The scheme of a URL-ish setting (`memory:`, `sqlite:./data/x.sqlite`, `postgres://…`), lowercased.
 enum URLScheme {
     static func of(_ url: String) -> String {
         String(url.prefix { $0 != ":" }).lowercased()

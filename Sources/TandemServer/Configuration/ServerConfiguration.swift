@@ -12,13 +12,18 @@ public struct ServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
     public var nodeID: String = "node-1"
-    /// Holds `users.json` (unless `auth.users_file` says otherwise) and, later, the SQLite event store.
+    /// Holds `users.json` (unless `auth.users_file` says otherwise) and the default SQLite event store.
     public var dataDirectory: String = "./data"
     /// Browser origins allowed to open `/ws`; a request without `Origin` (a non-browser client) is always allowed.
     public var allowedOrigins: [String] = ["http://localhost:8080", "http://127.0.0.1:8080"]
-    /// `memory:` (the default), or a `sqlite:`/`postgres://` URL once `TandemStore` is merged.
-    public var databaseURL: String = "memory:"
-    /// `memory:` (the default, one node only), or a `redis://` URL once `TandemRedis` is merged.
+    /// The event store: `sqlite:PATH`, `postgres://…` (or `postgresql://…`), or `memory:` (nothing survives
+    /// the process). Unless set, `sqlite:<data_dir>/tandem.sqlite`, so it follows `data_dir`.
+    public var databaseURL: String {
+        get { databaseURLSetting ?? "sqlite:" + Self.joined(dataDirectory, "tandem.sqlite") }
+        set { databaseURLSetting = newValue }
+    }
+    private var databaseURLSetting: String?
+    /// `memory:` (the default, one node only), or `redis://host:port[/db]` for several nodes.
     public var backplaneURL: String = "memory:"
     public var models: ModelRegistry = .demo
     public var access: AccessPolicy = .standard
@@ -35,8 +40,10 @@ public struct ServerConfiguration: Sendable {
     public init() {}
 
     /// The users file: `auth.users_file` when set, else `<data_dir>/users.json`.
-    public var usersFile: String {
-        auth.usersFile ?? (dataDirectory.hasSuffix("/") ? dataDirectory + "users.json" : dataDirectory + "/users.json")
+    public var usersFile: String { auth.usersFile ?? Self.joined(dataDirectory, "users.json") }
+
+    static func joined(_ folder: String, _ name: String) -> String {
+        folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }
 
     /// The engine's view of this configuration.

@@ -37,14 +37,14 @@ struct EngineWorld: Sendable {
     init(_ executor: SimExecutor) { self.executor = executor }
 
     func node(
-        _ id: String = "node-1", heartbeat: Duration = .seconds(1), timeout: Duration = .seconds(3),
+        _ id: String = "node-1", heartbeat: Duration = .seconds(1), timeout: Duration = .seconds(3), seed: UInt64 = 1,
         configure: (inout NodeConfiguration) -> Void = { _ in }
     ) async throws -> CollaborationNode {
         var configuration = NodeConfiguration(nodeID: id, models: models, heartbeatInterval: heartbeat, heartbeatTimeout: timeout)
         configure(&configuration)
         let node = CollaborationNode(
             configuration: configuration,
-            environment: NodeEnvironment(clock: executor.clock, store: store, backplane: backplane, seed: 1))
+            environment: NodeEnvironment(clock: executor.clock, store: store, backplane: backplane, seed: seed))
         try await node.start()
         return node
     }

@@ -27,4 +27,12 @@ enum TestConfig {
         logging:
           level: info
         """
+
+    /// `standard` with another node id and, when given, a store and a backplane URL.
+    static func node(_ nodeID: String, database: String? = nil, backplane: String? = nil) -> String {
+        var config = standard.replacingOccurrences(of: "node_id: test-node", with: "node_id: \(nodeID)")
+        if let database { config += "\ndatabase:\n  url: \"\(database)\"" }
+        if let backplane { config += "\nbackplane:\n  url: \"\(backplane)\"" }
+        return config
+    }
 }
