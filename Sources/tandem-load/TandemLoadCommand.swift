@@ -56,11 +56,12 @@ struct TandemLoadCommand: AsyncParsableCommand {
             "tandem-load: \(clients) clients on \(records) records, one change every \(interval) for \(duration) → "
                 + socketURLs.joined(separator: ", ")
         )
+        // Opens the gate for the clients that did join when some never do.
+        let joinDeadline = Task {
+            try? await clock.sleep(for: joinWait)
+            await gate.open()
+        }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try? await clock.sleep(for: joinWait)
-                await gate.open()
-            }
             for index in 0..<clients {
                 let offset = Duration.nanoseconds(Int64(random.nextDouble() * Double(every.nanosecondsClamped)))
                 let client = LoadClient(
@@ -82,9 +83,9 @@ struct TandemLoadCommand: AsyncParsableCommand {
                 "tandem-load: \(await gate.arrived) of \(clients) joined in "
                     + String(format: "%.2f s", Double(started - connectingSince) / 1e9) + "; sending"
             )
-            for await _ in group.prefix(clients) {}
-            group.cancelAll()
+            await group.waitForAll()
         }
+        joinDeadline.cancel()
         let seconds = Double(runFor.nanosecondsClamped) / 1e9
         print(statistics.summary(clients: clients, joined: await gate.arrived, seconds: seconds))
     }

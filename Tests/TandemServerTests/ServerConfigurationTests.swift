@@ -5,6 +5,20 @@ import Testing
 
 /// The YAML configuration and its environment overrides, without a process.
 @Suite struct ServerConfigurationTests {
+    @Test func theDefaultStoreIsSQLiteInTheDataFolderUnlessAURLIsSet() throws {
+        var configuration = ServerConfiguration()
+        #expect(configuration.databaseURL == "sqlite:./data/tandem.sqlite")
+        #expect(try DurableStores.sqlitePath(configuration.databaseURL) == "./data/tandem.sqlite")
+        configuration.dataDirectory = "/var/lib/tandem/"
+        #expect(configuration.databaseURL == "sqlite:/var/lib/tandem/tandem.sqlite")
+        configuration.databaseURL = "sqlite:///srv/t.sqlite"
+        configuration.dataDirectory = "/elsewhere"
+        #expect(try DurableStores.sqlitePath(configuration.databaseURL) == "/srv/t.sqlite")
+        #expect(throws: ConfigurationError.self) { try DurableStores.sqlitePath("sqlite:") }
+        #expect(StoreFactory.standard.makers.keys.sorted() == ["memory", "postgres", "postgresql", "sqlite"])
+        #expect(BackplaneFactory.standard.makers.keys.sorted() == ["memory", "redis"])
+    }
+
     @Test func modelsRolesAndLimitsMapToTheEngineTypes() throws {
         let configuration = try ServerConfiguration.parse(
             yaml: """
