@@ -163,10 +163,19 @@ let package = Package(
         .testTarget(name: "TandemScenarioTests", dependencies: ["TandemScenario", "TandemCore"], swiftSettings: strict),
         .testTarget(name: "TandemReportTests", dependencies: ["TandemReport"], swiftSettings: strict),
         .testTarget(name: "TandemSimTests", dependencies: ["TandemSim", "TandemRuntime"], swiftSettings: strict),
+        .target(
+            name: "TandemTestSupport",
+            dependencies: [
+                "TandemStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TandemTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TandemServerTests",
             dependencies: [
-                "TandemServer", "TandemCore", "TandemWire", "TandemEngine", "TandemStore", "TandemRedis",
+                "TandemTestSupport", "TandemServer", "TandemCore", "TandemWire", "TandemEngine", "TandemStore", "TandemRedis",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -179,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "TandemStoreTests",
             dependencies: [
-                "TandemStore", "TandemEngine", "TandemCore",
+                "TandemTestSupport", "TandemStore", "TandemEngine", "TandemCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,3 +1,4 @@
+import TandemTestSupport
 import TandemCore
 import TandemEngine
 import TandemStore

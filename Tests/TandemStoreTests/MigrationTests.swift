@@ -1,3 +1,4 @@
+import TandemTestSupport
 import TandemEngine
 import TandemStore
 import Testing

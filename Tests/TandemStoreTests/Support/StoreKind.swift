@@ -1,3 +1,4 @@
+import TandemTestSupport
 import Foundation
 import TandemCore
 import TandemEngine
