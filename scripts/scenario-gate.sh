@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CI gate on scenario files: runs the CI scenario set in the simulator and compares each report with its
-# committed baseline under Reports/<scenario>/<seed>/report.json (`tandem compare`, 10% tolerance).
+# committed baseline under Reports/baselines/<scenario>/<seed>/report.json (`tandem compare`, 10% tolerance).
 #
 #   scripts/scenario-gate.sh                  # uses .build/debug/tandem (build it first)
 #   TANDEM=.build/release/tandem scripts/scenario-gate.sh classroom-150
@@ -15,9 +15,9 @@ out=$(mktemp -d /tmp/tandem-gate.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 status=0
 for name in "${scenarios[@]}"; do
-    baseline_dir=$(ls -d Reports/"$name"/*/ 2>/dev/null | head -1 || true)
+    baseline_dir=$(ls -d Reports/baselines/"$name"/*/ 2>/dev/null | head -1 || true)
     if [ -z "$baseline_dir" ]; then
-        echo "scenario-gate: no baseline for $name under Reports/$name/ (scripts/update-baselines.sh $name)" >&2
+        echo "scenario-gate: no baseline for $name under Reports/baselines/$name/ (scripts/update-baselines.sh $name)" >&2
         status=1
         continue
     fi
