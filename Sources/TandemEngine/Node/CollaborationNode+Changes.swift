@@ -128,11 +128,18 @@ extension CollaborationNode {
     }
 
     /// Committed changes after `version` up to the session's version: from memory, else from the store.
+    ///
+    /// While the store is read, changes from other nodes may be applied here; the result is completed from the
+    /// memory window so that it always ends at the session's current version.
     func historySince(_ key: RecordKey, version: Int) async throws -> [ChangeEntry] {
         guard let session = sessions[key] else { return [] }
         if let window = session.windowChanges(after: version) { return window }
         let slice = try await environment.store.changes(key, after: version, limit: session.record.version - version)
-        return slice.reachesBack ? slice.changes.filter { $0.version <= (sessions[key]?.record.version ?? 0) } : []
+        guard slice.reachesBack, let current = sessions[key] else { return [] }
+        var history = slice.changes.filter { $0.version <= current.record.version }
+        let reached = history.last?.version ?? version
+        if reached < current.record.version, let rest = current.windowChanges(after: reached) { history += rest }
+        return history
     }
 
     /// Applies every change the store has beyond this node's version (after a clash or a gap).
