@@ -45,6 +45,37 @@ struct EventStoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func recordsListsOneModelSortedByIDInPages(kind: StoreKind) async throws {
+        try await kind.withStore { store throws in
+            #expect(try await store.records(model: "Contact", offset: 0, limit: 10).total == 0)
+            for id in ["b", "a", "c", "B", "a10"] {
+                let key = RecordKey(model: "Contact", recordID: id)
+                #expect(try await store.append(Samples.change(key, version: 1, value: .string(id)), autoResolved: nil) == .appended)
+            }
+            let bKey = RecordKey(model: "Contact", recordID: "b")
+            #expect(try await store.append(Samples.change(bKey, version: 2, field: "body", value: "two"), autoResolved: nil) == .appended)
+            let other = RecordKey(model: "Note", recordID: "a")
+            #expect(try await store.append(Samples.change(other, version: 1), autoResolved: nil) == .appended)
+
+            let all = try await store.records(model: "Contact", offset: 0, limit: 100)
+            #expect(all.total == 5)
+            #expect(all.records.map(\.key.recordID) == ["B", "a", "a10", "b", "c"])
+            #expect(all.records.allSatisfy { $0.key.model == "Contact" })
+            let b = try #require(all.records.first { $0.key.recordID == "b" })
+            #expect(b == (try await store.loadRecord(bKey)))
+            #expect(b.version == 2)
+
+            let page = try await store.records(model: "Contact", offset: 2, limit: 2)
+            #expect(page.total == 5)
+            #expect(page.records.map(\.key.recordID) == ["a10", "b"])
+            let past = try await store.records(model: "Contact", offset: 10, limit: 2)
+            #expect(past.total == 5)
+            #expect(past.records.isEmpty)
+            #expect(try await store.records(model: "Note", offset: 0, limit: 0).total == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func anAutoResolvedConflictLandsOnlyWithItsChange(kind: StoreKind) async throws {
         try await kind.withStore { store throws in
             let resolved = Samples.conflict(id: "auto", status: .autoResolved)

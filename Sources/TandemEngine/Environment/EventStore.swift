@@ -38,6 +38,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 public protocol EventStore: Sendable {
     /// The record at its latest version, or nil when nobody has written it.
     func loadRecord(_ key: RecordKey) async throws -> RecordState?
+    /// One page of the records of `model` the store holds, sorted by record id (bytewise), and how many it
+    /// holds in all: the records at positions `offset ..< offset + limit` of that order.
+    func records(model: String, offset: Int, limit: Int) async throws -> (total: Int, records: [RecordState])
     func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult
     /// Changes with versions after `version`, at most `limit`, oldest first.
     func changes(_ key: RecordKey, after version: Int, limit: Int) async throws -> ChangeLogSlice

@@ -19,6 +19,14 @@ public actor InMemoryEventStore: EventStore {
 
     public func loadRecord(_ key: RecordKey) -> RecordState? { records[key] }
 
+    public func records(model: String, offset: Int, limit: Int) -> (total: Int, records: [RecordState]) {
+        let all = records.values.filter { $0.key.model == model }
+            .sorted { $0.key.recordID.utf8.lexicographicallyPrecedes($1.key.recordID.utf8) }
+        let start = min(max(0, offset), all.count)
+        let end = start + min(max(0, limit), all.count - start)
+        return (all.count, Array(all[start..<end]))
+    }
+
     public func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) -> AppendResult {
         let current = records[change.key]?.version ?? 0
         guard change.version == current + 1 else { return .versionClash(currentVersion: current) }

@@ -17,6 +17,10 @@ struct InstrumentedEventStore: EventStore {
 
     func loadRecord(_ key: RecordKey) async throws -> RecordState? { try await base.loadRecord(key) }
 
+    func records(model: String, offset: Int, limit: Int) async throws -> (total: Int, records: [RecordState]) {
+        try await base.records(model: model, offset: offset, limit: limit)
+    }
+
     func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult {
         try await timed { try await base.append(change, autoResolved: autoResolved) }
     }

@@ -10,7 +10,8 @@ extension RecordRoutes {
         base: Int?,
         user: UserRecord,
         key: RecordKey,
-        schema: ModelSchema
+        schema: ModelSchema,
+        success: HTTPResponse.Status = .ok
     ) async -> Response {
         let baseVersion: Int
         do {
@@ -58,9 +59,9 @@ extension RecordRoutes {
                 object["changes"] = .array(committed)
                 body = .object(object)
             }
-            return JSONResponse.make(.ok, body)
+            return JSONResponse.make(success, body)
         } catch {
-            return JSONResponse.make(.ok, .object(["changes": .array(committed)]))
+            return JSONResponse.make(success, .object(["changes": .array(committed)]))
         }
     }
 

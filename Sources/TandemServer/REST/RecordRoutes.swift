@@ -28,14 +28,22 @@ struct RecordRoutes: Sendable {
         router.put("/api/v1/:model/:pk") { request, requestContext in
             await write(request, model: requestContext.parameters.get("model"), pk: requestContext.parameters.get("pk"))
         }
+        router.delete("/api/v1/:model/:pk") { request, requestContext in
+            await delete(request, model: requestContext.parameters.get("model"), pk: requestContext.parameters.get("pk"))
+        }
+        router.get("/api/v1/:model") { request, requestContext in
+            await list(request, model: requestContext.parameters.get("model"))
+        }
+        router.post("/api/v1/:model") { request, requestContext in
+            await create(request, model: requestContext.parameters.get("model"))
+        }
     }
 
-    /// The user, model and key a request is about, after authentication and `can_show`.
-    private func target(
+    /// The user and model a request is about, after authentication and `can_show`.
+    func authorize(
         _ request: Request,
-        model name: String?,
-        pk: String?
-    ) async -> Result<(UserRecord, ModelSchema, RecordKey), HTTPRejection> {
+        model name: String?
+    ) async -> Result<(UserRecord, ModelSchema), HTTPRejection> {
         let user: UserRecord
         switch await AuthRoutes.requireUser(request, context: context) {
         case .failure(let rejection): return .failure(rejection)
@@ -44,14 +52,30 @@ struct RecordRoutes: Sendable {
         guard let name, let model = context.configuration.models[name] else {
             return .failure(HTTPRejection(.notFound, "unknown model \"\(name ?? "")\""))
         }
-        guard let pk, !pk.isEmpty, pk.utf8.count <= 200 else {
-            return .failure(HTTPRejection(.notFound, "bad record id"))
-        }
         guard context.configuration.access.canShow(user.identity, model: model.name) else {
             return .failure(HTTPRejection(.forbidden, "user \(user.username) may not see \(model.name)"))
         }
-        return .success((user, model, RecordKey(model: model.name, recordID: pk)))
+        return .success((user, model))
     }
+
+    /// The user, model and key a request is about, after authentication and `can_show`.
+    private func target(
+        _ request: Request,
+        model name: String?,
+        pk: String?
+    ) async -> Result<(UserRecord, ModelSchema, RecordKey), HTTPRejection> {
+        switch await authorize(request, model: name) {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let (user, model)):
+            guard let pk, Self.isRecordID(pk) else {
+                return .failure(HTTPRejection(.notFound, "bad record id"))
+            }
+            return .success((user, model, RecordKey(model: model.name, recordID: pk)))
+        }
+    }
+
+    /// A usable record id: 1 to 200 bytes of UTF-8.
+    static func isRecordID(_ pk: String) -> Bool { !pk.isEmpty && pk.utf8.count <= 200 }
 
     func read(_ request: Request, model: String?, pk: String?) async -> Response {
         let schema: ModelSchema
@@ -103,7 +127,7 @@ struct RecordRoutes: Sendable {
     }
 
     /// The fields to write in name order and the base version, or the refusal (nothing is committed then).
-    private func plan(
+    func plan(
         _ body: [String: JSONValue],
         user: UserRecord,
         schema: ModelSchema

@@ -49,6 +49,14 @@ struct SimStoreClient: EventStore {
         try await store.call(node: node, "load \(key)") { await $0.loadRecord(key) }
     }
 
+    func records(model: String, offset: Int, limit: Int) async throws -> (total: Int, records: [RecordState]) {
+        let page = try await store.call(node: node, "list \(model) from \(offset)") {
+            let found = await $0.records(model: model, offset: offset, limit: limit)
+            return RecordPage(total: found.total, records: found.records)
+        }
+        return (page.total, page.records)
+    }
+
     func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult {
         try await store.call(node: node, "append \(change.key) v\(change.version)") {
             await $0.append(change, autoResolved: autoResolved)
@@ -84,4 +92,10 @@ struct SimStoreClient: EventStore {
     func appendAudit(_ events: [AuditEvent]) async throws {
         try await store.call(node: node, "append audit") { await $0.appendAudit(events) }
     }
+}
+
+/// A page of records carried back over the simulated link (`call` needs a `Sendable` result).
+private struct RecordPage: Sendable {
+    var total: Int
+    var records: [RecordState]
 }

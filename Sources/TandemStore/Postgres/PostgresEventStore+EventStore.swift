@@ -9,6 +9,53 @@ extension PostgresEventStore {
         }
     }
 
+    public func records(model: String, offset: Int, limit: Int) async throws -> (total: Int, records: [RecordState]) {
+        let context = "list \(model) records: tandem_records"
+        return try await withConnection(context) { connection in
+            let rows = try await self.rows(
+                connection,
+                context,
+                """
+                SELECT \(RecordRow.postgresSelect), count(*) OVER () FROM tandem_records WHERE model_name = $1
+                ORDER BY record_id COLLATE "C" LIMIT $2 OFFSET $3
+                """,
+                Self.binds(model, Int64(max(0, limit)), Int64(max(0, offset)))
+            )
+            var total = 0
+            var states: [RecordState] = []
+            states.reserveCapacity(rows.count)
+            for row in rows {
+                let columns = try self.decode(row, RecordPageColumns.self, context)
+                total = Int(columns.6)
+                states.append(
+                    try RecordRow(postgres: (columns.0, columns.1, columns.2, columns.3, columns.4, columns.5)).state()
+                )
+            }
+            if rows.isEmpty {
+                total = try await self.recordCount(model: model, on: connection, context: context)
+            }
+            return (total, states)
+        }
+    }
+
+    private typealias RecordPageColumns = (String, String, Int64, String, String, Int64, Int64)
+
+    private func recordCount(
+        model: String,
+        on connection: PostgresConnection,
+        context: String
+    ) async throws(StoreError) -> Int {
+        let rows = try await rows(
+            connection,
+            context,
+            "SELECT count(*) FROM tandem_records WHERE model_name = $1",
+            Self.binds(model)
+        )
+        guard let row = rows.first else { return 0 }
+        let count: Int64 = try decode(row, Int64.self, context)
+        return Int(count)
+    }
+
     /// Without an auto-resolved conflict the append is one statement (one round trip, atomic on its own);
     /// with one, that statement and the conflict's upsert share a transaction.
     public func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult {

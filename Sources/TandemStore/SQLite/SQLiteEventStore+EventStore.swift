@@ -6,6 +6,29 @@ extension SQLiteEventStore {
         try recordRow(key, context: "load \(key): tandem_records")?.state()
     }
 
+    public func records(model: String, offset: Int, limit: Int) throws -> (total: Int, records: [RecordState]) {
+        let context = "list \(model) records: tandem_records"
+        var total: Int64 = 0
+        try connection.query(
+            "SELECT COUNT(*) FROM tandem_records WHERE model_name = ?",
+            [.text(model)],
+            context: context
+        ) { row in total = row.integer(0) }
+        var rows: [RecordRow] = []
+        try connection.query(
+            """
+            SELECT \(RecordRow.sqliteColumns) FROM tandem_records WHERE model_name = ?
+            ORDER BY record_id COLLATE BINARY LIMIT ? OFFSET ?
+            """,
+            [.text(model), .integer(Int64(max(0, limit))), .integer(Int64(max(0, offset)))],
+            context: context
+        ) { row in rows.append(RecordRow(sqlite: row)) }
+        var states: [RecordState] = []
+        states.reserveCapacity(rows.count)
+        for row in rows { states.append(try row.state()) }
+        return (Int(total), states)
+    }
+
     public func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) throws -> AppendResult {
         let changeRow = try ChangeRow(change)
         let conflictRow = try autoResolved.map { conflict throws(StoreError) in try ConflictRow(conflict) }
