@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 import Foundation
 import TandemReport
 import TandemScenario
@@ -43,8 +44,19 @@ struct RunCommand: ParsableCommand {
         var options = engine.simulationOptions
         if !quiet {
             let name = scenario.name
+            // On a terminal the line rewrites itself every simulated second; in a log, one line per 10%.
+            let lastDecile = Mutex(-1)
+            let terminal = isatty(2) != 0
             options.progress = { progress in
                 let percent = Int(Double(progress.simulatedNanos) / Double(max(1, progress.totalNanos)) * 100)
+                if !terminal {
+                    let due = lastDecile.withLock { last in
+                        guard percent / 10 > last else { return false }
+                        last = percent / 10
+                        return true
+                    }
+                    if !due { return }
+                }
                 FileHandleOutput.progress("\(name): \(percent)% of simulated time, \(progress.connectedClients) clients connected")
             }
         }
