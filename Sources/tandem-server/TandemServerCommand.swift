@@ -38,8 +38,12 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @Flag(help: "Exit when the process that started this one goes away (for test harnesses and supervisors).")
+    var exitWithParent = false
+
     func run() async throws {
         let configuration = try options.resolve()
+        if exitWithParent { ParentWatch.start() }
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -99,5 +103,21 @@ struct CreateUser: AsyncParsableCommand {
             FileHandle.standardError.write(Data("tandem-server: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+}
+
+
+/// Ends the process once its parent is gone (it was re-parented, or already belongs to init), so a crashed
+/// test runner leaves no server behind. Polls twice a second on a thread of its own. A server started
+/// directly by init with this flag therefore exits at once: the flag is for harnesses, not for services.
+enum ParentWatch {
+    static func start() {
+        let parent = getppid()
+        let thread = Thread {
+            while getppid() == parent && parent != 1 { usleep(500_000) }
+            FileHandle.standardError.write(Data("tandem-server: parent process \(parent) is gone; exiting\n".utf8))
+            exit(3)
+        }
+        thread.start()
     }
 }

@@ -19,6 +19,33 @@ struct LifecycleTests {
         await server.stop()
     }
 
+    /// A server started with --exit-with-parent by a shell that then exits (as when a test runner dies)
+    /// notices it was orphaned and exits by itself.
+    @Test func anOrphanedServerWithExitWithParentExitsByItself() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-orphan-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("tandem.yaml")
+        try TestConfig.standard.replacingOccurrences(of: "{{DATA}}", with: directory.appendingPathComponent("data").path)
+            .write(to: config, atomically: true, encoding: .utf8)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        let binary = try ServerProcess.binary().path
+        shell.arguments = ["-c", "'\(binary)' serve --config '\(config.path)' --exit-with-parent >/dev/null 2>&1 & echo $!"]
+        let pipe = Pipe()
+        shell.standardOutput = pipe
+        try shell.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        let pid = try #require(Int32(output.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Gone, or a zombie waiting for whichever process adopted it to reap it: either way it has exited.
+        try await waitUntil("orphaned tandem-server pid \(pid) to exit") {
+            guard kill(pid, 0) == 0 else { return true }
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+        }
+    }
+
     @Test func sigkillEndsTheProcessAndARestartServesAgain() async throws {
         let server = try await ServerProcess.start()
         let client = try await ProtocolClient.login(server, as: "alice")

@@ -54,7 +54,7 @@ final class ServerProcess: Sendable {
             .write(to: configFile, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = try binary()
-        process.arguments = ["serve", "--config", configFile.path]
+        process.arguments = ["serve", "--config", configFile.path, "--exit-with-parent"]
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TANDEM_") }
         environment["TANDEM_PORT"] = "0"
         process.environment = environment
