@@ -59,17 +59,7 @@ public struct BackplaneFactory: Sendable {
     }
 
     public func make(_ url: String, configuration: ServerConfiguration) async throws -> BackplaneHandle {
-        let scheme = URLScheme.of(url)
-        guard let maker = makers[scheme] else {
-            throw ConfigurationError(
-                file: configuration.source,
-                line: 0,
-                key: "backplane.url",
-                message: "no backplane for '\(scheme):' in this build; known: "
-                    + makers.keys.sorted().map { "\($0):" }.joined(separator: ", ")
-            )
-        }
-        return try await maker(url, configuration)
+        try await URLScheme.make(url, with: makers, key: "backplane.url", what: "backplane", configuration: configuration)
     }
 }
 

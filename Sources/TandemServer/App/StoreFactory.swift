@@ -48,17 +48,7 @@ public struct StoreFactory: Sendable {
     public static func isDurable(_ url: String) -> Bool { URLScheme.of(url) != "memory" }
 
     public func make(_ url: String, configuration: ServerConfiguration) async throws -> StoreHandle {
-        let scheme = URLScheme.of(url)
-        guard let maker = makers[scheme] else {
-            throw ConfigurationError(
-                file: configuration.source,
-                line: 0,
-                key: "database.url",
-                message: "no event store for '\(scheme):' in this build; known: "
-                    + makers.keys.sorted().map { "\($0):" }.joined(separator: ", ")
-            )
-        }
-        return try await maker(url, configuration)
+        try await URLScheme.make(url, with: makers, key: "database.url", what: "event store", configuration: configuration)
     }
 }
 
@@ -66,5 +56,22 @@ public struct StoreFactory: Sendable {
 enum URLScheme {
     static func of(_ url: String) -> String {
         String(url.prefix { $0 != ":" }).lowercased()
+    }
+
+    /// Calls the maker registered for `url`'s scheme; an unknown scheme is a configuration error on `key`
+    /// that lists the known ones. Shared by the store and backplane factories.
+    static func make<Handle>(
+        _ url: String, with makers: [String: @Sendable (String, ServerConfiguration) async throws -> Handle],
+        key: String, what: String, configuration: ServerConfiguration
+    ) async throws -> Handle {
+        let scheme = of(url)
+        guard let maker = makers[scheme] else {
+            throw ConfigurationError(
+                file: configuration.source, line: 0, key: key,
+                message: "no \(what) for '\(scheme):' in this build; known: "
+                    + makers.keys.sorted().map { "\($0):" }.joined(separator: ", ")
+            )
+        }
+        return try await maker(url, configuration)
     }
 }
