@@ -59,6 +59,8 @@ public struct StoredSession: Sendable, Hashable {
     public enum Status: String, Sendable, Hashable {
         case active
         case inactive
+        /// The record was deleted; a later join (after it is created again) makes the session active again.
+        case deleted
     }
 
     public var key: RecordKey
@@ -96,6 +98,8 @@ public struct StoredSession: Sendable, Hashable {
             }
         case .sessionLeft:
             if let user = event.user { participants.removeAll { $0.id == user.id } }
+        case .recordDeleted:
+            status = .deleted
         default: break
         }
         updatedAtMillis = max(updatedAtMillis, event.createdAtMillis)

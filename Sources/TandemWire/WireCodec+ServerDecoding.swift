@@ -109,7 +109,8 @@ extension WireCodec {
             fieldVersions: fieldVersions,
             participants: try object.objects("participants") { (nested) throws(WireError) in try participant(nested) },
             comments: try object.objects("comments") { (nested) throws(WireError) in try comment(nested) },
-            readOnly: try object.bool("read_only"), recovered: try object.optionalBool("recovered"), rid: object.rid
+            readOnly: try object.bool("read_only"), recovered: try object.optionalBool("recovered"),
+            deleted: try object.optionalBool("deleted"), rid: object.rid
         )
     }
 
@@ -120,7 +121,8 @@ extension WireCodec {
             version: try object.nonNegativeInteger("version"), edit: try fieldEdit(object),
             oldValue: object.optional("old_value"), user: try userRef(object.object("user")),
             timestamp: try object.timestamp("timestamp"), origin: try object.enumeration("origin", as: ChangeOrigin.self),
-            changeID: try object.optionalString("change_id")
+            changeID: try object.optionalString("change_id"),
+            changeType: try object.optionalEnumeration("change_type", as: ChangeKind.self)
         )
     }
 

@@ -64,6 +64,7 @@ extension WireCodec {
         members["comments"] = .array(joined.comments.map(\.json))
         members["read_only"] = .bool(joined.readOnly)
         members.setIfPresent("recovered", joined.recovered.map(JSONValue.bool))
+        members.setIfPresent("deleted", joined.deleted.map(JSONValue.bool))
     }
 
     private static func addMembers(of changed: ModelChanged, to members: inout [String: JSONValue]) {
@@ -78,6 +79,7 @@ extension WireCodec {
         members["timestamp"] = timestampJSON(changed.timestamp)
         members["origin"] = .string(changed.origin.rawValue)
         members.setIfPresent("change_id", changed.changeID.map(JSONValue.string))
+        members.setIfPresent("change_type", changed.changeType.map { .string($0.rawValue) })
     }
 
     private static func addMembers(of conflict: ConflictDetected, to members: inout [String: JSONValue]) {

@@ -87,6 +87,12 @@ struct WireObject {
         return choice
     }
 
+    func optionalEnumeration<Choice>(_ key: String, as type: Choice.Type) throws(WireError) -> Choice?
+    where Choice: RawRepresentable & CaseIterable, Choice.RawValue == String {
+        guard let value = members[key], value != .null else { return nil }
+        return try enumeration(key, as: type)
+    }
+
     func object(_ key: String) throws(WireError) -> WireObject {
         let value = try required(key)
         guard case .object(let nested) = value else { throw wrongType(key, expected: "an object", got: value) }

@@ -72,6 +72,11 @@ import Testing
         var all: [BackplaneMessage] = [
             .committed(change(op: op, conflictID: nil)),
             .committed(change(op: nil, conflictID: "cf-9")),
+            .committed(
+                ChangeEntry.deletion(
+                    of: RecordState(key: key, version: 8, fields: ["tags": ["a"]], fieldVersions: ["tags": 8]),
+                    changeID: "rest-1", baseVersion: 8, user: bob, timestampMillis: 5, origin: .rest)
+            ),
             .presence(key, .joined(alice, connection: "node-1/c1")),
             .presence(key, .left(connection: "node-1/c1")),
             .presence(

@@ -76,6 +76,43 @@ struct EventStoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func aDeletionIsTheNextVersionEmptiesTheRecordAndAnInsertCreatesItAgain(kind: StoreKind) async throws {
+        try await kind.withStore { store throws in
+            let key = Samples.key
+            var first = Samples.change(version: 1)
+            first.kind = .insert
+            #expect(try await store.append(first, autoResolved: nil) == .appended)
+            #expect(try await store.append(Samples.change(version: 2, field: "body", value: "hi"), autoResolved: nil) == .appended)
+            let before = try #require(try await store.loadRecord(key))
+            let stale = ChangeEntry.deletion(
+                of: RecordState(key: key, version: 1, fields: [:], fieldVersions: [:]), changeID: "d-stale",
+                baseVersion: 1, user: Samples.bob, timestampMillis: 9_000, origin: .rest)
+            #expect(try await store.append(stale, autoResolved: nil) == .versionClash(currentVersion: 2))
+            let deletion = ChangeEntry.deletion(
+                of: before, changeID: "d1", baseVersion: 2, user: Samples.bob, timestampMillis: 9_000, origin: .rest)
+            #expect(try await store.append(deletion, autoResolved: nil) == .appended)
+
+            let deleted = try #require(try await store.loadRecord(key))
+            #expect(deleted == RecordState(key: key, version: 3, fields: [:], fieldVersions: [:], deleted: true))
+            #expect(try await store.records(model: "Contact", offset: 0, limit: 10).total == 0)
+            let log = try await store.changes(key, after: 0, limit: 10).changes
+            #expect(log.map(\.kind) == [.insert, .update, .delete])
+            #expect(log.last == deletion)
+            #expect(log.last?.oldValue == ["title": 1, "body": "hi"])
+            #expect(try await store.change(key, id: "d1") == deletion)
+
+            var again = Samples.change(version: 4, field: "body", value: "back")
+            again.kind = .insert
+            #expect(try await store.append(again, autoResolved: nil) == .appended)
+            let recreated = try #require(try await store.loadRecord(key))
+            #expect(recreated == RecordState(key: key, version: 4, fields: ["body": "back"], fieldVersions: ["body": 4]))
+            let listed = try await store.records(model: "Contact", offset: 0, limit: 10)
+            #expect(listed.total == 1)
+            #expect(listed.records == [recreated])
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func anAutoResolvedConflictLandsOnlyWithItsChange(kind: StoreKind) async throws {
         try await kind.withStore { store throws in
             let resolved = Samples.conflict(id: "auto", status: .autoResolved)

@@ -11,12 +11,12 @@ struct MigrationTests {
         try await TemporarySQLite.withFolder { folder in
             let path = folder.appendingPathComponent("db.sqlite").path
             let first = try await SQLiteEventStore(path: path)
-            #expect(try await first.appliedMigrations() == [1, 2])
+            #expect(try await first.appliedMigrations() == [1, 2, 3])
             _ = try await first.append(Samples.change(version: 1), autoResolved: nil)
             await first.close()
             let second = try await SQLiteEventStore(path: path)
-            #expect(try await second.appliedMigrations() == [1, 2])
-            #expect(try await second.rowCount(.migrations) == 2)
+            #expect(try await second.appliedMigrations() == [1, 2, 3])
+            #expect(try await second.rowCount(.migrations) == 3)
             #expect(try await second.loadRecord(Samples.key)?.version == 1)
             await second.close()
         }
@@ -43,8 +43,8 @@ struct MigrationTests {
                     async let andAgain = second.migrate()
                     let applied = try await [again, andAgain]
                     #expect(applied == [[], []])
-                    #expect(try await first.appliedMigrations() == [1, 2])
-                    #expect(try await second.rowCount(.migrations) == 2)
+                    #expect(try await first.appliedMigrations() == [1, 2, 3])
+                    #expect(try await second.rowCount(.migrations) == 3)
                 }
             }
         }
@@ -62,7 +62,7 @@ struct MigrationTests {
                 async let one = first.migrate()
                 async let two = second.migrate()
                 let applied = try await [one, two]
-                #expect(applied.sorted { $0.count < $1.count } == [[], [1, 2]])
+                #expect(applied.sorted { $0.count < $1.count } == [[], [1, 2, 3]])
             }
         }
     }
@@ -76,6 +76,46 @@ struct MigrationTests {
             )
             let error = await #expect(throws: StoreError.self) { try await store.migrate() }
             #expect(error?.message.contains("schema version 99") == true, "\(String(describing: error))")
+        }
+    }
+
+    /// The statements that take a database back to schema version 2 (before record deletion).
+    static let undoRecordDeletion = [
+        "ALTER TABLE ab_model_change_log DROP COLUMN change_type",
+        "ALTER TABLE ab_model_change_log_archive DROP COLUMN change_type",
+        "ALTER TABLE tandem_records DROP COLUMN deleted",
+        "DELETE FROM schema_migrations WHERE version = 3",
+    ]
+
+    @Test
+    func migratingASQLiteFileFromVersion2MarksFirstChangesAsInserts() async throws {
+        try await TemporarySQLite.withFolder { folder in
+            let path = folder.appendingPathComponent("db.sqlite").path
+            let old = try await SQLiteEventStore(path: path)
+            _ = try await old.append(Samples.change(version: 1), autoResolved: nil)
+            _ = try await old.append(Samples.change(version: 2), autoResolved: nil)
+            for statement in Self.undoRecordDeletion { try await old.executeForTesting(statement) }
+            #expect(try await old.appliedMigrations() == [1, 2])
+            await old.close()
+            let store = try await SQLiteEventStore(path: path)
+            #expect(try await store.appliedMigrations() == [1, 2, 3])
+            let log = try await store.changes(Samples.key, after: 0, limit: 10).changes
+            #expect(log.map(\.kind) == [.insert, .update])
+            #expect(try await store.loadRecord(Samples.key)?.deleted == false)
+            await store.close()
+        }
+    }
+
+    @Test
+    func migratingAPostgresDatabaseFromVersion2MarksFirstChangesAsInserts() async throws {
+        try await TestPostgres.withStore { store, url throws in
+            _ = try await store.append(Samples.change(version: 1), autoResolved: nil)
+            _ = try await store.append(Samples.change(version: 2), autoResolved: nil)
+            for statement in Self.undoRecordDeletion { try await TestPostgres.execute(statement, on: url) }
+            #expect(try await store.migrate() == [3])
+            let log = try await store.changes(Samples.key, after: 0, limit: 10).changes
+            #expect(log.map(\.kind) == [.insert, .update])
+            #expect(try await store.loadRecord(Samples.key)?.deleted == false)
         }
     }
 }

@@ -24,6 +24,17 @@ struct WireGoldenFrameTests {
         #expect(codec.encodeServer(WireSamples.server[6]) == #"{"field":"age","model":"Contact","old_value":31,"origin":"rest","record_id":42,"session_id":"s1","timestamp":"2026-01-01T00:00:00.123Z","type":"model_changed","user":{"id":1,"username":"alice"},"value":32,"version":9}"#)
     }
 
+    @Test func deletionFrames() throws {
+        let deletion = try #require(WireSamples.server.first {
+            if case .modelChanged(let changed) = $0 { return changed.isDeletion } else { return false }
+        })
+        #expect(codec.encodeServer(deletion) == #"{"change_id":"rest-1","change_type":"delete","field":"","model":"Contact","old_value":{"age":32,"name":"Ann"},"origin":"rest","record_id":42,"session_id":"s1","timestamp":"2026-01-01T00:00:00.123Z","type":"model_changed","user":{"id":1,"username":"alice"},"value":null,"version":11}"#)
+        let snapshot = try #require(WireSamples.server.last)
+        #expect(codec.encodeServer(snapshot) == #"{"comments":[],"deleted":true,"field_versions":{},"fields":{},"model":"Contact","participants":[],"read_only":false,"record_id":42,"recovered":false,"session_id":"s1","type":"joined","version":11}"#)
+        let badType = #"{"type":"model_changed","session_id":"s1","model":"Contact","record_id":1,"field":"","version":2,"value":null,"user":{"id":1,"username":"a"},"timestamp":"2026-01-01T00:00:00Z","origin":"rest","change_type":"erase"}"#
+        #expect(throws: WireError.self) { try codec.decodeServer(badType) }
+    }
+
     @Test func joinedFrame() {
         #expect(codec.encodeServer(WireSamples.server[1]) == ##"{"comments":[{"created_at":"2026-01-01T00:00:00.123Z","field":"notes","id":"c1","text":"hi","user":{"id":1,"username":"alice"}},{"created_at":"1970-01-01T00:00:00.000Z","field":"notes","id":"c2","parent_id":"c1","text":"yo","user":{"id":1,"username":"alice"}}],"field_versions":{"name":1,"notes":7},"fields":{"age":31,"meta":null,"name":"Ann","notes":"Hello world","tags":["a"]},"model":"Contact","participants":[{"color":"#e6194b","focus":"notes","user_id":1,"username":"alice"},{"color":"#3cb44b","user_id":2,"username":"bob"}],"read_only":false,"record_id":42,"rid":1,"session_id":"s1","type":"joined","version":7}"##)
     }

@@ -94,5 +94,18 @@ enum WireSamples {
         .resynced(Resynced(sessionID: "s1", version: 12, recovered: true, rid: 8)),
         .pong(Pong(serverTime: time)),
         .pong(Pong(serverTime: time, rid: 9)),
+        .modelChanged(
+            ModelChanged(
+                sessionID: "s1", model: "Contact", recordID: 42, field: "", version: 11, edit: .value(nil),
+                oldValue: ["age": 32, "name": "Ann"], user: alice, timestamp: time, origin: .rest, changeID: "rest-1",
+                changeType: .delete
+            )
+        ),
+        .joined(
+            Joined(
+                sessionID: "s1", model: "Contact", recordID: 42, version: 11, fields: [:], fieldVersions: [:],
+                participants: [], comments: [], readOnly: false, recovered: false, deleted: true
+            )
+        ),
     ]
 }

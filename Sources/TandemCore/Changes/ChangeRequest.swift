@@ -14,10 +14,13 @@ public struct ChangeRequest: Sendable, Hashable {
     public var user: UserRef
     public var origin: ChangeOrigin
     public var timestampMillis: Int64
+    /// May write a deleted record, creating it again (REST `POST` of a deleted id); other changes to a deleted
+    /// record are refused with `not_found`.
+    public var createsRecord: Bool
 
     public init(
         changeID: String, key: RecordKey, field: String, baseVersion: Int, payload: Payload, user: UserRef,
-        origin: ChangeOrigin, timestampMillis: Int64
+        origin: ChangeOrigin, timestampMillis: Int64, createsRecord: Bool = false
     ) {
         self.changeID = changeID
         self.key = key
@@ -27,6 +30,7 @@ public struct ChangeRequest: Sendable, Hashable {
         self.user = user
         self.origin = origin
         self.timestampMillis = timestampMillis
+        self.createsRecord = createsRecord
     }
 }
 
@@ -38,6 +42,12 @@ public struct ChangeRejection: Error, Sendable, Hashable {
     public init(_ code: ErrorCode, _ message: String) {
         self.code = code
         self.message = message
+    }
+
+    /// `not_found`: the record was deleted at `version` (after the request's `base`, when one is given).
+    public static func deleted(_ key: RecordKey, at version: Int, after base: Int? = nil) -> ChangeRejection {
+        let what = "\(key.model) \"\(key.recordID)\" was deleted at version \(version)"
+        return ChangeRejection(.notFound, base.map { "\(what), after base_version \($0)" } ?? what)
     }
 }
 

@@ -27,6 +27,7 @@ public enum ChangeResolver {
             throw ChangeRejection(.invalidOp,
                 "base_version \(request.baseVersion) is older than the change log reaches; resync and resend")
         }
+        try checkExists(request, record: record, since: since)
         let current = record.fields[field.name] ?? field.defaultValue
         let onField = since.filter { $0.field == field.name }
         let baseValue = onField.first?.oldValue ?? current
@@ -61,6 +62,18 @@ public enum ChangeResolver {
         conflict.resolutionVersion = change.version
         conflict.resolvedAtMillis = request.timestampMillis
         return .commit(change, autoResolved: conflict)
+    }
+
+    /// Refuses a change to a deleted record, or one based on a version from before a deletion (it edited a record
+    /// that is gone, even if the id was created again since). Only a request that `createsRecord` may write a
+    /// deleted record, based on the deletion's version.
+    private static func checkExists(
+        _ request: ChangeRequest, record: RecordState, since: [ChangeEntry]
+    ) throws(ChangeRejection) {
+        if let deletion = since.last(where: { $0.kind == .delete }) {
+            throw ChangeRejection.deleted(record.key, at: deletion.version, after: request.baseVersion)
+        }
+        if record.deleted, !request.createsRecord { throw ChangeRejection.deleted(record.key, at: record.version) }
     }
 
     /// Merges a value-type field; returns the merged value (the local side wins conflicting parts) and the
@@ -132,6 +145,6 @@ public enum ChangeResolver {
         return ChangeEntry(
             changeID: request.changeID, key: record.key, field: field.name, version: record.version + 1,
             baseVersion: request.baseVersion, op: op, oldValue: oldValue, newValue: newValue, user: request.user,
-            timestampMillis: request.timestampMillis, origin: request.origin)
+            timestampMillis: request.timestampMillis, origin: request.origin, kind: record.nextChangeKind)
     }
 }

@@ -13,6 +13,7 @@ public enum ConflictSettlement {
         _ conflict: ConflictRecord, choice: ConflictChoice, mergedValue: JSONValue?, field: FieldSchema,
         record: RecordState, user: UserRef, changeID: String, timestampMillis: Int64
     ) throws(ChangeRejection) -> Result {
+        try checkExists(record)
         guard conflict.status == .pending else {
             throw ChangeRejection(.invalidMessage, "conflict \(conflict.id) is already \(conflict.status.rawValue)")
         }
@@ -49,6 +50,7 @@ public enum ConflictSettlement {
         _ conflict: ConflictRecord, field: FieldSchema, record: RecordState, user: UserRef, changeID: String,
         timestampMillis: Int64
     ) throws(ChangeRejection) -> Result {
+        try checkExists(record)
         guard conflict.status == .resolved || conflict.status == .autoResolved else {
             throw ChangeRejection(.invalidMessage, "conflict \(conflict.id) is \(conflict.status.rawValue); only a resolution can be rolled back")
         }
@@ -63,6 +65,11 @@ public enum ConflictSettlement {
                             timestampMillis: timestampMillis)
         change.conflictID = conflict.id
         return Result(change: change, conflict: rolledBack)
+    }
+
+    /// A deleted record's conflicts can no longer be settled: there is no field left to set.
+    private static func checkExists(_ record: RecordState) throws(ChangeRejection) {
+        if record.deleted { throw ChangeRejection.deleted(record.key, at: record.version) }
     }
 
     private static func change(

@@ -13,6 +13,7 @@ public struct AuditEvent: Sendable, Hashable {
         case rollback
         case resync
         case permissionDenied = "permission_denied"
+        case recordDeleted = "record_deleted"
     }
 
     public var kind: Kind

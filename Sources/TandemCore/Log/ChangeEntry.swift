@@ -1,4 +1,5 @@
-/// One committed change to one field of a record: the durable unit of the change log.
+/// One committed change to one field of a record, or the deletion of the whole record: the durable unit of the
+/// change log.
 ///
 /// A change is in the store before its `ack` goes out; every node and client applies a record's changes
 /// in `version` order. `oldValue`/`newValue` are whole field values (for text the op is kept as well,
@@ -7,6 +8,7 @@ public struct ChangeEntry: Sendable, Hashable {
     /// Unique across the deployment: the client's `change_id` when it sent one, otherwise node-made.
     public var changeID: String
     public var key: RecordKey
+    /// The field changed; empty for a deletion (`kind == .delete`), which changes the whole record.
     public var field: String
     public var version: Int
     /// The record version the author's change was based on (before transformation).
@@ -20,11 +22,13 @@ public struct ChangeEntry: Sendable, Hashable {
     public var origin: ChangeOrigin
     /// The conflict this change settled, rolled back or auto-resolved, if any.
     public var conflictID: String?
+    /// Insert, update or delete. A deletion's `oldValue` is the record's fields as an object, its `newValue` null.
+    public var kind: ChangeKind
 
     public init(
         changeID: String, key: RecordKey, field: String, version: Int, baseVersion: Int, op: TextOperation?,
         oldValue: JSONValue, newValue: JSONValue, user: UserRef, timestampMillis: Int64, origin: ChangeOrigin,
-        conflictID: String? = nil
+        conflictID: String? = nil, kind: ChangeKind = .update
     ) {
         self.changeID = changeID
         self.key = key
@@ -38,5 +42,17 @@ public struct ChangeEntry: Sendable, Hashable {
         self.timestampMillis = timestampMillis
         self.origin = origin
         self.conflictID = conflictID
+        self.kind = kind
+    }
+
+    /// The deletion of `record` at its next version: the fields it had as `oldValue`, null as `newValue`.
+    public static func deletion(
+        of record: RecordState, changeID: String, baseVersion: Int, user: UserRef, timestampMillis: Int64,
+        origin: ChangeOrigin
+    ) -> ChangeEntry {
+        ChangeEntry(
+            changeID: changeID, key: record.key, field: "", version: record.version + 1, baseVersion: baseVersion,
+            op: nil, oldValue: .object(record.fields), newValue: .null, user: user, timestampMillis: timestampMillis,
+            origin: origin, kind: .delete)
     }
 }

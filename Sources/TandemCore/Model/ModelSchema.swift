@@ -18,7 +18,9 @@ public struct ModelSchema: Sendable, Hashable {
 
     /// A stored record with every field of the model present: fields nobody wrote get their defaults.
     /// Stores keep only what was written, so the same record reads the same whatever the schema's defaults.
+    /// A deleted record has no fields and stays so.
     public func completing(_ record: RecordState) -> RecordState {
+        if record.deleted { return record }
         var record = record
         for (name, field) in fields where record.fields[name] == nil {
             record.fields[name] = field.defaultValue

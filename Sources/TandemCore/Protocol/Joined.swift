@@ -15,12 +15,15 @@ public struct Joined: Sendable, Hashable {
     public var comments: [CommentPayload]
     public var readOnly: Bool
     public var recovered: Bool?
+    /// True (Tandem's extension) when the record was deleted: a resync across the deletion that the log could
+    /// not serve. Omitted otherwise; a plain join of a deleted record is answered `not_found`.
+    public var deleted: Bool?
     public var rid: RequestID?
 
     public init(
         sessionID: String, model: String, recordID: RecordID, version: Int, fields: [String: JSONValue],
         fieldVersions: [String: Int], participants: [Participant], comments: [CommentPayload], readOnly: Bool,
-        recovered: Bool? = nil, rid: RequestID? = nil
+        recovered: Bool? = nil, deleted: Bool? = nil, rid: RequestID? = nil
     ) {
         self.sessionID = sessionID
         self.model = model
@@ -32,6 +35,7 @@ public struct Joined: Sendable, Hashable {
         self.comments = comments
         self.readOnly = readOnly
         self.recovered = recovered
+        self.deleted = deleted
         self.rid = rid
     }
 }

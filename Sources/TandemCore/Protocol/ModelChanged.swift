@@ -1,7 +1,9 @@
 /// `model_changed`: one committed change, sent to every participant in version order.
 ///
 /// `edit` is the committed text `op` (text fields) or the new `value`; `oldValue` is the field's value
-/// before the change, `nil` (omitted) when the server does not send it.
+/// before the change, `nil` (omitted) when the server does not send it. A deletion of the whole record
+/// (Tandem's extension) has `changeType` `.delete`, an empty `field`, the value null and, as `oldValue`, the
+/// fields the record had; every other change omits `changeType`.
 public struct ModelChanged: Sendable, Hashable {
     public var sessionID: String
     public var model: String
@@ -16,11 +18,13 @@ public struct ModelChanged: Sendable, Hashable {
     public var origin: ChangeOrigin
     /// The committed change's id (`change_id`, Tandem's extension).
     public var changeID: String?
+    /// `change_type`: `.delete` for a deletion of the record, nil (omitted) for a field change.
+    public var changeType: ChangeKind?
 
     public init(
         sessionID: String, model: String, recordID: RecordID, field: String, version: Int, edit: FieldEdit,
         oldValue: JSONValue? = nil, user: UserRef, timestamp: Int64, origin: ChangeOrigin,
-        changeID: String? = nil
+        changeID: String? = nil, changeType: ChangeKind? = nil
     ) {
         self.sessionID = sessionID
         self.model = model
@@ -33,5 +37,8 @@ public struct ModelChanged: Sendable, Hashable {
         self.timestamp = timestamp
         self.origin = origin
         self.changeID = changeID
+        self.changeType = changeType
     }
+
+    public var isDeletion: Bool { changeType == .delete }
 }

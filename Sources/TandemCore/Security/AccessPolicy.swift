@@ -1,8 +1,8 @@
 /// Decides what a user may do with a model and its fields, from the roles they hold.
 ///
 /// The checks mirror Flask-AppBuilder: `can_show` to join (see) a record, `can_edit` to change it (without
-/// it a join is read-only), `can_comment` to comment, and `can_edit_field` on `Model.field` for a field the
-/// model marks restricted. A grant on `*` matches every model.
+/// it a join is read-only), `can_comment` to comment, `can_delete` to delete a record, and `can_edit_field` on
+/// `Model.field` for a field the model marks restricted. A grant on `*` matches every model.
 public struct AccessPolicy: Sendable, Hashable {
     public var roles: [String: Role]
 
@@ -29,6 +29,11 @@ public struct AccessPolicy: Sendable, Hashable {
 
     public func canEdit(_ user: UserIdentity, model: String) -> Bool {
         canShow(user, model: model) && has(user, Permission.edit, on: model)
+    }
+
+    /// Whether `user` may delete a record of `model` (`can_delete`, as Flask-AppBuilder's delete view checks it).
+    public func canDelete(_ user: UserIdentity, model: String) -> Bool {
+        canShow(user, model: model) && has(user, Permission.delete, on: model)
     }
 
     public func canComment(_ user: UserIdentity, model: String) -> Bool {

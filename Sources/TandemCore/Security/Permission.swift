@@ -13,6 +13,10 @@ public struct Permission: Sendable, Hashable, Comparable, CustomStringConvertibl
     public static let edit = "can_edit"
     public static let comment = "can_comment"
     public static let editField = "can_edit_field"
+    /// Deleting a record (REST `DELETE`); creating one again after that needs `can_edit`.
+    public static let delete = "can_delete"
+    /// Every permission name Tandem checks.
+    public static let known = [show, edit, comment, editField, delete]
     /// Matches every view or model (the Admin role's grants).
     public static let anyView = "*"
 
@@ -33,13 +37,13 @@ public struct Role: Sendable, Hashable {
         self.permissions = permissions
     }
 
-    /// Everything on every model, restricted fields included.
+    /// Everything on every model, restricted fields and deletion included.
     public static let admin = Role(name: "Admin", permissions: [
         Permission(Permission.show, on: Permission.anyView), Permission(Permission.edit, on: Permission.anyView),
         Permission(Permission.comment, on: Permission.anyView),
-        Permission(Permission.editField, on: Permission.anyView),
+        Permission(Permission.editField, on: Permission.anyView), Permission(Permission.delete, on: Permission.anyView),
     ])
-    /// Show, edit and comment on every model; restricted fields stay read-only.
+    /// Show, edit and comment on every model; restricted fields stay read-only, and records are not deleted.
     public static let editor = Role(name: "Editor", permissions: [
         Permission(Permission.show, on: Permission.anyView), Permission(Permission.edit, on: Permission.anyView),
         Permission(Permission.comment, on: Permission.anyView),

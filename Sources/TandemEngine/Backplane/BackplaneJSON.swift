@@ -83,6 +83,7 @@ enum BackplaneJSON {
         ]
         if let op = change.op { members["op"] = op.json }
         if let conflictID = change.conflictID { members["conflict_id"] = .string(conflictID) }
+        if change.kind != .update { members["kind"] = .string(change.kind.rawValue) }
         return .object(members)
     }
 
@@ -112,7 +113,8 @@ enum BackplaneJSON {
             user: try user(try object.object("user")),
             timestampMillis: try object.int64("timestamp_millis"),
             origin: try object.enumeration("origin", as: ChangeOrigin.self),
-            conflictID: try object.optionalString("conflict_id")
+            conflictID: try object.optionalString("conflict_id"),
+            kind: try object.optionalEnumeration("kind", as: ChangeKind.self) ?? .update
         )
     }
 

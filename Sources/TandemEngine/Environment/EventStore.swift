@@ -39,7 +39,8 @@ public protocol EventStore: Sendable {
     /// The record at its latest version, or nil when nobody has written it.
     func loadRecord(_ key: RecordKey) async throws -> RecordState?
     /// One page of the records of `model` the store holds, sorted by record id (bytewise), and how many it
-    /// holds in all: the records at positions `offset ..< offset + limit` of that order.
+    /// holds in all: the records at positions `offset ..< offset + limit` of that order. Deleted records are
+    /// left out (`loadRecord` still finds them, marked `deleted`).
     func records(model: String, offset: Int, limit: Int) async throws -> (total: Int, records: [RecordState])
     func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult
     /// Changes with versions after `version`, at most `limit`, oldest first.

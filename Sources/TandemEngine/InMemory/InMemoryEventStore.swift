@@ -20,7 +20,7 @@ public actor InMemoryEventStore: EventStore {
     public func loadRecord(_ key: RecordKey) -> RecordState? { records[key] }
 
     public func records(model: String, offset: Int, limit: Int) -> (total: Int, records: [RecordState]) {
-        let all = records.values.filter { $0.key.model == model }
+        let all = records.values.filter { $0.key.model == model && !$0.deleted }
             .sorted { $0.key.recordID.utf8.lexicographicallyPrecedes($1.key.recordID.utf8) }
         let start = min(max(0, offset), all.count)
         let end = start + min(max(0, limit), all.count - start)

@@ -37,6 +37,10 @@ extension CollaborationNode {
         guard sessions[change.key] != nil else { return }
         // Mutate in place: copying the session out and back would copy its whole history window per change.
         sessions[change.key]!.record.apply(change)
+        if change.kind == .insert {
+            // A record created again after a deletion starts from the model's defaults, like a new one.
+            sessions[change.key]!.record = sessions[change.key]!.model.completing(sessions[change.key]!.record)
+        }
         sessions[change.key]!.history.append(change)
         if sessions[change.key]!.history.count > configuration.limits.historyWindowCount {
             sessions[change.key]!.history.removeFirst()

@@ -24,6 +24,10 @@ extension CollaborationNode {
             sendError(.unknownField, "model \(session.model.name) has no field \"\(message.field)\"", rid: message.rid, to: id)
             return
         }
+        if session.record.deleted {
+            sendError(.notFound, ChangeRejection.deleted(key, at: session.record.version).message, rid: message.rid, to: id)
+            return
+        }
         guard configuration.access.canComment(user, model: session.model.name) else {
             sendError(.forbidden, "user \(user.username) may not comment on \(session.model.name)", rid: message.rid, to: id)
             return

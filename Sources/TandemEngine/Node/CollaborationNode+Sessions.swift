@@ -30,12 +30,17 @@ extension CollaborationNode {
             return
         }
         let key = RecordKey(model: model.name, recordID: recordID)
-        guard await joinSession(key, model: model, connection: id, rid: join.rid) else { return }
+        guard await joinSession(key, model: model, connection: id, rid: join.rid, refuseDeleted: true) else { return }
         sendSnapshot(key, to: id, rid: join.rid)
     }
 
     /// Makes `id` a participant of `key`; returns false (having answered the error) when it cannot.
-    func joinSession(_ key: RecordKey, model: ModelSchema, connection id: String, rid: RequestID?) async -> Bool {
+    ///
+    /// With `refuseDeleted` (a new join), a deleted record is `not_found`; a resync may still join one, so that a
+    /// client that was away when the record was deleted is told so in version order.
+    func joinSession(
+        _ key: RecordKey, model: ModelSchema, connection id: String, rid: RequestID?, refuseDeleted: Bool = false
+    ) async -> Bool {
         guard let connection = connections[id] else { return false }
         if connection.sessions[key] != nil { return true }
         guard connection.sessions.count < configuration.limits.sessionsPerConnectionMax else {
@@ -52,6 +57,10 @@ extension CollaborationNode {
             return false
         }
         guard let user = connections[id]?.user, let session = sessions[key] else { return false }
+        if refuseDeleted, session.record.deleted {
+            sendError(.notFound, ChangeRejection.deleted(key, at: session.record.version).message, rid: rid, to: id)
+            return false
+        }
         if session.presence.entries[user.id] == nil,
            session.presence.count >= configuration.limits.participantsPerSessionMax
         {

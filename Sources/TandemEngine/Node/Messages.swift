@@ -20,7 +20,7 @@ enum Messages {
             sessionID: key.sessionID, model: key.model, recordID: recordID(key), version: session.record.version,
             fields: session.record.fields, fieldVersions: session.record.fieldVersions,
             participants: session.presence.participants, comments: session.comments.comments.map(commentPayload),
-            readOnly: readOnly, rid: rid)
+            readOnly: readOnly, deleted: session.record.deleted ? true : nil, rid: rid)
     }
 
     static func participant(_ user: UserRef, color: String, focus: String? = nil) -> Participant {
@@ -40,7 +40,7 @@ enum Messages {
             sessionID: change.key.sessionID, model: change.key.model, recordID: recordID(change.key), field: change.field,
             version: change.version, edit: change.op.map { .op($0.json) } ?? .value(change.newValue),
             oldValue: change.oldValue, user: change.user, timestamp: change.timestampMillis, origin: change.origin,
-            changeID: change.changeID)
+            changeID: change.changeID, changeType: change.kind == .delete ? .delete : nil)
     }
 
     static func ack(_ change: ChangeEntry, rid: RequestID?) -> Ack {

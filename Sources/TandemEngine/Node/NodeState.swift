@@ -105,6 +105,8 @@ public struct NodeMetrics: Sendable, Hashable {
     public var messagesIn = 0
     public var messagesOut = 0
     public var commits = 0
+    /// Record deletions committed (each also counts as a commit).
+    public var deletions = 0
     public var appendClashes = 0
     public var conflictsDetected = 0
     public var conflictsAutoResolved = 0

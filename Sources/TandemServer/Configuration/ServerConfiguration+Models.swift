@@ -71,7 +71,7 @@ extension ServerConfiguration {
     }
 
     private static func permission(_ value: ConfigValue) throws(ConfigurationError) -> Permission {
-        let known = [Permission.show, Permission.edit, Permission.comment, Permission.editField]
+        let known = Permission.known
         let words = try value.text().split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard words.count == 3, words[1] == "on", known.contains(words[0]), !words[2].isEmpty else {
             throw value.error(

@@ -58,6 +58,7 @@ struct PrometheusExposition {
         page.counter("tandem_messages_in_total", "Client frames received.", metrics.messagesIn)
         page.counter("tandem_messages_out_total", "Server frames queued to clients.", metrics.messagesOut)
         page.counter("tandem_commits_total", "Changes committed to the event store.", metrics.commits)
+        page.counter("tandem_deletions_total", "Record deletions committed (also counted as commits).", metrics.deletions)
         page.counter(
             "tandem_append_clashes_total",
             "Appends that lost a version race and were retried.",

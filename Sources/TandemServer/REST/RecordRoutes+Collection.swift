@@ -2,8 +2,7 @@ import Hummingbird
 import TandemCore
 import TandemEngine
 
-/// `GET` and `POST /api/v1/<model>/` (list and create) and `DELETE /api/v1/<model>/<pk>` (refused: the change
-/// log is append-only, so the collaboration engine has no deletion).
+/// `GET` and `POST /api/v1/<model>/`: list and create.
 extension RecordRoutes {
     static let pageSizeDefault = 25
     static let pageSizeMax = 100
@@ -71,8 +70,9 @@ extension RecordRoutes {
         return .success((page, pageSize))
     }
 
-    /// Creates a record: `{"id": "…", "<field>": value, …}` commits the fields at base version 0 through the same
-    /// path as PUT (origin `rest`). 201 with the record; 409 when the record already exists (version > 0).
+    /// Creates a record: `{"id": "…", "<field>": value, …}` commits the fields through the same path as PUT
+    /// (origin `rest`), the first as the record's `INSERT`. 201 with the record; 409 when the record exists. A
+    /// deleted id may be created again: its versions go on from the deletion's, and the log keeps the history.
     func create(_ request: Request, model: String?) async -> Response {
         let user: UserRecord
         let schema: ModelSchema
@@ -94,7 +94,7 @@ extension RecordRoutes {
         if body["base_version"] != nil {
             return JSONResponse.error(
                 .unprocessableContent,
-                "POST creates a record at version 0 and takes no base_version; change an existing record with PUT"
+                "POST creates a record and takes no base_version; change an existing record with PUT"
             )
         }
         if body.isEmpty {
@@ -109,9 +109,11 @@ extension RecordRoutes {
         case .failure(let rejection): return rejection.response
         case .success(let (planned, _)): fields = planned
         }
+        let base: Int
         do {
             let existing = try await currentRecord(key, schema: schema)
-            if existing.version > 0 {
+            base = existing.version
+            if existing.exists {
                 return JSONResponse.error(
                     .conflict,
                     "\(schema.name) \"\(recordID)\" already exists at version \(existing.version); "
@@ -123,7 +125,7 @@ extension RecordRoutes {
             return JSONResponse.error(.serviceUnavailable, "store unavailable: \(error)")
         }
         context.statistics.count(.restWrites)
-        return await commit(fields, base: 0, user: user, key: key, schema: schema, success: .created)
+        return await commit(fields, base: base, user: user, key: key, schema: schema, success: .created, creates: true)
     }
 
     /// The `id` of a POST body: a non-empty string of at most 200 bytes, or an integer (stored as its digits).
@@ -141,21 +143,5 @@ extension RecordRoutes {
                 "\"id\" must be a non-empty string of at most 200 bytes or an integer, got \(value.typeName)"
             )
         )
-    }
-
-    /// Always 405: records are not deleted through the collaboration engine.
-    func delete(_ request: Request, model: String?, pk: String?) async -> Response {
-        switch await authorize(request, model: model) {
-        case .failure(let rejection): return rejection.response
-        case .success: break
-        }
-        var response = JSONResponse.error(
-            .methodNotAllowed,
-            "records are not deleted through the collaboration engine: the change log is append-only; "
-                + "delete \(model ?? "")/\(pk ?? "") in the application that owns the model",
-            extra: ["allowed": ["GET", "PUT"]]
-        )
-        response.headers[.allow] = "GET, PUT"
-        return response
     }
 }

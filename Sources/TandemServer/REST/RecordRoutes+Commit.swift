@@ -11,7 +11,8 @@ extension RecordRoutes {
         user: UserRecord,
         key: RecordKey,
         schema: ModelSchema,
-        success: HTTPResponse.Status = .ok
+        success: HTTPResponse.Status = .ok,
+        creates: Bool = false
     ) async -> Response {
         let baseVersion: Int
         do {
@@ -34,7 +35,8 @@ extension RecordRoutes {
                 payload: .value(value),
                 user: user.identity.ref,
                 origin: .rest,
-                timestampMillis: context.clock.wallMillis()
+                timestampMillis: context.clock.wallMillis(),
+                createsRecord: creates
             )
             switch await context.node.commit(request) {
             case .committed(let change):

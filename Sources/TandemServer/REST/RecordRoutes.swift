@@ -59,7 +59,7 @@ struct RecordRoutes: Sendable {
     }
 
     /// The user, model and key a request is about, after authentication and `can_show`.
-    private func target(
+    func target(
         _ request: Request,
         model name: String?,
         pk: String?
@@ -87,6 +87,12 @@ struct RecordRoutes: Sendable {
         context.statistics.count(.restReads)
         do {
             let record = try await currentRecord(key, schema: schema)
+            if record.deleted {
+                return JSONResponse.error(
+                    .notFound, ChangeRejection.deleted(key, at: record.version).message,
+                    extra: ["id": .string(key.recordID), "version": .int(record.version), "deleted": true]
+                )
+            }
             return JSONResponse.make(.ok, Self.recordJSON(record))
         } catch {
             return JSONResponse.error(.serviceUnavailable, "store unavailable: \(error)")

@@ -30,6 +30,8 @@ final class RecordView {
     var comments: [(id: String, field: String)] = []
     var joined = false
     var resyncing = false
+    /// The record was deleted (a `model_changed` with `change_type: "delete"`, or a snapshot saying so).
+    var deleted = false
 
     init(key: RecordKey, snapshot: Joined, textFields: [String]) {
         self.key = key
@@ -39,6 +41,7 @@ final class RecordView {
         for field in textFields { text[field] = OTClientState(version: snapshot.version) }
         comments = snapshot.comments.map { ($0.id, $0.field) }
         joined = true
+        deleted = snapshot.deleted ?? false
     }
 
     /// What the screen shows for `field`.

@@ -26,7 +26,8 @@ extension SimClient {
 
     func act() {
         guard connected, let key = current, let view = views[key], view.joined, !view.resyncing else { return }
-        let kind = pickAction()
+        // A deleted record has nothing left to edit: a person would move on to another one.
+        let kind = view.deleted ? .switchRecord : pickAction()
         context.recorder.count("actions.\(kind.rawValue)", node: nil)
         switch kind {
         case .typeText: typeText(key)

@@ -79,6 +79,15 @@ extension SimClient {
         let key = view.key
         guard inOrder(key, version: change.version, field: change.field, changeID: change.changeID) else { return }
         view.version = change.version
+        if change.isDeletion {
+            // The record is gone: its values, our edits in flight (the node refuses them) and the ot.js states.
+            view.deleted = true
+            view.fields = [:]
+            view.overrides = [:]
+            for field in view.text.keys { view.text[field] = OTClientState(version: change.version) }
+            return
+        }
+        view.deleted = false
         if let changeID = change.changeID, view.outstanding[change.field] == changeID {
             // Our own change, seen in a resync replay: it was committed; treat it as its ack.
             textAcked(key, field: change.field, version: change.version, changeID: changeID)

@@ -16,8 +16,8 @@ extension PostgresEventStore {
                 connection,
                 context,
                 """
-                SELECT \(RecordRow.postgresSelect), count(*) OVER () FROM tandem_records WHERE model_name = $1
-                ORDER BY record_id COLLATE "C" LIMIT $2 OFFSET $3
+                SELECT \(RecordRow.postgresSelect), count(*) OVER () FROM tandem_records
+                WHERE model_name = $1 AND deleted = 0 ORDER BY record_id COLLATE "C" LIMIT $2 OFFSET $3
                 """,
                 Self.binds(model, Int64(max(0, limit)), Int64(max(0, offset)))
             )
@@ -26,9 +26,11 @@ extension PostgresEventStore {
             states.reserveCapacity(rows.count)
             for row in rows {
                 let columns = try self.decode(row, RecordPageColumns.self, context)
-                total = Int(columns.6)
+                total = Int(columns.7)
                 states.append(
-                    try RecordRow(postgres: (columns.0, columns.1, columns.2, columns.3, columns.4, columns.5)).state()
+                    try RecordRow(
+                        postgres: (columns.0, columns.1, columns.2, columns.3, columns.4, columns.5, columns.6)
+                    ).state()
                 )
             }
             if rows.isEmpty {
@@ -38,7 +40,7 @@ extension PostgresEventStore {
         }
     }
 
-    private typealias RecordPageColumns = (String, String, Int64, String, String, Int64, Int64)
+    private typealias RecordPageColumns = (String, String, Int64, String, String, Int64, Int64, Int64)
 
     private func recordCount(
         model: String,
@@ -48,7 +50,7 @@ extension PostgresEventStore {
         let rows = try await rows(
             connection,
             context,
-            "SELECT count(*) FROM tandem_records WHERE model_name = $1",
+            "SELECT count(*) FROM tandem_records WHERE model_name = $1 AND deleted = 0",
             Self.binds(model)
         )
         guard let row = rows.first else { return 0 }
@@ -225,18 +227,26 @@ extension PostgresEventStore {
             return .versionClash(currentVersion: Int(try await recordRow(change.key, on: connection)?.version ?? 0))
         }
         // Binds are the change row's: $2 model, $3 record, $5 field, $6 version, $10 new value (JSON text).
-        let advance =
-            change.version == 1
-            ? """
-            INSERT INTO tandem_records (model_name, record_id, version, fields, field_versions, pruned_through)
-            VALUES ($2, $3, $6, jsonb_build_object($5::text, $10::jsonb), jsonb_build_object($5::text, $6::bigint), 0)
-            ON CONFLICT (model_name, record_id) DO NOTHING RETURNING version
-            """
-            : """
-            UPDATE tandem_records SET version = $6, fields = fields || jsonb_build_object($5::text, $10::jsonb),
-                field_versions = field_versions || jsonb_build_object($5::text, $6::bigint)
-            WHERE model_name = $2 AND record_id = $3 AND version = $6 - 1 RETURNING version
-            """
+        let advance: String
+        if change.kind == .delete {
+            advance = """
+                UPDATE tandem_records SET version = $6, fields = '{}'::jsonb, field_versions = '{}'::jsonb, deleted = 1
+                WHERE model_name = $2 AND record_id = $3 AND version = $6 - 1 RETURNING version
+                """
+        } else if change.version == 1 {
+            advance = """
+                INSERT INTO tandem_records (model_name, record_id, version, fields, field_versions, pruned_through)
+                VALUES ($2, $3, $6, jsonb_build_object($5::text, $10::jsonb), jsonb_build_object($5::text, $6::bigint), 0)
+                ON CONFLICT (model_name, record_id) DO NOTHING RETURNING version
+                """
+        } else {
+            // A change to a deleted record creates it again: `fields` is empty then, and `deleted` goes back to 0.
+            advance = """
+                UPDATE tandem_records SET version = $6, fields = fields || jsonb_build_object($5::text, $10::jsonb),
+                    field_versions = field_versions || jsonb_build_object($5::text, $6::bigint), deleted = 0
+                WHERE model_name = $2 AND record_id = $3 AND version = $6 - 1 RETURNING version
+                """
+        }
         let appended = try await rows(
             connection,
             "\(context): update tandem_records and insert into ab_model_change_log",

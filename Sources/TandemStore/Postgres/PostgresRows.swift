@@ -5,12 +5,12 @@ extension ChangeRow {
     /// `SELECT` list with JSONB columns read back as text.
     static let postgresSelect = """
         change_id, model_name, record_id, session_id, field_name, version, base_version, op::text, old_value::text, \
-        new_value::text, user_id, username, origin, conflict_id, created_at_ms
+        new_value::text, user_id, username, origin, conflict_id, created_at_ms, change_type
         """
-    static let postgresValues = PostgresSQL.placeholders(15, json: [7, 8, 9])
+    static let postgresValues = PostgresSQL.placeholders(columnCount, json: [7, 8, 9])
 
     var postgresBinds: PostgresBindings {
-        var binds = PostgresBindings(capacity: 15)
+        var binds = PostgresBindings(capacity: Self.columnCount)
         binds.append(changeID)
         binds.append(model)
         binds.append(recordID)
@@ -26,12 +26,13 @@ extension ChangeRow {
         binds.append(origin)
         binds.append(conflictID)
         binds.append(createdAtMillis)
+        binds.append(changeType)
         return binds
     }
 
     typealias PostgresColumns = (
         String, String, String, String, String, Int64, Int64, String?, String, String, Int64, String, String, String?,
-        Int64
+        Int64, String
     )
 
     init(postgres columns: PostgresColumns) {
@@ -50,14 +51,16 @@ extension ChangeRow {
             username: columns.11,
             origin: columns.12,
             conflictID: columns.13,
-            createdAtMillis: columns.14
+            createdAtMillis: columns.14,
+            changeType: columns.15
         )
     }
 }
 
 extension RecordRow {
-    static let postgresSelect = "model_name, record_id, version, fields::text, field_versions::text, pruned_through"
-    typealias PostgresColumns = (String, String, Int64, String, String, Int64)
+    static let postgresSelect =
+        "model_name, record_id, version, fields::text, field_versions::text, pruned_through, deleted"
+    typealias PostgresColumns = (String, String, Int64, String, String, Int64, Int64)
 
     init(postgres columns: PostgresColumns) {
         self.init(
@@ -66,7 +69,8 @@ extension RecordRow {
             version: columns.2,
             fields: columns.3,
             fieldVersions: columns.4,
-            prunedThrough: columns.5
+            prunedThrough: columns.5,
+            deleted: columns.6
         )
     }
 }

@@ -19,12 +19,15 @@ struct ChangeRow: Sendable, Hashable {
     var origin: String
     var conflictID: String?
     var createdAtMillis: Int64
+    /// `INSERT`, `UPDATE` or `DELETE` (the seed's `change_type`).
+    var changeType: String
 
     /// The column list, in the order of the stored properties (and of every INSERT and SELECT).
     static let columns = """
         change_id, model_name, record_id, session_id, field_name, version, base_version, op, old_value, new_value, \
-        user_id, username, origin, conflict_id, created_at_ms
+        user_id, username, origin, conflict_id, created_at_ms, change_type
         """
+    static let columnCount = 16
 
     init(_ entry: ChangeEntry) throws(StoreError) {
         let context = "append \(entry.key) v\(entry.version): ab_model_change_log"
@@ -43,6 +46,7 @@ struct ChangeRow: Sendable, Hashable {
         origin = entry.origin.rawValue
         conflictID = entry.conflictID
         createdAtMillis = entry.timestampMillis
+        changeType = entry.kind.columnValue
     }
 
     init(
@@ -60,7 +64,8 @@ struct ChangeRow: Sendable, Hashable {
         username: String,
         origin: String,
         conflictID: String?,
-        createdAtMillis: Int64
+        createdAtMillis: Int64,
+        changeType: String
     ) {
         self.changeID = changeID
         self.model = model
@@ -77,10 +82,14 @@ struct ChangeRow: Sendable, Hashable {
         self.origin = origin
         self.conflictID = conflictID
         self.createdAtMillis = createdAtMillis
+        self.changeType = changeType
     }
 
     func entry() throws(StoreError) -> ChangeEntry {
         let context = "read ab_model_change_log \(model):\(recordID) v\(version)"
+        guard let kind = ChangeKind(columnValue: changeType) else {
+            throw StoreError("\(context): change_type is \"\(changeType)\", not INSERT, UPDATE or DELETE")
+        }
         var textOperation: TextOperation?
         if let op {
             let json = try StoreJSON.value(op, context)
@@ -102,7 +111,8 @@ struct ChangeRow: Sendable, Hashable {
             user: UserRef(id: try StoreJSON.int(userID, context), username: username),
             timestampMillis: createdAtMillis,
             origin: try StoreJSON.enumeration(ChangeOrigin.self, origin, context),
-            conflictID: conflictID
+            conflictID: conflictID,
+            kind: kind
         )
     }
 }

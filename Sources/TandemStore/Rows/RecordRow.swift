@@ -12,14 +12,20 @@ struct RecordRow: Sendable, Hashable {
     var fieldVersions: String
     /// Log rows at or below this version were archived; `changes(after:)` below it cannot reach back.
     var prunedThrough: Int64
+    /// 1 when the latest change deleted the record (its fields are then empty), else 0.
+    var deleted: Int64
 
-    init(model: String, recordID: String, version: Int64, fields: String, fieldVersions: String, prunedThrough: Int64) {
+    init(
+        model: String, recordID: String, version: Int64, fields: String, fieldVersions: String, prunedThrough: Int64,
+        deleted: Int64
+    ) {
         self.model = model
         self.recordID = recordID
         self.version = version
         self.fields = fields
         self.fieldVersions = fieldVersions
         self.prunedThrough = prunedThrough
+        self.deleted = deleted
     }
 
     init(_ state: RecordState, prunedThrough: Int64) throws(StoreError) {
@@ -30,6 +36,7 @@ struct RecordRow: Sendable, Hashable {
         fields = try StoreJSON.text(.object(state.fields), context)
         fieldVersions = try StoreJSON.text(.object(state.fieldVersions.mapValues { JSONValue.int($0) }), context)
         self.prunedThrough = prunedThrough
+        deleted = state.deleted ? 1 : 0
     }
 
     func state() throws(StoreError) -> RecordState {
@@ -51,7 +58,8 @@ struct RecordRow: Sendable, Hashable {
             key: RecordKey(model: model, recordID: recordID),
             version: try StoreJSON.int(version, context),
             fields: fieldValues,
-            fieldVersions: versions
+            fieldVersions: versions,
+            deleted: deleted != 0
         )
     }
 

@@ -10,14 +10,14 @@ extension SQLiteEventStore {
         let context = "list \(model) records: tandem_records"
         var total: Int64 = 0
         try connection.query(
-            "SELECT COUNT(*) FROM tandem_records WHERE model_name = ?",
+            "SELECT COUNT(*) FROM tandem_records WHERE model_name = ? AND deleted = 0",
             [.text(model)],
             context: context
         ) { row in total = row.integer(0) }
         var rows: [RecordRow] = []
         try connection.query(
             """
-            SELECT \(RecordRow.sqliteColumns) FROM tandem_records WHERE model_name = ?
+            SELECT \(RecordRow.sqliteColumns) FROM tandem_records WHERE model_name = ? AND deleted = 0
             ORDER BY record_id COLLATE BINARY LIMIT ? OFFSET ?
             """,
             [.text(model), .integer(Int64(max(0, limit))), .integer(Int64(max(0, offset)))],
@@ -149,16 +149,17 @@ extension SQLiteEventStore {
             return .versionClash(currentVersion: Int(current?.version ?? 0))
         }
         try connection.run(
-            "INSERT INTO ab_model_change_log (\(ChangeRow.columns)) VALUES (\(SQLText.questionMarks(15)))",
+            "INSERT INTO ab_model_change_log (\(ChangeRow.columns)) VALUES (\(SQLText.questionMarks(ChangeRow.columnCount)))",
             row.sqliteValues,
             context: "append \(change.key) v\(change.version): insert into ab_model_change_log"
         )
         let record = try RecordRow(next, prunedThrough: current?.prunedThrough ?? 0)
         try connection.run(
             """
-            INSERT INTO tandem_records (\(RecordRow.sqliteColumns)) VALUES (\(SQLText.questionMarks(6)))
+            INSERT INTO tandem_records (\(RecordRow.sqliteColumns))
+            VALUES (\(SQLText.questionMarks(RecordRow.sqliteColumnCount)))
             ON CONFLICT (model_name, record_id) DO UPDATE SET version = excluded.version, fields = excluded.fields,
-            field_versions = excluded.field_versions
+            field_versions = excluded.field_versions, deleted = excluded.deleted
             """,
             record.sqliteValues,
             context: "append \(change.key) v\(change.version): upsert tandem_records"

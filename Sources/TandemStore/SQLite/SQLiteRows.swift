@@ -6,7 +6,7 @@ extension ChangeRow {
         [
             .text(changeID), .text(model), .text(recordID), .text(sessionID), .text(field), .integer(version),
             .integer(baseVersion), .optional(op), .text(oldValue), .text(newValue), .integer(userID), .text(username),
-            .text(origin), .optional(conflictID), .integer(createdAtMillis),
+            .text(origin), .optional(conflictID), .integer(createdAtMillis), .text(changeType),
         ]
     }
 
@@ -26,18 +26,20 @@ extension ChangeRow {
             username: row.text(11),
             origin: row.text(12),
             conflictID: row.optionalText(13),
-            createdAtMillis: row.integer(14)
+            createdAtMillis: row.integer(14),
+            changeType: row.text(15)
         )
     }
 }
 
 extension RecordRow {
-    static let sqliteColumns = "model_name, record_id, version, fields, field_versions, pruned_through"
+    static let sqliteColumns = "model_name, record_id, version, fields, field_versions, pruned_through, deleted"
+    static let sqliteColumnCount = 7
 
     var sqliteValues: [SQLiteValue] {
         [
             .text(model), .text(recordID), .integer(version), .text(fields), .text(fieldVersions),
-            .integer(prunedThrough),
+            .integer(prunedThrough), .integer(deleted),
         ]
     }
 
@@ -48,7 +50,8 @@ extension RecordRow {
             version: row.integer(2),
             fields: row.text(3),
             fieldVersions: row.text(4),
-            prunedThrough: row.integer(5)
+            prunedThrough: row.integer(5),
+            deleted: row.integer(6)
         )
     }
 }

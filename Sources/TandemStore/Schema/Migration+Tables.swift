@@ -169,6 +169,21 @@ extension Migration {
         ]
     )
 
+    /// Version 3: record deletion. The seed's `change_type` (`INSERT`, `UPDATE`, `DELETE`) on the change log and
+    /// its archive (rows written before it: `INSERT` at version 1, `UPDATE` after), and whether a record is
+    /// deleted (its fields are then empty; the log keeps every earlier change).
+    static let recordDeletion = Migration(
+        version: 3,
+        name: "record deletion",
+        statements: [
+            "ALTER TABLE ab_model_change_log ADD COLUMN change_type TEXT NOT NULL DEFAULT 'UPDATE'",
+            "UPDATE ab_model_change_log SET change_type = 'INSERT' WHERE version = 1",
+            "ALTER TABLE ab_model_change_log_archive ADD COLUMN change_type TEXT NOT NULL DEFAULT 'UPDATE'",
+            "UPDATE ab_model_change_log_archive SET change_type = 'INSERT' WHERE version = 1",
+            "ALTER TABLE tandem_records ADD COLUMN deleted {INT} NOT NULL DEFAULT 0",
+        ]
+    )
+
     /// Every column of `ab_model_change_log` (and its archive), in table order, for moving rows.
     static let changeLogColumns = "id, " + ChangeRow.columns
 

@@ -18,7 +18,8 @@ struct ConformanceScript {
         var description: String {
             switch self {
             case .appended(let result): return "append → \(result)"
-            case .record(let record): return "record → v\(record?.version ?? -1) \(record?.fields ?? [:])"
+            case .record(let record):
+                return "record → v\(record?.version ?? -1) \(record?.fields ?? [:]) deleted \(record?.deleted ?? false)"
             case .slice(let slice): return "slice → \(slice.changes.map(\.version)) reachesBack \(slice.reachesBack)"
             case .change(let change): return "change → \(change?.changeID ?? "nil")"
             case .conflict(let conflict):
@@ -74,13 +75,12 @@ struct ConformanceScript {
         switch random.below(10) {
         case 0..<4:
             let version = random.below(4) == 0 ? max(0, current + random.below(3) - 1) : current + 1
-            let change = Samples.change(
-                key,
-                version: version,
-                value: .string("v\(id) ✓"),
-                changeID: "c\(id)",
-                atMillis: now
-            )
+            let change =
+                version > 1 && random.below(6) == 0
+                ? ChangeEntry.deletion(
+                    of: RecordState(key: key, version: version - 1, fields: ["title": .string("gone \(id)")], fieldVersions: [:]),
+                    changeID: "c\(id)", baseVersion: version - 1, user: Samples.bob, timestampMillis: now, origin: .rest)
+                : Samples.change(key, version: version, value: .string("v\(id) ✓"), changeID: "c\(id)", atMillis: now)
             let autoResolved =
                 random.below(3) == 0 ? Samples.conflict(key, id: "auto\(id)", status: .autoResolved) : nil
             if version == current + 1 { lastKind = .append(key) }
@@ -99,6 +99,7 @@ struct ConformanceScript {
             let limit = random.below(6)
             return { store in .slice(try await store.changes(key, after: after, limit: limit)) }
         case 6:
+            guard random.below(2) == 0 else { return { store in .record(try await store.loadRecord(key)) } }
             let changeID = "c\(random.below(id + 1))"
             return { store in .change(try await store.change(key, id: changeID)) }
         case 7:
