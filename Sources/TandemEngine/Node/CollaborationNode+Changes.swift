@@ -109,13 +109,24 @@ extension CollaborationNode {
                     }
                 }
             }
-            return .rejected(ChangeRejection(.internal, "could not commit to \(request.key) after \(configuration.limits.appendAttemptsMax) attempts"))
+            return .rejected(contended(request.key, doing: "commit this change"))
         } catch let rejection as ChangeRejection {
             return .rejected(rejection)
         } catch {
             metrics.storeErrors += 1
             return .rejected(ChangeRejection(.internal, "store unavailable, change not committed: \(error)"))
         }
+    }
+
+    /// The answer when every append attempt lost the race to other nodes: `internal` (nothing was committed),
+    /// saying so and what to do, and counted, since a steady count means one record is hotter than the store's
+    /// round trip allows.
+    func contended(_ key: RecordKey, doing what: String) -> ChangeRejection {
+        metrics.appendsAbandoned += 1
+        return ChangeRejection(
+            .internal,
+            "could not \(what): \(key.sessionID) is busy (\(configuration.limits.appendAttemptsMax) attempts lost the "
+                + "race to changes from other nodes); nothing was committed, resend it with the same change_id")
     }
 
     /// Waits a random time before retrying an append that lost a race to another node: full jitter,
@@ -245,7 +256,7 @@ extension CollaborationNode {
                     return
                 }
             }
-            sendError(.internal, "could not settle \(conflictID) after \(configuration.limits.appendAttemptsMax) attempts", rid: rid, to: id)
+            sendError(.internal, contended(key, doing: "settle \(conflictID)").message, rid: rid, to: id)
         } catch let rejection as ChangeRejection {
             sendError(rejection.code, rejection.message, rid: rid, to: id)
         } catch {

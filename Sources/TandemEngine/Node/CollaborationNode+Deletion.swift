@@ -59,8 +59,7 @@ extension CollaborationNode {
                     try await catchUp(key)
                 }
             }
-            return .rejected(ChangeRejection(
-                .internal, "could not delete \(key) after \(configuration.limits.appendAttemptsMax) attempts"))
+            return .rejected(contended(key, doing: "delete the record"))
         } catch let rejection as ChangeRejection {
             return .rejected(rejection)
         } catch {

@@ -108,6 +108,8 @@ public struct NodeMetrics: Sendable, Hashable {
     /// Record deletions committed (each also counts as a commit).
     public var deletions = 0
     public var appendClashes = 0
+    /// Operations given up after every append attempt clashed (answered `internal`; the client resends).
+    public var appendsAbandoned = 0
     public var conflictsDetected = 0
     public var conflictsAutoResolved = 0
     public var conflictsManual = 0

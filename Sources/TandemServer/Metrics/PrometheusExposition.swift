@@ -64,6 +64,11 @@ struct PrometheusExposition {
             "Appends that lost a version race and were retried.",
             metrics.appendClashes
         )
+        page.counter(
+            "tandem_appends_abandoned_total",
+            "Changes given up (answered internal, client resends) after every append attempt lost the race.",
+            metrics.appendsAbandoned
+        )
         page.labelled(
             "tandem_conflicts_total",
             "Conflicts detected, by how they were settled.",
