@@ -59,6 +59,10 @@ public struct RedisBackplaneConfiguration: Sendable {
         precondition(publishQueueCountMax >= 1 && deliveryQueueCountMax >= 1, "queue limits must be at least 1")
         precondition(readBlock >= .milliseconds(1), "readBlock must be at least 1 ms")
         precondition(commandTimeout > .zero && connectTimeout > .zero, "timeouts must be positive")
+        precondition(
+            reconnectDelayMin > .zero && reconnectDelayMax >= reconnectDelayMin,
+            "reconnect delays need 0 < reconnectDelayMin <= reconnectDelayMax"
+        )
     }
 
     @Sendable public static func logToStandardError(_ line: String) {

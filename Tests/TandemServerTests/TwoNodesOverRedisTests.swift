@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import TandemCore
 import TandemEngine
+import TandemRedis
 import TandemStore
 import Testing
 
@@ -12,6 +13,8 @@ import Testing
 @Suite(.timeLimit(.minutes(4)))
 struct TwoNodesOverRedisTests {
     static let key = RecordKey(model: "Contact", recordID: "1")
+    /// Not the default `tandem:backplane`, so the test shows `backplane.stream_key` reaches the backplane.
+    static let streamKey = "tandem:two-nodes-test"
 
     @Test func changesReachTheOtherNodeInOrderAcrossARedisCrashAndRestart() async throws {
         try await TestPostgres.withDatabase { database in
@@ -20,8 +23,10 @@ struct TwoNodesOverRedisTests {
             let store = TestPostgres.configURL(database)
             var servers: [ServerProcess] = []
             do {
-                servers.append(try await ServerProcess.start(config: TestConfig.node("node-a", database: store, backplane: redis.url)))
-                servers.append(try await ServerProcess.start(config: TestConfig.node("node-b", database: store, backplane: redis.url)))
+                for node in ["node-a", "node-b"] {
+                    let config = TestConfig.node(node, database: store, backplane: redis.url, streamKey: Self.streamKey)
+                    servers.append(try await ServerProcess.start(config: config))
+                }
                 try await Self.exercise(nodeA: servers[0], nodeB: servers[1], redis: redis, database: database)
             } catch {
                 for server in servers { Issue.record("\(server.port) log:\n\(server.serverLog.suffix(3_000))") }
@@ -89,6 +94,13 @@ struct TwoNodesOverRedisTests {
                 #expect(log.first { $0.version == version }?.newValue == value, "acked v\(version) = \(value)")
             }
         }
+        // The nodes talked over the configured stream, not the default one.
+        let side = RedisCommandClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: redis.port))
+        #expect(try await side.command(["EXISTS", "tandem:backplane"]) == .integer(0))
+        guard case .integer(let length) = try await side.command(["XLEN", streamKey]) else {
+            throw TimedOut(description: "XLEN \(streamKey) answered no integer")
+        }
+        #expect(length > 0, "nothing was published to \(streamKey)")
         // The outage was real (A's publishes into it failed) and B heard A over Redis, before and after it.
         #expect(try await Self.metric("tandem_backplane_errors_total", of: nodeA) > 0)
         #expect(try await Self.metric("tandem_backplane_messages_in_total", of: nodeB) > 0)

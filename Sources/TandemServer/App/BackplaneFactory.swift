@@ -36,14 +36,16 @@ public struct BackplaneFactory: Sendable {
         "redis": { url, configuration in try redisHandle(url, configuration: configuration) },
     ])
 
-    /// A `RedisBackplane`; its lag is the latest delivered entry's age, and it shuts down after the node.
+    /// A `RedisBackplane` with the configured stream and timings; its lag is the latest delivered entry's age,
+    /// and it shuts down after the node.
     static func redisHandle(_ url: String, configuration: ServerConfiguration) throws -> BackplaneHandle {
-        let settings: RedisBackplaneConfiguration
+        var settings: RedisBackplaneConfiguration
         do {
             settings = try RedisBackplaneConfiguration(url: url)
         } catch {
             throw ConfigurationError(file: configuration.source, line: 0, key: "backplane.url", message: "\(error)")
         }
+        configuration.redis.apply(to: &settings)
         let backplane = RedisBackplane(configuration: settings)
         return BackplaneHandle(
             backplane: backplane,

@@ -108,9 +108,11 @@ public struct ServerApplication: Sendable {
             ),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
+                let isRedis = URLScheme.of(configuration.backplaneURL) == "redis"
                 let summary =
                     "config: \(configuration.source), store: \(configuration.databaseURL), "
                     + "backplane: \(configuration.backplaneURL)"
+                    + (isRedis ? " stream \(configuration.redis.streamKey)" : "")
                 context.logger.info(
                     "tandem-server \(configuration.nodeID) listening on \(configuration.host):\(port) (\(summary))"
                 )

@@ -66,8 +66,8 @@ struct ConfigValue {
 
     func duration() throws(ConfigurationError) -> Duration {
         let raw = try text()
-        guard let value = ServerDurationText.parse(raw), value > .zero else {
-            throw error("expected a positive duration like 250ms, 15s, 10m, 24h or 30d, found '\(raw)'")
+        guard let value = ServerDurationText.parsePositive(raw) else {
+            throw error("expected \(ServerDurationText.positiveExpectation), found '\(raw)'")
         }
         return value
     }

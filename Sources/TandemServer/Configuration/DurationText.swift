@@ -1,5 +1,13 @@
 /// Parses and prints the server's duration text: a whole number and a unit, `250ms`, `15s`, `10m`, `24h`, `30d`.
 public enum ServerDurationText {
+    /// How a mistake describes what was expected.
+    static let positiveExpectation = "a positive duration like 250ms, 15s, 10m, 24h or 30d"
+
+    /// A duration above zero, or nil.
+    static func parsePositive(_ text: String) -> Duration? {
+        parse(text).flatMap { $0 > .zero ? $0 : nil }
+    }
+
     public static func parse(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: " ")
         let digits = trimmed.prefix { $0.isASCII && $0.isNumber }

@@ -2,6 +2,8 @@ extension ServerConfiguration {
     /// The environment variables that override the file, in the order they are applied.
     public static let environmentKeys = [
         "TANDEM_HOST", "TANDEM_PORT", "TANDEM_NODE_ID", "TANDEM_DATA_DIR", "TANDEM_DATABASE_URL", "TANDEM_REDIS_URL",
+        "TANDEM_REDIS_STREAM_KEY", "TANDEM_REDIS_STREAM_LENGTH_MAX", "TANDEM_REDIS_READ_BLOCK",
+        "TANDEM_REDIS_RECONNECT_DELAY_MIN", "TANDEM_REDIS_RECONNECT_DELAY_MAX",
         "TANDEM_JWT_SECRET", "TANDEM_USERS_FILE", "TANDEM_ALLOWED_ORIGINS", "TANDEM_BCRYPT_COST", "TANDEM_LOG_LEVEL",
     ]
 
@@ -46,9 +48,10 @@ extension ServerConfiguration {
                     throw bad("expected one of \(levels.joined(separator: ", "))")
                 }
                 logLevel = raw.lowercased()
-            default: break
+            default: try applyRedisEnvironment(name, raw)
             }
         }
+        try checkRedisEnvironment(environment)
         if applied { source += " +env" }
     }
 

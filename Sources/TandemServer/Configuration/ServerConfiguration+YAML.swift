@@ -65,10 +65,7 @@ extension ServerConfiguration {
             for (key, value) in try section.mapping(allowed: ["url"]) where key == "url" {
                 databaseURL = try value.text()
             }
-        case "backplane":
-            for (key, value) in try section.mapping(allowed: ["url"]) where key == "url" {
-                backplaneURL = try value.text()
-            }
+        case "backplane": try applyBackplane(section)
         case "auth": try applyAuth(section)
         case "models": models = try Self.decodeModels(section)
         case "roles": access = try Self.decodeRoles(section)

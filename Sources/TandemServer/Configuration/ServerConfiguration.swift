@@ -25,6 +25,8 @@ public struct ServerConfiguration: Sendable {
     private var databaseURLSetting: String?
     /// `memory:` (the default, one node only), or `redis://host:port[/db]` for several nodes.
     public var backplaneURL: String = "memory:"
+    /// The Redis backplane's stream key and timings (`backplane.stream_key`, …); unused with `memory:`.
+    public var redis = RedisBackplaneSettings()
     public var models: ModelRegistry = .demo
     public var access: AccessPolicy = .standard
     public var auth = AuthSettings()

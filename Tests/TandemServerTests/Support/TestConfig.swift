@@ -28,11 +28,17 @@ enum TestConfig {
           level: info
         """
 
-    /// `standard` with another node id and, when given, a store and a backplane URL.
-    static func node(_ nodeID: String, database: String? = nil, backplane: String? = nil) -> String {
+    /// `standard` with another node id and, when given, a store, a backplane URL and the backplane's stream key.
+    static func node(
+        _ nodeID: String,
+        database: String? = nil,
+        backplane: String? = nil,
+        streamKey: String? = nil
+    ) -> String {
         var config = standard.replacingOccurrences(of: "node_id: test-node", with: "node_id: \(nodeID)")
         if let database { config += "\ndatabase:\n  url: \"\(database)\"" }
         if let backplane { config += "\nbackplane:\n  url: \"\(backplane)\"" }
+        if let streamKey { config += (backplane == nil ? "\nbackplane:" : "") + "\n  stream_key: \"\(streamKey)\"" }
         return config
     }
 }
