@@ -51,6 +51,14 @@ public final class RedisBackplane: Backplane {
     /// What it has done so far (a snapshot; the counters keep growing).
     public var metrics: RedisBackplaneMetrics { counters.snapshot }
 
+    /// How long the oldest entry a subscribed node has not been handed yet has waited, in milliseconds (this
+    /// process's wall clock against the entry's Redis timestamp), the largest over subscribed nodes. 0 when every
+    /// reader has caught up, so it falls back to 0 when the stream goes quiet; see `RedisReaderBacklog`.
+    public var backlogAgeMillis: Int64 {
+        let nowMillis = configuration.clock.wallMillis()
+        return readers.withLock { $0.values.map { $0.backlogAgeMillis(nowMillis: nowMillis) }.max() } ?? 0
+    }
+
     /// Ignores SIGPIPE for the whole process, once: without it a write to a connection Redis closed kills
     /// the process (exit 141) instead of failing the call.
     public static func ignoreSIGPIPE() { _ = sigpipeIgnored }

@@ -19,8 +19,8 @@ public struct RedisBackplaneMetrics: Sendable, Hashable {
     public var reconnectCount = 0
     /// Times a reader found entries it had not read trimmed (or the stream lost); gap fill covers them.
     public var gapCount = 0
-    /// Delivery lag of the latest delivered entry: wall clock at delivery minus the entry id's time.
-    public var lagMillisLast: Int64 = 0
+    /// The largest delivery lag seen: wall clock when an entry was handed to its node minus the entry id's
+    /// time. A high-water mark; how far behind the nodes are now is `RedisBackplane.backlogAgeMillis`.
     public var lagMillisMax: Int64 = 0
 
     public init() {}
@@ -36,7 +36,6 @@ final class RedisBackplaneCounters: Sendable {
 
     func recordLag(_ millis: Int64) {
         state.withLock {
-            $0.lagMillisLast = millis
             $0.lagMillisMax = max($0.lagMillisMax, millis)
         }
     }

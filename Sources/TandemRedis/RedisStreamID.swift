@@ -26,6 +26,9 @@ struct RedisStreamID: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.init(milliseconds: UInt64(milliseconds - 1), sequence: .max)
     }
 
+    /// `milliseconds` as a wall-clock reading (Unix milliseconds).
+    var unixMillis: Int64 { Int64(clamping: milliseconds) }
+
     var description: String { "\(milliseconds)-\(sequence)" }
 
     static func < (lhs: RedisStreamID, rhs: RedisStreamID) -> Bool {

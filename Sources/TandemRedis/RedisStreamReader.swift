@@ -36,8 +36,8 @@ final class RedisStreamReader: @unchecked Sendable {
     private var stopping = false
     /// The socket of the live connection, published so `stop` can `shutdown(2)` it to wake a blocked read.
     private var fileDescriptor: Int32?
-    /// Entries yielded to the drain task and not yet delivered.
-    private var inFlight = 0
+    /// Entries yielded to the drain task and not yet delivered, and whether Redis may hold more: the lag gauge.
+    private var backlog = RedisReaderBacklog()
     private var started = false
     private var startedWaiter: CheckedContinuation<Void, Never>?
     private var exited = false
@@ -59,10 +59,10 @@ final class RedisStreamReader: @unchecked Sendable {
         let clock = configuration.clock
         let task = TandemRuntime.spawn { [self] in
             for await item in stream {
-                counters.recordLag(clock.wallMillis() - Int64(clamping: item.id.milliseconds))
+                counters.recordLag(clock.wallMillis() - item.id.unixMillis)
                 await deliver(item.envelope)
                 counters.update { $0.deliveredCount += 1 }
-                locked { inFlight -= 1 }
+                locked { backlog.delivered() }
                 condition.broadcast()
             }
         }
@@ -111,6 +111,11 @@ final class RedisStreamReader: @unchecked Sendable {
         await task?.value
     }
 
+    /// How long the oldest entry this reader's node has not been handed has waited (see `RedisReaderBacklog`).
+    func backlogAgeMillis(nowMillis: Int64) -> Int64 {
+        locked { backlog.ageMillis(nowMillis: nowMillis) }
+    }
+
     // MARK: The reader thread
 
     private func run(_ output: AsyncStream<Item>.Continuation) {
@@ -155,6 +160,8 @@ final class RedisStreamReader: @unchecked Sendable {
                 }
                 let previous = lastID!
                 let (entries, info) = try read(connection!, after: previous, checking: atRisk)
+                let (count, lastMillis) = (entries.count, entries.last?.id.unixMillis)
+                locked { backlog.read(count: count, countMax: configuration.readCountMax, lastMillis: lastMillis) }
                 if atRisk { reportLoss(info, after: previous, offset: &offset) }
                 if offset == nil, let info, info.lastGeneratedID == previous { offset = info.entriesAdded }
                 backoff.reset()
@@ -227,12 +234,12 @@ final class RedisStreamReader: @unchecked Sendable {
             envelope = decoded
         }
         condition.lock()
-        while inFlight >= configuration.deliveryQueueCountMax && !stopping {
+        while backlog.queuedCount >= configuration.deliveryQueueCountMax && !stopping {
             waited = true
             condition.wait()
         }
         let go = !stopping
-        if go { inFlight += 1 }
+        if go { backlog.queued(millis: entry.id.unixMillis) }
         condition.unlock()
         if go { output.yield(Item(id: entry.id, envelope: envelope)) }
         return go

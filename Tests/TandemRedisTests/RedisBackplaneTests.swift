@@ -10,10 +10,7 @@ import Testing
 extension RedisIntegrationTests {
     @Suite struct RedisBackplaneTests {
         @Test func twoNodesExchangeEnvelopesInOrder() async throws {
-            let endpoint = try TestRedis.endpoint()
-            let key = TestRedis.uniqueStreamKey()
-            let a = RedisBackplane(configuration: TestRedis.configuration(endpoint, key: key))
-            let b = RedisBackplane(configuration: TestRedis.configuration(endpoint, key: key))
+            let (a, b) = try TestRedis.twoBackplanes()
             let inboxA = Inbox()
             let inboxB = Inbox()
             try await a.subscribe(node: "node-a", deliver: inboxA.deliver)
@@ -30,11 +27,36 @@ extension RedisIntegrationTests {
             await b.shutdown()
         }
 
+        @Test func theBacklogAgeGrowsWhileTheNodeIsBehindAndReturnsToZeroOnceItCaughtUp() async throws {
+            let (a, b) = try TestRedis.twoBackplanes()
+            let gate = Gate()
+            let inboxB = Inbox()
+            try await b.subscribe(node: "node-b") { envelope in
+                await gate.wait()
+                await inboxB.deliver(envelope)
+            }
+            #expect(b.backlogAgeMillis == 0)
+            for number in 1...20 { try await a.publish(Envelopes.numbered(number, from: "node-a")) }
+            // The node takes nothing while the gate is shut: the oldest entry it has not been handed ages.
+            try await waitUntil("node-b's backlog is 300 ms old") { b.backlogAgeMillis >= 300 }
+            #expect(inboxB.count == 0)
+
+            await gate.open()
+            try await waitUntil("node-b got all 20") { inboxB.count == 20 }
+            // Idle for longer than one XREAD BLOCK (500 ms here): the gauge stays 0, it does not keep the last lag.
+            var samples: [Int64] = []
+            for _ in 0..<15 {
+                samples.append(b.backlogAgeMillis)
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(samples.allSatisfy { $0 == 0 }, "backlog age while idle: \(samples)")
+            #expect(b.metrics.lagMillisMax >= 300, "the high-water mark keeps the burst's lag")
+            await a.shutdown()
+            await b.shutdown()
+        }
+
         @Test func aNodeDoesNotReceiveItsOwnEnvelopes() async throws {
-            let endpoint = try TestRedis.endpoint()
-            let key = TestRedis.uniqueStreamKey()
-            let a = RedisBackplane(configuration: TestRedis.configuration(endpoint, key: key))
-            let b = RedisBackplane(configuration: TestRedis.configuration(endpoint, key: key))
+            let (a, b) = try TestRedis.twoBackplanes()
             let inboxA = Inbox()
             try await a.subscribe(node: "node-a", deliver: inboxA.deliver)
             for number in 1...20 { try await a.publish(Envelopes.numbered(number, from: "node-a")) }

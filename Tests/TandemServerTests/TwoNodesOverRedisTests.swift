@@ -102,8 +102,8 @@ struct TwoNodesOverRedisTests {
         }
         #expect(length > 0, "nothing was published to \(streamKey)")
         // The outage was real (A's publishes into it failed) and B heard A over Redis, before and after it.
-        #expect(try await Self.metric("tandem_backplane_errors_total", of: nodeA) > 0)
-        #expect(try await Self.metric("tandem_backplane_messages_in_total", of: nodeB) > 0)
+        #expect(try await HTTP.metric("tandem_backplane_errors_total", of: nodeA) > 0)
+        #expect(try await HTTP.metric("tandem_backplane_messages_in_total", of: nodeB) > 0)
         for server in [nodeA, nodeB] {
             #expect(server.serverLog.contains("reconnected"), "\(server.port) logged no Redis reconnect")
             let record = try await HTTP.request(
@@ -113,13 +113,6 @@ struct TwoNodesOverRedisTests {
             ).json
             #expect(record?.int("version") == final, "\(server.port): \(String(describing: record))")
         }
-    }
-
-    /// A counter or gauge from the server's `/metrics` page.
-    static func metric(_ name: String, of server: ServerProcess) async throws -> Double {
-        let page = try await HTTP.request("GET", "\(server.baseURL)/metrics").body
-        let line = page.split(separator: "\n").first { $0.hasPrefix(name + " ") }
-        return try #require(line.flatMap { Double($0.split(separator: " ").last ?? "") }, "no \(name) in /metrics")
     }
 }
 

@@ -5,7 +5,8 @@ import TandemRedis
 /// A backplane ready for the node, with its lag probe and the services that keep it running.
 public struct BackplaneHandle: Sendable {
     public var backplane: any Backplane
-    /// Seconds the oldest undelivered message has waited, if the backplane can tell (`/metrics`).
+    /// Seconds the oldest message not yet handed to the node has waited, 0 when it has caught up, if the
+    /// backplane can tell (`/metrics`).
     public var lagSeconds: @Sendable () async -> Double?
     public var services: [any Service]
 
@@ -36,8 +37,8 @@ public struct BackplaneFactory: Sendable {
         "redis": { url, configuration in try redisHandle(url, configuration: configuration) },
     ])
 
-    /// A `RedisBackplane` with the configured stream and timings; its lag is the latest delivered entry's age,
-    /// and it shuts down after the node.
+    /// A `RedisBackplane` with the configured stream and timings; its lag is the age of the oldest entry the node
+    /// has not been handed (`backlogAgeMillis`), and it shuts down after the node.
     static func redisHandle(_ url: String, configuration: ServerConfiguration) throws -> BackplaneHandle {
         var settings: RedisBackplaneConfiguration
         do {
@@ -49,7 +50,7 @@ public struct BackplaneFactory: Sendable {
         let backplane = RedisBackplane(configuration: settings)
         return BackplaneHandle(
             backplane: backplane,
-            lagSeconds: { Double(backplane.metrics.lagMillisLast) / 1_000 },
+            lagSeconds: { Double(backplane.backlogAgeMillis) / 1_000 },
             services: [BackplaneClosingService(backplane: backplane)]
         )
     }

@@ -95,7 +95,7 @@ struct PrometheusExposition {
         page.counter("tandem_gap_fills_total", "Version gaps filled from the store.", metrics.gapFills)
         page.gauge(
             "tandem_backplane_lag_seconds",
-            "Delay of the backplane's oldest undelivered message (0 in memory).",
+            "Seconds the oldest backplane message not yet handed to this node has waited; 0 when caught up.",
             backplaneLagSeconds ?? 0
         )
         page.labelled(

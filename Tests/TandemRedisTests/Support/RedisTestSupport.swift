@@ -26,6 +26,16 @@ enum TestRedis {
         return "tandem:test:\(name):\(processID())-\(keyCounter.add(1, ordering: .relaxed).newValue)"
     }
 
+    /// Two backplanes with the test configuration on one fresh stream: nodes a and b of one deployment.
+    static func twoBackplanes(_ test: String = #function) throws -> (RedisBackplane, RedisBackplane) {
+        let endpoint = try endpoint()
+        let key = uniqueStreamKey(test)
+        return (
+            RedisBackplane(configuration: configuration(endpoint, key: key)),
+            RedisBackplane(configuration: configuration(endpoint, key: key))
+        )
+    }
+
     /// A configuration for tests: a unique stream, quick reconnects, log lines collected instead of printed.
     static func configuration(
         _ endpoint: RedisEndpoint,

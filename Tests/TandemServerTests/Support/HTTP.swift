@@ -46,4 +46,14 @@ enum HTTP {
         }
         return token
     }
+
+    /// A counter or gauge without labels from the server's `/metrics` page.
+    static func metric(_ name: String, of server: ServerProcess) async throws -> Double {
+        let page = try await request("GET", "\(server.baseURL)/metrics").body
+        let line = page.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        guard let value = line.flatMap({ Double($0.split(separator: " ").last ?? "") }) else {
+            throw TimedOut(description: "no \(name) in /metrics")
+        }
+        return value
+    }
 }
