@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(name: "TandemWireTests", dependencies: ["TandemWire"], swiftSettings: strict),
         .testTarget(
             name: "TandemRedisTests",
-            dependencies: ["TandemRedis", "TandemEngine", "TandemCore", "TandemRuntime"],
+            dependencies: ["TandemTestSupport", "TandemRedis", "TandemEngine", "TandemCore", "TandemRuntime"],
             swiftSettings: strict
         ),
         .testTarget(name: "TandemRuntimeTests", dependencies: ["TandemRuntime"], swiftSettings: strict),
@@ -166,7 +166,7 @@ let package = Package(
         .target(
             name: "TandemTestSupport",
             dependencies: [
-                "TandemStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "TandemStore", "TandemRedis", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/TandemTestSupport",

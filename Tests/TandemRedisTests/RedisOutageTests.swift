@@ -1,6 +1,7 @@
 import TandemCore
 import TandemEngine
 import TandemRedis
+import TandemTestSupport
 import Testing
 
 extension RedisIntegrationTests {
@@ -8,7 +9,10 @@ extension RedisIntegrationTests {
     @Suite struct RedisOutageTests {
         @Test func bothSidesReconnectAfterRedisIsKilledAndRestartedAndLaterEnvelopesFlow() async throws {
             _ = try TestRedis.endpoint()
-            try await withTestRedisServer(started: true) { server in try await restartScenario(server) }
+            // With an append-only file, so that the restarted server still holds every acknowledged entry.
+            try await TestRedisServer.withServer(persistence: .appendOnlyFile) { server in
+                try await restartScenario(server)
+            }
         }
 
         private func restartScenario(_ server: TestRedisServer) async throws {
@@ -53,7 +57,9 @@ extension RedisIntegrationTests {
         @Test func publishWhileRedisIsDownThrowsQuicklyAndASubscriberStartedThenCatchesUp() async throws {
             _ = try TestRedis.endpoint()
             // Not started: nothing listens on its port yet.
-            try await withTestRedisServer(started: false) { server in try await outageScenario(server) }
+            try await TestRedisServer.withServer(persistence: .appendOnlyFile, started: false) { server in
+                try await outageScenario(server)
+            }
         }
 
         private func outageScenario(_ server: TestRedisServer) async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import TandemEngine
 import TandemRedis
+import TandemTestSupport
 import Testing
 
 /// `tandem_backplane_lag_seconds` of a real `tandem-server` on a redis-server of the test's own: a burst that the
@@ -33,7 +34,7 @@ struct BackplaneLagMetricTests {
         // takes explicit ids that far back): the node reads each an hour after its timestamp.
         let hourAgoMillis = Int64(Date().timeIntervalSince1970 * 1_000) - 3_600_000
         let envelope = try BackplaneEnvelope(origin: "node-elsewhere", message: .presenceHeartbeat([])).jsonBytes()
-        let side = RedisCommandClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: redis.port))
+        let side = RedisCommandClient(endpoint: redis.endpoint)
         for sequence in 1...50 {
             let fields = ["XADD", streamKey, "\(hourAgoMillis)-\(sequence)", "origin", "node-elsewhere", "envelope"]
             let reply = try await side.command(bytes: fields.map { Array($0.utf8) } + [envelope])

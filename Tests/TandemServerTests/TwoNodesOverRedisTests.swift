@@ -95,7 +95,7 @@ struct TwoNodesOverRedisTests {
             }
         }
         // The nodes talked over the configured stream, not the default one.
-        let side = RedisCommandClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: redis.port))
+        let side = RedisCommandClient(endpoint: redis.endpoint)
         #expect(try await side.command(["EXISTS", "tandem:backplane"]) == .integer(0))
         guard case .integer(let length) = try await side.command(["XLEN", streamKey]) else {
             throw TimedOut(description: "XLEN \(streamKey) answered no integer")

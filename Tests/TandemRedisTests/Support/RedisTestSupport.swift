@@ -1,8 +1,13 @@
+import Foundation
 import Synchronization
 import TandemCore
 import TandemEngine
 import TandemRedis
 import Testing
+
+func environmentValue(_ name: String) -> String? { ProcessInfo.processInfo.environment[name] }
+
+func processID() -> Int32 { ProcessInfo.processInfo.processIdentifier }
 
 /// The Redis the integration tests use, from `TANDEM_TEST_REDIS_URL` (set by scripts/test.sh).
 enum TestRedis {
