@@ -113,6 +113,19 @@ struct TwoNodesOverRedisTests {
             ).json
             #expect(record?.int("version") == final, "\(server.port): \(String(describing: record))")
         }
+
+        // A deletion through node A's REST API is the next version, and reaches the client on node B over Redis.
+        let deleted = try await HTTP.request(
+            "DELETE", "\(nodeA.baseURL)/api/v1/Contact/1?base_version=\(final)",
+            token: try await HTTP.login(nodeA, "ada", "ada-pw"))
+        #expect(deleted.status == 200, "\(deleted.body)")
+        try await b.waitForVersion(final + 1)
+        let deletion = try await b.client.next("model_changed") { $0.int("version") == final + 1 }
+        #expect(deletion["change_type"] == "delete")
+        #expect(deletion["origin"] == "rest")
+        #expect(b.versionsSeen == Array(1...(final + 1)))
+        let refused = try await b.client.change("name", value: #""late""#, base: final + 1, rid: 9_999)
+        #expect(refused["code"] == "not_found", "\(refused)")
     }
 }
 
