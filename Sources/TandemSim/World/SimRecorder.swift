@@ -20,9 +20,10 @@ final class SimRecorder: Sendable {
         var metrics = MetricsRecorder()
         var sentAtNanos: [String: Int64] = [:]
         var joinSentAtNanos: [Int: Int64] = [:]
-        /// (observer, joining user) pairs already counted for the user's latest join: a participant who
-        /// reappears later (a heartbeat after a partition) is not measured against an old join.
-        var presenceCounted: Set<PresencePair> = []
+        /// Per joining user, the observers already counted for the user's latest join: a participant who
+        /// reappears later (a heartbeat after a partition) is not measured against an old join. Keyed by user
+        /// so that a new join forgets its user's observers without scanning everyone's.
+        var presenceCounted: [Int: Set<Int>] = [:]
         var acked: [AckedChange] = []
         var violations: [VersionOrderViolation] = []
         var counters: [String: MetricsRecorder.CounterID] = [:]
@@ -73,16 +74,11 @@ final class SimRecorder: Sendable {
         }
     }
 
-    struct PresencePair: Hashable, Sendable {
-        var observer: Int
-        var user: Int
-    }
-
     func joinSent(user: Int) {
         let now = executor.nowNanos
         state.withLock { state in
             state.joinSentAtNanos[user] = now
-            state.presenceCounted = state.presenceCounted.filter { $0.user != user }
+            state.presenceCounted[user] = nil
         }
     }
 
@@ -90,7 +86,7 @@ final class SimRecorder: Sendable {
     /// reappearance of one of them is not a join either.
     func presenceKnown(users: [Int], by observer: Int) {
         state.withLock { state in
-            for user in users { state.presenceCounted.insert(PresencePair(observer: observer, user: user)) }
+            for user in users { state.presenceCounted[user, default: []].insert(observer) }
         }
     }
 
@@ -99,7 +95,7 @@ final class SimRecorder: Sendable {
         let now = executor.nowNanos
         state.withLock { state in
             guard let sent = state.joinSentAtNanos[user],
-                  state.presenceCounted.insert(PresencePair(observer: observer, user: user)).inserted else { return }
+                  state.presenceCounted[user, default: []].insert(observer).inserted else { return }
             state.metrics.recordLatency(.presence, valueNanos: now - sent, atNanos: now)
         }
     }
