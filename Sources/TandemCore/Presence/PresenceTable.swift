@@ -42,8 +42,9 @@ public struct PresenceTable: Sendable, Hashable {
     @discardableResult
     public mutating func join(user: UserRef, connection: String, nowNanos: Int64) -> Bool {
         owners[connection] = user.id
-        if entries[user.id] != nil {
-            entries[user.id]!.connections[connection] = nowNanos
+        // By index, in place: `entries[id] != nil` would copy the entry (and retain all it holds) to compare it.
+        if let index = entries.index(forKey: user.id) {
+            entries.values[index].connections[connection] = nowNanos
             return false
         }
         entries[user.id] = Entry(user: user, color: Self.color(for: user.id), focus: nil, position: nil,
@@ -54,16 +55,18 @@ public struct PresenceTable: Sendable, Hashable {
     /// Removes a connection; returns the user when it was their last one (others should see `user_left`).
     @discardableResult
     public mutating func leave(connection: String) -> UserRef? {
-        guard let userID = owners.removeValue(forKey: connection), entries[userID] != nil else { return nil }
-        entries[userID]!.connections.removeValue(forKey: connection)
-        guard entries[userID]!.connections.isEmpty else { return nil }
-        return entries.removeValue(forKey: userID)!.user
+        guard let userID = owners.removeValue(forKey: connection), let index = entries.index(forKey: userID) else {
+            return nil
+        }
+        entries.values[index].connections.removeValue(forKey: connection)
+        guard entries.values[index].connections.isEmpty else { return nil }
+        return entries.remove(at: index).value.user
     }
 
     /// Marks a connection as heard from now.
     public mutating func touch(connection: String, nowNanos: Int64) {
-        guard let userID = owners[connection], entries[userID] != nil else { return }
-        entries[userID]!.connections[connection] = nowNanos
+        guard let userID = owners[connection], let index = entries.index(forKey: userID) else { return }
+        entries.values[index].connections[connection] = nowNanos
     }
 
     /// Records a focus or blur; returns the user when the connection is present.
@@ -71,38 +74,38 @@ public struct PresenceTable: Sendable, Hashable {
     public mutating func setCursor(
         connection: String, field: String, state: CursorState, position: CursorPosition?, nowNanos: Int64
     ) -> UserRef? {
-        guard let userID = owners[connection], entries[userID] != nil else { return nil }
-        entries[userID]!.connections[connection] = nowNanos
+        guard let userID = owners[connection], let index = entries.index(forKey: userID) else { return nil }
+        entries.values[index].connections[connection] = nowNanos
         switch state {
         case .focus:
-            entries[userID]!.focus = field
-            entries[userID]!.position = position
+            entries.values[index].focus = field
+            entries.values[index].position = position
         case .blur:
-            if entries[userID]!.focus == field {
-                entries[userID]!.focus = nil
-                entries[userID]!.position = nil
+            if entries.values[index].focus == field {
+                entries.values[index].focus = nil
+                entries.values[index].position = nil
             }
         }
-        return entries[userID]!.user
+        return entries.values[index].user
     }
 
-    /// Drops every connection not heard from within `timeoutNanos`; returns the users that left entirely.
+    /// Drops every connection not heard from within `timeoutNanos`; returns the users that left entirely, in join
+    /// order.
     public mutating func expire(nowNanos: Int64, timeoutNanos: Int64) -> [UserRef] {
-        var gone: [UserRef] = []
-        for userID in Array(entries.keys) {
-            var entry = entries[userID]!
-            for (connection, heard) in entry.connections where nowNanos - heard > timeoutNanos {
+        var emptied: [Int] = []
+        for index in entries.values.indices {
+            // Most heartbeats expire nobody: look before writing, since a write goes through the entry in place
+            // but a copy of it (the old way) retained every string and table it holds.
+            guard entries.values[index].connections.values.contains(where: { nowNanos - $0 > timeoutNanos }) else {
+                continue
+            }
+            for (connection, heard) in entries.values[index].connections where nowNanos - heard > timeoutNanos {
                 owners.removeValue(forKey: connection)
             }
-            entry.connections.removeAll { nowNanos - $0.value > timeoutNanos }
-            if entry.connections.isEmpty {
-                entries.removeValue(forKey: userID)
-                gone.append(entry.user)
-            } else {
-                entries[userID] = entry
-            }
+            entries.values[index].connections.removeAll { nowNanos - $0.value > timeoutNanos }
+            if entries.values[index].connections.isEmpty { emptied.append(entries.keys[index]) }
         }
-        return gone
+        return emptied.map { entries.removeValue(forKey: $0)!.user }
     }
 
     /// Drops every connection whose key starts with `prefix` (a node that is gone); returns users who left.
