@@ -26,7 +26,7 @@ final class SimRecorder: Sendable {
         var presenceCounted: [Int: Set<Int>] = [:]
         var acked: [AckedChange] = []
         var violations: [VersionOrderViolation] = []
-        var counters: [String: MetricsRecorder.CounterID] = [:]
+        var counters: [CounterKey: MetricsRecorder.CounterID] = [:]
     }
 
     let executor: SimExecutor
@@ -104,9 +104,15 @@ final class SimRecorder: Sendable {
 
     // MARK: Counters and gauges
 
+    /// A counter's name and node, as the key of its id (no string is built per count).
+    private struct CounterKey: Hashable {
+        var name: String
+        var node: Int?
+    }
+
     func count(_ name: String, node: Int?, by amount: Int = 1) {
         state.withLock { state in
-            let key = node.map { "\(name)@\($0)" } ?? name
+            let key = CounterKey(name: name, node: node)
             let id: MetricsRecorder.CounterID
             if let known = state.counters[key] {
                 id = known
