@@ -163,6 +163,13 @@ let package = Package(
         .testTarget(name: "TandemScenarioTests", dependencies: ["TandemScenario", "TandemCore"], swiftSettings: strict),
         .testTarget(name: "TandemReportTests", dependencies: ["TandemReport"], swiftSettings: strict),
         .testTarget(name: "TandemSimTests", dependencies: ["TandemSim", "TandemRuntime"], swiftSettings: strict),
+        // Test helpers on the values alone (no store, Redis or NIO), for test targets of any layer.
+        .target(
+            name: "TandemCoreTestSupport",
+            dependencies: ["TandemCore"],
+            path: "Tests/TandemCoreTestSupport",
+            swiftSettings: strict
+        ),
         .target(
             name: "TandemTestSupport",
             dependencies: [
@@ -175,7 +182,8 @@ let package = Package(
         .testTarget(
             name: "TandemServerTests",
             dependencies: [
-                "TandemTestSupport", "TandemServer", "TandemCore", "TandemWire", "TandemEngine", "TandemStore", "TandemRedis",
+                "TandemTestSupport", "TandemCoreTestSupport", "TandemServer", "TandemCore", "TandemWire",
+                "TandemEngine", "TandemStore", "TandemRedis",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -196,7 +204,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TandemEngineTests",
-            dependencies: ["TandemEngine", "TandemWire", "TandemRuntime"],
+            dependencies: ["TandemCoreTestSupport", "TandemEngine", "TandemWire", "TandemRuntime"],
             swiftSettings: strict
         ),
     ]

@@ -1,5 +1,6 @@
 import Testing
 import TandemCore
+import TandemCoreTestSupport
 import TandemEngine
 
 @Suite struct CollaborationNodeTests {

@@ -1,4 +1,5 @@
 import TandemCore
+import TandemCoreTestSupport
 import TandemWire
 import Testing
 
