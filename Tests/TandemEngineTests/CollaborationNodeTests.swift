@@ -9,12 +9,7 @@ import TandemEngine
     /// PROTOCOL.md's worked example: whatever the arrival order, "Hello beautiful world!" at version 9.
     @Test(arguments: Arrival.allCases)
     func workedExampleConvergesInEveryArrivalOrder(_ arrival: Arrival) async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node()
-            let a = await TestClient.connect(Users.alice, to: node)
-            let b = await TestClient.connect(Users.bob, to: node)
-            await a.join()
+        try await EngineWorld.withNode(joined: Users.alice, connected: Users.bob) { world, node, a, b in
             // Versions 1…6 touch other fields; version 7 sets the text.
             for version in 0..<6 { await a.change("age", value: .int(version), base: version) }
             await a.change("notes", value: "Hello world", base: 6)
@@ -47,7 +42,6 @@ import TandemEngine
             #expect(record.fields["notes"] == "Hello beautiful world!")
             #expect(viewA.text == "Hello beautiful world!")
             #expect(viewB.text == "Hello beautiful world!")
-            await node.shutdown()
         }
     }
 
@@ -86,33 +80,23 @@ import TandemEngine
     }
 
     @Test func aClientNeverGetsItsOwnChangeTwice() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node()
-            let a = await TestClient.connect(Users.alice, to: node)
-            await a.join()
+        try await EngineWorld.withNode(joined: Users.alice) { _, _, a in
             await a.change("age", value: 41, base: 0, rid: "r1")
             let messages = a.drain()
             #expect(messages.acks.map(\.version) == [1])
             #expect(messages.acks.first?.rid == RequestID.string("r1"))
             #expect(messages.changes.isEmpty)
-            await node.shutdown()
         }
     }
 
     @Test func aRetriedChangeIDIsCommittedOnceAndAckedAgain() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node()
-            let a = await TestClient.connect(Users.alice, to: node)
-            await a.join()
+        try await EngineWorld.withNode(joined: Users.alice) { _, node, a in
             let change = FieldChange(sessionID: "Contact:1", field: "age", baseVersion: 0, edit: .value(7), rid: 1,
                                      changeID: "alice-1")
             await a.send(.fieldChange(change))
             await a.send(.fieldChange(change))
             #expect(a.drain().acks.map(\.version) == [1, 1])
             #expect(await node.record(RecordKey(model: "Contact", recordID: "1"))?.version == 1)
-            await node.shutdown()
         }
     }
 

@@ -6,13 +6,7 @@ import TandemEngine
     static let key = RecordKey(model: "Contact", recordID: "1")
 
     @Test func manualPolicyHoldsTheConflictAndTellsOnlyTheSender() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node()
-            let a = await TestClient.connect(Users.alice, to: node)
-            let b = await TestClient.connect(Users.bob, to: node)
-            await a.join()
-            await b.join()
+        try await EngineWorld.withNode(joined: Users.alice, Users.bob) { world, node, a, b in
             await a.change("name", value: "Alice's name", base: 0)
             await b.change("name", value: "Bob's name", base: 0)
             let toBob = b.drain()
@@ -28,18 +22,11 @@ import TandemEngine
             #expect(record.fields["name"] == "Alice's name")
             let stored = try #require(await world.store.conflict(Self.key, id: conflict.conflictID))
             #expect(stored.status == .pending)
-            await node.shutdown()
         }
     }
 
     @Test func lastWriterWinsCommitsAndLogsAnAutoResolvedConflict() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node()
-            let a = await TestClient.connect(Users.alice, to: node)
-            let b = await TestClient.connect(Users.bob, to: node)
-            await a.join()
-            await b.join()
+        try await EngineWorld.withNode(joined: Users.alice, Users.bob) { world, node, a, b in
             await a.change("age", value: 30, base: 0)
             await b.change("age", value: 31, base: 0)
             #expect(b.drain().acks.map(\.version) == [2])
@@ -50,19 +37,12 @@ import TandemEngine
             #expect(logged.first?.status == .autoResolved)
             #expect(logged.first?.valueBeforeResolution == 30)
             #expect(await node.metrics.conflictsAutoResolved == 1)
-            await node.shutdown()
         }
     }
 
     @Test(arguments: [ConflictChoice.local, .remote, .merged])
     func aHeldConflictIsSettledByEachChoice(_ choice: ConflictChoice) async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node()
-            let a = await TestClient.connect(Users.alice, to: node)
-            let b = await TestClient.connect(Users.bob, to: node)
-            await a.join()
-            await b.join()
+        try await EngineWorld.withNode(joined: Users.alice, Users.bob) { _, node, a, b in
             await a.change("name", value: "Ann", base: 0)
             await b.change("name", value: "Anne", base: 0)
             let conflict = try #require(b.drain().conflicts.first)
@@ -85,18 +65,11 @@ import TandemEngine
             let toBob = b.drain()
             #expect(toBob.resolutions.count == 1)
             #expect(toBob.acks.map(\.version) == (choice == .remote ? [] : [2]))
-            await node.shutdown()
         }
     }
 
     @Test func aResolutionCanBeRolledBackOnceAsANewChange() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node()
-            let a = await TestClient.connect(Users.alice, to: node)
-            let b = await TestClient.connect(Users.bob, to: node)
-            await a.join()
-            await b.join()
+        try await EngineWorld.withNode(joined: Users.alice, Users.bob) { world, node, a, b in
             await a.change("name", value: "Ann", base: 0)
             await b.change("name", value: "Anne", base: 0)
             let conflict = try #require(b.drain().conflicts.first)
@@ -112,32 +85,22 @@ import TandemEngine
             #expect(a.drain().errors.map(\.code) == [.invalidMessage])
             await a.send(.rollback(Rollback(sessionID: "Contact:1", conflictID: "cf-nope", rid: 10)))
             #expect(a.drain().errors.map(\.code) == [.notFound])
-            await node.shutdown()
         }
     }
 
     @Test func concurrentJSONChangesToDisjointKeysBothLand() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node()
-            let a = await TestClient.connect(Users.alice, to: node)
-            await a.join()
+        try await EngineWorld.withNode(joined: Users.alice) { world, node, a in
             await a.change("settings", value: ["theme": "dark", "size": 1], base: 0)
             await a.change("settings", value: ["theme": "light", "size": 1], base: 1)
             await a.change("settings", value: ["theme": "dark", "size": 2], base: 1)
             let record = try #require(await node.record(Self.key))
             #expect(record.fields["settings"] == ["theme": "light", "size": 2])
             #expect(await world.store.allConflicts(Self.key).isEmpty)
-            await node.shutdown()
         }
     }
 
     @Test func concurrentListInsertsBothSurviveAndDeletesRemoveOneItem() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node()
-            let a = await TestClient.connect(Users.alice, to: node)
-            await a.join()
+        try await EngineWorld.withNode(joined: Users.alice) { _, node, a in
             let base: JSONValue = [["id": "a", "v": 1], ["id": "b", "v": 2]]
             await a.change("tags", value: base, base: 0)
             await a.change("tags", value: [["id": "a", "v": 1], ["id": "b", "v": 2], ["id": "c", "v": 3]], base: 1)
@@ -145,7 +108,6 @@ import TandemEngine
             let record = try #require(await node.record(Self.key))
             let ids = record.fields["tags"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
             #expect(ids == ["b", "c", "d"] || ids == ["b", "d", "c"])
-            await node.shutdown()
         }
     }
 }

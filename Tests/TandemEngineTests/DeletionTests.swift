@@ -24,26 +24,14 @@ import TandemEngine
         configure: @escaping @Sendable (inout NodeConfiguration) -> Void = { _ in },
         _ body: @escaping @Sendable (EngineWorld, CollaborationNode, TestClient) async throws -> Void
     ) async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node(configure: configure)
-            let a = await TestClient.connect(Users.alice, to: node)
-            await a.join()
+        try await EngineWorld.withNode(joined: Users.alice, configure: configure) { world, node, a in
             await a.change("name", value: "Ada", base: 0)
             try await body(world, node, a)
-            await node.shutdown()
         }
     }
 
     @Test func participantsOnEveryNodeGetTheDeletionInVersionOrder() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node1 = try await world.node("node-1")
-            let node2 = try await world.node("node-2")
-            let a = await TestClient.connect(Users.alice, to: node1)
-            let b = await TestClient.connect(Users.bob, to: node2)
-            await a.join()
-            await b.join()
+        try await EngineWorld.withTwoNodes(joined: Users.alice, Users.bob) { world, node1, node2, a, b in
             await a.change("name", value: "Ada", base: 0)
             await a.change("age", value: 36, base: 1)
             try await world.settle()
@@ -75,8 +63,6 @@ import TandemEngine
             let stored = try #require(await world.store.loadRecord(Self.key))
             #expect(stored.deleted && stored.version == 3)
             #expect(await world.store.log(Self.key).map(\.kind) == [.insert, .update, .delete])
-            await node1.shutdown()
-            await node2.shutdown()
         }
     }
 

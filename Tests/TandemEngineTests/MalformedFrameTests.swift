@@ -59,14 +59,12 @@ import TandemWire
 
     @Test func everyMalformedFrameGetsItsErrorAndTheNodeKeepsServing() async throws {
         #expect(Self.cases.count >= 30)
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node { $0.limits.breachesBeforeCloseMax = 1_000 }
+        try await EngineWorld.withNode(
+            joined: Users.alice,
+            Users.bob,
+            configure: { $0.limits.breachesBeforeCloseMax = 1_000 }
+        ) { _, node, attacker, bystander in
             let codec = WireCodec()
-            let attacker = await TestClient.connect(Users.alice, to: node)
-            let bystander = await TestClient.connect(Users.bob, to: node)
-            await attacker.join()
-            await bystander.join()
             _ = bystander.drain()
             var version = 0
             for (index, (frame, expected)) in Self.cases.enumerated() {
@@ -84,7 +82,6 @@ import TandemWire
                 #expect(bystander.drain().acks.map(\.version) == [version + 1], "node stopped serving after case \(index)")
                 version += 1
             }
-            await node.shutdown()
         }
     }
 }

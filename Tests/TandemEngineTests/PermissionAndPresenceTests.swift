@@ -29,31 +29,19 @@ import TandemEngine
     }
 
     @Test func aRestrictedFieldNeedsTheFieldGrant() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node()
-            let editor = await TestClient.connect(Users.alice, to: node)
-            let admin = await TestClient.connect(Users.ada, to: node)
-            await editor.join()
-            await admin.join()
+        try await EngineWorld.withNode(joined: Users.alice, Users.ada) { _, _, editor, admin in
             await editor.change("salary", value: 100, base: 0)
             #expect(editor.drain().errors.map(\.code) == [.forbidden])
             await admin.change("salary", value: 100, base: 0)
             #expect(admin.drain().acks.map(\.version) == [1])
             #expect(editor.drain().changes.map(\.field) == ["salary"])
-            await node.shutdown()
         }
     }
 }
 
 @Suite struct PresenceTests {
     @Test func othersSeeJoinsLeavesCursorsAndComments() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node()
-            let a = await TestClient.connect(Users.alice, to: node)
-            let b = await TestClient.connect(Users.bob, to: node)
-            await a.join()
+        try await EngineWorld.withNode(joined: Users.alice, connected: Users.bob) { _, node, a, b in
             let joined = try #require(await b.join())
             #expect(joined.participants.map(\.username) == ["alice", "bob"])
             #expect(a.drain().joins.map(\.user.username) == ["bob"])
@@ -73,7 +61,6 @@ import TandemEngine
             #expect(b.drain().errors.map(\.code) == [.invalidMessage])
             await b.send(.leaveCollaboration(LeaveCollaboration(sessionID: "Contact:1")))
             #expect(a.drain().leaves.map(\.user.username) == ["bob"])
-            await node.shutdown()
         }
     }
 
@@ -98,13 +85,14 @@ import TandemEngine
     }
 
     @Test func aSilentConnectionExpiresAndLeavesNoGhost() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node(heartbeat: .seconds(1), timeout: .seconds(3))
-            let a = await TestClient.connect(Users.alice, to: node)
-            let b = await TestClient.connect(Users.bob, to: node)
-            await a.join()
-            await b.join()
+        try await EngineWorld.withNode(
+            joined: Users.alice,
+            Users.bob,
+            configure: {
+                $0.heartbeatInterval = .seconds(1)
+                $0.heartbeatTimeout = .seconds(3)
+            }
+        ) { world, node, a, b in
             _ = a.drain()
             for _ in 0..<5 {
                 try await world.settle(.seconds(1))
@@ -113,20 +101,17 @@ import TandemEngine
             #expect(a.drain().leaves.map(\.user.username) == ["bob"])
             #expect(b.transport.closeCode == 4408)
             #expect(await node.participants(RecordKey(model: "Contact", recordID: "1")).map(\.username) == ["alice"])
-            await node.shutdown()
         }
     }
 
     @Test func aFullSessionRefusesANewParticipant() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node { $0.limits.participantsPerSessionMax = 1 }
-            let a = await TestClient.connect(Users.alice, to: node)
-            let b = await TestClient.connect(Users.bob, to: node)
-            await a.join()
+        try await EngineWorld.withNode(
+            joined: Users.alice,
+            connected: Users.bob,
+            configure: { $0.limits.participantsPerSessionMax = 1 }
+        ) { _, _, _, b in
             await b.send(.joinCollaboration(JoinCollaboration(model: "Contact", recordID: 1, rid: 1)))
             #expect(b.drain().errors.map(\.code) == [.sessionFull])
-            await node.shutdown()
         }
     }
 

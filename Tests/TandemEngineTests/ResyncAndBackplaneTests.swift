@@ -6,13 +6,7 @@ import TandemEngine
     static let key = RecordKey(model: "Contact", recordID: "1")
 
     @Test func aReconnectedClientGetsEveryMissedChangeInOrder() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node()
-            let a = await TestClient.connect(Users.alice, to: node)
-            let b = await TestClient.connect(Users.bob, to: node)
-            await a.join()
-            await b.join()
+        try await EngineWorld.withNode(joined: Users.alice, Users.bob) { _, node, a, b in
             await a.change("age", value: 1, base: 0)
             await node.disconnect(b.id)
             for version in 1..<6 { await a.change("age", value: .int(version + 1), base: version) }
@@ -23,16 +17,14 @@ import TandemEngine
             #expect(messages.resyncs == [Resynced(sessionID: "Contact:1", version: 6, recovered: true, rid: 4)])
             await a.change("age", value: 99, base: 6)
             #expect(again.drain().changes.map(\.version) == [7])
-            await node.shutdown()
         }
     }
 
     @Test func aResyncPastTheLogFallsBackToASnapshotAndSaysSo() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node { $0.limits.historyWindowCount = 2 }
-            let a = await TestClient.connect(Users.alice, to: node)
-            await a.join()
+        try await EngineWorld.withNode(
+            joined: Users.alice,
+            configure: { $0.limits.historyWindowCount = 2 }
+        ) { world, node, a in
             for version in 0..<6 { await a.change("age", value: .int(version), base: version) }
             await world.store.prune(Self.key, through: 4)
             let b = await TestClient.connect(Users.bob, to: node)
@@ -42,23 +34,20 @@ import TandemEngine
             let joined = messages.compactMap { if case .joined(let j) = $0 { return j } else { return nil } }
             #expect(joined.map(\.version) == [6])
             #expect(messages.resyncs.map(\.recovered) == [false])
-            await node.shutdown()
         }
     }
 
     @Test func aResyncFromOutsideTheMemoryWindowReadsTheStore() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node = try await world.node { $0.limits.historyWindowCount = 2 }
-            let a = await TestClient.connect(Users.alice, to: node)
-            await a.join()
+        try await EngineWorld.withNode(
+            joined: Users.alice,
+            configure: { $0.limits.historyWindowCount = 2 }
+        ) { _, node, a in
             for version in 0..<6 { await a.change("age", value: .int(version), base: version) }
             let b = await TestClient.connect(Users.bob, to: node)
             await b.send(.resync(Resync(sessionID: "Contact:1", sinceVersion: 0)))
             let messages = b.drain()
             #expect(messages.changes.map(\.version) == [1, 2, 3, 4, 5, 6])
             #expect(messages.resyncs.map(\.recovered) == [true])
-            await node.shutdown()
         }
     }
 }
@@ -67,33 +56,17 @@ import TandemEngine
     static let key = RecordKey(model: "Contact", recordID: "1")
 
     @Test func aChangeOnOneNodeReachesAClientOnAnotherInOrder() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node1 = try await world.node("node-1")
-            let node2 = try await world.node("node-2")
-            let a = await TestClient.connect(Users.alice, to: node1)
-            let b = await TestClient.connect(Users.bob, to: node2)
-            await a.join()
-            await b.join()
+        try await EngineWorld.withTwoNodes(joined: Users.alice, Users.bob) { world, _, _, a, b in
             try await world.settle()
             #expect(a.drain().joins.map(\.user.username) == ["bob"])
             for version in 0..<10 { await a.change("age", value: .int(version), base: version) }
             try await world.settle()
             #expect(b.drain().changes.map(\.version) == Array(1...10))
-            await node1.shutdown()
-            await node2.shutdown()
         }
     }
 
     @Test func concurrentChangesOnTwoNodesEndInOneGapFreeSequence() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node1 = try await world.node("node-1")
-            let node2 = try await world.node("node-2")
-            let a = await TestClient.connect(Users.alice, to: node1)
-            let b = await TestClient.connect(Users.bob, to: node2)
-            await a.join()
-            await b.join()
+        try await EngineWorld.withTwoNodes(joined: Users.alice, Users.bob) { world, node1, node2, a, b in
             try await world.settle()
             _ = a.drain()
             _ = b.drain()
@@ -116,20 +89,11 @@ import TandemEngine
             #expect(toB.errors.isEmpty, "bob got \(toB.errors)")
             #expect(toA.versions == Array(1...40))
             #expect(toB.versions == Array(1...40))
-            await node1.shutdown()
-            await node2.shutdown()
         }
     }
 
     @Test func aCrashedNodesUsersExpireOnTheOtherNodes() async throws {
-        try await inSimulation { executor in
-            let world = EngineWorld(executor)
-            let node1 = try await world.node("node-1")
-            let node2 = try await world.node("node-2")
-            let a = await TestClient.connect(Users.alice, to: node1)
-            let b = await TestClient.connect(Users.bob, to: node2)
-            await a.join()
-            await b.join()
+        try await EngineWorld.withTwoNodes(joined: Users.alice, Users.bob) { world, node1, node2, a, _ in
             try await world.settle()
             #expect(await node1.participants(Self.key).map(\.username) == ["alice", "bob"])
             await node2.crash()
@@ -139,7 +103,6 @@ import TandemEngine
             }
             #expect(a.drain().leaves.map(\.user.username) == ["bob"])
             #expect(await node1.participants(Self.key).map(\.username) == ["alice"])
-            await node1.shutdown()
         }
     }
 }

@@ -55,6 +55,77 @@ struct EngineWorld: Sendable {
     }
 }
 
+/// The worlds most tests start from: every user connected (in order), then joined to `Contact:1` (in the same
+/// order) unless it is named `connected:`; the body runs in the simulator and the nodes are shut down after it.
+extension EngineWorld {
+    /// Changes a node's configuration before it starts, as `configure` of `node(…)` does.
+    typealias Configure = @Sendable (inout NodeConfiguration) -> Void
+
+    /// One node, `node-1`, with `user` joined.
+    static func withNode(
+        joined user: UserIdentity, configure: @escaping Configure = { _ in },
+        _ body: @escaping @Sendable (EngineWorld, CollaborationNode, TestClient) async throws -> Void
+    ) async throws {
+        try await inSimulation { executor in
+            let world = EngineWorld(executor)
+            let node = try await world.node(configure: configure)
+            let a = await TestClient.connect(user, to: node)
+            await a.join()
+            try await body(world, node, a)
+            await node.shutdown()
+        }
+    }
+
+    /// One node, `node-1`, with `first` and `second` joined.
+    static func withNode(
+        joined first: UserIdentity, _ second: UserIdentity, configure: @escaping Configure = { _ in },
+        _ body: @escaping @Sendable (EngineWorld, CollaborationNode, TestClient, TestClient) async throws -> Void
+    ) async throws {
+        try await withNode(joined: first, connected: second, configure: configure) { world, node, a, b in
+            await b.join()
+            try await body(world, node, a, b)
+        }
+    }
+
+    /// One node, `node-1`, with `first` joined and `second` only connected, for tests of the second join.
+    static func withNode(
+        joined first: UserIdentity, connected second: UserIdentity, configure: @escaping Configure = { _ in },
+        _ body: @escaping @Sendable (EngineWorld, CollaborationNode, TestClient, TestClient) async throws -> Void
+    ) async throws {
+        try await inSimulation { executor in
+            let world = EngineWorld(executor)
+            let node = try await world.node(configure: configure)
+            let a = await TestClient.connect(first, to: node)
+            let b = await TestClient.connect(second, to: node)
+            await a.join()
+            try await body(world, node, a, b)
+            await node.shutdown()
+        }
+    }
+
+    /// Two nodes, `node-1` and `node-2`, over the world's one store and backplane: `first` joined on node-1, then
+    /// `second` on node-2. Nothing is settled before the body runs, so the nodes may not yet know of each other's
+    /// participants. A node the body crashed is already stopped; its shutdown does nothing.
+    static func withTwoNodes(
+        joined first: UserIdentity, _ second: UserIdentity,
+        _ body: @escaping @Sendable (EngineWorld, CollaborationNode, CollaborationNode, TestClient, TestClient)
+            async throws -> Void
+    ) async throws {
+        try await inSimulation { executor in
+            let world = EngineWorld(executor)
+            let node1 = try await world.node("node-1")
+            let node2 = try await world.node("node-2")
+            let a = await TestClient.connect(first, to: node1)
+            let b = await TestClient.connect(second, to: node2)
+            await a.join()
+            await b.join()
+            try await body(world, node1, node2, a, b)
+            await node1.shutdown()
+            await node2.shutdown()
+        }
+    }
+}
+
 /// A connection on a node, seen from the client side.
 struct TestClient: Sendable {
     let node: CollaborationNode
