@@ -71,18 +71,7 @@ public struct ReportComparison: Sendable, Equatable {
             let before = baseline.latency[kind]
             guard now.count > 0, before.count > 0 else { continue }
             for (name, read) in Self.comparedPercentiles {
-                let (a, b) = (read(before), read(now))
-                let change = Change(
-                    metric: "latency.\(kind.name).\(name)",
-                    baseline: ReportText.value(a, unit: .milliseconds),
-                    current: ReportText.value(b, unit: .milliseconds),
-                    detail: Self.relativeChange(from: a, to: b)
-                )
-                if b > a * (1 + tolerance), b - a > absoluteFloorMs {
-                    regressions.append(change)
-                } else if b < a * (1 - tolerance), a - b > absoluteFloorMs {
-                    improvements.append(change)
-                }
+                compareMilliseconds("latency.\(kind.name).\(name)", baseline: read(before), current: read(now))
             }
         }
     }
@@ -109,8 +98,14 @@ public struct ReportComparison: Sendable, Equatable {
             )
         }
         guard let a = before.withinMs, let b = now.withinMs else { return }
+        compareMilliseconds("convergence.within", baseline: a, current: b)
+    }
+
+    /// Counts a duration as a regression or an improvement only when it moves by more than `tolerance` (relative)
+    /// and by more than `absoluteFloorMs`.
+    mutating func compareMilliseconds(_ metric: String, baseline a: Double, current b: Double) {
         let change = Change(
-            metric: "convergence.within",
+            metric: metric,
             baseline: ReportText.value(a, unit: .milliseconds),
             current: ReportText.value(b, unit: .milliseconds),
             detail: Self.relativeChange(from: a, to: b)

@@ -39,6 +39,22 @@ import Testing
         #expect(comparison.improvements.map(\.metric) == ["latency.ack.p50"])
     }
 
+    @Test func convergenceTimeIsComparedWithTheSameToleranceAndFloorAsLatency() {
+        var slower = baseline
+        slower.convergence.withinMs = 1_500
+        let worse = ReportComparison.compare(current: slower, baseline: baseline)
+        #expect(worse.regressions.map(\.metric) == ["convergence.within"])
+        #expect(worse.regressions.first?.detail == "+100.0%")
+        var faster = baseline
+        faster.convergence.withinMs = 300
+        let better = ReportComparison.compare(current: faster, baseline: baseline)
+        #expect(better.improvements.map(\.metric) == ["convergence.within"])
+        var noise = baseline
+        noise.convergence.withinMs = 750.9
+        let same = ReportComparison.compare(current: noise, baseline: baseline, tolerance: 0)
+        #expect(same.regressions.isEmpty && same.improvements.isEmpty)
+    }
+
     @Test func anyNewLostWriteOrGhostIsARegression() {
         var current = baseline
         current.lostAcknowledgedWrites = [
