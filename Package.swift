@@ -150,17 +150,23 @@ let package = Package(
                           swiftSettings: strict),
         .testTarget(
             name: "TandemCoreTests",
-            dependencies: ["TandemCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "TandemCore", "TandemRuntime", .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strict
         ),
-        .testTarget(name: "TandemWireTests", dependencies: ["TandemWire"], swiftSettings: strict),
+        .testTarget(name: "TandemWireTests", dependencies: ["TandemWire", "TandemRuntime"], swiftSettings: strict),
         .testTarget(
             name: "TandemRedisTests",
             dependencies: ["TandemTestSupport", "TandemRedis", "TandemEngine", "TandemCore", "TandemRuntime"],
             swiftSettings: strict
         ),
         .testTarget(name: "TandemRuntimeTests", dependencies: ["TandemRuntime"], swiftSettings: strict),
-        .testTarget(name: "TandemScenarioTests", dependencies: ["TandemScenario", "TandemCore"], swiftSettings: strict),
+        .testTarget(
+            name: "TandemScenarioTests",
+            dependencies: ["TandemScenario", "TandemCore", "TandemRuntime"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "TandemReportTests", dependencies: ["TandemReport"], swiftSettings: strict),
         .testTarget(name: "TandemSimTests", dependencies: ["TandemSim", "TandemRuntime"], swiftSettings: strict),
         // Test helpers on the values alone (no store, Redis or NIO), for test targets of any layer.
@@ -196,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "TandemStoreTests",
             dependencies: [
-                "TandemTestSupport", "TandemStore", "TandemEngine", "TandemCore",
+                "TandemTestSupport", "TandemStore", "TandemEngine", "TandemCore", "TandemRuntime",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

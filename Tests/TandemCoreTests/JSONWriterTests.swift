@@ -1,5 +1,6 @@
 import Testing
 import TandemCore
+import TandemRuntime
 
 struct JSONWriterTests {
     private func text(_ value: JSONValue) throws -> String { try JSONWriter().string(value) }
@@ -52,7 +53,7 @@ struct JSONWriterTests {
     }
 
     @Test func randomValuesRoundTripThroughWriterAndParser() throws {
-        var generator = SeededGenerator(seed: 0x5EED_0001)
+        var generator = SplitMix64(seed: 0x5EED_0001)
         for _ in 0..<500 {
             let value = randomValue(depth: 0, using: &generator)
             let bytes = try JSONWriter().bytes(value)
@@ -62,7 +63,7 @@ struct JSONWriterTests {
         }
     }
 
-    private func randomValue(depth: Int, using generator: inout SeededGenerator) -> JSONValue {
+    private func randomValue(depth: Int, using generator: inout SplitMix64) -> JSONValue {
         let pick = Int.random(in: 0..<(depth > 4 ? 5 : 7), using: &generator)
         switch pick {
         case 0: return .null
@@ -91,17 +92,4 @@ struct JSONWriterTests {
     }
 
     private static let alphabet: [Unicode.Scalar] = ["a", "Z", "\"", "\\", "\n", "\u{0}", "\u{1F}", "é", "€", "😀", "\u{FFFF}", " "]
-}
-
-/// SplitMix64: a tiny seeded generator so every random test replays exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
 }

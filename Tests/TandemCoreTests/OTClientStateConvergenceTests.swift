@@ -1,5 +1,6 @@
 import PropertyBased
 import TandemCore
+import TandemRuntime
 import Testing
 
 /// Two clients and a server exchanging ops in random interleavings, one seed per run, all ending equal.

@@ -1,4 +1,5 @@
 import Foundation
+import TandemRuntime
 import TandemScenario
 import Testing
 

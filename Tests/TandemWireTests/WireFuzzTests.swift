@@ -1,5 +1,6 @@
 import Testing
 import TandemCore
+import TandemRuntime
 import TandemWire
 
 /// Random and mutated frames: decoding must always end in a message or a `WireError`, never a trap.
@@ -7,7 +8,7 @@ struct WireFuzzTests {
     static let seed: UInt64 = 0x7A4D_E11A
 
     @Test func randomBytesNeverCrashTheDecoder() {
-        var generator = FuzzGenerator(seed: Self.seed)
+        var generator = SplitMix64(seed: Self.seed)
         let codec = WireCodec()
         var decodedCount = 0
         for _ in 0..<3_000 {
@@ -19,7 +20,7 @@ struct WireFuzzTests {
     }
 
     @Test func mutatedValidFramesNeverCrashEitherDecoder() {
-        var generator = FuzzGenerator(seed: Self.seed ^ 0xFFFF)
+        var generator = SplitMix64(seed: Self.seed ^ 0xFFFF)
         let codec = WireCodec(limits: WireLimits(frameBytesMax: 4096, serverFrameBytesMax: 4096, depthMax: 8))
         let clientFrames = WireSamples.client.map { codec.encodeClientBytes($0) }
         let serverFrames = WireSamples.server.map { codec.encodeServerBytes($0) }
@@ -39,7 +40,7 @@ struct WireFuzzTests {
     }
 
     @Test func tokenSoupOfJSONFragmentsNeverCrashes() {
-        var generator = FuzzGenerator(seed: Self.seed &+ 1)
+        var generator = SplitMix64(seed: Self.seed &+ 1)
         let tokens = [
             "{", "}", "[", "]", ",", ":", "\"type\"", "\"field_change\"", "\"op\"", "\"value\"", "\"rid\"", "1", "-1",
             "1e999", "0.5", "null", "true", "\"\\uD800\"", "\"\\u00e9\"", "\"session_id\"", "\"s\"", " ", "\"",
@@ -77,7 +78,7 @@ struct WireFuzzTests {
         }
     }
 
-    private func mutate(_ frame: inout [UInt8], using generator: inout FuzzGenerator) {
+    private func mutate(_ frame: inout [UInt8], using generator: inout SplitMix64) {
         let interesting: [UInt8] = [0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x3A, 0x30, 0x2D, 0x65, 0x00, 0xFF, 0xC3, 0xED]
         let position = frame.isEmpty ? 0 : Int.random(in: 0..<frame.count, using: &generator)
         switch Int.random(in: 0..<5, using: &generator) {
@@ -89,18 +90,5 @@ struct WireFuzzTests {
             let cut = Int.random(in: 0...frame.count, using: &generator)
             frame.removeSubrange(cut...)
         }
-    }
-}
-
-/// SplitMix64, so every fuzz run replays from its printed seed.
-struct FuzzGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
     }
 }

@@ -121,23 +121,6 @@ struct TextWithTwoOperations: Sendable, CustomStringConvertible {
     }
 }
 
-/// SplitMix64: a tiny seeded generator, so that one seed replays a whole simulated run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A compact rendering of a JSON value for failure messages (`[5, " beautiful", 6]`).
 func render(_ value: JSONValue) -> String {
     switch value {

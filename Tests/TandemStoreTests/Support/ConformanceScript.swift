@@ -1,5 +1,6 @@
 import TandemCore
 import TandemEngine
+import TandemRuntime
 import TandemStore
 
 /// A seeded script of store operations, run against the in-memory reference and a store under test; every answer
@@ -30,7 +31,7 @@ struct ConformanceScript {
         }
     }
 
-    private var random: SplitMix
+    private var random: SplitMix64
     private var versions: [RecordKey: Int] = [:]
     private var clock: Int64 = 1_000
     private var nextID = 0
@@ -41,7 +42,7 @@ struct ConformanceScript {
         RecordKey(model: "Note", recordID: "ü/1"),
     ]
 
-    init(seed: UInt64) { random = SplitMix(seed: seed) }
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
     /// Runs `count` operations on both stores; returns the first disagreement, if any.
     mutating func run(count: Int, reference: InMemoryEventStore, subject: any EventStore) async throws -> String? {
@@ -130,18 +131,8 @@ struct ConformanceScript {
     }
 }
 
-/// SplitMix64: a tiny seeded generator, so a failing script replays exactly.
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
+    /// A draw in `0..<bound` by remainder (not `bounded(_:)`), so that every seed replays the scripts it always
+    /// made.
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(1, bound))) }
 }
