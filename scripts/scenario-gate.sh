@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 tandem=${TANDEM:-.build/debug/tandem}
 [ -x "$tandem" ] || { echo "scenario-gate: $tandem is not built (swift build --product tandem)" >&2; exit 2; }
 if [ $# -gt 0 ]; then scenarios=("$@"); else
-    scenarios=(smoke-10 crash-restart partition-streams partition-pubsub partition-pubsub-norecovery)
+    scenarios=(smoke-10 crash-restart partition-streams partition-pubsub partition-pubsub-norecovery
+        delete-during-partition)
 fi
 out=$(mktemp -d /tmp/tandem-gate.XXXXXX)
 trap 'rm -rf "$out"' EXIT

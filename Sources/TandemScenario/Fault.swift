@@ -23,6 +23,7 @@ public struct Fault: Sendable, Equatable {
         case .crash(let crash): crash.restartAfter.map { at + $0 }
         case .brokerOutage(let duration): at + duration
         case .loss(let loss): at + loss.duration
+        case .deleteRecord: nil
         }
     }
 }
@@ -41,6 +42,9 @@ public enum FaultKind: Sendable, Equatable {
     case brokerOutage(Duration)
     /// Extra loss on one kind of link (`loss`).
     case loss(LinkLoss)
+    /// An administrator deletes a record through one node while people edit it (`delete_record`): not a failure
+    /// of the system but a disruption it must carry to every participant in order.
+    case deleteRecord(RecordDeletion)
 
     /// The key naming this kind in a file.
     public var key: String {
@@ -51,6 +55,7 @@ public enum FaultKind: Sendable, Equatable {
         case .crash: "crash"
         case .brokerOutage: "broker_outage"
         case .loss: "loss"
+        case .deleteRecord: "delete_record"
         }
     }
 }
@@ -151,6 +156,22 @@ public struct Crash: Sendable, Equatable {
     public init(node: NodeID, restartAfter: Duration? = nil) {
         self.node = node
         self.restartAfter = restartAfter
+    }
+}
+
+/// The deletion of one record through one node (`delete_record: {model: Contact, record: 1, via: node-2}`).
+public struct RecordDeletion: Sendable, Equatable {
+    /// The model's name; in a file, optional when the population edits one model.
+    public var model: String
+    /// The record's number (records are numbered 1…count, as population groups pick them).
+    public var record: Int
+    /// The node whose engine commits the deletion (as a REST `DELETE` sent to it would); default `node-1`.
+    public var via: NodeID
+
+    public init(model: String, record: Int, via: NodeID) {
+        self.model = model
+        self.record = record
+        self.via = via
     }
 }
 

@@ -1,5 +1,7 @@
 extension ScenarioDecoder {
-    static let faultKinds = ["partition", "latency_spike", "disconnect", "crash", "broker_outage", "loss"]
+    static let faultKinds = [
+        "partition", "latency_spike", "disconnect", "crash", "broker_outage", "loss", "delete_record",
+    ]
 
     /// The most faults one scenario may inject.
     static let faultCountMax = 1_000
@@ -60,6 +62,8 @@ extension ScenarioDecoder {
             kind = .crash(Crash(node: node, restartAfter: restart))
         case "broker_outage":
             kind = .brokerOutage(try window("for", in: body.mapping(allowing: ["for"])))
+        case "delete_record":
+            kind = .deleteRecord(try decodeRecordDeletion(body, scenario: scenario))
         default:
             let loss = try body.mapping(allowing: ["link", "rate", "for"])
             let link = try Self.oneOf(loss.required("link"), LinkKind.self, what: "link")
@@ -67,6 +71,33 @@ extension ScenarioDecoder {
             kind = .loss(LinkLoss(link: link, rate: rate, duration: try window("for", in: loss)))
         }
         return Fault(at: at, kind: kind)
+    }
+
+    private func decodeRecordDeletion(_ value: YAMLValue, scenario: Scenario) throws -> RecordDeletion {
+        let map = try value.mapping(allowing: ["model", "record", "via"])
+        let edited = scenario.population.map(\.records.model)
+        let model: String
+        if let modelValue = try map.optional("model") {
+            model = try modelValue.scalarText(expected: "a model name")
+            guard edited.contains(model) else {
+                throw modelValue.error(.unknownReference, "no population group edits records of '\(model)'"
+                    + YAMLValue.hint(model, among: edited))
+            }
+        } else {
+            guard let only = edited.first, edited.allSatisfy({ $0 == only }) else {
+                throw value.error(.invalidValue, "name the record's model: the population edits \(Set(edited).sorted())")
+            }
+            model = only
+        }
+        let count = scenario.population.filter { $0.records.model == model }.map(\.records.count).max() ?? 1
+        let recordValue = try map.required("record")
+        let record = try recordValue.integer(in: 1...Int.max)
+        guard record <= count else {
+            throw recordValue.error(.invalidValue, "there is no record \(record): the population's \(model) records are "
+                + "numbered 1…\(count)")
+        }
+        let via = try map.optional("via").map { try Self.node($0, topology: scenario.topology) } ?? NodeID(number: 1)
+        return RecordDeletion(model: model, record: record, via: via)
     }
 
     private func decodeDisconnect(_ value: YAMLValue, scenario: Scenario) throws -> Disconnect {

@@ -129,6 +129,10 @@ struct ScenarioLoaderTests {
             clients: .percent(100), reconnectAfter: .uniform(.milliseconds(500), .seconds(5)))))
         #expect(byName["crash-restart"]?.faults.first?.kind == .crash(Crash(node: NodeID(number: 2),
                                                                            restartAfter: .seconds(5))))
+        let deletion = byName["delete-during-partition"]?.faults.last
+        #expect(deletion?.kind == .deleteRecord(RecordDeletion(model: "Doc", record: 1, via: NodeID(number: 2))))
+        #expect(deletion?.kind.key == "delete_record")
+        #expect(deletion?.end == nil, "a deletion is an instant, not a window")
     }
 
     @Test func partitionScenariosDifferOnlyInNameAndBrokerKind() throws {

@@ -24,9 +24,9 @@ enum Fixtures {
     static let scenariosDirectory = packageRoot + "/Scenarios"
 
     static let shippedFiles = [
-        "classroom-150.yaml", "crash-restart.yaml", "partition-pubsub-norecovery.yaml", "partition-pubsub.yaml",
-        "partition-streams.yaml",
-        "reconnect-storm-500.yaml", "scale-1000x10.yaml", "smoke-10.yaml",
+        "classroom-150.yaml", "crash-restart.yaml", "delete-during-partition.yaml", "partition-pubsub-norecovery.yaml",
+        "partition-pubsub.yaml", "partition-streams.yaml", "reconnect-storm-500.yaml", "scale-1000x10.yaml",
+        "smoke-10.yaml",
     ]
 
     /// A small valid scenario that the error table edits one line at a time.

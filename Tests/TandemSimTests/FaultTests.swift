@@ -52,6 +52,34 @@ import TandemSim
         #expect(total(report, "gap_fills") > 0)
     }
 
+    @Test func aRecordDeletedWhileEveryoneEditsItReachesThemInOrderAndTheyMoveOn() async throws {
+        let report = try await simulate(try scenario(users: 16, faults: """
+              - at: 6s
+                partition: {between: [node-2], and: [broker], for: 3s}
+              - at: 7s
+                delete_record: {record: 1, via: node-2}
+            """)).report
+        expectHealthy(report)
+        #expect(report.faults.map(\.kind) == ["partition", "delete_record"])
+        #expect(report.faults.last?.label == "delete Doc:1 via node-2")
+        #expect(total(report, "faults.records_deleted") == 1)
+        // Edits sent into the deleted record, and joins of it, were refused, never acknowledged.
+        #expect(total(report, "client.errors.not_found") > 0)
+        #expect(total(report, "actions.switch_record") > 0)
+    }
+
+    @Test func aDeletionSentToACrashedNodeIsNotCarriedOut() async throws {
+        let report = try await simulate(try scenario(faults: """
+              - at: 6s
+                crash: {node: node-2, restart_after: 3s}
+              - at: 7s
+                delete_record: {record: 1, via: node-2}
+            """)).report
+        expectHealthy(report)
+        #expect(total(report, "faults.deletions_unreachable") == 1)
+        #expect(total(report, "faults.records_deleted") == 0)
+    }
+
     @Test func aCrashedNodeLosesItsClientsWhoReconnectAndResync() async throws {
         let report = try await simulate(try scenario(faults: """
               - at: 8s

@@ -185,12 +185,23 @@ extension SimClient {
 
     private func switchRecord() {
         guard let connection, let old = current, views[old]?.isQuiet ?? true else { return }
-        let next = RecordKey(model: model.name, recordID: String(picker.pickRank(using: &random) + 1))
+        let next = pickRecord()
         guard next != old else { return }
         connection.sendToNode(.leaveCollaboration(LeaveCollaboration(sessionID: old.sessionID)))
         views[old] = nil
         current = next
         join(next)
+    }
+
+    /// The record picked to join was deleted: pick again (a few times, then stay put until the next action).
+    func joinRefused(_ gone: RecordKey) {
+        for _ in 0..<4 {
+            let next = pickRecord()
+            guard next != gone else { continue }
+            current = next
+            join(next)
+            return
+        }
     }
 
     func nextChangeID() -> String {

@@ -35,6 +35,10 @@ extension SimClient {
             views[key]?.comments.append((added.comment.id, added.comment.field))
         case .error(let error):
             context.recorder.count("client.errors.\(error.code.rawValue)", node: nil)
+            if error.code == .notFound, error.rid == nil, let key = current, views[key] == nil {
+                joinRefused(key)  // the record this client tried to join was deleted
+                return
+            }
             guard let rid = error.rid, case .string(let changeID) = rid else { return }
             if error.code == .internal {
                 retryLater(changeID)  // nothing was committed (e.g. the store is unreachable): send it again
@@ -80,10 +84,14 @@ extension SimClient {
         guard inOrder(key, version: change.version, field: change.field, changeID: change.changeID) else { return }
         view.version = change.version
         if change.isDeletion {
-            // The record is gone: its values, our edits in flight (the node refuses them) and the ot.js states.
+            // The record is gone: its values, our edits in flight or waiting (the node refuses them as not_found)
+            // and the ot.js states all go; the person moves on to another record at the next action.
             view.deleted = true
             view.fields = [:]
             view.overrides = [:]
+            view.pending = [:]
+            view.outstanding = [:]
+            view.debouncing = []
             for field in view.text.keys { view.text[field] = OTClientState(version: change.version) }
             return
         }

@@ -57,12 +57,18 @@ actor SimClient {
 
     var textFields: [String] { model.fields.values.filter { $0.type == .text }.map(\.name) }
 
+    /// A record to work on, by the group's pick distribution: records are numbered 1…count, as scenario files
+    /// (and `delete_record`) name them.
+    func pickRecord() -> RecordKey {
+        RecordKey(model: model.name, recordID: String(picker.pickRank(using: &random)))
+    }
+
     // MARK: Life cycle (driven by the world)
 
     /// Arrives: picks a record, connects to its home node, and starts thinking.
     func arrive() {
         active = true
-        current = RecordKey(model: model.name, recordID: String(picker.pickRank(using: &random) + 1))
+        current = pickRecord()
         connect(to: homeNode)
         tasks.append(spawn { me in await me.actLoop() })
         tasks.append(spawn { me in await me.pingLoop() })

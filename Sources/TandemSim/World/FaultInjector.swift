@@ -1,3 +1,5 @@
+import TandemCore
+import TandemEngine
 import TandemReport
 import TandemRuntime
 import TandemScenario
@@ -39,6 +41,8 @@ final class FaultInjector: Sendable {
             await context.nodes[crash.node.number - 1].crash()
         case .disconnect(let disconnect):
             await disconnectClients(disconnect)
+        case .deleteRecord(let deletion):
+            await deleteRecord(deletion, fault: index)
         }
     }
 
@@ -57,8 +61,25 @@ final class FaultInjector: Sendable {
             context.broker.setOutage(false)
         case .crash(let crash):
             try? await context.nodes[crash.node.number - 1].boot()
-        case .disconnect:
+        case .disconnect, .deleteRecord:
             break
+        }
+    }
+
+    /// An administrator's REST `DELETE` to one node: its engine commits the deletion like any change. A node that
+    /// is down cannot take it, as a real one would answer nothing; what happened is counted.
+    private func deleteRecord(_ deletion: RecordDeletion, fault index: Int) async {
+        let node = context.nodes[deletion.via.number - 1]
+        guard node.isUp, let engine = node.engine else {
+            context.recorder.count("faults.deletions_unreachable", node: nil)
+            return
+        }
+        let key = RecordKey(model: deletion.model, recordID: String(deletion.record))
+        let result = await engine.delete(
+            key, baseVersion: nil, user: UserRef(id: 0, username: "admin"), origin: .rest, changeID: "fault-\(index + 1)")
+        switch result {
+        case .deleted: context.recorder.count("faults.records_deleted", node: nil)
+        case .changedSince, .rejected: context.recorder.count("faults.deletions_refused", node: nil)
         }
     }
 
@@ -106,6 +127,7 @@ final class FaultInjector: Sendable {
         case .loss(let loss): return "loss \(loss.rate) on \(loss.link.rawValue)"
         case .brokerOutage: return "broker outage"
         case .crash(let crash): return "crash \(crash.node)"
+        case .deleteRecord(let deletion): return "delete \(deletion.model):\(deletion.record) via \(deletion.via)"
         case .disconnect(let disconnect):
             switch disconnect.clients {
             case .percent(let percent): return "disconnect \(percent)% of clients"
