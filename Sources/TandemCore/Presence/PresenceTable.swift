@@ -41,12 +41,18 @@ public struct PresenceTable: Sendable, Hashable {
     /// Adds a connection; returns true when the user was not present before (others should see `user_joined`).
     @discardableResult
     public mutating func join(user: UserRef, connection: String, nowNanos: Int64) -> Bool {
-        owners[connection] = user.id
         // By index, in place: `entries[id] != nil` would copy the entry (and retain all it holds) to compare it.
         if let index = entries.index(forKey: user.id) {
+            if let known = entries.values[index].connections.index(forKey: connection) {
+                // A heartbeat of a known connection (most calls): `owners` already maps it to this user.
+                entries.values[index].connections.values[known] = nowNanos
+                return false
+            }
+            owners[connection] = user.id
             entries.values[index].connections[connection] = nowNanos
             return false
         }
+        owners[connection] = user.id
         entries[user.id] = Entry(user: user, color: Self.color(for: user.id), focus: nil, position: nil,
                                  connections: [connection: nowNanos])
         return true
