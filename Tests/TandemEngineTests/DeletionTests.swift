@@ -156,6 +156,25 @@ import TandemEngine
         }
     }
 
+    @Test func aConflictHeldBeforeADeletionCannotBeSettledOnTheRecordCreatedAgain() async throws {
+        try await Self.withWrittenRecord { world, node, a in
+            let b = await TestClient.connect(Users.bob, to: node)
+            await b.join()
+            await b.change("name", value: "Bob's name", base: 0)
+            let conflict = try #require(b.drain().conflicts.first)
+            _ = await Self.delete(node)
+            _ = await Self.create(node, field: "age", value: 5, base: 2, id: "again")
+            _ = b.drain()
+            await b.send(.resolveConflict(ResolveConflict(
+                sessionID: "Contact:1", conflictID: conflict.conflictID, choice: .local, rid: "settle")))
+            let errors = b.drain().errors
+            #expect(errors.map(\.code) == [.notFound])
+            #expect(errors.first?.message.contains("deleted at version 2, after base_version 0") == true, "\(errors)")
+            #expect(await node.record(Self.key)?.fields["name"] == "", "the old conflict's value never lands")
+            #expect(await world.store.conflict(Self.key, id: conflict.conflictID)?.status == .pending)
+        }
+    }
+
     @Test func aClientAwayDuringTheDeletionLearnsOfItByResync() async throws {
         try await Self.withWrittenRecord(configure: { $0.limits.historyWindowCount = 1 }) { world, node, a in
             let b = await TestClient.connect(Users.bob, to: node)

@@ -227,6 +227,12 @@ extension CollaborationNode {
                 sendError(.notFound, "no conflict \"\(conflictID)\" in session \(sessionID)", rid: rid, to: id)
                 return
             }
+            // A conflict held before a deletion was about a record that is gone, even if its id exists again.
+            if let deletion = try await historySince(key, version: conflict.baseVersion).last(where: { $0.kind == .delete }) {
+                let rejection = ChangeRejection.deleted(key, at: deletion.version, after: conflict.baseVersion)
+                sendError(.notFound, "conflict \(conflictID): " + rejection.message, rid: rid, to: id)
+                return
+            }
             guard let field = model.field(conflict.field),
                   configuration.access.canEdit(connection.user, model: model, field: field),
                   connections[id]?.sessions[key]?.readOnly == false else {
