@@ -1,7 +1,4 @@
-import HTTPTypes
 import HummingbirdWSClient
-import Logging
-import NIOWebSocket
 import Synchronization
 import TandemCore
 import TandemRuntime
@@ -10,14 +7,7 @@ import TandemWire
 /// One simulated collaborator: connects, joins a record, waits at the start gate, then sends one whole-value
 /// change every `interval` (based on the newest version it has seen) until the run's end, recording when each
 /// change reaches it.
-///
-/// HummingbirdWSClient can lose frames that arrive in the same read as the 101 response, and the connection
-/// then hangs silently. The server's first frame is `connection_confirmed`, so a connection that shows nothing
-/// within `confirmationTimeout` is closed and made again (at most `connectAttemptsMax` times).
 struct LoadClient: Sendable {
-    static let connectAttemptsMax = 3
-    static let confirmationTimeout: Duration = .seconds(5)
-
     let index: Int
     let url: String
     let token: String
@@ -29,18 +19,13 @@ struct LoadClient: Sendable {
     let statistics: LoadStatistics
     let clock: SystemClock
 
-    private enum Outcome {
-        case finished
-        case unconfirmed
-    }
-
     func run() async {
         let arrived = Flag()
-        for attempt in 1...Self.connectAttemptsMax {
+        for attempt in 1...ConfirmedConnection.attemptsMax {
             do {
-                if try await session(arrived: arrived) == .finished { break }
+                if try await session(arrived: arrived) { break }
                 statistics.reconnected()
-                if attempt == Self.connectAttemptsMax { statistics.error("no connection_confirmed") }
+                if attempt == ConfirmedConnection.attemptsMax { statistics.error("no connection_confirmed") }
             } catch {
                 statistics.error("connect: \(error)")
                 break
@@ -49,30 +34,11 @@ struct LoadClient: Sendable {
         if arrived.set() { await gate.arrive() }
     }
 
-    private func session(arrived: Flag) async throws -> Outcome {
-        var headers = HTTPFields()
-        headers[.authorization] = "Bearer \(token)"
-        let configuration = WebSocketClientConfiguration(maxFrameSize: 16 << 20, additionalHeaders: headers)
+    /// One connection; false when the server never confirmed it (connect again).
+    private func session(arrived: Flag) async throws -> Bool {
         let version = VersionCell()
-        let confirmed = Flag()
-        let unconfirmed = Flag()
-        let close = try await WebSocketClient.connect(
-            url: url,
-            configuration: configuration,
-            logger: Logger(label: "load-\(index)")
-        ) { inbound, outbound, _ in
-            let watchdog = Task {
-                try await clock.sleep(for: Self.confirmationTimeout)
-                if confirmed.set() { try await outbound.close(.normalClosure, reason: "no connection_confirmed") }
-            }
-            defer { watchdog.cancel() }
-            var frames = inbound.messages(maxSize: 16 << 20).makeAsyncIterator()
-            guard case .text(let first)? = try await frames.next(), first.contains("\"connection_confirmed\""),
-                confirmed.set()
-            else {
-                _ = unconfirmed.set()
-                return
-            }
+        let outcome = try await ConfirmedConnection.open(url: url, token: token, label: "load-\(index)") {
+            _, frames, outbound in
             try await outbound.write(
                 .text(#"{"type":"join_collaboration","model":"Contact","record_id":\#(record),"rid":1}"#)
             )
@@ -88,10 +54,12 @@ struct LoadClient: Sendable {
                 group.cancelAll()
             }
         }
-        let gaveUpWaiting = !unconfirmed.set()  // set by the handler when no `connection_confirmed` came
-        if gaveUpWaiting { return .unconfirmed }
-        if let close { statistics.closed(Self.number(close.closeCode)) }
-        return .finished
+        switch outcome {
+        case .unconfirmed: return false
+        case .closed(let close):
+            if let close { statistics.closed(ConfirmedConnection.number(close.closeCode)) }
+            return true
+        }
     }
 
     private func sendLoop(_ outbound: WebSocketOutboundWriter, version: VersionCell) async throws {
@@ -128,16 +96,6 @@ struct LoadClient: Sendable {
             if let id = change.changeID { statistics.received(id, ack: false, atNanos: now) }
         case .error(let error): statistics.error(error.code.rawValue)
         default: break
-        }
-    }
-
-    static func number(_ code: WebSocketErrorCode) -> Int {
-        switch code {
-        case .normalClosure: return 1000
-        case .goingAway: return 1001
-        case .policyViolation: return 1008
-        case .unknown(let value): return Int(value)
-        default: return 1011
         }
     }
 }

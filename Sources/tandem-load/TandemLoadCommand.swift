@@ -7,13 +7,24 @@ import TandemRuntime
     import FoundationNetworking
 #endif
 
-/// `tandem-load`: N WebSocket clients against one or more running servers, one change every interval each,
-/// printing the p50/p90/p99 propagation (send → `model_changed` at every other client), the ack latency and the
-/// fan-out deliveries per second.
+/// `tandem-load`: the client side of a running server. `run` (the default) drives N collaborators and reports
+/// propagation latency; `connect` is one interactive collaborator (log in, join, see every frame, type frames).
 @main
 struct TandemLoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem-load",
+        abstract: "Clients for running tandem-server nodes: a load generator and an interactive connection.",
+        subcommands: [LoadRunCommand.self, ConnectCommand.self],
+        defaultSubcommand: LoadRunCommand.self
+    )
+}
+
+/// `tandem-load [run]`: N WebSocket clients against one or more running servers, one change every interval each,
+/// printing the p50/p90/p99 propagation (send → `model_changed` at every other client), the ack latency and the
+/// fan-out deliveries per second.
+struct LoadRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Drive N collaborators against tandem-server nodes and report propagation latency.",
         discussion: "Example: tandem-load --url http://127.0.0.1:8080 --clients 250 --records 1 --duration 60s. "
             + "Several nodes: --url http://127.0.0.1:8081,http://127.0.0.1:8082 (clients alternate between them). "
@@ -37,21 +48,20 @@ struct TandemLoadCommand: AsyncParsableCommand {
         guard clients > 0, clients <= 20_000, records > 0 else {
             throw ValidationError("need 1…20000 clients and 1+ records")
         }
-        guard let runFor = Self.duration(duration), let every = Self.duration(interval),
-            let joinWait = Self.duration(joinTimeout)
+        guard let runFor = Duration.parse(duration), let every = Duration.parse(interval),
+            let joinWait = Duration.parse(joinTimeout)
         else { throw ValidationError("durations look like 500ms, 2s, 1m") }
         let bases = url.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         var tokens: [String] = []
-        for base in bases { tokens.append(try await login(base)) }
+        for base in bases {
+            tokens.append(try await Login.accessToken(base: base, username: username, password: password))
+        }
         let clock = SystemClock()
         let statistics = LoadStatistics()
         let gate = StartGate(expectedCount: clients, clock: clock)
         let connectingSince = clock.nowNanos()
         var random = SplitMix64(seed: seed)
-        let socketURLs = bases.map {
-            $0.replacingOccurrences(of: "http://", with: "ws://").replacingOccurrences(of: "https://", with: "wss://")
-                + "/ws"
-        }
+        let socketURLs = bases.map(Login.socketURL)
         print(
             "tandem-load: \(clients) clients on \(records) records, one change every \(interval) for \(duration) → "
                 + socketURLs.joined(separator: ", ")
@@ -90,19 +100,11 @@ struct TandemLoadCommand: AsyncParsableCommand {
         print(statistics.summary(clients: clients, joined: await gate.arrived, seconds: seconds))
     }
 
-    private func login(_ base: String) async throws -> String {
-        var request = URLRequest(url: URL(string: "\(base)/api/v1/security/login")!)
-        request.httpMethod = "POST"
-        request.httpBody = Data(#"{"username":"\#(username)","password":"\#(password)","provider":"db"}"#.utf8)
-        let (data, _) = try await URLSession.shared.data(for: request)
-        guard let token = (try? JSONParser().parse(String(decoding: data, as: UTF8.self)))?["access_token"]?.stringValue
-        else {
-            throw ValidationError("login as \(username) at \(base) failed: \(String(decoding: data, as: UTF8.self))")
-        }
-        return token
-    }
+}
 
-    static func duration(_ text: String) -> Duration? {
+extension Duration {
+    /// `500ms`, `2s` or `1m`, as the options take them; nil for anything else.
+    static func parse(_ text: String) -> Duration? {
         let digits = text.prefix { $0.isNumber }
         guard let value = Int64(digits) else { return nil }
         switch text.dropFirst(digits.count) {

@@ -26,16 +26,19 @@ final class ServerProcess: Sendable {
 
     static func binary() throws -> URL {
         if let path = ProcessInfo.processInfo.environment["TANDEM_SERVER_BINARY"] { return URL(fileURLWithPath: path) }
+        return try product("tandem-server")
+    }
+
+    /// An executable of this package, found next to the test bundle (`swift build` puts every product there).
+    static func product(_ name: String) throws -> URL {
         let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var folder = runner.deletingLastPathComponent()
         for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("tandem-server")
+            let candidate = folder.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             folder = folder.deletingLastPathComponent()
         }
-        throw TimedOut(
-            description: "no tandem-server binary near \(runner.path): run `swift build --product tandem-server` first"
-        )
+        throw TimedOut(description: "no \(name) binary near \(runner.path): run `swift build --product \(name)` first")
     }
 
     static func makeDirectory() throws -> URL {
