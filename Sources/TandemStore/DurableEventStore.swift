@@ -122,7 +122,7 @@ public struct StoredSession: Sendable, Hashable {
     static func decodeParticipants(_ text: String) throws(StoreError) -> [UserRef] {
         let context = "read ab_collaboration_sessions.participants"
         guard case .array(let users) = try StoreJSON.value(text, context) else {
-            throw StoreError("\(context): not an array")
+            throw StoreError.corrupt("\(context): not an array")
         }
         var decoded: [UserRef] = []
         for user in users { decoded.append(try StoreJSON.decodeUser(user, context)) }
@@ -144,7 +144,7 @@ enum ChangeLogSlicing {
         if startsRightAfter(version, rows: rows) { return ChangeLogSlice(changes: rows, reachesBack: true) }
         if version < prunedThrough { return ChangeLogSlice(changes: [], reachesBack: false) }
         guard rows.isEmpty else {
-            throw StoreError(
+            throw StoreError.corrupt(
                 "changes after v\(version): the log starts at v\(rows[0].version) but was pruned only through "
                     + "v\(prunedThrough)"
             )

@@ -1,4 +1,5 @@
 import TandemCore
+import TandemStore
 import Testing
 
 /// `GET`/`POST /api/v1/<model>/` and `DELETE /api/v1/<model>/<pk>` against a real server process.
@@ -157,6 +158,23 @@ struct RESTCollectionTests {
             #expect(try await HTTP.request("GET", "\(base)/5", token: editor).json?.int("version") == 3)
             let metrics = try await HTTP.request("GET", "\(server.baseURL)/metrics")
             #expect(metrics.body.contains("tandem_deletions_total 1"), "\(metrics.body)")
+        }
+    }
+
+    /// A stored row this build cannot read is a 500 naming the row, not a 503 that invites retries.
+    @Test func aRowTheServerCannotReadIs500AndSaysWhich() async throws {
+        try await withServer { server in
+            let token = try await HTTP.login(server, "bob", "bob-pw")
+            let base = "\(server.baseURL)/api/v1/Contact"
+            #expect(try await HTTP.request("POST", "\(base)/", token: token, body: #"{"id": 9, "age": 1}"#).status == 201)
+            let path = server.directory.appendingPathComponent("data/tandem.sqlite").path
+            let beside = try await SQLiteEventStore(path: path)
+            try await beside.executeForTesting("UPDATE tandem_records SET fields = '[1]' WHERE record_id = '9'")
+            await beside.close()
+            let read = try await HTTP.request("GET", "\(base)/9", token: token)
+            #expect(read.status == 500, "\(read.body)")
+            #expect(read.json?["message"]?.stringValue?.contains("cannot read") == true, "\(read.body)")
+            #expect(read.json?["message"]?.stringValue?.contains("fields is not a JSON object") == true, "\(read.body)")
         }
     }
 }

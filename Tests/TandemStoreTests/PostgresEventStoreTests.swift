@@ -21,7 +21,19 @@ struct PostgresEventStoreTests {
         "postgres://u@h/d?color=blue",
     ])
     func aMalformedURLIsAStoreError(text: String) {
-        #expect(throws: StoreError.self) { try PostgresURL(text) }
+        let error = #expect(throws: StoreError.self) { try PostgresURL(text) }
+        #expect(error?.kind == .misconfigured)
+    }
+
+    @Test
+    func aRowThisBuildCannotReadIsACorruptStoreErrorNamingIt() async throws {
+        try await TestPostgres.withStore { store, url throws in
+            _ = try await store.append(Samples.change(version: 1), autoResolved: nil)
+            try await TestPostgres.execute("UPDATE tandem_records SET fields = '[1]'", on: url)
+            let error = await #expect(throws: StoreError.self) { _ = try await store.loadRecord(Samples.key) }
+            #expect(error?.kind == .corrupt)
+            #expect(error?.message.contains("fields is not a JSON object") == true, "\(String(describing: error))")
+        }
     }
 
     @Test

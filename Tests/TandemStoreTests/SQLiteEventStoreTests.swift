@@ -16,6 +16,18 @@ struct SQLiteEventStoreTests {
     }
 
     @Test
+    func aRowThisBuildCannotReadIsACorruptStoreErrorNamingIt() async throws {
+        try await TemporarySQLite.withStore { store, _ throws in
+            _ = try await store.append(Samples.change(version: 1), autoResolved: nil)
+            try await store.executeForTesting("UPDATE tandem_records SET fields = '[1]'")
+            let error = await #expect(throws: StoreError.self) { _ = try await store.loadRecord(Samples.key) }
+            #expect(error?.kind == .corrupt)
+            #expect(error?.message.contains("tandem_records Contact:42: fields is not a JSON object") == true,
+                    "\(String(describing: error))")
+        }
+    }
+
+    @Test
     func aFolderThatCannotBeCreatedIsAStoreError() async throws {
         try await TemporarySQLite.withFolder { folder in
             let file = folder.appendingPathComponent("plain-file")

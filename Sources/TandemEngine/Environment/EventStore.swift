@@ -23,9 +23,28 @@ public struct ChangeLogSlice: Sendable, Hashable {
 
 /// A failure of the store itself (unreachable, full, corrupt): the engine answers `internal` and acks nothing.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure, for whoever answers a caller: worth a retry, or not.
+    public enum Kind: String, Sendable, Hashable {
+        /// The store could not be reached or did not answer (a retry may succeed): HTTP 503.
+        case unavailable
+        /// The store answered with data this build cannot read (a bad row, an unknown value): HTTP 500.
+        case corrupt
+        /// The store is set up wrongly (a bad URL, a schema from a newer build): fix the deployment.
+        case misconfigured
+    }
+
+    public var kind: Kind
     public var message: String
-    public init(_ message: String) { self.message = message }
+
+    public init(_ message: String, kind: Kind = .unavailable) {
+        self.kind = kind
+        self.message = message
+    }
+
     public var description: String { "store: \(message)" }
+
+    public static func corrupt(_ message: String) -> StoreError { StoreError(message, kind: .corrupt) }
+    public static func misconfigured(_ message: String) -> StoreError { StoreError(message, kind: .misconfigured) }
 }
 
 /// The durable event store and sequencer of record versions.

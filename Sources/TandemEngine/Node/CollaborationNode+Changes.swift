@@ -114,7 +114,7 @@ extension CollaborationNode {
             return .rejected(rejection)
         } catch {
             metrics.storeErrors += 1
-            return .rejected(ChangeRejection(.internal, "store unavailable, change not committed: \(error)"))
+            return .rejected(ChangeRejection(.internal, "the store failed, change not committed: \(error)"))
         }
     }
 
@@ -267,7 +267,7 @@ extension CollaborationNode {
             sendError(rejection.code, rejection.message, rid: rid, to: id)
         } catch {
             metrics.storeErrors += 1
-            sendError(.internal, "store unavailable: \(error)", rid: rid, to: id)
+            sendError(.internal, "the store failed, nothing settled: \(error)", rid: rid, to: id)
         }
     }
 }

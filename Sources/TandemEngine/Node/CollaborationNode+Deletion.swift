@@ -64,7 +64,7 @@ extension CollaborationNode {
             return .rejected(rejection)
         } catch {
             metrics.storeErrors += 1
-            return .rejected(ChangeRejection(.internal, "store unavailable, record not deleted: \(error)"))
+            return .rejected(ChangeRejection(.internal, "the store failed, record not deleted: \(error)"))
         }
     }
 }

@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import TandemCore
+import TandemEngine
 
 /// Builds the JSON responses of the REST API (Flask-AppBuilder's shapes: `{"message": …}` for errors).
 enum JSONResponse {
@@ -20,6 +21,19 @@ enum JSONResponse {
         var object = extra
         object["message"] = .string(message)
         return make(status, .object(object))
+    }
+
+    /// A store failure: 503 when the store could not be reached (a retry may succeed), 500 when it holds data
+    /// this build cannot read or is set up wrongly (a retry will not help; the message says what is wrong).
+    static func storeFailure(_ failure: any Error) -> Response {
+        switch (failure as? StoreError)?.kind {
+        case .corrupt?:
+            return error(.internalServerError, "the store holds data this server cannot read: \(failure)")
+        case .misconfigured?:
+            return error(.internalServerError, "the store is misconfigured: \(failure)")
+        case .unavailable?, nil:
+            return error(.serviceUnavailable, "store unavailable: \(failure)")
+        }
     }
 
     static func text(_ status: HTTPResponse.Status, _ body: String, contentType: String) -> Response {

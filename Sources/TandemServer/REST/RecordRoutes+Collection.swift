@@ -31,7 +31,7 @@ extension RecordRoutes {
                 limit: pageSize
             )
         } catch {
-            return JSONResponse.error(.serviceUnavailable, "store unavailable: \(error)")
+            return JSONResponse.storeFailure(error)
         }
         let records = found.records.map(schema.completing)
         return JSONResponse.make(
@@ -122,7 +122,7 @@ extension RecordRoutes {
                 )
             }
         } catch {
-            return JSONResponse.error(.serviceUnavailable, "store unavailable: \(error)")
+            return JSONResponse.storeFailure(error)
         }
         context.statistics.count(.restWrites)
         return await commit(fields, base: base, user: user, key: key, schema: schema, success: .created, creates: true)

@@ -22,7 +22,7 @@ extension RecordRoutes {
                 baseVersion = try await currentRecord(key, schema: schema).version
             }
         } catch {
-            return JSONResponse.error(.serviceUnavailable, "store unavailable: \(error)")
+            return JSONResponse.storeFailure(error)
         }
         var committed: [JSONValue] = []
         for (name, value) in fields {

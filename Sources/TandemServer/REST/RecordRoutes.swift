@@ -95,7 +95,7 @@ struct RecordRoutes: Sendable {
             }
             return JSONResponse.make(.ok, Self.recordJSON(record))
         } catch {
-            return JSONResponse.error(.serviceUnavailable, "store unavailable: \(error)")
+            return JSONResponse.storeFailure(error)
         }
     }
 

@@ -205,7 +205,7 @@ public final class PostgresEventStore: DurableEventStore, Service {
         do {
             return try row.decode(type)
         } catch {
-            throw StoreError("\(context()): unexpected column types: \(error)")
+            throw StoreError.corrupt("\(context()): unexpected column types: \(error)")
         }
     }
 

@@ -18,23 +18,23 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
         guard let components = URLComponents(string: text),
             components.scheme == "postgres" || components.scheme == "postgresql"
         else {
-            throw StoreError("postgres url \(Self.redacted(text)): expected postgres://user@host:port/database")
+            throw StoreError.misconfigured("postgres url \(Self.redacted(text)): expected postgres://user@host:port/database")
         }
         guard let host = components.host, !host.isEmpty else {
-            throw StoreError("postgres url \(Self.redacted(text)): no host")
+            throw StoreError.misconfigured("postgres url \(Self.redacted(text)): no host")
         }
         guard let username = components.user, !username.isEmpty else {
-            throw StoreError("postgres url \(Self.redacted(text)): no user")
+            throw StoreError.misconfigured("postgres url \(Self.redacted(text)): no user")
         }
         let database = String(components.path.drop(while: { $0 == "/" }))
-        guard !database.isEmpty else { throw StoreError("postgres url \(Self.redacted(text)): no database") }
+        guard !database.isEmpty else { throw StoreError.misconfigured("postgres url \(Self.redacted(text)): no database") }
         for item in components.queryItems ?? [] {
             switch (item.name, item.value) {
             case ("sslmode", "disable"): continue
             case ("sslmode", let mode):
-                throw StoreError("postgres url: sslmode=\(mode ?? "") is not supported yet; use sslmode=disable")
+                throw StoreError.misconfigured("postgres url: sslmode=\(mode ?? "") is not supported yet; use sslmode=disable")
             default:
-                throw StoreError("postgres url: unknown parameter \(item.name)")
+                throw StoreError.misconfigured("postgres url: unknown parameter \(item.name)")
             }
         }
         self.host = host

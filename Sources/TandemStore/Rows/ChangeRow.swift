@@ -88,7 +88,7 @@ struct ChangeRow: Sendable, Hashable {
     func entry() throws(StoreError) -> ChangeEntry {
         let context = "read ab_model_change_log \(model):\(recordID) v\(version)"
         guard let kind = ChangeKind(columnValue: changeType) else {
-            throw StoreError("\(context): change_type is \"\(changeType)\", not INSERT, UPDATE or DELETE")
+            throw StoreError.corrupt("\(context): change_type is \"\(changeType)\", not INSERT, UPDATE or DELETE")
         }
         var textOperation: TextOperation?
         if let op {
@@ -96,7 +96,7 @@ struct ChangeRow: Sendable, Hashable {
             do {
                 textOperation = try TextOperation(json: json)
             } catch {
-                throw StoreError("\(context): stored op is not a text operation: \(error)")
+                throw StoreError.corrupt("\(context): stored op is not a text operation: \(error)")
             }
         }
         return ChangeEntry(

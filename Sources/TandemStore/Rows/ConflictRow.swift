@@ -79,12 +79,12 @@ struct ConflictRow: Sendable, Hashable {
         var remoteUser: UserRef?
         if let user = remote["user"], !user.isNull { remoteUser = try StoreJSON.decodeUser(user, context) }
         guard case .array(let pathValues) = try StoreJSON.value(paths, context) else {
-            throw StoreError("\(context): paths is not an array")
+            throw StoreError.corrupt("\(context): paths is not an array")
         }
         var decodedPaths: [[String]] = []
         for path in pathValues {
             guard let parts = path.arrayValue?.compactMap(\.stringValue), parts.count == path.arrayValue?.count else {
-                throw StoreError("\(context): path \(path) is not an array of strings")
+                throw StoreError.corrupt("\(context): path \(path) is not an array of strings")
             }
             decodedPaths.append(parts)
         }

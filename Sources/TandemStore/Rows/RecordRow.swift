@@ -42,15 +42,15 @@ struct RecordRow: Sendable, Hashable {
     func state() throws(StoreError) -> RecordState {
         let context = "read tandem_records \(model):\(recordID)"
         guard case .object(let fieldValues) = try StoreJSON.value(fields, context) else {
-            throw StoreError("\(context): fields is not a JSON object")
+            throw StoreError.corrupt("\(context): fields is not a JSON object")
         }
         guard case .object(let versionValues) = try StoreJSON.value(fieldVersions, context) else {
-            throw StoreError("\(context): field_versions is not a JSON object")
+            throw StoreError.corrupt("\(context): field_versions is not a JSON object")
         }
         var versions: [String: Int] = [:]
         for (name, value) in versionValues {
             guard let version = value.intValue else {
-                throw StoreError("\(context): field_versions.\(name) is \(value)")
+                throw StoreError.corrupt("\(context): field_versions.\(name) is \(value)")
             }
             versions[name] = version
         }

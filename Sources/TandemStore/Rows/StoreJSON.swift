@@ -19,7 +19,7 @@ enum StoreJSON {
         do {
             return try JSONParser().parse(text)
         } catch {
-            throw StoreError("\(context()): stored JSON does not parse: \(error)")
+            throw StoreError.corrupt("\(context()): stored JSON does not parse: \(error)")
         }
     }
 
@@ -29,14 +29,14 @@ enum StoreJSON {
 
     static func decodeUser(_ value: JSONValue, _ context: @autoclosure () -> String) throws(StoreError) -> UserRef {
         guard let id = value["id"]?.intValue, let username = value["username"]?.stringValue else {
-            throw StoreError("\(context()): \(value) is not a user {id, username}")
+            throw StoreError.corrupt("\(context()): \(value) is not a user {id, username}")
         }
         return UserRef(id: id, username: username)
     }
 
     /// Reads an `Int64` column into `Int`, refusing values a 32-bit build could not hold.
     static func int(_ value: Int64, _ context: @autoclosure () -> String) throws(StoreError) -> Int {
-        guard let int = Int(exactly: value) else { throw StoreError("\(context()): \(value) does not fit an Int") }
+        guard let int = Int(exactly: value) else { throw StoreError.corrupt("\(context()): \(value) does not fit an Int") }
         return int
     }
 
@@ -46,7 +46,7 @@ enum StoreJSON {
         _ context: @autoclosure () -> String
     ) throws(StoreError) -> Value {
         guard let value = Value(rawValue: raw) else {
-            throw StoreError("\(context()): unknown \(Value.self) \"\(raw)\"")
+            throw StoreError.corrupt("\(context()): unknown \(Value.self) \"\(raw)\"")
         }
         return value
     }

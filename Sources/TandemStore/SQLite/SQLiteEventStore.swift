@@ -59,7 +59,7 @@ public actor SQLiteEventStore: DurableEventStore {
             journalMode = row.text(0)
         }
         guard journalMode.lowercased() == "wal" else {
-            throw StoreError("open \(path): journal_mode is \(journalMode), not wal (a read-only or in-memory file?)")
+            throw StoreError.misconfigured("open \(path): journal_mode is \(journalMode), not wal (a read-only or in-memory file?)")
         }
         try connection.execute("PRAGMA synchronous=FULL", context: "open \(path): set synchronous")
     }

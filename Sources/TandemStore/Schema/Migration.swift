@@ -53,7 +53,7 @@ struct Migration: Sendable {
     static func pending(applied: [Int], context: String) throws(StoreError) -> [Migration] {
         let known = Set(all.map(\.version))
         if let unknown = applied.first(where: { !known.contains($0) }) {
-            throw StoreError(
+            throw StoreError.misconfigured(
                 "\(context): the database has schema version \(unknown), which this build does not know (it knows "
                     + "\(all.map(\.version))); upgrade the binary"
             )
