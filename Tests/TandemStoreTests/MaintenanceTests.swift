@@ -83,4 +83,23 @@ struct MaintenanceTests {
             #expect(try await store.session(Samples.key)?.status == .active)
         }
     }
+
+    @Test(arguments: StoreKind.durable)
+    func aDeletedRecordsSessionIsMarkedDeletedAndCleanupLeavesIt(kind: StoreKind) async throws {
+        try await kind.withDurableStore { store throws in
+            try await store.appendAudit([
+                AuditEvent(kind: .sessionJoined, key: Samples.key, user: Samples.alice, createdAtMillis: 100),
+                AuditEvent(kind: .recordDeleted, key: Samples.key, user: Samples.bob, oldValue: ["title": 1],
+                           metadata: ["version": 2, "origin": "rest"], createdAtMillis: 200),
+            ])
+            let deleted = try #require(try await store.session(Samples.key))
+            #expect(deleted.status == .deleted)
+            #expect(deleted.updatedAtMillis == 200)
+            #expect(try await store.cleanupInactiveSessions(olderThanMillis: 10_000) == 0)
+            #expect(try await store.session(Samples.key)?.status == .deleted)
+            let events = try await store.auditEvents(Samples.key)
+            #expect(events.map(\.kind) == [.sessionJoined, .recordDeleted])
+            #expect(events.last?.oldValue == ["title": 1])
+        }
+    }
 }
