@@ -47,7 +47,7 @@ import Testing
     static func connect(_ arguments: [String], input: [String]) throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
         process.executableURL = try ServerProcess.product("tandem-load")
-        process.arguments = ["connect", "--linger", "1s"] + arguments
+        process.arguments = ["connect", "--linger", "3s"] + arguments
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
