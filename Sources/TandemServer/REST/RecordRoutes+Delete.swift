@@ -8,14 +8,8 @@ import TandemEngine
 /// log keeps every earlier change and gains a `DELETE` row, so nothing is erased. `?base_version=n` deletes only
 /// if the record is still at version n (409 otherwise), like an `If-Match`.
 extension RecordRoutes {
-    func delete(_ request: Request, model: String?, pk: String?) async -> Response {
-        let user: UserRecord
-        let schema: ModelSchema
-        let key: RecordKey
-        switch await target(request, model: model, pk: pk) {
-        case .failure(let rejection): return rejection.response
-        case .success(let found): (user, schema, key) = found
-        }
+    func delete(_ request: Request, _ target: Target) async -> Response {
+        let (user, schema, key) = (target.user, target.schema, target.key)
         guard context.configuration.access.canDelete(user.identity, model: schema.name) else {
             return JSONResponse.error(
                 .forbidden, "user \(user.username) may not delete \(schema.name) records (needs can_delete)",

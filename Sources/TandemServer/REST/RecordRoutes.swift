@@ -23,13 +23,13 @@ struct RecordRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/v1/:model/:pk") { request, requestContext in
-            await read(request, model: requestContext.parameters.get("model"), pk: requestContext.parameters.get("pk"))
+            await onTarget(request, requestContext, read)
         }
         router.put("/api/v1/:model/:pk") { request, requestContext in
-            await write(request, model: requestContext.parameters.get("model"), pk: requestContext.parameters.get("pk"))
+            await onTarget(request, requestContext, write)
         }
         router.delete("/api/v1/:model/:pk") { request, requestContext in
-            await delete(request, model: requestContext.parameters.get("model"), pk: requestContext.parameters.get("pk"))
+            await onTarget(request, requestContext, delete)
         }
         router.get("/api/v1/:model") { request, requestContext in
             await list(request, model: requestContext.parameters.get("model"))
@@ -58,32 +58,34 @@ struct RecordRoutes: Sendable {
         return .success((user, model))
     }
 
-    /// The user, model and key a request is about, after authentication and `can_show`.
-    func target(
+    /// The user, model and record a `/api/v1/<model>/<pk>` request is about.
+    struct Target {
+        var user: UserRecord
+        var schema: ModelSchema
+        var key: RecordKey
+    }
+
+    /// Runs `handler` on the request's target after authentication and `can_show`, or answers the refusal.
+    private func onTarget(
         _ request: Request,
-        model name: String?,
-        pk: String?
-    ) async -> Result<(UserRecord, ModelSchema, RecordKey), HTTPRejection> {
-        switch await authorize(request, model: name) {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let (user, model)):
-            guard let pk, Self.isRecordID(pk) else {
-                return .failure(HTTPRejection(.notFound, "bad record id"))
+        _ requestContext: BasicRequestContext,
+        _ handler: (Request, Target) async -> Response
+    ) async -> Response {
+        switch await authorize(request, model: requestContext.parameters.get("model")) {
+        case .failure(let rejection): return rejection.response
+        case .success(let (user, schema)):
+            guard let pk = requestContext.parameters.get("pk"), Self.isRecordID(pk) else {
+                return HTTPRejection(.notFound, "bad record id").response
             }
-            return .success((user, model, RecordKey(model: model.name, recordID: pk)))
+            return await handler(request, Target(user: user, schema: schema, key: RecordKey(model: schema.name, recordID: pk)))
         }
     }
 
     /// A usable record id: 1 to 200 bytes of UTF-8.
     static func isRecordID(_ pk: String) -> Bool { !pk.isEmpty && pk.utf8.count <= 200 }
 
-    func read(_ request: Request, model: String?, pk: String?) async -> Response {
-        let schema: ModelSchema
-        let key: RecordKey
-        switch await target(request, model: model, pk: pk) {
-        case .failure(let rejection): return rejection.response
-        case .success(let found): (_, schema, key) = found
-        }
+    func read(_ request: Request, _ target: Target) async -> Response {
+        let (schema, key) = (target.schema, target.key)
         context.statistics.count(.restReads)
         do {
             let record = try await currentRecord(key, schema: schema)
@@ -110,14 +112,8 @@ struct RecordRoutes: Sendable {
         ])
     }
 
-    func write(_ request: Request, model: String?, pk: String?) async -> Response {
-        let user: UserRecord
-        let schema: ModelSchema
-        let key: RecordKey
-        switch await target(request, model: model, pk: pk) {
-        case .failure(let rejection): return rejection.response
-        case .success(let found): (user, schema, key) = found
-        }
+    func write(_ request: Request, _ target: Target) async -> Response {
+        let (user, schema, key) = (target.user, target.schema, target.key)
         var request = request
         let body: [String: JSONValue]
         switch await JSONResponse.readObject(&request, bytesMax: context.configuration.limits.requestBodyBytesMax) {
