@@ -67,7 +67,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 urls=()
 for node in $(seq "$nodes"); do
     TANDEM_NODE_ID="node-$node" TANDEM_DATA_DIR="$work/data-$node" \
-        "$bin/tandem-server" >"$work/stdout-$node" 2>"$work/stderr-$node" &
+        "$bin/tandem-server" serve --demo >"$work/stdout-$node" 2>"$work/stderr-$node" &
     pids+=($!)
     for _ in $(seq 300); do grep -q 'listening on' "$work/stdout-$node" 2>/dev/null && break; sleep 0.1; done
     url=$(sed -n 's/^tandem-server listening on //p' "$work/stdout-$node" | head -1)

@@ -88,8 +88,8 @@ public struct StoredSession: Sendable, Hashable {
 
     /// Folds one audit event of this session's record into the row.
     mutating func apply(_ event: AuditEvent) {
+        guard event.kind.concernsSession else { return }
         switch event.kind {
-        case .permissionDenied: return
         case .sessionJoined:
             status = .active
             if let user = event.user, !participants.contains(where: { $0.id == user.id }) {
@@ -109,7 +109,7 @@ public struct StoredSession: Sendable, Hashable {
     /// two batches never deadlock), events in batch order.
     static func plan(_ events: [AuditEvent]) -> [(key: RecordKey, events: [AuditEvent])] {
         var grouped: [String: (key: RecordKey, events: [AuditEvent])] = [:]
-        for event in events where event.kind != .permissionDenied {
+        for event in events where event.kind.concernsSession {
             grouped[event.key.sessionID, default: (event.key, [])].events.append(event)
         }
         return grouped.keys.sorted().map { grouped[$0]! }

@@ -12,7 +12,9 @@ struct TandemServerCommand: AsyncParsableCommand {
         abstract: "Tandem's real-time collaboration server: WebSocket /ws, REST /api/v1, /healthz and /metrics.",
         discussion: "Configuration: embedded demo defaults, then --config FILE (YAML), then TANDEM_* environment "
             + "variables. See docs/server.md. A bad configuration exits with status 2.",
-        subcommands: [Serve.self, CreateUser.self, Migrate.self, Prune.self, CleanupSessions.self],
+        subcommands: [
+            Serve.self, CreateUser.self, UpdateUser.self, Revoke.self, Migrate.self, Prune.self, CleanupSessions.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }
@@ -41,8 +43,20 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Exit when the process that started this one goes away (for test harnesses and supervisors).")
     var exitWithParent = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Create the demo users admin/admin, editor/editor and viewer/viewer in an empty users file.",
+            discussion: "Refused (exit 2) unless the server listens on a loopback address."
+        )
+    )
+    var demo = false
+
     func run() async throws {
-        let configuration = try options.resolve()
+        let configuration = try {
+            var configuration = try options.resolve()
+            configuration.demo = demo
+            return configuration
+        }()
         if exitWithParent { ParentWatch.start() }
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -83,11 +97,66 @@ struct CreateUser: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.resolve()
-        let roles = role.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        for name in roles where configuration.access.roles[name] == nil {
-            let known = configuration.access.roles.keys.sorted().joined(separator: ", ")
-            throw ValidationError("unknown role '\(name)'; configured roles: \(known)")
+        let roles = try configuration.checkedRoles(role)
+        try await UserRegistry.forCommand(configuration) { registry in
+            let user = try await registry.create(username: username, password: password, roles: roles)
+            print(
+                "created user \(user.username) (id \(user.id), roles \(user.roles.joined(separator: ", "))) in \(registry.file)"
+            )
         }
+    }
+}
+
+struct UpdateUser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update-user",
+        abstract: "Change a user's password and/or roles; either change revokes every token the user holds.",
+        discussion: "A running server closes the user's open sockets with 4401 within auth.users_file_poll.\n"
+            + "Example: tandem-server update-user --username alice --password n3w-s3cret"
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "The user to change.") var username: String
+    @Option(help: "New password (1…72 bytes).") var password: String?
+    @Option(help: "New role names, comma-separated (they replace the old ones).") var role: String?
+
+    func run() async throws {
+        guard password != nil || role != nil else { throw ValidationError("give --password, --role or both") }
+        let configuration = try options.resolve()
+        let roles = try role.map { try configuration.checkedRoles($0) }
+        try await UserRegistry.forCommand(configuration) { registry in
+            let user = try await registry.update(username: username, password: password, roles: roles)
+            print("updated user \(user.username) (roles \(user.roles.joined(separator: ", "))); its earlier tokens are revoked")
+        }
+    }
+}
+
+struct Revoke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Revoke every access and refresh token of a user (a lost laptop, a leaked token).",
+        discussion: "A running server closes the user's open sockets with 4401 within auth.users_file_poll; the "
+            + "user logs in again with their password.\nExample: tandem-server revoke --username alice"
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "The user whose tokens to revoke.") var username: String
+
+    func run() async throws {
+        let configuration = try options.resolve()
+        try await UserRegistry.forCommand(configuration) { registry in
+            let user = try await registry.revoke(username: username)
+            print("revoked every token of \(user.username) (token version \(user.tokenVersion))")
+        }
+    }
+}
+
+extension UserRegistry {
+    /// Runs a user command on the users file of `configuration`; a refusal (an existing or unknown user, a
+    /// bad password) is printed and exits 1.
+    static func forCommand(
+        _ configuration: ServerConfiguration,
+        _ body: (UserRegistry) async throws -> Void
+    ) async throws {
         let registry = UserRegistry(
             file: configuration.usersFile,
             hasher: PasswordHasher(cost: configuration.auth.bcryptCost),
@@ -95,10 +164,7 @@ struct CreateUser: AsyncParsableCommand {
         )
         do {
             try await registry.load()
-            let user = try await registry.create(username: username, password: password, roles: roles)
-            print(
-                "created user \(user.username) (id \(user.id), roles \(user.roles.joined(separator: ", "))) in \(registry.file)"
-            )
+            try await body(registry)
         } catch let error as UserRegistryError {
             FileHandle.standardError.write(Data("tandem-server: \(error)\n".utf8))
             throw ExitCode(1)
@@ -106,6 +172,17 @@ struct CreateUser: AsyncParsableCommand {
     }
 }
 
+extension ServerConfiguration {
+    /// `--role` split on commas, each a configured role.
+    func checkedRoles(_ text: String) throws -> [String] {
+        let roles = text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        for name in roles where access.roles[name] == nil {
+            let known = access.roles.keys.sorted().joined(separator: ", ")
+            throw ValidationError("unknown role '\(name)'; configured roles: \(known)")
+        }
+        return roles
+    }
+}
 
 /// Ends the process once its parent is gone (it was re-parented, or already belongs to init), so a crashed
 /// test runner leaves no server behind. Polls twice a second on a thread of its own. A server started

@@ -50,7 +50,7 @@ struct LifecycleTests {
         let server = try await ServerProcess.start()
         let client = try await ProtocolClient.login(server, as: "alice")
         try await client.join()
-        let created = try Self.runCLI([
+        let created = try ServerProcess.runCLI([
             "create-user", "--config", server.directory.appendingPathComponent("tandem.yaml").path,
             "--username", "carol", "--password", "carol-pw", "--role", "Editor",
         ])
@@ -96,24 +96,9 @@ struct LifecycleTests {
             atomically: true,
             encoding: .utf8
         )
-        let result = try Self.runCLI(["serve", "--config", file.path])
+        let result = try ServerProcess.runCLI(["serve", "--config", file.path])
         #expect(result.status == 2)
         #expect(result.output.contains("bad.yaml:4"))
         #expect(result.output.contains("limits.frame_bytes_max"))
-    }
-
-    /// Runs `tandem-server` with `arguments` to completion; returns its status and stdout+stderr.
-    static func runCLI(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try ServerProcess.binary()
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TANDEM_") }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -14,6 +14,20 @@ public struct AuditEvent: Sendable, Hashable {
         case resync
         case permissionDenied = "permission_denied"
         case recordDeleted = "record_deleted"
+        /// Security events (the server's, not a record's): keyed `ab_user:<user id>` (or `ab_user:<username>`
+        /// when no such user exists), with the client address and the reason in `metadata`.
+        case loginFailed = "login_failed"
+        case socketRefused = "socket_refused"
+        case tokensRevoked = "tokens_revoked"
+
+        /// True when the event belongs to a collaboration session (it joins, leaves or touches the record's
+        /// session row); refusals and security events are logged without one.
+        public var concernsSession: Bool {
+            switch self {
+            case .permissionDenied, .loginFailed, .socketRefused, .tokensRevoked: return false
+            default: return true
+            }
+        }
     }
 
     public var kind: Kind

@@ -45,14 +45,26 @@ public struct ServerApplication: Sendable {
     public func makeContext(clock: any TandemClock = SystemClock()) async throws -> ServerContext {
         let storeHandle = try await storeFactory.make(configuration.databaseURL, configuration: configuration)
         let backplane = try await backplaneFactory.make(configuration.backplaneURL, configuration: configuration)
+        let passwordGate = WorkGate(
+            concurrency: configuration.auth.bcryptConcurrency ?? PasswordHasher.defaultConcurrency,
+            queueMax: configuration.auth.bcryptQueueMax
+        )
         let users = UserRegistry(
             file: configuration.usersFile,
-            hasher: PasswordHasher(cost: configuration.auth.bcryptCost),
-            clock: clock
+            hasher: PasswordHasher(cost: configuration.auth.bcryptCost, gate: passwordGate),
+            clock: clock,
+            seed: seed
         )
         try await users.load()
+        try await Self.checkDemoCredentials(configuration, users: users, logger: logger)
         let created = try await users.ensure(configuration.auth.seedUsers)
         if !created.isEmpty { logger.notice("created seed users \(created.joined(separator: ", ")) in \(users.file)") }
+        if await users.all.isEmpty {
+            let advice =
+                "Add one with `tandem-server create-user --username U --password P --role Admin`, "
+                + "or try the demo on this machine with `tandem-server serve --demo`"
+            logger.warning("no users in \(users.file): nobody can log in. \(advice)")
+        }
         if configuration.auth.jwtSecret == nil {
             logger.warning("no auth.jwt_secret / TANDEM_JWT_SECRET: using a random key; tokens end with this process")
         }
@@ -64,6 +76,7 @@ public struct ServerApplication: Sendable {
         )
         let statistics = ServerStatistics()
         let store = InstrumentedEventStore(base: storeHandle.store, histogram: statistics.commitLatency, clock: clock)
+        let audit = SecurityAudit(store: store, users: users, clock: clock, logger: logger)
         let node = CollaborationNode(
             configuration: configuration.nodeConfiguration,
             environment: NodeEnvironment(clock: clock, store: store, backplane: backplane.backplane, seed: seed)
@@ -79,6 +92,11 @@ public struct ServerApplication: Sendable {
             origins: OriginPolicy(allowed: configuration.allowedOrigins),
             tracker: ConnectionTracker(),
             statistics: statistics,
+            throttle: LoginThrottle(settings: configuration.auth.loginThrottle, clock: clock),
+            passwordGate: passwordGate,
+            addresses: AddressLimiter(limits: configuration.limits, clock: clock),
+            sockets: UserSockets(),
+            audit: audit,
             clock: clock,
             logger: logger,
             extraServices: storeHandle.services + backplane.services,
@@ -126,6 +144,7 @@ public struct ServerApplication: Sendable {
                     + [
                         .init(service: ServingAfterPreparation(prepare: context.prepareStore, server: app)),
                         .init(service: NodeService(context: context)),
+                        .init(service: RevocationWatch(context: context)),
                     ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
@@ -134,16 +153,53 @@ public struct ServerApplication: Sendable {
         try await group.run()
     }
 
-    static func httpRouter(_ context: ServerContext) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    /// `--demo` only on loopback, and into an empty users file; and no server that still holds a demo user
+    /// with its demo password listens beyond this machine. Both end the process with status 2.
+    static func checkDemoCredentials(
+        _ configuration: ServerConfiguration,
+        users: UserRegistry,
+        logger: Logger
+    ) async throws {
+        let loopback = ServerConfiguration.isLoopback(configuration.host)
+        if configuration.demo {
+            guard loopback else {
+                throw ConfigurationError(
+                    file: "command line", line: 0, key: "--demo",
+                    message: "--demo creates users with well-known passwords (admin/admin …) and listens only on a "
+                        + "loopback address, but the host is \(configuration.host); drop --demo and create your "
+                        + "users with `tandem-server create-user`, or listen on 127.0.0.1"
+                )
+            }
+            let created = try await users.ensureDemo(ServerConfiguration.demoSeedUsers)
+            if created.isEmpty {
+                logger.notice("--demo: \(users.file) already has users; no demo user added")
+            } else {
+                logger.warning("--demo: created \(created.joined(separator: ", ")) with their well-known passwords")
+            }
+        }
+        guard !loopback else { return }
+        let exposed = await users.withKnownPasswords(ServerConfiguration.demoSeedUsers)
+        guard exposed.isEmpty else {
+            throw ConfigurationError(
+                file: users.file, line: 0, key: "server.host",
+                message: "user(s) \(exposed.joined(separator: ", ")) still have the demo password, and the host "
+                    + "\(configuration.host) is reachable from other machines; change their passwords with "
+                    + "`tandem-server update-user --username NAME --password NEW` or listen on 127.0.0.1"
+            )
+        }
+    }
+
+    static func httpRouter(_ context: ServerContext) -> Router<TandemRequestContext> {
+        let router = Router(context: TandemRequestContext.self)
+        router.add(middleware: SecurityHeaders(configuration: context.configuration))
         SystemRoutes(context: context).register(on: router)
         AuthRoutes(context: context).register(on: router)
         RecordRoutes(context: context).register(on: router)
         return router
     }
 
-    static func webSocketRouter(_ context: ServerContext) -> Router<BasicWebSocketRequestContext> {
-        let router = Router(context: BasicWebSocketRequestContext.self)
+    static func webSocketRouter(_ context: ServerContext) -> Router<TandemWebSocketRequestContext> {
+        let router = Router(context: TandemWebSocketRequestContext.self)
         let handler = ConnectionHandler(context: context)
         router.ws("/ws") { request, _ in
             guard context.origins.permits(request.headers[values: .origin], host: request.head.authority) else {
@@ -152,7 +208,12 @@ public struct ServerApplication: Sendable {
             }
             return context.tracker.isDraining ? .dontUpgrade : .upgrade([:])
         } onUpgrade: { inbound, outbound, wsContext in
-            await handler.run(inbound: inbound, outbound: outbound, request: wsContext.request)
+            await handler.run(
+                inbound: inbound,
+                outbound: outbound,
+                request: wsContext.request,
+                address: wsContext.requestContext.clientAddress
+            )
         }
         return router
     }

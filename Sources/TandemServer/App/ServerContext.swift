@@ -18,6 +18,15 @@ public struct ServerContext: Sendable {
     public let origins: OriginPolicy
     public let tracker: ConnectionTracker
     public let statistics: ServerStatistics
+    /// Failed-login back-off per username and client address.
+    public let throttle: LoginThrottle
+    /// bcrypt's bounded queue (shared by every password check).
+    public let passwordGate: WorkGate
+    /// Open sockets and upgrade rate per client address.
+    public let addresses: AddressLimiter
+    /// Each user's open sockets, for closing them on revocation.
+    public let sockets: UserSockets
+    public let audit: SecurityAudit
     public let clock: any TandemClock
     public let logger: Logger
     /// The store's and backplane's own services, run before the HTTP server and the node.

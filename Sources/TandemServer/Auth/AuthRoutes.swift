@@ -5,16 +5,23 @@ import TandemCore
 ///
 /// Login takes `{"username", "password", "provider": "db"}` and answers `{"access_token", "refresh_token"}`;
 /// refresh takes the refresh token as `Authorization: Bearer …` (or `{"refresh_token"}`) and answers
-/// `{"access_token"}`. Failures answer 401 with the same message whatever was wrong, so they reveal nothing.
+/// `{"access_token", "refresh_token"}`: the refresh token rotates, and the one presented is spent. Failures
+/// answer 401 with the same message whatever was wrong, so they reveal nothing; repeated failures of one
+/// username or address answer 429 with `Retry-After`, and a login that would queue behind too many bcrypt
+/// checks answers 503 with `Retry-After` (see docs/server.md, Security).
 struct AuthRoutes: Sendable {
     let context: ServerContext
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("/api/v1/security/login") { request, _ in await login(request) }
-        router.post("/api/v1/security/refresh") { request, _ in await refresh(request) }
+    func register(on router: Router<TandemRequestContext>) {
+        router.post("/api/v1/security/login") { request, requestContext in
+            await login(request, address: requestContext.clientAddress)
+        }
+        router.post("/api/v1/security/refresh") { request, requestContext in
+            await refresh(request, address: requestContext.clientAddress)
+        }
     }
 
-    func login(_ request: Request) async -> Response {
+    func login(_ request: Request, address: String) async -> Response {
         var request = request
         let body: [String: JSONValue]
         switch await JSONResponse.readObject(&request, bytesMax: 16_384) {
@@ -27,43 +34,79 @@ struct AuthRoutes: Sendable {
         if let provider = body["provider"], provider != .string("db") {
             return JSONResponse.error(.badRequest, "unsupported provider \(provider); only \"db\" is available")
         }
-        guard let user = await context.users.authenticate(username: username, password: password) else {
-            context.statistics.count(.loginsFailed)
-            context.logger.notice("login refused", metadata: ["username": "\(username.prefix(64))"])
-            return JSONResponse.error(.unauthorized, "Not authorized")
+        if let wait = context.throttle.retryAfter(username: username, address: address) {
+            context.statistics.count(.loginsThrottled)
+            return Self.retryLater(.tooManyRequests, after: wait, "too many failed logins: try again later")
         }
-        do {
-            let pair = try await context.tokens.issue(for: user)
-            context.statistics.count(.loginsSucceeded)
-            return JSONResponse.make(
-                .ok,
-                .object([
-                    "access_token": .string(pair.accessToken),
-                    "refresh_token": .string(pair.refreshToken),
-                ])
-            )
-        } catch {
-            return JSONResponse.error(.internalServerError, "could not sign a token: \(error)")
+        switch await context.users.authenticate(username: username, password: password) {
+        case .overloaded:
+            context.statistics.count(.loginsShed)
+            return Self.retryLater(.serviceUnavailable, after: .seconds(1), "too many logins at once: try again")
+        case .refused:
+            context.statistics.count(.loginsFailed)
+            let lockout = context.throttle.failed(username: username, address: address)
+            let reason = lockout.map { "wrong username or password; locked for \(Self.seconds($0)) s" }
+                ?? "wrong username or password"
+            await context.audit.loginFailed(username: String(username.prefix(64)), address: address, reason: reason)
+            return JSONResponse.error(.unauthorized, "Not authorized")
+        case .authenticated(let user):
+            context.throttle.succeeded(username: username)
+            do {
+                let pair = try await context.tokens.issue(for: user)
+                context.statistics.count(.loginsSucceeded)
+                return Self.tokens(pair)
+            } catch {
+                return JSONResponse.error(.internalServerError, "could not issue a token: \(error)")
+            }
         }
     }
 
-    func refresh(_ request: Request) async -> Response {
+    func refresh(_ request: Request, address: String) async -> Response {
         var request = request
         var token = ServerContext.bearerToken(authorization: request.headers[.authorization], query: nil)
         if token == nil, case .success(let body) = await JSONResponse.readObject(&request, bytesMax: 16_384) {
             token = body["refresh_token"]?.stringValue
         }
-        guard let token, let user = await context.tokens.authenticate(refreshToken: token) else {
-            return JSONResponse.error(.unauthorized, "Not authorized")
-        }
+        guard let token else { return JSONResponse.error(.unauthorized, "Not authorized") }
         do {
-            return JSONResponse.make(
-                .ok,
-                .object(["access_token": .string(try await context.tokens.issueAccess(for: user))])
-            )
+            switch try await context.tokens.refresh(token) {
+            case .refused:
+                return JSONResponse.error(.unauthorized, "Not authorized")
+            case .replayed(let user):
+                context.statistics.count(.refreshReplays)
+                await context.audit.tokensRevoked(
+                    user: user,
+                    username: user.username,
+                    reason: "a spent refresh token was presented again; its login's refresh tokens are revoked",
+                    address: address
+                )
+                return JSONResponse.error(.unauthorized, "Not authorized")
+            case .rotated(_, let pair):
+                return Self.tokens(pair)
+            }
         } catch {
-            return JSONResponse.error(.internalServerError, "could not sign a token: \(error)")
+            return JSONResponse.error(.internalServerError, "could not issue a token: \(error)")
         }
+    }
+
+    private static func tokens(_ pair: TokenService.Pair) -> Response {
+        JSONResponse.make(
+            .ok,
+            .object(["access_token": .string(pair.accessToken), "refresh_token": .string(pair.refreshToken)])
+        )
+    }
+
+    /// `status` with `Retry-After` (whole seconds, rounded up) and the same in the body.
+    static func retryLater(_ status: HTTPResponse.Status, after wait: Duration, _ message: String) -> Response {
+        let seconds = Self.seconds(wait)
+        var response = JSONResponse.error(status, message, extra: ["retry_after": .int(seconds)])
+        response.headers[.retryAfter] = String(seconds)
+        return response
+    }
+
+    static func seconds(_ duration: Duration) -> Int {
+        let (whole, fraction) = duration.components
+        return max(1, Int(whole) + (fraction > 0 ? 1 : 0))
     }
 
     /// The user a REST request's access token names, or the 401 to send.

@@ -5,18 +5,28 @@ import TandemRuntime
 
 /// Issues and checks HS256 JWTs for logins, refreshes, WebSocket upgrades and REST calls.
 ///
-/// A token names a user id; checking it also looks the user up, so a deleted or deactivated account is
-/// refused even while its token has not expired. Roles come from the users file, not from the token.
+/// A token names a user id and the user's token version; checking it looks the user up (rereading the users
+/// file if another process changed it), so a deleted, deactivated or revoked account is refused even while
+/// its token has not expired. Roles come from the users file, not from the token. Refresh tokens rotate:
+/// each one is good for one refresh, which returns its successor; presenting an older one revokes its family.
 public struct TokenService: Sendable {
     private let keys: JWTKeyCollection
     private let settings: AuthSettings
     private let users: UserRegistry
     private let clock: any TandemClock
 
-    /// A pair returned by a login.
+    /// A pair returned by a login or a refresh.
     public struct Pair: Sendable, Hashable {
         public var accessToken: String
         public var refreshToken: String
+    }
+
+    /// What a refresh came to.
+    public enum Refresh: Sendable {
+        case rotated(UserRecord, Pair)
+        /// An already used refresh token: its whole family is now revoked.
+        case replayed(UserRecord)
+        case refused
     }
 
     public init(settings: AuthSettings, secret: String, users: UserRegistry, clock: any TandemClock) async {
@@ -27,34 +37,69 @@ public struct TokenService: Sendable {
         self.clock = clock
     }
 
+    /// A new login: an access token and the first refresh token of a new family.
     public func issue(for user: UserRecord) async throws -> Pair {
-        Pair(accessToken: try await sign(user, kind: .access), refreshToken: try await sign(user, kind: .refresh))
+        let family = try await users.startFamily(userID: user.id, expiresAtMillis: expiry(of: .refresh))
+        return Pair(
+            accessToken: try await sign(user, kind: .access),
+            refreshToken: try await sign(user, kind: .refresh, family: family, generation: 0)
+        )
     }
 
     public func issueAccess(for user: UserRecord) async throws -> String { try await sign(user, kind: .access) }
 
-    /// The active user an access token names, or nil for a missing, forged, expired or refresh token.
+    /// The active user an access token names, or nil for a missing, forged, expired, revoked or refresh token.
     public func authenticate(accessToken token: String) async -> UserRecord? {
-        await user(from: token, kind: .access)
+        await verified(token, kind: .access)?.user
     }
 
-    /// The active user a refresh token names, or nil.
-    public func authenticate(refreshToken token: String) async -> UserRecord? {
-        await user(from: token, kind: .refresh)
+    /// Trades a refresh token for a new pair, once.
+    public func refresh(_ token: String) async throws -> Refresh {
+        guard let (claims, user) = await verified(token, kind: .refresh), let family = claims.fam,
+            let generation = claims.gen
+        else { return .refused }
+        switch try await users.rotate(
+            userID: user.id,
+            family: family,
+            generation: generation,
+            expiresAtMillis: expiry(of: .refresh)
+        ) {
+        case .unknown: return .refused
+        case .replayed: return .replayed(user)
+        case .rotated(let next):
+            return .rotated(
+                user,
+                Pair(
+                    accessToken: try await sign(user, kind: .access),
+                    refreshToken: try await sign(user, kind: .refresh, family: family, generation: next)
+                )
+            )
+        }
     }
 
-    private func user(from token: String, kind: TokenClaims.Kind) async -> UserRecord? {
+    private func verified(_ token: String, kind: TokenClaims.Kind) async -> (claims: TokenClaims, user: UserRecord)? {
         guard !token.isEmpty, token.utf8.count <= 8_192,
             let claims = try? await keys.verify(token, as: TokenClaims.self),
             claims.type == kind, claims.iss.value == settings.issuer,
-            let id = Int(claims.sub.value), let record = await users.user(id: id), record.active
+            let id = Int(claims.sub.value), let record = await users.current(id: id), record.active,
+            (claims.ver ?? 0) == record.tokenVersion
         else { return nil }
-        return record
+        return (claims, record)
     }
 
-    private func sign(_ user: UserRecord, kind: TokenClaims.Kind) async throws -> String {
+    private func expiry(of kind: TokenClaims.Kind) -> Int64 {
+        clock.wallMillis() + lifetime(of: kind).nanosecondsClamped / 1_000_000
+    }
+
+    private func lifetime(of kind: TokenClaims.Kind) -> Duration {
+        kind == .access ? settings.accessTokenLifetime : settings.refreshTokenLifetime
+    }
+
+    private func sign(_ user: UserRecord, kind: TokenClaims.Kind, family: String? = nil, generation: Int? = nil)
+        async throws -> String
+    {
         let now = Date(timeIntervalSince1970: Double(clock.wallMillis()) / 1_000)
-        let lifetime = kind == .access ? settings.accessTokenLifetime : settings.refreshTokenLifetime
+        let lifetime = lifetime(of: kind)
         let seconds = Double(lifetime.components.seconds) + Double(lifetime.components.attoseconds) / 1e18
         let claims = TokenClaims(
             sub: SubjectClaim(value: String(user.id)),
@@ -62,7 +107,10 @@ public struct TokenService: Sendable {
             type: kind,
             iss: IssuerClaim(value: settings.issuer),
             iat: IssuedAtClaim(value: now),
-            exp: ExpirationClaim(value: now.addingTimeInterval(seconds))
+            exp: ExpirationClaim(value: now.addingTimeInterval(seconds)),
+            ver: user.tokenVersion,
+            fam: family,
+            gen: generation
         )
         return try await keys.sign(claims)
     }

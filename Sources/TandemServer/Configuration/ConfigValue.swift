@@ -56,6 +56,12 @@ struct ConfigValue {
         return value
     }
 
+    /// True for a plain `false`/`no`/`off` (a setting that is either a value or switched off).
+    var isFalse: Bool {
+        guard case .scalar(let scalar) = node else { return false }
+        return ["false", "no", "off"].contains(scalar.string.lowercased())
+    }
+
     func bool() throws(ConfigurationError) -> Bool {
         switch try text().lowercased() {
         case "true", "yes", "on": return true

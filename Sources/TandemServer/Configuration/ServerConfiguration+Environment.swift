@@ -1,3 +1,5 @@
+import Foundation
+
 extension ServerConfiguration {
     /// The environment variables that override the file, in the order they are applied.
     public static let environmentKeys = [
@@ -5,6 +7,7 @@ extension ServerConfiguration {
         "TANDEM_REDIS_STREAM_KEY", "TANDEM_REDIS_STREAM_LENGTH_MAX", "TANDEM_REDIS_READ_BLOCK",
         "TANDEM_REDIS_RECONNECT_DELAY_MIN", "TANDEM_REDIS_RECONNECT_DELAY_MAX",
         "TANDEM_JWT_SECRET", "TANDEM_USERS_FILE", "TANDEM_ALLOWED_ORIGINS", "TANDEM_BCRYPT_COST", "TANDEM_LOG_LEVEL",
+        "TANDEM_SOCKETS_PER_ADDRESS_MAX", "TANDEM_SOCKET_UPGRADES_PER_SECOND_PER_ADDRESS",
     ]
 
     /// Applies `TANDEM_*` overrides from `environment`; a bad value names the variable.
@@ -42,6 +45,16 @@ extension ServerConfiguration {
                     throw bad("expected a bcrypt cost 4…31, found '\(raw)'")
                 }
                 auth.bcryptCost = value
+            case "TANDEM_SOCKETS_PER_ADDRESS_MAX":
+                guard let value = Int(raw), (1...10_000_000).contains(value) else {
+                    throw bad("expected a socket count 1…10000000, found '\(raw)'")
+                }
+                limits.socketsPerAddressMax = value
+            case "TANDEM_SOCKET_UPGRADES_PER_SECOND_PER_ADDRESS":
+                guard let value = Double(raw), (0.1...10_000_000).contains(value) else {
+                    throw bad("expected upgrades per second 0.1…10000000, found '\(raw)'")
+                }
+                limits.socketUpgradesPerSecondPerAddress = value
             case "TANDEM_LOG_LEVEL":
                 let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
                 guard levels.contains(raw.lowercased()) else {
@@ -63,17 +76,24 @@ extension ServerConfiguration {
         var configuration =
             try file.map { path throws(ConfigurationError) in try load(file: path) } ?? ServerConfiguration()
         try configuration.applyEnvironment(environment)
-        if configuration.auth.seedUsers.isEmpty && file == nil {
-            configuration.auth.seedUsers = Self.demoSeedUsers
-        }
         return configuration
     }
 
-    /// The demo's users, created only when no configuration file is given: admin/admin, editor/editor,
-    /// viewer/viewer. Never use them beyond a laptop.
+    /// The demo's users, created only by `serve --demo` into an empty users file: admin/admin, editor/editor,
+    /// viewer/viewer. A server holding any of them with its demo password refuses a non-loopback address.
     public static let demoSeedUsers = [
         SeedUser(username: "admin", password: "admin", roles: ["Admin"]),
         SeedUser(username: "editor", password: "editor", roles: ["Editor"]),
         SeedUser(username: "viewer", password: "viewer", roles: ["Viewer"]),
     ]
+}
+
+extension ServerConfiguration {
+    /// True for addresses only this machine reaches: 127.0.0.0/8, ::1 and `localhost`.
+    public static func isLoopback(_ host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        if bare == "localhost" || bare == "::1" || bare == "0:0:0:0:0:0:0:1" { return true }
+        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
 }

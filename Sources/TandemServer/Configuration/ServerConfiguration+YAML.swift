@@ -98,7 +98,9 @@ extension ServerConfiguration {
     }
 
     private mutating func applyServer(_ section: ConfigValue) throws(ConfigurationError) {
-        let keys = ["host", "port", "node_id", "data_dir", "allowed_origins", "shutdown_grace"]
+        let keys = [
+            "host", "port", "node_id", "data_dir", "allowed_origins", "shutdown_grace", "strict_transport_security",
+        ]
         for (key, value) in try section.mapping(allowed: keys) {
             switch key {
             case "host": host = try value.text()
@@ -111,6 +113,12 @@ extension ServerConfiguration {
             case "data_dir": dataDirectory = try value.text()
             case "allowed_origins": allowedOrigins = try value.strings()
             case "shutdown_grace": shutdownGrace = try value.duration()
+            case "strict_transport_security":
+                if value.isFalse {
+                    strictTransportSecurity = nil
+                } else {
+                    strictTransportSecurity = try value.duration()
+                }
             default: break
             }
         }
@@ -119,6 +127,7 @@ extension ServerConfiguration {
     private mutating func applyAuth(_ section: ConfigValue) throws(ConfigurationError) {
         let keys = [
             "jwt_secret", "access_token_ttl", "refresh_token_ttl", "bcrypt_cost", "users_file", "issuer", "seed_users",
+            "login_throttle", "bcrypt_concurrency", "bcrypt_queue_max", "users_file_poll",
         ]
         for (key, value) in try section.mapping(allowed: keys) {
             switch key {
@@ -132,9 +141,31 @@ extension ServerConfiguration {
             case "users_file": auth.usersFile = try value.text()
             case "issuer": auth.issuer = try value.text()
             case "seed_users": auth.seedUsers = try Self.decodeSeedUsers(value)
+            case "login_throttle": auth.loginThrottle = try Self.decodeLoginThrottle(value)
+            case "bcrypt_concurrency": auth.bcryptConcurrency = try value.integer(in: 1...1_024)
+            case "bcrypt_queue_max": auth.bcryptQueueMax = try value.integer(in: 0...1_000_000)
+            case "users_file_poll": auth.usersFilePoll = try value.duration()
             default: break
             }
         }
+    }
+
+    private static func decodeLoginThrottle(_ value: ConfigValue) throws(ConfigurationError) -> LoginThrottleSettings {
+        var settings = LoginThrottleSettings()
+        let keys = ["username_failures_free", "address_failures_free", "backoff_base", "backoff_max", "forget_after"]
+        for (key, field) in try value.mapping(allowed: keys) {
+            switch key {
+            case "username_failures_free": settings.usernameFailuresFree = try field.integer(in: 0...1_000_000)
+            case "address_failures_free": settings.addressFailuresFree = try field.integer(in: 0...1_000_000)
+            case "backoff_base": settings.backoffBase = try field.duration()
+            case "backoff_max": settings.backoffMax = try field.duration()
+            default: settings.forgetAfter = try field.duration()
+            }
+        }
+        guard settings.backoffMax >= settings.backoffBase else {
+            throw value.error("backoff_max must be at least backoff_base", key: "auth.login_throttle.backoff_max")
+        }
+        return settings
     }
 
     private static func decodeSeedUsers(_ value: ConfigValue) throws(ConfigurationError) -> [SeedUser] {
@@ -162,7 +193,8 @@ extension ServerConfiguration {
         let keys = [
             "frame_bytes_max", "frame_bytes_hard_max", "messages_per_second", "message_burst",
             "participants_per_session_max", "outbound_queue_count_max", "breaches_before_close_max",
-            "sessions_per_connection_max", "request_body_bytes_max",
+            "sessions_per_connection_max", "request_body_bytes_max", "sockets_per_address_max",
+            "socket_upgrades_per_second_per_address", "socket_upgrade_burst_per_address",
         ]
         for (key, value) in try section.mapping(allowed: keys) {
             switch key {
@@ -175,6 +207,11 @@ extension ServerConfiguration {
             case "breaches_before_close_max": limits.breachesBeforeCloseMax = try value.integer(in: 0...1_000_000)
             case "sessions_per_connection_max": limits.sessionsPerConnectionMax = try value.integer(in: 1...10_000)
             case "request_body_bytes_max": limits.requestBodyBytesMax = try value.integer(in: 1_024...(64 << 20))
+            case "sockets_per_address_max": limits.socketsPerAddressMax = try value.integer(in: 1...10_000_000)
+            case "socket_upgrades_per_second_per_address":
+                limits.socketUpgradesPerSecondPerAddress = try value.number(in: 0.1...10_000_000)
+            case "socket_upgrade_burst_per_address":
+                limits.socketUpgradeBurstPerAddress = try value.number(in: 1...10_000_000)
             default: break
             }
         }

@@ -36,6 +36,13 @@ public struct ServerConfiguration: Sendable {
     /// How long a graceful shutdown waits for sockets to close after the node said goodbye (1001).
     public var shutdownGrace: Duration = .seconds(5)
     public var logLevel: String = "info"
+    /// `serve --demo`: create the demo users (admin/admin, editor/editor, viewer/viewer) in an empty users
+    /// file. Only on a loopback address; never from a configuration file.
+    public var demo = false
+    /// `server.strict_transport_security`: the `max-age` of a `Strict-Transport-Security` header on every
+    /// response. Set it when TLS is on, that is when a proxy in front of this server terminates TLS (the
+    /// server itself speaks plain HTTP); nil sends none.
+    public var strictTransportSecurity: Duration?
     /// Where the values came from, for the start-up log line (`defaults`, a file path, `+env`).
     public var source: String = "defaults"
 
@@ -79,6 +86,14 @@ public struct AuthSettings: Sendable {
     public var seedUsers: [SeedUser] = []
     /// The JWT `iss` claim written and required.
     public var issuer: String = "tandem"
+    /// Back-off for failed logins, per username and per client address.
+    public var loginThrottle = LoginThrottleSettings()
+    /// bcrypt checks running at once; nil: one core fewer than the machine has (at least one).
+    public var bcryptConcurrency: Int?
+    /// bcrypt checks waiting at most; one more login is answered 503 at once.
+    public var bcryptQueueMax = 64
+    /// How often the server rereads a changed users file to close the sockets of revoked users.
+    public var usersFilePoll: Duration = .seconds(1)
 
     public init() {}
 }
@@ -111,6 +126,12 @@ public struct ServerLimits: Sendable, Hashable {
     public var sessionsPerConnectionMax = 64
     /// Largest REST request body.
     public var requestBodyBytesMax = 1 << 20
+    /// Open WebSockets from one client address; one more is refused (4429).
+    public var socketsPerAddressMax = 1_024
+    /// WebSocket upgrades per second from one client address (a token bucket refilled at this rate) …
+    public var socketUpgradesPerSecondPerAddress = 100.0
+    /// … holding at most this many, so a page of reconnects can arrive at once.
+    public var socketUpgradeBurstPerAddress = 1_000.0
 
     public init() {}
 }

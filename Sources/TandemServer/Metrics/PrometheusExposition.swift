@@ -47,7 +47,9 @@ struct PrometheusExposition {
         sessions: Int,
         sockets: Int,
         statistics: ServerStatistics,
-        backplaneLagSeconds: Double?
+        backplaneLagSeconds: Double?,
+        loginLockouts: Int = 0,
+        passwordChecksQueued: Int = 0
     ) -> String {
         var page = PrometheusExposition()
         page.gauge("tandem_connections", "Client connections the node holds.", Double(connections))
@@ -104,6 +106,16 @@ struct PrometheusExposition {
             type: "counter",
             label: "event",
             values: ServerStatistics.Counter.allCases.map { ($0.rawValue, statistics.value($0)) }
+        )
+        page.gauge(
+            "tandem_login_lockouts",
+            "Usernames and client addresses locked out after failed logins right now.",
+            Double(loginLockouts)
+        )
+        page.gauge(
+            "tandem_password_checks_queued",
+            "Logins waiting for a bcrypt slot (past auth.bcrypt_queue_max they are answered 503).",
+            Double(passwordChecksQueued)
         )
         page.histogram(
             "tandem_commit_duration_seconds",

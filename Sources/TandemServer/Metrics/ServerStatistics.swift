@@ -7,6 +7,16 @@ public final class ServerStatistics: Sendable {
     public enum Counter: String, Sendable, CaseIterable {
         case loginsSucceeded = "logins_succeeded"
         case loginsFailed = "logins_failed"
+        /// Refused with 429 before any password check: the username or address is locked out.
+        case loginsThrottled = "logins_throttled"
+        /// Refused with 503: too many bcrypt checks running and waiting.
+        case loginsShed = "logins_shed"
+        /// A spent refresh token presented again (its family is revoked).
+        case refreshReplays = "refresh_replays"
+        /// Users whose tokens were revoked while the server ran (their sockets closed with 4401).
+        case tokensRevoked = "tokens_revoked"
+        case socketsRefusedOpenLimit = "sockets_refused_address_open_limit"
+        case socketsRefusedUpgradeRate = "sockets_refused_address_upgrade_rate"
         case unauthenticatedSockets = "unauthenticated_sockets"
         case originsRefused = "origins_refused"
         case restReads = "rest_reads"

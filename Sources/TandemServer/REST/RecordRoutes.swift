@@ -21,7 +21,7 @@ struct RecordRoutes: Sendable {
         self.changeIDPrefix = "rest-\(context.configuration.nodeID)-\(context.clock.wallMillis())"
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<TandemRequestContext>) {
         router.get("/api/v1/:model/:pk") { request, requestContext in
             await onTarget(request, requestContext, read)
         }
@@ -68,7 +68,7 @@ struct RecordRoutes: Sendable {
     /// Runs `handler` on the request's target after authentication and `can_show`, or answers the refusal.
     private func onTarget(
         _ request: Request,
-        _ requestContext: BasicRequestContext,
+        _ requestContext: TandemRequestContext,
         _ handler: (Request, Target) async -> Response
     ) async -> Response {
         switch await authorize(request, model: requestContext.parameters.get("model")) {

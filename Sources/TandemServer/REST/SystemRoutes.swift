@@ -5,7 +5,7 @@ import TandemCore
 struct SystemRoutes: Sendable {
     let context: ServerContext
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<TandemRequestContext>) {
         router.get("/healthz") { _, _ in await health() }
         router.get("/metrics") { _, _ in await metrics() }
         router.get("/ws") { request, _ in refusedUpgrade(request) }
@@ -30,7 +30,9 @@ struct SystemRoutes: Sendable {
             sessions: await node.sessionCount,
             sockets: context.tracker.openCount,
             statistics: context.statistics,
-            backplaneLagSeconds: await context.backplane.lagSeconds()
+            backplaneLagSeconds: await context.backplane.lagSeconds(),
+            loginLockouts: context.throttle.lockedCount,
+            passwordChecksQueued: context.passwordGate.queued
         )
         return JSONResponse.text(.ok, text, contentType: "text/plain; version=0.0.4; charset=utf-8")
     }

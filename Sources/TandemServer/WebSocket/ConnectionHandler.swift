@@ -18,26 +18,39 @@ struct ConnectionHandler: Sendable {
 
     private enum Finished: Sendable { case writer, reader, watchdog }
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request) async {
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request, address: String)
+        async
+    {
         guard context.tracker.open() else {
             try? await outbound.close(.goingAway, reason: "server shutting down")
             return
         }
         defer { context.tracker.closed() }
+        if let refusal = context.addresses.admit(address) {
+            await refuse(outbound, refusal, address: address)
+            return
+        }
+        defer { context.addresses.release(address) }
         let token = ServerContext.bearerToken(
             authorization: request.headers[.authorization],
             query: request.uri.queryParameters["token"].map(String.init)
         )
         guard let token, let user = await context.tokens.authenticate(accessToken: token) else {
-            await refuse(
-                outbound,
-                message: token == nil
-                    ? "no token: send Authorization: Bearer <jwt> or ?token=<jwt>"
-                    : "invalid or expired token"
-            )
+            let message =
+                token == nil ? "no token: send Authorization: Bearer <jwt> or ?token=<jwt>" : "invalid or expired token"
+            await refuse(outbound, message: message)
+            await context.audit.socketRefused(address: address, reason: "unauthenticated: \(message)")
             return
         }
         let transport = WebSocketTransport(capacity: context.configuration.limits.outboundQueueCountMax)
+        context.sockets.add(user: user.id, transport)
+        defer { context.sockets.remove(user: user.id, transport) }
+        // A revocation that landed between the token check and the registration above found no socket to
+        // close: check again now that the socket is registered.
+        guard await context.tokens.authenticate(accessToken: token) != nil else {
+            await refuse(outbound, message: "invalid or expired token")
+            return
+        }
         let id = await context.node.connect(user: user.identity, transport: transport)
         context.logger.debug("connected", metadata: ["connection": "\(id)", "user": "\(user.username)"])
         await withTaskGroup(of: Finished.self) { group in
@@ -69,6 +82,28 @@ struct ConnectionHandler: Sendable {
         let frame = context.codec.encodeServer(.error(ErrorMessage(code: .unauthenticated, message: message, rid: nil)))
         try? await outbound.write(.text(frame))
         try? await outbound.close(.unknown(4401), reason: "unauthenticated")
+    }
+
+    /// A per-address limit: a `rate_limited` error frame, then close 4429 (a protocol extension).
+    private func refuse(_ outbound: WebSocketOutboundWriter, _ refusal: AddressLimiter.Refusal, address: String)
+        async
+    {
+        let limits = context.configuration.limits
+        let message: String
+        switch refusal {
+        case .openLimit:
+            context.statistics.count(.socketsRefusedOpenLimit)
+            message = "too many open sockets from \(address) (limit \(limits.socketsPerAddressMax)); close one first"
+        case .upgradeRate:
+            context.statistics.count(.socketsRefusedUpgradeRate)
+            message =
+                "too many new sockets from \(address) (limit \(limits.socketUpgradesPerSecondPerAddress) per second); "
+                + "retry after a second"
+        }
+        let frame = context.codec.encodeServer(.error(ErrorMessage(code: .rateLimited, message: message, rid: nil)))
+        try? await outbound.write(.text(frame))
+        try? await outbound.close(.unknown(4429), reason: "too many sockets from this address")
+        await context.audit.socketRefused(address: address, reason: refusal.rawValue)
     }
 
     private func writeLoop(_ transport: WebSocketTransport, _ outbound: WebSocketOutboundWriter) async {

@@ -10,6 +10,8 @@ enum HTTP {
     struct Reply: Sendable {
         var status: Int
         var body: String
+        /// Response headers, names in lower case.
+        var headers: [String: String] = [:]
         var json: JSONValue? { try? JSONParser().parse(body) }
     }
 
@@ -28,9 +30,14 @@ enum HTTP {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         let (data, response) = try await URLSession.shared.data(for: request)
+        var headers: [String: String] = [:]
+        for (name, value) in (response as? HTTPURLResponse)?.allHeaderFields ?? [:] {
+            headers["\(name)".lowercased()] = "\(value)"
+        }
         return Reply(
             status: (response as? HTTPURLResponse)?.statusCode ?? 0,
-            body: String(decoding: data, as: UTF8.self)
+            body: String(decoding: data, as: UTF8.self),
+            headers: headers
         )
     }
 

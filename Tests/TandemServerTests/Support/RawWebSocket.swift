@@ -17,12 +17,15 @@ enum RawWebSocket {
         var closeCode: Int? { opcode == 8 && payload.count >= 2 ? Int(payload[0]) << 8 | Int(payload[1]) : nil }
     }
 
-    /// Upgrades `/ws<query>` with `headers`, then returns the HTTP status line and every frame until a close
-    /// frame, the peer closing, or `timeoutSeconds` without data.
+    /// Upgrades `/ws<query>` with `headers` from the local address `source` (any of 127.0.0.0/8), then returns
+    /// the HTTP status line and every frame until a close frame, `framesMax` frames, the peer closing, or
+    /// `timeoutSeconds` without data.
     static func exchange(
         port: Int,
         query: String = "",
         headers: [String] = [],
+        source: String = "127.0.0.1",
+        framesMax: Int = .max,
         timeoutSeconds: Int = 10
     ) throws
         -> (status: String, frames: [Frame])
@@ -32,6 +35,13 @@ enum RawWebSocket {
         defer { close(fd) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw TimedOut(description: "bind to \(source) failed") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -55,7 +65,9 @@ enum RawWebSocket {
             let count = recv(fd, &buffer, buffer.count, 0)
             if count <= 0 { break }
             bytes.append(contentsOf: buffer[0..<count])
-            if let parsed = parse(bytes), parsed.frames.last?.opcode == 8 { return parsed }
+            if let parsed = parse(bytes), parsed.frames.last?.opcode == 8 || parsed.frames.count >= framesMax {
+                return parsed
+            }
         }
         guard let parsed = parse(bytes) else { throw TimedOut(description: "no HTTP response from port \(port)") }
         return parsed

@@ -49,17 +49,28 @@ final class ServerProcess: Sendable {
         return url
     }
 
-    /// Starts a server with `config` (YAML; `{{DATA}}` becomes the data folder) in `directory` (new if nil).
-    static func start(config: String = TestConfig.standard, directory: URL? = nil) async throws -> ServerProcess {
+    /// Starts a server with `config` (YAML; `{{DATA}}` becomes the data folder; nil: no `--config`, the
+    /// environment alone) in `directory` (new if nil), with `arguments` after `serve` and `environment` added.
+    static func start(
+        config: String? = TestConfig.standard,
+        directory: URL? = nil,
+        arguments: [String] = [],
+        environment extra: [String: String] = [:]
+    ) async throws -> ServerProcess {
         let folder = try directory ?? makeDirectory()
-        let configFile = folder.appendingPathComponent("tandem.yaml")
-        try config.replacingOccurrences(of: "{{DATA}}", with: folder.appendingPathComponent("data").path)
-            .write(to: configFile, atomically: true, encoding: .utf8)
+        var configArguments: [String] = []
+        if let config {
+            let configFile = folder.appendingPathComponent("tandem.yaml")
+            try config.replacingOccurrences(of: "{{DATA}}", with: folder.appendingPathComponent("data").path)
+                .write(to: configFile, atomically: true, encoding: .utf8)
+            configArguments = ["--config", configFile.path]
+        }
         let process = Process()
         process.executableURL = try binary()
-        process.arguments = ["serve", "--config", configFile.path, "--exit-with-parent"]
+        process.arguments = ["serve"] + configArguments + ["--exit-with-parent"] + arguments
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TANDEM_") }
         environment["TANDEM_PORT"] = "0"
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let output = OutputLines()
         let stdout = Pipe()
@@ -88,6 +99,28 @@ final class ServerProcess: Sendable {
     }
 
     func signal(_ number: Int32) { _ = kill(pid, number) }
+
+    /// The config file `start` wrote (for maintenance commands against this server's users and store).
+    var configFile: String { directory.appendingPathComponent("tandem.yaml").path }
+
+    /// Runs `tandem-server` with `arguments` to completion; returns its status and stdout+stderr.
+    static func runCLI(_ arguments: [String], environment extra: [String: String] = [:]) throws
+        -> (status: Int32, output: String)
+    {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TANDEM_") }
+        environment.merge(extra) { _, new in new }
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
 
     /// Waits for the process to end and returns its exit status (or the signal that ended it).
     func waitForExit(timeout: Duration = .seconds(15)) async throws -> (status: Int32, signalled: Bool) {

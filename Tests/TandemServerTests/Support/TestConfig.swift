@@ -28,6 +28,16 @@ enum TestConfig {
           level: info
         """
 
+    /// `standard` with `lines` added at the top of its `section` (server, auth or limits).
+    static func adding(_ section: String, _ lines: String...) -> String {
+        let config = ("\n" + standard).replacingOccurrences(
+            of: "\n\(section):\n",
+            with: "\n\(section):\n" + lines.map { "  \($0)\n" }.joined()
+        )
+        precondition(config.count > standard.count + 1, "no section \(section) in TestConfig.standard")
+        return String(config.dropFirst())
+    }
+
     /// `standard` with another node id and, when given, a store, a backplane URL and the backplane's stream key.
     static func node(
         _ nodeID: String,

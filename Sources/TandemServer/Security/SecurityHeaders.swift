@@ -1,0 +1,45 @@
+import HTTPTypes
+import Hummingbird
+
+/// Headers every HTTP response carries: no MIME sniffing, a Content-Security-Policy that allows nothing
+/// (the server's pages, when there are any, list their scripts by hash), no referrer, no framing, and
+/// `Strict-Transport-Security` when `server.strict_transport_security` says TLS is on in front of it.
+struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
+    static var contentSecurityPolicy: String {
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    }
+
+    let strictTransportSecurity: String?
+    static var referrerPolicy: HTTPField.Name { HTTPField.Name("Referrer-Policy")! }
+    static var xFrameOptions: HTTPField.Name { HTTPField.Name("X-Frame-Options")! }
+
+    init(configuration: ServerConfiguration) {
+        strictTransportSecurity = configuration.strictTransportSecurity.map {
+            "max-age=\($0.components.seconds); includeSubDomains"
+        }
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        do {
+            var response = try await next(request, context)
+            apply(&response.headers)
+            return response
+        } catch let error as any HTTPResponseError {
+            // Errors (404 for an unknown route, 413 …) are answered by Hummingbird from the error; give
+            // them the same headers.
+            var response = try error.response(from: request, context: context)
+            apply(&response.headers)
+            return response
+        }
+    }
+
+    func apply(_ headers: inout HTTPFields) {
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        headers[Self.referrerPolicy] = "no-referrer"
+        headers[Self.xFrameOptions] = "DENY"
+        if let strictTransportSecurity { headers[.strictTransportSecurity] = strictTransportSecurity }
+    }
+}
