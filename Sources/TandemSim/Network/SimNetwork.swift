@@ -6,7 +6,7 @@ import TandemScenario
 /// seeded random stream.
 ///
 /// Loss on these links models TCP: a lost segment is retransmitted, so it costs a retransmission timeout
-/// (`retransmitDelay`) rather than a missing message. Partitions are what cut messages: a partitioned
+/// (`LinkSettings.retransmitDelay`) rather than a missing message. Partitions are what cut messages: a partitioned
 /// path refuses connections, fails requests and breaks open connections.
 final class SimNetwork: Sendable {
     /// One place in the network a partition can separate.
@@ -27,7 +27,6 @@ final class SimNetwork: Sendable {
     }
 
     let links: Links
-    static let retransmitDelay: Duration = .milliseconds(200)
     private let state: Mutex<State>
 
     init(links: Links, seed: UInt64) {
@@ -35,21 +34,12 @@ final class SimNetwork: Sendable {
         self.state = Mutex(State(random: SplitMix64.derive(seed: seed, stream: 0x6E6574)))
     }
 
-    /// One-way latency of a message on `link` now, including any spike and retransmissions.
+    /// One-way latency of a message on `link` now, including any spike and retransmissions
+    /// (`LinkSettings.oneWayDelay`, which the live fault proxy draws from too).
     func latencyNanos(_ link: LinkKind) -> Int64 {
         state.withLock { state in
-            let settings = links[link]
-            var latency = settings.latency.sample(using: &state.random)
-            if let spike = state.spikes[link] { latency += spike }
-            let loss = min(1, settings.loss + (state.extraLoss[link] ?? 0))
-            if loss > 0 {
-                var retries = 0
-                while retries < 8, state.random.nextDouble() < loss {
-                    latency += Self.retransmitDelay
-                    retries += 1
-                }
-            }
-            return latency.nanosecondsClamped
+            links[link].oneWayDelay(spike: state.spikes[link], extraLoss: state.extraLoss[link], using: &state.random)
+                .nanosecondsClamped
         }
     }
 
