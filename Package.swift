@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "tandem", targets: ["tandem"]),
         .library(name: "TandemRedis", targets: ["TandemRedis"]),
         .library(name: "TandemStore", targets: ["TandemStore"]),
+        .library(name: "TandemLive", targets: ["TandemLive"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
@@ -97,6 +98,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "TandemLive",
+            dependencies: [
+                "TandemScenario", "TandemRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "TandemStore",
@@ -159,7 +169,9 @@ let package = Package(
         .testTarget(name: "TandemWireTests", dependencies: ["TandemWire", "TandemRuntime"], swiftSettings: strict),
         .testTarget(
             name: "TandemRedisTests",
-            dependencies: ["TandemTestSupport", "TandemRedis", "TandemEngine", "TandemCore", "TandemRuntime"],
+            dependencies: [
+                "TandemTestSupport", "TandemCoreTestSupport", "TandemRedis", "TandemEngine", "TandemCore", "TandemRuntime",
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "TandemRuntimeTests", dependencies: ["TandemRuntime"], swiftSettings: strict),
@@ -170,6 +182,15 @@ let package = Package(
         ),
         .testTarget(name: "TandemReportTests", dependencies: ["TandemReport"], swiftSettings: strict),
         .testTarget(name: "TandemSimTests", dependencies: ["TandemSim", "TandemRuntime"], swiftSettings: strict),
+        .testTarget(
+            name: "TandemLiveTests",
+            dependencies: [
+                "TandemLive", "TandemScenario", "TandemRuntime", "TandemCoreTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // Test helpers on the values alone (no store, Redis or NIO), for test targets of any layer.
         .target(
             name: "TandemCoreTestSupport",

@@ -2,6 +2,7 @@ import TandemCore
 import TandemEngine
 import TandemRedis
 import Testing
+import TandemCoreTestSupport
 
 /// Every test that talks to Redis, one at a time: `CLIENT KILL` and server restarts must not cut into a
 /// neighbour, and timing checks must not share the 2 cores with another Redis test.

@@ -4,6 +4,7 @@ import TandemEngine
 import TandemRedis
 import TandemRuntime
 import Testing
+import TandemCoreTestSupport
 
 extension RedisIntegrationTests {
     /// Two collaboration nodes that share a store and reach each other only through Redis.

@@ -3,6 +3,7 @@ import TandemEngine
 import TandemRedis
 import TandemTestSupport
 import Testing
+import TandemCoreTestSupport
 
 extension RedisIntegrationTests {
     /// Redis going away and coming back, on a redis-server each test starts itself.

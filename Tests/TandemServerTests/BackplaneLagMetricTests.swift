@@ -3,6 +3,7 @@ import TandemEngine
 import TandemRedis
 import TandemTestSupport
 import Testing
+import TandemCoreTestSupport
 
 /// `tandem_backplane_lag_seconds` of a real `tandem-server` on a redis-server of the test's own: a burst that the
 /// node reads an hour after Redis stamped it is lag only until the node has it; once the backplane is idle the

@@ -4,6 +4,7 @@ import TandemCore
 import TandemEngine
 import TandemStore
 import Testing
+import TandemCoreTestSupport
 
 /// SIGKILL in the middle of a burst of changes: every change the server acknowledged is in the store when it
 /// comes back, with the version it was acknowledged at, and a restarted node never reuses an old change id.

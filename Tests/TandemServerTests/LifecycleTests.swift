@@ -1,6 +1,7 @@
 import Foundation
 import TandemCore
 import Testing
+import TandemCoreTestSupport
 
 /// Process-level behaviour: signals, restarts, slow consumers, the CLI and bad configuration.
 @Suite(.timeLimit(.minutes(3)))

@@ -2,6 +2,7 @@ import Foundation
 import TandemCore
 import TandemStore
 import Testing
+import TandemCoreTestSupport
 
 /// Issue 14 against real server processes: no default credentials, login throttling and a bounded bcrypt
 /// queue, rotating and revocable tokens, per-address socket limits, response headers and the audit log.

@@ -3,6 +3,7 @@ import TandemRuntime
 import Testing
 
 @testable import TandemServer
+import TandemCoreTestSupport
 
 /// The parts behind the server's security rules, on a hand-driven clock: back-off, the bcrypt gate, the
 /// per-address limiter, loopback detection and the configuration keys.

@@ -6,6 +6,7 @@ import TandemEngine
 import TandemRedis
 import TandemStore
 import Testing
+import TandemCoreTestSupport
 
 /// Two `tandem-server` processes sharing one PostgreSQL database and a real redis-server that the test SIGKILLs
 /// and restarts on the same port (without persistence, so the stream comes back empty): changes flow both ways

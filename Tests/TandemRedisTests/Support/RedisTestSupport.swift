@@ -106,24 +106,3 @@ enum Envelopes {
         return Int(comment.createdAtMillis)
     }
 }
-
-/// A condition a test waited for that did not come true in time (or a setup step that failed).
-struct TimedOut: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Waits until `condition` holds, checking every 5 ms; fails with `what` after `timeout`.
-func waitUntil(
-    _ what: @autoclosure () -> String,
-    timeout: Duration = .seconds(10),
-    _ condition: () async throws -> Bool
-) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while try await !condition() {
-        guard clock.now < deadline else {
-            throw TimedOut(description: "timed out after \(timeout) waiting until \(what())")
-        }
-        try await clock.sleep(for: .milliseconds(5))
-    }
-}

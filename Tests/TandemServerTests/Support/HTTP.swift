@@ -1,5 +1,6 @@
 import Foundation
 import TandemCore
+import TandemCoreTestSupport
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking

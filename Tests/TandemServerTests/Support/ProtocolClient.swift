@@ -6,6 +6,7 @@ import NIOWebSocket
 import Synchronization
 import TandemCore
 import TandemWire
+import TandemCoreTestSupport
 
 /// A real WebSocket client of the protocol for tests: connects with HummingbirdWSClient, keeps every server
 /// frame in arrival order, and lets a test wait (with a deadline) for the next frame of a type.

@@ -1,4 +1,5 @@
 import Foundation
+import TandemCoreTestSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TandemCoreTestSupport
 
 /// A real `tandem-server` child process on a free port, with its own temporary folder for config and data.
 ///

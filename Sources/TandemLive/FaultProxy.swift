@@ -1,0 +1,369 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+import TandemRuntime
+import TandemScenario
+
+/// A fault-injecting TCP proxy, in the manner of Toxiproxy, for live runs on a kernel without `netem`: it
+/// listens on a loopback port and forwards each connection to one upstream address, adding per direction the
+/// scenario's link latency, latency spikes and loss (as TCP retransmission delay), and cutting the link for a
+/// partition.
+///
+/// - Delays are drawn from `LinkSettings.oneWayDelay`, the simulator's own function, from one seeded stream
+///   per direction: the same seed gives the same sequence of delays (`drawLog` shows it). Bytes keep their
+///   order: a chunk is never written before an earlier one of the same connection and direction.
+/// - A partition either **resets** (open connections get a TCP RST, new ones are reset at once: what the
+///   simulator does, so clients and Redis reconnect) or **holds** (bytes wait in the proxy until it heals,
+///   then flow in order: a cable unplugged and plugged back before TCP gave up).
+/// - Each connection's two channels live on one event loop, so its queues need no lock.
+public final class FaultProxy: Sendable {
+    /// `upstream` carries bytes from the client to the server, `downstream` the replies.
+    public enum Direction: String, Sendable, CaseIterable {
+        case upstream
+        case downstream
+    }
+
+    /// What the proxy does with traffic right now.
+    public enum Mode: String, Sendable, Equatable {
+        case pass
+        /// Partitioned, holding bytes until healed.
+        case hold
+        /// Partitioned, resetting every connection.
+        case reset
+    }
+
+    /// A direction's link model and its random stream.
+    private struct Toxics {
+        var link: LinkSettings
+        var spike: Duration?
+        var extraLoss: Double?
+        var random: SplitMix64
+        var log: [Duration] = []
+    }
+
+    private struct State {
+        var toxics: [Direction: Toxics]
+        var mode: Mode = .pass
+        var connections: [ObjectIdentifier: ProxiedConnection] = [:]
+        var serverChannel: (any Channel)?
+        var accepted = 0
+        var resets = 0
+    }
+
+    /// A name for errors and logs (`clients→node-1`).
+    public let name: String
+    public let upstreamHost: String
+    public let upstreamPort: Int
+    /// Draws kept per direction for `drawLog` (the oldest are dropped past it).
+    public let drawLogMax: Int
+    private let group: any EventLoopGroup
+    private let state: Mutex<State>
+
+    /// A proxy to `upstreamHost:upstreamPort` whose directions start with `link` (no delay: `.immediate`).
+    public init(
+        name: String,
+        upstreamHost: String = "127.0.0.1",
+        upstreamPort: Int,
+        link: LinkSettings = .immediate,
+        seed: UInt64,
+        drawLogMax: Int = 10_000,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.name = name
+        self.upstreamHost = upstreamHost
+        self.upstreamPort = upstreamPort
+        self.drawLogMax = drawLogMax
+        self.group = group
+        var toxics: [Direction: Toxics] = [:]
+        for (index, direction) in Direction.allCases.enumerated() {
+            toxics[direction] = Toxics(link: link, random: SplitMix64.derive(seed: seed, stream: UInt64(index + 1)))
+        }
+        self.state = Mutex(State(toxics: toxics))
+    }
+
+    // MARK: Control
+
+    /// Starts listening on `host:port` (0: a free port) and returns the bound port.
+    public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture { try self.accept(channel) }
+            }
+            .bind(host: host, port: port)
+            .get()
+        state.withLock { $0.serverChannel = channel }
+        guard let bound = channel.localAddress?.port else {
+            throw FaultProxyError("\(name): the listener on \(host):\(port) has no port")
+        }
+        return bound
+    }
+
+    /// Closes the listener and every connection.
+    public func stop() async {
+        let (server, connections) = state.withLock { state in
+            let result = (state.serverChannel, Array(state.connections.values))
+            state.serverChannel = nil
+            state.connections = [:]
+            return result
+        }
+        try? await server?.close()
+        for connection in connections { connection.close(reset: false) }
+    }
+
+    /// Sets a direction's link (both when `direction` is nil): latency and loss.
+    public func setLink(_ link: LinkSettings, direction: Direction? = nil) {
+        update(direction) { $0.link = link }
+    }
+
+    /// Adds `spike` to every delay (nil removes it).
+    public func setSpike(_ spike: Duration?, direction: Direction? = nil) {
+        update(direction) { $0.spike = spike }
+    }
+
+    /// Adds `rate` to the link's loss (nil removes it).
+    public func setExtraLoss(_ rate: Double?, direction: Direction? = nil) {
+        update(direction) { $0.extraLoss = rate }
+    }
+
+    /// Partitions (`.hold`, `.reset`) or heals (`.pass`) the link.
+    public func setMode(_ mode: Mode) {
+        let connections = state.withLock { state -> [ProxiedConnection] in
+            state.mode = mode
+            if mode == .reset { state.resets += state.connections.count }
+            return Array(state.connections.values)
+        }
+        for connection in connections {
+            switch mode {
+            case .reset: connection.close(reset: true)
+            case .pass: connection.resume()
+            case .hold: break
+            }
+        }
+    }
+
+    public var mode: Mode { state.withLock { $0.mode } }
+
+    /// Connections open through the proxy now.
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    /// Connections accepted, and connections reset by a partition, since the start.
+    public var counts: (accepted: Int, resets: Int) { state.withLock { ($0.accepted, $0.resets) } }
+
+    /// The delays drawn for `direction`, oldest first (at most `drawLogMax`).
+    public func drawLog(_ direction: Direction) -> [Duration] { state.withLock { $0.toxics[direction]?.log ?? [] } }
+
+    private func update(_ direction: Direction?, _ change: (inout Toxics) -> Void) {
+        state.withLock { state in
+            for each in direction.map({ [$0] }) ?? Direction.allCases { change(&state.toxics[each]!) }
+        }
+    }
+
+    // MARK: Data path
+
+    /// The delay for the next chunk in `direction`.
+    fileprivate func draw(_ direction: Direction) -> Duration {
+        state.withLock { state in
+            var toxics = state.toxics[direction]!
+            let delay = toxics.link.oneWayDelay(spike: toxics.spike, extraLoss: toxics.extraLoss, using: &toxics.random)
+            toxics.log.append(delay)
+            if toxics.log.count > drawLogMax { toxics.log.removeFirst(toxics.log.count - drawLogMax) }
+            state.toxics[direction] = toxics
+            return delay
+        }
+    }
+
+    fileprivate var isHolding: Bool { state.withLock { $0.mode == .hold } }
+
+    fileprivate func forget(_ connection: ProxiedConnection) {
+        _ = state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(connection)) }
+    }
+
+    /// A new client: reset at once while partitioned with `.reset`, else connected to the upstream.
+    private func accept(_ client: any Channel) throws {
+        let resetting = state.withLock { state -> Bool in
+            state.accepted += 1
+            if state.mode == .reset { state.resets += 1 }
+            return state.mode == .reset
+        }
+        if resetting {
+            ProxiedConnection.resetAndClose(client)
+            return
+        }
+        let connection = ProxiedConnection(proxy: self, client: client)
+        state.withLock { $0.connections[ObjectIdentifier(connection)] = connection }
+        // What the client sends before the upstream is connected waits in the connection's queue.
+        try client.pipeline.syncOperations.addHandler(ForwardHandler(connection: connection, direction: .upstream))
+        ClientBootstrap(group: client.eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { server in
+                server.eventLoop.makeCompletedFuture {
+                    try server.pipeline.syncOperations.addHandler(
+                        ForwardHandler(connection: connection, direction: .downstream)
+                    )
+                }
+            }
+            .connect(host: upstreamHost, port: upstreamPort)
+            .whenComplete { result in
+                switch result {
+                case .success(let server): connection.connected(server)
+                case .failure: connection.close(reset: true)
+                }
+            }
+    }
+}
+
+/// Why the proxy could not start.
+public struct FaultProxyError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension LinkSettings {
+    /// No added latency and no loss.
+    public static var immediate: LinkSettings { LinkSettings(latency: .fixed(.zero)) }
+}
+
+/// One proxied TCP connection: the client's channel, the upstream's, and a timed queue per direction.
+///
+/// `@unchecked Sendable`: every mutable field is touched only on `eventLoop` (each entry point hops onto it
+/// or asserts it), the event loop both channels were created on; the proxy only keeps a reference.
+private final class ProxiedConnection: @unchecked Sendable {
+    struct Chunk {
+        var deliverAt: NIODeadline
+        var bytes: ByteBuffer
+    }
+
+    struct Queue {
+        var chunks: [Chunk] = []
+        var lastDeliverAt = NIODeadline.uptimeNanoseconds(0)
+        var drainScheduled = false
+        /// The sending side closed: close the receiving side once the queue is empty.
+        var closeWhenEmpty = false
+    }
+
+    let proxy: FaultProxy
+    let eventLoop: any EventLoop
+    let client: any Channel
+    var server: (any Channel)?
+    var queues: [FaultProxy.Direction: Queue] = [.upstream: Queue(), .downstream: Queue()]
+    var closed = false
+
+    init(proxy: FaultProxy, client: any Channel) {
+        self.proxy = proxy
+        self.client = client
+        self.eventLoop = client.eventLoop
+    }
+
+    func connected(_ server: any Channel) {
+        eventLoop.preconditionInEventLoop()
+        guard !closed else {
+            server.close(promise: nil)
+            return
+        }
+        self.server = server
+        drain(.upstream)
+    }
+
+    /// Bytes read from the side that sends in `direction`.
+    func received(_ bytes: ByteBuffer, _ direction: FaultProxy.Direction) {
+        eventLoop.preconditionInEventLoop()
+        let delay = proxy.draw(direction)
+        var queue = queues[direction]!
+        let deliverAt = max(queue.lastDeliverAt, .now() + .nanoseconds(delay.nanosecondsClamped))
+        queue.lastDeliverAt = deliverAt
+        queue.chunks.append(Chunk(deliverAt: deliverAt, bytes: bytes))
+        queues[direction] = queue
+        drain(direction)
+    }
+
+    /// The side that sends in `direction` closed.
+    func sideClosed(_ direction: FaultProxy.Direction) {
+        eventLoop.preconditionInEventLoop()
+        queues[direction]!.closeWhenEmpty = true
+        drain(direction)
+    }
+
+    /// Writes what is due in `direction`, and schedules itself for the next chunk.
+    func drain(_ direction: FaultProxy.Direction) {
+        eventLoop.preconditionInEventLoop()
+        guard !closed, let target = direction == .upstream ? server : client else { return }
+        guard !proxy.isHolding else { return }
+        var queue = queues[direction]!
+        let now = NIODeadline.now()
+        var wrote = false
+        while let first = queue.chunks.first, first.deliverAt <= now {
+            target.write(first.bytes, promise: nil)
+            queue.chunks.removeFirst()
+            wrote = true
+        }
+        if wrote { target.flush() }
+        if let next = queue.chunks.first, !queue.drainScheduled {
+            queue.drainScheduled = true
+            eventLoop.scheduleTask(deadline: next.deliverAt) { [self] in
+                queues[direction]!.drainScheduled = false
+                drain(direction)
+            }
+        }
+        let closeNow = queue.chunks.isEmpty && queue.closeWhenEmpty
+        queues[direction] = queue
+        if closeNow { close(reset: false) }
+    }
+
+    /// Healed after a hold: everything due flows again, in order.
+    func resume() {
+        eventLoop.execute { [self] in
+            drain(.upstream)
+            drain(.downstream)
+        }
+    }
+
+    /// Closes both sides, with a TCP RST when `reset`.
+    func close(reset: Bool) {
+        eventLoop.execute { [self] in
+            guard !closed else { return }
+            closed = true
+            for channel in [client, server].compactMap({ $0 }) {
+                if reset { Self.resetAndClose(channel) } else { channel.close(promise: nil) }
+            }
+            proxy.forget(self)
+        }
+    }
+
+    /// SO_LINGER 0, then close: the kernel answers with RST instead of FIN.
+    static func resetAndClose(_ channel: any Channel) {
+        guard let options = channel as? any SocketOptionProvider else {
+            channel.close(promise: nil)
+            return
+        }
+        options.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+    }
+}
+
+/// Reads one side of a proxied connection into the connection's queue for the other side.
+private final class ForwardHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    let connection: ProxiedConnection
+    let direction: FaultProxy.Direction
+
+    init(connection: ProxiedConnection, direction: FaultProxy.Direction) {
+        self.connection = connection
+        self.direction = direction
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        connection.received(unwrapInboundIn(data), direction)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection.sideClosed(direction)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A reset from either side: pass it on as a reset of the other.
+        connection.close(reset: true)
+    }
+}

@@ -1,0 +1,39 @@
+/// A test expectation that did not hold in time, with what was awaited.
+public struct TimedOut: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}
+
+/// Polls `condition` every 5 ms until it holds; throws `TimedOut` naming `what` (evaluated then, so it can
+/// say what was seen) after `timeout`. Waiting is always for a condition with a deadline, never a bare sleep.
+public func waitUntil(
+    _ what: @autoclosure () -> String,
+    timeout: Duration = .seconds(15),
+    _ condition: () async throws -> Bool
+) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while try await !condition() {
+        guard clock.now < deadline else {
+            throw TimedOut(description: "timed out after \(timeout) waiting for \(what())")
+        }
+        try await clock.sleep(for: .milliseconds(5))
+    }
+}
+
+/// Polls `produce` until it returns a value; throws `TimedOut` after `timeout`.
+public func waitFor<T>(
+    _ what: @autoclosure () -> String,
+    timeout: Duration = .seconds(15),
+    _ produce: () async throws -> T?
+) async throws -> T {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while true {
+        if let value = try await produce() { return value }
+        guard clock.now < deadline else {
+            throw TimedOut(description: "timed out after \(timeout) waiting for \(what())")
+        }
+        try await clock.sleep(for: .milliseconds(5))
+    }
+}
