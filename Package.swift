@@ -145,6 +145,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "tandem-live",
+            dependencies: [
+                "TandemLive", "TandemScenario",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "tandem",
             dependencies: [
                 "TandemSim", "TandemScenario", "TandemReport", "TandemRuntime",
@@ -201,7 +209,7 @@ let package = Package(
         .target(
             name: "TandemTestSupport",
             dependencies: [
-                "TandemStore", "TandemRedis", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "TandemStore", "TandemRedis", "TandemLive", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/TandemTestSupport",
@@ -210,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "TandemServerTests",
             dependencies: [
-                "TandemTestSupport", "TandemCoreTestSupport", "TandemServer", "TandemCore", "TandemWire",
+                "TandemTestSupport", "TandemCoreTestSupport", "TandemServer", "TandemCore", "TandemWire", "TandemLive",
                 "TandemEngine", "TandemStore", "TandemRedis",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TandemLive
 import TandemRedis
 
 #if canImport(Glibc)
@@ -121,24 +122,3 @@ public final class TestRedisServer: Sendable {
 
 /// Outside the class, whose `kill()` would hide the C function.
 private func sendSIGKILL(_ pid: Int32) { _ = kill(pid, SIGKILL) }
-
-/// A free TCP port on 127.0.0.1, found by binding port 0.
-enum FreePort {
-    static func loopback() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw TestRedisServer.Failure(description: "socket() failed") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-            }
-        }
-        guard bound else { throw TestRedisServer.Failure(description: "could not bind a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TandemLive
 import TandemCoreTestSupport
 
 /// A real `tandem-server` child process on a free port, with its own temporary folder for config and data.
@@ -11,14 +12,14 @@ final class ServerProcess: Sendable {
     let directory: URL
     let port: Int
     private let process: Mutex<Process>
-    private let output: OutputLines
+    private let output: OutputBuffer
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var webSocketURL: String { "ws://127.0.0.1:\(port)/ws" }
     var pid: Int32 { process.withLock { $0.processIdentifier } }
     var isRunning: Bool { process.withLock { $0.isRunning } }
 
-    private init(directory: URL, port: Int, process: sending Process, output: OutputLines) {
+    private init(directory: URL, port: Int, process: sending Process, output: OutputBuffer) {
         self.directory = directory
         self.port = port
         self.process = Mutex(process)
@@ -73,7 +74,7 @@ final class ServerProcess: Sendable {
         environment["TANDEM_PORT"] = "0"
         environment.merge(extra) { _, new in new }
         process.environment = environment
-        let output = OutputLines()
+        let output = OutputBuffer()
         let stdout = Pipe()
         process.standardOutput = stdout
         let stderrFile = folder.appendingPathComponent("server.log")
@@ -143,27 +144,12 @@ final class ServerProcess: Sendable {
     }
 }
 
-/// The child's stdout, split into lines, read on Foundation's reader thread.
-final class OutputLines: Sendable {
-    private let lines = Mutex<(buffer: [UInt8], lines: [String])>(([], []))
-
-    func append(_ data: Data) {
-        lines.withLock { state in
-            state.buffer.append(contentsOf: data)
-            while let newline = state.buffer.firstIndex(of: 10) {
-                state.lines.append(String(decoding: state.buffer[..<newline], as: UTF8.self))
-                state.buffer.removeSubrange(...newline)
-            }
-        }
-    }
-
+extension OutputBuffer {
     /// The port from `tandem-server listening on http://host:PORT`, once printed.
     var announcedPort: Int? {
-        lines.withLock { state in
-            for line in state.lines where line.hasPrefix("tandem-server listening on ") {
-                if let port = line.split(separator: ":").last.flatMap({ Int($0) }) { return port }
-            }
-            return nil
+        for line in lines where line.hasPrefix("tandem-server listening on ") {
+            if let port = line.split(separator: ":").last.flatMap({ Int($0) }) { return port }
         }
+        return nil
     }
 }
