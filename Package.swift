@@ -148,6 +148,11 @@ let package = Package(
         ),
         .executableTarget(name: "runtime-bench", dependencies: ["TandemRuntime"], path: "Benchmarks/runtime-bench",
                           swiftSettings: strict),
+        .executableTarget(
+            name: "node-cost-bench", dependencies: ["TandemEngine", "TandemCore", "TandemRuntime", "TandemWire"],
+            path: "Benchmarks/node-cost-bench",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TandemCoreTests",
             dependencies: [
@@ -168,7 +173,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TandemReportTests", dependencies: ["TandemReport"], swiftSettings: strict),
-        .testTarget(name: "TandemSimTests", dependencies: ["TandemSim", "TandemRuntime"], swiftSettings: strict),
+        .testTarget(name: "TandemSimTests", dependencies: ["TandemSim", "TandemRuntime", "TandemEngine"], swiftSettings: strict),
         // Test helpers on the values alone (no store, Redis or NIO), for test targets of any layer.
         .target(
             name: "TandemCoreTestSupport",
