@@ -36,10 +36,10 @@ public struct NodeCosts: Sendable, Equatable {
     /// The measured defaults (`Benchmarks/node-costs.json`).
     public static let measured = NodeCosts(
         cores: 1,
-        perMessage: .fixed(.microseconds(50)),
-        perRecipient: .fixed(.microseconds(2)),
-        perStoreCall: .fixed(.microseconds(10)),
-        perDelivery: .fixed(.microseconds(20)),
+        perMessage: .fixed(.microseconds(40)),
+        perRecipient: .fixed(.nanoseconds(800)),
+        perStoreCall: .zero,
+        perDelivery: .fixed(.nanoseconds(21_200)),
         perFrame: .fixed(.microseconds(10)),
         writeQueueMax: nil)
 
