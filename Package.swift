@@ -167,6 +167,11 @@ let package = Package(
         ),
         .executableTarget(name: "runtime-bench", dependencies: ["TandemRuntime"], path: "Benchmarks/runtime-bench",
                           swiftSettings: strict),
+        .executableTarget(
+            name: "node-cost-bench", dependencies: ["TandemEngine", "TandemCore", "TandemRuntime", "TandemWire"],
+            path: "Benchmarks/node-cost-bench",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TandemCoreTests",
             dependencies: [
@@ -189,7 +194,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TandemReportTests", dependencies: ["TandemReport"], swiftSettings: strict),
-        .testTarget(name: "TandemSimTests", dependencies: ["TandemSim", "TandemRuntime"], swiftSettings: strict),
+        .testTarget(name: "TandemSimTests", dependencies: ["TandemSim", "TandemRuntime", "TandemEngine"], swiftSettings: strict),
         .testTarget(
             name: "TandemLiveTests",
             dependencies: [

@@ -26,13 +26,28 @@ extension ScenarioDecoder {
             topology.links = Links(
                 clientNode: try link(.clientNode), nodeBroker: try link(.nodeBroker), nodeStore: try link(.nodeStore))
         }
-        if let node = try map.optional("node") {
-            let nodeMap = try node.mapping(allowing: ["cpu_per_message"])
-            if let cpu = try nodeMap.optional("cpu_per_message") {
-                topology.cpuPerMessage = try cpu.duration(allowZero: true)
-            }
-        }
+        if let node = try map.optional("node") { topology.node = try decodeNodeCosts(node) }
         return topology
+    }
+
+    /// `topology.node`: cores, the five cost terms (each a duration distribution), the write-queue limit.
+    /// `cpu_per_message`, the key before the cost model had terms, is `per_message` under its old name.
+    private func decodeNodeCosts(_ value: YAMLValue) throws -> NodeCosts {
+        let legacy = "cpu_per_message"
+        let map = try value.mapping(allowing: ["cores", "write_queue_max", legacy] + NodeCosts.termKeys)
+        var costs = NodeCosts.measured
+        if let cores = try map.optional("cores") { costs.cores = try cores.integer(in: 1...NodeCosts.coresMax) }
+        if let limit = try map.optional("write_queue_max") {
+            costs.writeQueueMax = try limit.integer(in: 1...1_000_000)
+        }
+        if map.entries.contains(where: { $0.key == legacy }) {
+            let both = try map.exactlyOne(of: [legacy, "per_message"], what: "the per-message cost")
+            costs.perMessage = try decodeDurationDistribution(both.value)
+        }
+        for key in NodeCosts.termKeys {
+            if let term = try map.optional(key) { costs[term: key] = try decodeDurationDistribution(term) }
+        }
+        return costs
     }
 
     private func decodeLink(_ value: YAMLValue, default link: LinkSettings) throws -> LinkSettings {

@@ -2,7 +2,7 @@
 ///
 /// Defaults when a key is omitted: one node; broker `redis-streams`; store latency `{fixed: 1ms}`;
 /// links `client_node` `{fixed: 20ms}`, `node_broker` and `node_store` `{fixed: 1ms}`, no loss;
-/// `cpu_per_message` 50 µs.
+/// node costs as measured on the real server (``NodeCosts/measured``).
 public struct Topology: Sendable, Equatable {
     /// The most nodes a scenario may ask for.
     public static let nodeCountMax = 256
@@ -18,21 +18,21 @@ public struct Topology: Sendable, Equatable {
     public var storeLatency: DurationDistribution
     /// The three kinds of link.
     public var links: Links
-    /// Service time a node spends per message; a node is one server, so messages queue behind it.
-    public var cpuPerMessage: Duration
+    /// What each node's work costs in CPU time (`topology.node`); every node of the scenario is alike.
+    public var node: NodeCosts
 
     public init(
         nodeCount: Int = 1,
         broker: BrokerKind = .redisStreams,
         storeLatency: DurationDistribution = .fixed(.milliseconds(1)),
         links: Links = Links(),
-        cpuPerMessage: Duration = .microseconds(50)
+        node: NodeCosts = .measured
     ) {
         self.nodeCount = nodeCount
         self.broker = broker
         self.storeLatency = storeLatency
         self.links = links
-        self.cpuPerMessage = cpuPerMessage
+        self.node = node
     }
 
     /// Every node, `node-1` first.

@@ -20,12 +20,19 @@ import TandemEngine
         }
     }
 
-    @Test func aResyncPastTheLogFallsBackToASnapshotAndSaysSo() async throws {
-        try await EngineWorld.withNode(
-            joined: Users.alice,
-            configure: { $0.limits.historyWindowCount = 2 }
-        ) { world, node, a in
+    /// Alice joined and made six changes on a node that keeps only the last two in memory.
+    static func withSixChangesAndAWindowOfTwo(
+        _ body: @escaping @Sendable (EngineWorld, CollaborationNode, TestClient) async throws -> Void
+    ) async throws {
+        try await EngineWorld.withNode(joined: Users.alice, configure: { $0.limits.historyWindowCount = 2 }) {
+            world, node, a in
             for version in 0..<6 { await a.change("age", value: .int(version), base: version) }
+            try await body(world, node, a)
+        }
+    }
+
+    @Test func aResyncPastTheLogFallsBackToASnapshotAndSaysSo() async throws {
+        try await Self.withSixChangesAndAWindowOfTwo { world, node, a in
             await world.store.prune(Self.key, through: 4)
             let b = await TestClient.connect(Users.bob, to: node)
             await b.send(.resync(Resync(sessionID: "Contact:1", sinceVersion: 1)))
@@ -38,16 +45,27 @@ import TandemEngine
     }
 
     @Test func aResyncFromOutsideTheMemoryWindowReadsTheStore() async throws {
-        try await EngineWorld.withNode(
-            joined: Users.alice,
-            configure: { $0.limits.historyWindowCount = 2 }
-        ) { _, node, a in
-            for version in 0..<6 { await a.change("age", value: .int(version), base: version) }
+        try await Self.withSixChangesAndAWindowOfTwo { _, node, a in
             let b = await TestClient.connect(Users.bob, to: node)
             await b.send(.resync(Resync(sessionID: "Contact:1", sinceVersion: 0)))
             let messages = b.drain()
             #expect(messages.changes.map(\.version) == [1, 2, 3, 4, 5, 6])
             #expect(messages.resyncs.map(\.recovered) == [true])
+        }
+    }
+
+    /// A replay from the store longer than the client's outbound queue closes it as a slow consumer part way
+    /// through; the node goes on (it used to trap on the dropped connection).
+    @Test func aReplayThatOverflowsTheOutboundQueueClosesTheConnectionWith1013() async throws {
+        try await Self.withSixChangesAndAWindowOfTwo { _, node, a in
+            let b = await TestClient.connect(Users.bob, to: node, capacity: 4)
+            await b.send(.resync(Resync(sessionID: "Contact:1", sinceVersion: 0)))
+            #expect(b.transport.closeCode == 1013)
+            #expect(b.drain().resyncs.isEmpty)
+            #expect(await node.metrics.slowConsumersDropped == 1)
+            _ = a.drain()
+            await a.change("age", value: 99, base: 6)
+            #expect(a.drain().contains { if case .ack(let ack) = $0 { ack.version == 7 } else { false } })
         }
     }
 }

@@ -118,7 +118,22 @@ struct ScenarioErrorTests {
                  "model 'Doc' has no field 'titl'; did you mean 'title'?", .unknownReference),
         BadInput("pick: {zipf: {s: 1.1}}", "pick: {uniform: [1, 3]}", line: 13, "population[0].records.pick",
                  "pick reaches record 3, but count is 2"),
+        BadInput("  nodes: 3\n", "  nodes: 3\n  node: {cpu_per_message: 50us, per_message: 20us}\n", line: 5,
+                 "topology.node.per_message", "only one of cpu_per_message, per_message may be given"),
+        node("{cores: 0}", "cores", "0 is out of range: expected 1...1024"),
+        node("{per_delivery: {zipf: {s: 1}}}", "per_delivery.zipf", "a zipf distribution is not allowed here"),
+        node("{per_delivery: -2us}", "per_delivery", "a duration cannot be negative"),
+        node("{per_deliveries: 2us}", "per_deliveries", "unknown key 'per_deliveries'; did you mean 'per_delivery'?",
+             .unknownKey),
+        node("{write_queue_max: 0}", "write_queue_max", "0 is out of range"),
     ]
+
+    /// `topology.node: <mapping>` in place of the base's `nodes` line, failing at `topology.node.<key>`.
+    static func node(_ mapping: String, _ key: String, _ message: String, _ code: ScenarioError.Code = .invalidValue)
+        -> BadInput
+    {
+        BadInput("  nodes: 3\n", "  node: \(mapping)\n", line: 4, "topology.node.\(key)", message, code)
+    }
 
     @Test(arguments: badInputs)
     func badInputIsRejectedAtItsLineAndKeyPath(_ input: BadInput) {

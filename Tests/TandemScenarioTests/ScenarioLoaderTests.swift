@@ -32,7 +32,35 @@ struct ScenarioLoaderTests {
         #expect(topology.links.nodeBroker.loss == 0)
         #expect(topology.links.nodeStore == LinkSettings(latency: .fixed(.milliseconds(1))))
         #expect(topology.links[.nodeStore] == topology.links.nodeStore)
-        #expect(topology.cpuPerMessage == .microseconds(50))
+        var costs = NodeCosts.measured
+        costs.perMessage = .fixed(.microseconds(50))  // the file's cpu_per_message
+        #expect(topology.node == costs)
+    }
+
+    @Test func nodeCostTermsParseAsDistributionsAndTheOldKeyIsThePerMessageTerm() throws {
+        let yaml = Fixtures.base.replacingOccurrences(of: "  nodes: 3\n", with: """
+              nodes: 3
+              node:
+                cores: 4
+                per_message: 30us
+                per_recipient: {uniform: [1us, 3us]}
+                per_store_call: 0us
+                per_delivery: {lognormal: {median: 18us, p99: 60us}}
+                per_frame: {exponential: {mean: 8us}}
+                write_queue_max: 64
+
+            """)
+        let costs = try ScenarioLoader.load(yaml: yaml, file: "t.yaml").topology.node
+        #expect(costs == NodeCosts(
+            cores: 4, perMessage: .fixed(.microseconds(30)), perRecipient: .uniform(.microseconds(1), .microseconds(3)),
+            perStoreCall: .zero, perDelivery: .lognormal(median: .microseconds(18), p99: .microseconds(60)),
+            perFrame: .exponential(mean: .microseconds(8)), writeQueueMax: 64))
+        #expect(costs.perStoreCall.isZero && !costs.perFrame.isZero)
+
+        let legacy = Fixtures.base.replacingOccurrences(of: "  nodes: 3\n", with: "  nodes: 3\n  node: {cpu_per_message: 20us}\n")
+        var expected = NodeCosts.measured
+        expected.perMessage = .fixed(.microseconds(20))
+        #expect(try ScenarioLoader.load(yaml: legacy, file: "t.yaml").topology.node == expected)
     }
 
     @Test func classroomExampleModelResolvesExplicitAndDefaultPolicies() throws {

@@ -162,7 +162,8 @@ extension CollaborationNode {
             return
         }
         replay(slice.changes, key: key, to: id)
-        let sent = connections[id]!.sessions[key]!.sentVersion
+        // A replay longer than the outbound queue drops the connection (slow consumer) part way through.
+        guard let sent = connections[id]?.sessions[key]?.sentVersion else { return }
         guard let rest = current.windowChanges(after: sent) else {
             recoverWithSnapshot(key, to: id, rid: resync.rid)
             return

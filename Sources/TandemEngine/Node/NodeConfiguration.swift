@@ -51,6 +51,9 @@ public struct NodeLimits: Sendable, Hashable {
     /// Audit events buffered before a flush.
     public var auditBufferCountMax = 256
     public var sessionsPerConnectionMax = 64
+    /// Server frames queued for one connection; one more closes it with 1013 (slow consumer). The server's
+    /// `limits.outbound_queue_count_max` and the simulator's write queues both default to this one number.
+    public var outboundQueueCountMax = 1_024
 
     public init() {}
 }

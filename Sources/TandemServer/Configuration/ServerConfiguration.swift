@@ -69,6 +69,7 @@ public struct ServerConfiguration: Sendable {
         node.limits.messageBurst = limits.messageBurst
         node.limits.breachesBeforeCloseMax = limits.breachesBeforeCloseMax
         node.limits.sessionsPerConnectionMax = limits.sessionsPerConnectionMax
+        node.limits.outboundQueueCountMax = limits.outboundQueueCountMax
         return node
     }
 }
@@ -120,8 +121,9 @@ public struct ServerLimits: Sendable, Hashable {
     public var messagesPerSecond = 100.0
     public var messageBurst = 200.0
     public var participantsPerSessionMax = 250
-    /// Server frames queued for one connection; one more closes it with 1013 (slow consumer).
-    public var outboundQueueCountMax = 1_024
+    /// Server frames queued for one connection; one more closes it with 1013 (slow consumer). The default is
+    /// the engine's (`NodeLimits`), which the simulator's write queues use too.
+    public var outboundQueueCountMax = NodeLimits().outboundQueueCountMax
     public var breachesBeforeCloseMax = 20
     public var sessionsPerConnectionMax = 64
     /// Largest REST request body.

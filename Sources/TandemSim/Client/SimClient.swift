@@ -173,7 +173,8 @@ actor SimClient {
     func receive(_ downlink: Downlink, on connection: SimConnection) {
         guard connection === self.connection else { return }
         switch downlink {
-        case .closed:
+        case .closed(let code):
+            if code == 1013 { context.recorder.count("client.closed.1013", node: nil) }
             connection.shutDown()
             self.connection = nil
             connected = false

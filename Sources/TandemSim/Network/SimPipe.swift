@@ -14,6 +14,8 @@ import TandemRuntime
 final class SimPipe<Message: Sendable>: Sendable {
     private struct Item: Sendable {
         var deliverAtNanos: Int64
+        /// Until then the message waits in the sender's write queue and can still be discarded.
+        var queuedUntilNanos: Int64
         var message: Message
     }
 
@@ -91,10 +93,18 @@ final class SimPipe<Message: Sendable>: Sendable {
 
     /// Queues `message` to arrive `latencyNanos` from now (or right after the previous one, if later).
     func send(_ message: Message, nowNanos: Int64, latencyNanos: Int64) {
+        send(message, departAtNanos: nowNanos, queuedUntilNanos: nowNanos, latencyNanos: latencyNanos)
+    }
+
+    /// Queues `message` to leave the sender at `departAtNanos` (its write ends then) and arrive `latencyNanos`
+    /// later, or right after the previous one, if later. Until `queuedUntilNanos` (its write starts then)
+    /// ``discardQueued(nowNanos:)`` can still take it back.
+    func send(_ message: Message, departAtNanos: Int64, queuedUntilNanos: Int64, latencyNanos: Int64) {
         let wake = state.withLock { state -> (UnsafeContinuation<Void, any Error>, Int64)? in
             guard !state.closed else { return nil }
-            state.lastDeliverAtNanos = max(state.lastDeliverAtNanos, nowNanos + max(0, latencyNanos))
-            state.items.append(Item(deliverAtNanos: state.lastDeliverAtNanos, message: message))
+            state.lastDeliverAtNanos = max(state.lastDeliverAtNanos, departAtNanos + max(0, latencyNanos))
+            state.items.append(Item(
+                deliverAtNanos: state.lastDeliverAtNanos, queuedUntilNanos: queuedUntilNanos, message: message))
             guard let waiter = state.waiter else { return nil }
             state.waiter = nil
             return (waiter, state.lastDeliverAtNanos)
@@ -103,6 +113,21 @@ final class SimPipe<Message: Sendable>: Sendable {
     }
 
     var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Drops the messages still waiting in the sender's write queue at `nowNanos` (a 1013 close discards the
+    /// backlog; what is already being written still arrives). Returns how many were dropped.
+    @discardableResult
+    func discardQueued(nowNanos: Int64) -> Int {
+        state.withLock { state in
+            var dropped = 0
+            while let last = state.items.last, last.queuedUntilNanos > nowNanos {
+                state.items.removeLast()
+                dropped += 1
+            }
+            if dropped > 0 { state.lastDeliverAtNanos = state.items.last?.deliverAtNanos ?? nowNanos }
+            return dropped
+        }
+    }
 
     /// Drops everything in flight and stops the pipe.
     func close() {

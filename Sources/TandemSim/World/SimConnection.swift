@@ -1,3 +1,4 @@
+import DequeModule
 import TandemCore
 import TandemEngine
 import TandemRuntime
@@ -24,19 +25,35 @@ enum Downlink: Sendable {
 
 /// One simulated WebSocket between a client and a node: two in-order pipes with the client↔node latency.
 ///
-/// It is the node's `ClientTransport` for that client. Every field is immutable or behind a lock, and all
-/// of it is only touched on the simulation thread.
+/// It is the node's `ClientTransport` for that client, with the server's bounded write queue: each frame the
+/// node sends costs `per_recipient` on the node actor, waits for this connection's writer (one frame at a
+/// time), then costs `per_delivery` on a core before it leaves. A frame whose write has not started is in the
+/// queue; a send that finds `write_queue_max` frames there fails, and the node closes the connection with
+/// 1013, which discards the backlog (what is being written still arrives). Every field is immutable or behind
+/// a lock, and all of it is only touched on the simulation thread.
 final class SimConnection: ClientTransport, Sendable {
+    /// This connection's writer: when its current write ends, and when each queued frame's write starts and
+    /// what it costs.
+    private struct Writer: Sendable {
+        var freeAtNanos: Int64 = 0
+        var queued = Deque<(startNanos: Int64, costNanos: Int64)>()
+
+        mutating func dropStarted(nowNanos: Int64) {
+            while let first = queued.first, first.startNanos <= nowNanos { queued.removeFirst() }
+        }
+    }
+
     let serial: Int
     let client: Int
     let node: Int
     let network: SimNetwork
     let executor: SimExecutor
     let recorder: SimRecorder
+    let cpu: NodeCPU
+    let writeQueueMax: Int
     /// The id the node gave this connection once it accepted it.
     let nodeConnectionID = LockedValue<String?>(nil)
-    private let inFlight = LockedValue(0)
-    static let outboundInFlightMax = 50_000
+    private let writer = LockedValue(Writer())
     let up: SimPipe<Uplink>
     let down: SimPipe<Downlink>
 
@@ -50,14 +67,14 @@ final class SimConnection: ClientTransport, Sendable {
         self.network = world.network
         self.executor = world.executor
         self.recorder = world.recorder
+        self.cpu = world.nodes[node].cpu
+        self.writeQueueMax = world.nodes[node].writeQueueMax
         let me = LockedValue(WeakConnection())
-        let inFlight = self.inFlight
         up = SimPipe(executor: world.executor) { uplink in
             guard let connection = me.value.connection else { return }
             await toNode(connection, uplink)
         }
         down = SimPipe(executor: world.executor, owner: client) { client, downlink in
-            if case .message = downlink { inFlight.update { $0 -= 1 } }
             guard let connection = me.value.connection else { return }
             client.receive(downlink, on: connection)
         }
@@ -68,18 +85,44 @@ final class SimConnection: ClientTransport, Sendable {
 
     func send(_ message: ServerMessage) -> Bool {
         guard !down.isClosed else { return true }
-        let count = inFlight.update { count -> Int in
-            count += 1
-            return count
+        let now = executor.nowNanos
+        let (full, writerFreeAt) = writer.update { writer -> (Bool, Int64) in
+            writer.dropStarted(nowNanos: now)
+            return (writer.queued.count >= writeQueueMax, writer.freeAtNanos)
         }
-        guard count <= Self.outboundInFlightMax else { return false }
-        down.send(.message(message), nowNanos: executor.nowNanos, latencyNanos: network.latencyNanos(.clientNode))
+        guard !full else { return false }
+        let enqueued = cpu.serial(cpu.costs.perRecipient, readyAt: now)
+        let write = cpu.write(cpu.costs.perDelivery, readyAt: max(enqueued, writerFreeAt))
+        writer.update { writer in
+            writer.freeAtNanos = write.end
+            if write.start > now { writer.queued.append((write.start, write.end - write.start)) }
+        }
+        down.send(.message(message), departAtNanos: write.end, queuedUntilNanos: write.start,
+                  latencyNanos: network.latencyNanos(.clientNode))
         return true
+    }
+
+    /// Frames in this connection's write queue now.
+    var writeQueueCount: Int {
+        let now = executor.nowNanos
+        return writer.value.queued.reduce(0) { $0 + ($1.startNanos > now ? 1 : 0) }
     }
 
     func close(code: Int, reason: String) {
         guard !down.isClosed else { return }
-        down.send(.closed(code: code), nowNanos: executor.nowNanos, latencyNanos: network.latencyNanos(.clientNode))
+        let now = executor.nowNanos
+        if code == 1013 {
+            // As the server's transport does: the backlog is discarded (never encoded nor written, so its CPU
+            // time is given back) and the close goes out at once.
+            down.discardQueued(nowNanos: now)
+            let discarded = writer.update { writer -> Int64 in
+                writer.dropStarted(nowNanos: now)
+                defer { writer.queued.removeAll() }
+                return writer.queued.reduce(0) { $0 + $1.costNanos }
+            }
+            cpu.release(discarded, nowNanos: now)
+        }
+        down.send(.closed(code: code), nowNanos: now, latencyNanos: network.latencyNanos(.clientNode))
         up.close()
     }
 

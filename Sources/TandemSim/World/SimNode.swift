@@ -8,14 +8,14 @@ struct WeakContext: Sendable {
     weak var context: SimWorldContext?
 }
 
-/// A simulated server node: the real `CollaborationNode` actor plus what a machine adds — one CPU that
-/// serves inbound messages in arrival order (`cpu_per_message`), and a life that can crash and restart
-/// (losing everything in memory; the store keeps what was committed).
+/// A simulated server node: the real `CollaborationNode` actor plus what a machine adds — a processor
+/// (``NodeCPU``: the node actor's serial work and the cores' parallel work, costed as `topology.node` says),
+/// bounded write queues on its connections, and a life that can crash and restart (losing everything in
+/// memory; the store keeps what was committed).
 final class SimNode: Sendable {
     private struct State {
         var engine: CollaborationNode?
         var up = false
-        var cpuFreeAtNanos: Int64 = 0
         var connections: [Int: SimConnection] = [:]
         var incarnation = 0
     }
@@ -23,15 +23,17 @@ final class SimNode: Sendable {
     let index: Int
     let name: String
     let configuration: NodeConfiguration
-    let cpuNanos: Int64
+    let cpu: NodeCPU
+    /// Frames one connection's write queue holds before the node closes it with 1013.
+    var writeQueueMax: Int { configuration.limits.outboundQueueCountMax }
     private let state = LockedValue(State())
     private let contextBox = LockedValue(WeakContext())
 
-    init(index: Int, configuration: NodeConfiguration, cpuPerMessage: Duration, context: SimWorldContext?) {
+    init(index: Int, configuration: NodeConfiguration, costs: NodeCosts, seed: UInt64) {
         self.index = index
         self.name = configuration.nodeID
         self.configuration = configuration
-        self.cpuNanos = cpuPerMessage.nanosecondsClamped
+        self.cpu = NodeCPU(costs: costs, seed: seed, node: index)
     }
 
     /// Connects the node to its world (the world holds the nodes, so the node holds the world weakly).
@@ -49,7 +51,7 @@ final class SimNode: Sendable {
             return state.incarnation
         }
         let environment = NodeEnvironment(
-            clock: context.executor.clock, store: context.store.client(node: index),
+            clock: context.executor.clock, store: context.store.client(node: index, cpu: cpu),
             backplane: context.broker.client(node: index, name: name),
             seed: context.seed &+ UInt64(index) &* 0x9E37_79B9 &+ UInt64(incarnation))
         let engine = CollaborationNode(configuration: configuration, environment: environment)
@@ -91,6 +93,7 @@ final class SimNode: Sendable {
             return (state.engine, state.connections.keys.sorted().map { state.connections[$0]! })
         }
         for connection in connections { connection.breakConnection() }
+        cpu.reset(nowNanos: context.executor.nowNanos)
         await engine?.crash()
     }
 
@@ -125,17 +128,13 @@ final class SimNode: Sendable {
         for connection in connections { connection.breakConnection() }
     }
 
-    /// Serves one inbound frame: wait for the CPU, then hand it to the engine.
+    /// Serves one inbound frame: decoded on a core, then the actor's turn, then the engine has it.
     func process(_ uplink: Uplink, on connection: SimConnection) async {
         if case .close = uplink { connection.up.close() }
         guard let id = connection.nodeConnectionID.value else { return }
+        guard let engine = state.value.engine else { return }
         let now = context.executor.nowNanos
-        let (engine, doneAt) = state.update { state -> (CollaborationNode?, Int64) in
-            let start = max(now, state.cpuFreeAtNanos)
-            state.cpuFreeAtNanos = start + cpuNanos
-            return (state.engine, state.cpuFreeAtNanos)
-        }
-        guard let engine else { return }
+        let doneAt = cpu.inbound(arrivedAt: now)
         context.recorder.count("messages.in", node: index)
         context.recorder.event()
         if doneAt > now { await context.executor.pause(untilNanos: doneAt) }
@@ -148,12 +147,12 @@ final class SimNode: Sendable {
         }
     }
 
-    /// Messages waiting for the CPU now.
-    var queueDepth: Double {
-        let now = context.executor.nowNanos
-        let freeAt = state.value.cpuFreeAtNanos
-        guard cpuNanos > 0, freeAt > now else { return 0 }
-        return Double(freeAt - now) / Double(cpuNanos)
+    /// Inbound messages waiting for the node actor now.
+    var queueDepth: Double { Double(cpu.queueDepth(nowNanos: context.executor.nowNanos)) }
+
+    /// The longest write queue among this node's connections now.
+    var writeQueueLongest: Double {
+        Double(state.value.connections.values.reduce(0) { max($0, $1.writeQueueCount) })
     }
 
     func closeAllConnections() {

@@ -22,7 +22,7 @@ final class SimStore: Sendable {
         self.random = LockedValue(SplitMix64.derive(seed: seed, stream: 0x73746F7265))
     }
 
-    func client(node: Int) -> SimStoreClient { SimStoreClient(store: self, node: node) }
+    func client(node: Int, cpu: NodeCPU) -> SimStoreClient { SimStoreClient(store: self, node: node, cpu: cpu) }
 
     /// Runs `operation` as node `node` would: request latency, service time, the operation, response latency.
     func call<Result: Sendable>(
@@ -40,17 +40,28 @@ final class SimStore: Sendable {
     }
 }
 
-/// One node's connection to the simulated store: the `EventStore` the node's engine is given.
+/// One node's connection to the simulated store: the `EventStore` the node's engine is given. Each call
+/// first costs the node actor `per_store_call`.
 struct SimStoreClient: EventStore {
     let store: SimStore
     let node: Int
+    let cpu: NodeCPU
+
+    private func call<Result: Sendable>(
+        _ what: @autoclosure () -> String, _ operation: @Sendable (InMemoryEventStore) async -> Result
+    ) async throws -> Result {
+        let now = store.executor.nowNanos
+        let issued = cpu.serial(cpu.costs.perStoreCall, readyAt: now)
+        if issued > now { await store.executor.pause(untilNanos: issued) }
+        return try await store.call(node: node, what(), operation)
+    }
 
     func loadRecord(_ key: RecordKey) async throws -> RecordState? {
-        try await store.call(node: node, "load \(key)") { await $0.loadRecord(key) }
+        try await call("load \(key)") { await $0.loadRecord(key) }
     }
 
     func records(model: String, offset: Int, limit: Int) async throws -> (total: Int, records: [RecordState]) {
-        let page = try await store.call(node: node, "list \(model) from \(offset)") {
+        let page = try await call("list \(model) from \(offset)") {
             let found = await $0.records(model: model, offset: offset, limit: limit)
             return RecordPage(total: found.total, records: found.records)
         }
@@ -58,39 +69,39 @@ struct SimStoreClient: EventStore {
     }
 
     func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult {
-        try await store.call(node: node, "append \(change.key) v\(change.version)") {
+        try await call("append \(change.key) v\(change.version)") {
             await $0.append(change, autoResolved: autoResolved)
         }
     }
 
     func changes(_ key: RecordKey, after version: Int, limit: Int) async throws -> ChangeLogSlice {
-        try await store.call(node: node, "read \(key) after v\(version)") {
+        try await call("read \(key) after v\(version)") {
             await $0.changes(key, after: version, limit: limit)
         }
     }
 
     func change(_ key: RecordKey, id: String) async throws -> ChangeEntry? {
-        try await store.call(node: node, "find change \(id)") { await $0.change(key, id: id) }
+        try await call("find change \(id)") { await $0.change(key, id: id) }
     }
 
     func saveConflict(_ conflict: ConflictRecord, with change: ChangeEntry?) async throws -> AppendResult {
-        try await store.call(node: node, "save conflict \(conflict.id)") { await $0.saveConflict(conflict, with: change) }
+        try await call("save conflict \(conflict.id)") { await $0.saveConflict(conflict, with: change) }
     }
 
     func conflict(_ key: RecordKey, id: String) async throws -> ConflictRecord? {
-        try await store.call(node: node, "load conflict \(id)") { await $0.conflict(key, id: id) }
+        try await call("load conflict \(id)") { await $0.conflict(key, id: id) }
     }
 
     func appendComment(_ comment: Comment, to key: RecordKey) async throws {
-        try await store.call(node: node, "append comment") { await $0.appendComment(comment, to: key) }
+        try await call("append comment") { await $0.appendComment(comment, to: key) }
     }
 
     func comments(_ key: RecordKey) async throws -> [Comment] {
-        try await store.call(node: node, "load comments") { await $0.comments(key) }
+        try await call("load comments") { await $0.comments(key) }
     }
 
     func appendAudit(_ events: [AuditEvent]) async throws {
-        try await store.call(node: node, "append audit") { await $0.appendAudit(events) }
+        try await call("append audit") { await $0.appendAudit(events) }
     }
 }
 

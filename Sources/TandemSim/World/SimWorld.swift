@@ -79,7 +79,10 @@ final class SimWorld: Sendable {
 
     /// Once a simulated second: node queue depths and progress.
     private func sample() async {
-        for node in context.nodes { context.recorder.gauge("queue_depth", node: node.index, value: node.queueDepth) }
+        for node in context.nodes {
+            context.recorder.gauge("queue_depth", node: node.index, value: node.queueDepth)
+            context.recorder.gauge("write_queue_longest", node: node.index, value: node.writeQueueLongest)
+        }
         if let progress = options.progress {
             var connected = 0
             for client in clients where await client.connected { connected += 1 }

@@ -34,8 +34,11 @@ final class SimWorldContext: Sendable {
                 gapRecovery: options.gapRecovery ?? scenario.topology.brokerRecovery,
                 ackBeforePersist: options.ackBeforePersist)
             configuration.limits.participantsPerSessionMax = max(250, scenario.totalUserCount)
+            if let writeQueueMax = scenario.topology.node.writeQueueMax {
+                configuration.limits.outboundQueueCountMax = writeQueueMax
+            }
             nodes.append(SimNode(index: node.number - 1, configuration: configuration,
-                                 cpuPerMessage: scenario.topology.cpuPerMessage, context: nil))
+                                 costs: scenario.topology.node, seed: seed))
         }
         self.nodes = nodes
         for node in nodes { node.attach(self) }

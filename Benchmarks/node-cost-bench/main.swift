@@ -1,0 +1,94 @@
+// node-cost-bench: CPU time of the node's own code paths, per term of the simulator's node cost model
+// (Benchmarks/node-costs.json, docs/BENCHMARKS.md "Node cost model").
+//
+//   swift build -c release --product node-cost-bench && .build/release/node-cost-bench [recipients] [changes]
+//
+// Measures, in one process on one thread at a time (no sockets):
+// - the node actor's time per change with 1 and with N joined connections (a transport that only counts), so
+//   the difference over N − 1 is the serial cost per recipient and the 1-connection time is the cost of one
+//   inbound change (handling plus its store calls on the in-memory store);
+// - encoding one `model_changed` frame (the user-space share of each delivery; writing it is the kernel's);
+// - decoding one `field_change` frame (the user-space share of each inbound frame).
+import Foundation
+import TandemCore
+import TandemEngine
+import TandemRuntime
+import TandemWire
+
+/// A transport that accepts every frame and keeps nothing: the engine's side of a delivery only.
+final class CountingTransport: ClientTransport, Sendable {
+    func send(_ message: ServerMessage) -> Bool { true }
+    func close(code: Int, reason: String) {}
+}
+
+let arguments = CommandLine.arguments
+let recipients = arguments.count > 1 ? Int(arguments[1]) ?? 250 : 250
+let changes = arguments.count > 2 ? Int(arguments[2]) ?? 4_000 : 4_000
+let clock = ContinuousClock()
+
+func micros(_ duration: Duration, per count: Int) -> Double {
+    let (seconds, attoseconds) = duration.components
+    return (Double(seconds) * 1e6 + Double(attoseconds) / 1e12) / Double(count)
+}
+
+/// Microseconds of node time per change into one record joined by `connections` connections.
+func perChange(connections: Int, changes: Int) async throws -> Double {
+    var configuration = NodeConfiguration(nodeID: "bench")
+    configuration.limits.messagesPerSecond = 1e9
+    configuration.limits.messageBurst = 1e9
+    configuration.limits.participantsPerSessionMax = max(250, connections)
+    configuration.limits.auditBufferCountMax = 1 << 20
+    let node = CollaborationNode(configuration: configuration, environment: NodeEnvironment(
+        clock: SystemClock(), store: InMemoryEventStore(), backplane: InMemoryBackplane(), seed: 1))
+    try await node.start()
+    var ids: [String] = []
+    for index in 0..<connections {
+        let id = await node.connect(
+            user: UserIdentity(id: 1_000 + index, username: "u\(index)", roles: ["Editor"]), transport: CountingTransport())
+        await node.receive(.joinCollaboration(JoinCollaboration(model: "Contact", recordID: .string("1"))), from: id)
+        ids.append(id)
+    }
+    let session = "Contact:1"
+    func change(_ number: Int) -> ClientMessage {
+        .fieldChange(FieldChange(sessionID: session, field: "age", baseVersion: number, edit: .value(.int(number % 100)),
+                                 rid: .string("r\(number)"), changeID: "c\(number)"))
+    }
+    for number in 0..<200 { await node.receive(change(number), from: ids[number % ids.count]) }  // warm-up
+    let started = clock.now
+    for number in 200..<(200 + changes) { await node.receive(change(number), from: ids[number % ids.count]) }
+    let elapsed = clock.now - started
+    let commits = await node.metrics.commits
+    guard commits == changes + 200 else { fatalError("\(commits) of \(changes + 200) changes committed") }
+    await node.shutdown()
+    return micros(elapsed, per: changes)
+}
+
+func timeEach(_ count: Int, _ body: () -> Int) -> Double {
+    var sink = 0
+    for _ in 0..<1_000 { sink &+= body() }  // warm-up
+    let started = clock.now
+    for _ in 0..<count { sink &+= body() }
+    let elapsed = clock.now - started
+    if sink == 42 { print("") }  // keeps the work
+    return micros(elapsed, per: count)
+}
+
+let codec = WireCodec()
+let changed = ServerMessage.modelChanged(ModelChanged(
+    sessionID: "Contact:1", model: "Contact", recordID: .string("1"), field: "age", version: 12_345, edit: .value(.int(42)),
+    user: UserRef(id: 1_017, username: "load-17"), timestamp: 1_764_590_000_000, origin: .ws, changeID: "node-1/1/c17#3"))
+let inbound = codec.encodeClientBytes(.fieldChange(FieldChange(
+    sessionID: "Contact:1", field: "age", baseVersion: 12_345, edit: .value(.int(42)), rid: .string("r3"),
+    changeID: "c17#3")))
+
+let one = try await perChange(connections: 1, changes: changes)
+let many = try await perChange(connections: recipients, changes: max(200, changes * 10 / recipients))
+let encode = timeEach(200_000) { codec.encodeServerBytes(changed).count }
+let decode = timeEach(200_000) {
+    (try? codec.decodeClient(inbound)).map { if case .fieldChange = $0 { 1 } else { 0 } } ?? 0
+}
+print("node time per change, 1 connection:            \(String(format: "%.2f", one)) us  (per_message + per_store_call)")
+print("node time per change, \(recipients) connections:       \(String(format: "%.2f", many)) us")
+print("per recipient ((\(recipients) − 1) more):            \(String(format: "%.3f", (many - one) / Double(recipients - 1))) us  (per_recipient)")
+print("encode one model_changed frame (\(codec.encodeServerBytes(changed).count) B):    \(String(format: "%.3f", encode)) us  (user share of per_delivery)")
+print("decode one field_change frame (\(inbound.count) B):     \(String(format: "%.3f", decode)) us  (user share of per_frame)")

@@ -1,0 +1,99 @@
+/// What one collaboration node's work costs in CPU time: `topology.node` in a scenario file.
+///
+/// The structure is the real server's. *Serial* terms run on the node actor, one at a time, in arrival
+/// order: each inbound message, each recipient of a fan-out (the engine's per-connection bookkeeping and
+/// enqueue), each store call the actor makes. *Parallel* terms run on any of the node's `cores` (the event
+/// loops and the thread pool): encoding and writing each delivery, decoding each inbound frame. The actor's
+/// serial work needs a core too, so it competes with the parallel work for them.
+///
+/// Each delivery waits in its connection's write queue until its turn to be written; a queue that already
+/// holds `writeQueueMax` frames makes the node close that connection with 1013 (slow consumer), and the client
+/// reconnects and resyncs, as against the real server.
+///
+/// The defaults are the measured ones in `Benchmarks/node-costs.json` (`docs/BENCHMARKS.md` says how they were
+/// measured); a test fails when the two differ. A term whose distribution is `{fixed: 0}` is off: that work
+/// neither takes time nor waits for the actor or a core.
+public struct NodeCosts: Sendable, Equatable {
+    /// How many cores run the parallel work (and the actor's serial work).
+    public var cores: Int
+    /// Serial: each inbound message (the old `cpu_per_message`).
+    public var perMessage: DurationDistribution
+    /// Serial: each recipient of a fan-out (every message the node sends to one connection).
+    public var perRecipient: DurationDistribution
+    /// Serial: each call the node makes to the event store.
+    public var perStoreCall: DurationDistribution
+    /// Parallel: encoding and writing each delivery to its connection.
+    public var perDelivery: DurationDistribution
+    /// Parallel: decoding each inbound frame, before the actor sees it.
+    public var perFrame: DurationDistribution
+    /// Frames one connection's write queue holds before the node closes it with 1013; nil means the server's
+    /// own limit (`limits.outbound_queue_count_max`, the engine's `NodeLimits.outboundQueueCountMax`).
+    public var writeQueueMax: Int?
+
+    /// The most cores a scenario may give a node.
+    public static let coresMax = 1_024
+
+    /// The measured defaults (`Benchmarks/node-costs.json`).
+    public static let measured = NodeCosts(
+        cores: 1,
+        perMessage: .fixed(.microseconds(40)),
+        perRecipient: .fixed(.nanoseconds(800)),
+        perStoreCall: .zero,
+        perDelivery: .fixed(.nanoseconds(21_200)),
+        perFrame: .fixed(.microseconds(10)),
+        writeQueueMax: nil)
+
+    public init(
+        cores: Int, perMessage: DurationDistribution, perRecipient: DurationDistribution,
+        perStoreCall: DurationDistribution, perDelivery: DurationDistribution, perFrame: DurationDistribution,
+        writeQueueMax: Int?
+    ) {
+        self.cores = cores
+        self.perMessage = perMessage
+        self.perRecipient = perRecipient
+        self.perStoreCall = perStoreCall
+        self.perDelivery = perDelivery
+        self.perFrame = perFrame
+        self.writeQueueMax = writeQueueMax
+    }
+
+    /// Every term off, one core, the server's write-queue limit: a node that costs nothing.
+    public static let free = NodeCosts(
+        cores: 1, perMessage: .zero, perRecipient: .zero, perStoreCall: .zero, perDelivery: .zero, perFrame: .zero,
+        writeQueueMax: nil)
+
+    /// The serial and parallel terms by their scenario keys, in the order the docs list them.
+    public static let termKeys = ["per_message", "per_recipient", "per_store_call", "per_delivery", "per_frame"]
+
+    /// The term named by its scenario key.
+    public subscript(term key: String) -> DurationDistribution {
+        get {
+            switch key {
+            case "per_message": perMessage
+            case "per_recipient": perRecipient
+            case "per_store_call": perStoreCall
+            case "per_delivery": perDelivery
+            case "per_frame": perFrame
+            default: preconditionFailure("no node cost term \(key)")
+            }
+        }
+        set {
+            switch key {
+            case "per_message": perMessage = newValue
+            case "per_recipient": perRecipient = newValue
+            case "per_store_call": perStoreCall = newValue
+            case "per_delivery": perDelivery = newValue
+            case "per_frame": perFrame = newValue
+            default: preconditionFailure("no node cost term \(key)")
+            }
+        }
+    }
+}
+
+extension DurationDistribution {
+    /// Always zero: a cost term that is off.
+    public static let zero = DurationDistribution.fixed(.zero)
+
+    /// Whether every sample is zero.
+    public var isZero: Bool { self == .zero }
+}

@@ -1,0 +1,153 @@
+import DequeModule
+import TandemRuntime
+import TandemScenario
+
+/// One simulated node's processor: the node actor (serial) and its `cores` (parallel), as a timetable.
+///
+/// Work is booked when it becomes known, not simulated step by step. A write that is ready at `t` starts on the
+/// core that frees up first, no earlier than `t`, and holds that core for its sampled cost; writes are served
+/// in booking order. Decoding an inbound frame, and the actor's work (once the actor is free), take their
+/// time from the core that frees up first ahead of the writes queued there: writes booked on that core
+/// afterwards start later by as much (what was already booked keeps its times).
+/// Booking costs no timers; the callers pause or date their messages by the returned end times.
+///
+/// A term that is off (`{fixed: 0}`) books nothing and waits for nothing. Only touched on the simulation
+/// thread; the lock is there for `Sendable`.
+final class NodeCPU: Sendable {
+    fileprivate struct State {
+        var actorFreeAtNanos: Int64 = 0
+        var coreFreeAtNanos: [Int64]
+        var random: SplitMix64
+        /// When each inbound message booked on the actor starts there (ascending): the ones still ahead of
+        /// now are the node's queue.
+        var inboundStarts = Deque<Int64>()
+    }
+
+    let costs: NodeCosts
+    private let state: LockedValue<State>
+
+    init(costs: NodeCosts, seed: UInt64, node: Int) {
+        self.costs = costs
+        self.state = LockedValue(State(
+            coreFreeAtNanos: Array(repeating: 0, count: max(1, costs.cores)),
+            random: SplitMix64.derive(seed: seed, stream: 0x6370_7500 &+ UInt64(node))))
+    }
+
+    /// Books `term` on the actor, ready at `readyNanos`; returns when it ends.
+    func serial(_ term: DurationDistribution, readyAt readyNanos: Int64) -> Int64 {
+        guard !term.isZero else { return readyNanos }
+        return state.update { state in
+            let cost = term.sample(using: &state.random).nanosecondsClamped
+            return state.bookActor(readyAt: readyNanos, cost: cost)
+        }
+    }
+
+    /// Books an inbound message: `per_frame` on a core, then `per_message` on the actor; returns when the
+    /// actor is done with it.
+    func inbound(arrivedAt nowNanos: Int64) -> Int64 {
+        state.update { state in
+            var decoded = nowNanos
+            if !costs.perFrame.isZero {
+                let cost = costs.perFrame.sample(using: &state.random).nanosecondsClamped
+                decoded = state.takeCore(at: nowNanos, cost: cost) + cost
+            }
+            guard !costs.perMessage.isZero else { return decoded }
+            let cost = costs.perMessage.sample(using: &state.random).nanosecondsClamped
+            let end = state.bookActor(readyAt: decoded, cost: cost)
+            state.noteInbound(startNanos: end - cost, nowNanos: nowNanos)
+            return end
+        }
+    }
+
+    /// Books a write of `term` on the first free core, no earlier than `readyNanos`, after the writes booked
+    /// before it; returns when it starts and ends.
+    func write(_ term: DurationDistribution, readyAt readyNanos: Int64) -> (start: Int64, end: Int64) {
+        guard !term.isZero else { return (readyNanos, readyNanos) }
+        return state.update { state in
+            let cost = term.sample(using: &state.random).nanosecondsClamped
+            let start = state.bookCore(readyAt: readyNanos, cost: cost)
+            return (start, start + cost)
+        }
+    }
+
+    /// Gives back `nanos` of booked write time that will not be spent (frames discarded by a 1013 close), from
+    /// the cores booked furthest ahead, never before `nowNanos`. Writes booked earlier keep their times, so
+    /// for a while the cores can hold a little more than they can do; the total work stays what is done.
+    func release(_ nanos: Int64, nowNanos: Int64) {
+        guard nanos > 0 else { return }
+        state.update { state in
+            var left = nanos
+            while left > 0 {
+                var latest = 0
+                for core in state.coreFreeAtNanos.indices
+                where state.coreFreeAtNanos[core] > state.coreFreeAtNanos[latest] { latest = core }
+                let spare = state.coreFreeAtNanos[latest] - nowNanos
+                guard spare > 0 else { return }
+                let taken = min(spare, left)
+                state.coreFreeAtNanos[latest] -= taken
+                left -= taken
+            }
+        }
+    }
+
+    /// Inbound messages that arrived and have not yet reached the actor, at `nowNanos`.
+    func queueDepth(nowNanos: Int64) -> Int {
+        state.update { state in
+            state.dropStarted(nowNanos: nowNanos)
+            return state.inboundStarts.count
+        }
+    }
+
+    /// A crash: the work booked ahead is gone with the process.
+    func reset(nowNanos: Int64) {
+        state.update { state in
+            state.actorFreeAtNanos = nowNanos
+            for core in state.coreFreeAtNanos.indices { state.coreFreeAtNanos[core] = nowNanos }
+            state.inboundStarts.removeAll()
+        }
+    }
+}
+
+extension NodeCPU.State {
+    /// Runs a job of `cost` on the actor as soon as the actor is free (no earlier than `readyNanos`), on a
+    /// core taken ahead of the queued writes; returns its end.
+    fileprivate mutating func bookActor(readyAt readyNanos: Int64, cost: Int64) -> Int64 {
+        let start = takeCore(at: max(readyNanos, actorFreeAtNanos), cost: cost)
+        actorFreeAtNanos = start + cost
+        return start + cost
+    }
+
+    /// Runs a job of `cost` at `startNanos` on the core that frees up first, ahead of the writes queued there;
+    /// returns `startNanos`. The server's writers hand the event loops one frame per connection at a time, so
+    /// a frame to read (or the actor's thread) does not wait for every queued write: it takes the core, and
+    /// whatever is booked on that core next starts `cost` later.
+    fileprivate mutating func takeCore(at startNanos: Int64, cost: Int64) -> Int64 {
+        let chosen = firstFreeCore
+        coreFreeAtNanos[chosen] = max(coreFreeAtNanos[chosen], startNanos) + cost
+        return startNanos
+    }
+
+    /// Puts a job of `cost` on the core that frees up first (the lowest-numbered among equals); returns its start.
+    fileprivate mutating func bookCore(readyAt readyNanos: Int64, cost: Int64) -> Int64 {
+        let chosen = firstFreeCore
+        let start = max(readyNanos, coreFreeAtNanos[chosen])
+        coreFreeAtNanos[chosen] = start + cost
+        return start
+    }
+
+    /// The core that frees up first (the lowest-numbered among equals).
+    private var firstFreeCore: Int {
+        var chosen = 0
+        for core in coreFreeAtNanos.indices where coreFreeAtNanos[core] < coreFreeAtNanos[chosen] { chosen = core }
+        return chosen
+    }
+
+    fileprivate mutating func noteInbound(startNanos: Int64, nowNanos: Int64) {
+        dropStarted(nowNanos: nowNanos)
+        if startNanos > nowNanos { inboundStarts.append(startNanos) }
+    }
+
+    fileprivate mutating func dropStarted(nowNanos: Int64) {
+        while let first = inboundStarts.first, first <= nowNanos { inboundStarts.removeFirst() }
+    }
+}

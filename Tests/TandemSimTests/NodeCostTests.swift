@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+import TandemEngine
+import TandemReport
+import TandemScenario
+import TandemSim
+
+/// The node cost model (`topology.node`): each term moves latency as queueing theory says, a full write
+/// queue closes the connection with 1013 and the client resyncs, and the defaults are the measured ones.
+@Suite struct NodeCostTests {
+    /// Every term off: the node costs nothing.
+    static let free = "{cores: 1, per_message: 0us, per_recipient: 0us, per_store_call: 0us, per_delivery: 0us, per_frame: 0us}"
+
+    /// `users` clients in one record, each changing a number field at exponential intervals (so changes arrive
+    /// as a Poisson stream), fixed 1 ms client links and a store that answers in 0.1 ms: without node costs,
+    /// a propagation takes the two client hops and the store's answer, plus a little waiting for the record's
+    /// earlier commits.
+    func fanOut(users: Int, thinkMean: String, node: String, duration: String = "10s", seed: UInt64 = 3) throws
+        -> Scenario
+    {
+        try ScenarioLoader.load(yaml: """
+            name: fan-out
+            seed: \(seed)
+            duration: \(duration)
+            settle: 3s
+            topology:
+              nodes: 1
+              store: {latency: 100us}
+              links:
+                client_node: {latency: 1ms}
+                node_store: {latency: 0ms}
+              node: \(node)
+            models:
+              - name: Doc
+                fields: {size: number}
+            population:
+              - group: users
+                users: \(users)
+                records: {model: Doc, count: 1}
+                behavior:
+                  think_time: {exponential: {mean: \(thinkMean)}}
+                  actions: {set_field: 1}
+
+            """, file: "fan-out.yaml")
+    }
+
+    /// One run's mean propagation (ms) and its measured arrival rates (per second).
+    struct Observed {
+        var meanMs: Double
+        var changesPerSecond: Double
+        var pingsPerSecond: Double
+    }
+
+    func observe(_ plan: Scenario, users: Int) async throws -> Observed {
+        let report = try await simulate(plan).report
+        #expect(report.lostAcknowledgedWrites.isEmpty)
+        #expect(report.versionOrderViolations.isEmpty)
+        #expect(total(report, "slow_consumers_dropped") == 0)
+        let seconds = Double(plan.duration.components.seconds)
+        return Observed(
+            meanMs: report.latency.propagation.meanMs, changesPerSecond: Double(total(report, "commits")) / seconds,
+            // Every client pings every 2 s (SimulationOptions.heartbeatInterval), over the whole run.
+            pingsPerSecond: Double(users) / 2)
+    }
+
+    /// The Pollaczek–Khinchine mean wait of an M/G/1 queue fed by Poisson classes (rate, deterministic service
+    /// in seconds); with one class it is the M/D/1 formula ρS / (2(1 − ρ)).
+    static func meanWait(_ classes: [(rate: Double, service: Double)]) -> Double {
+        let rho = classes.reduce(0) { $0 + $1.rate * $1.service }
+        precondition(rho < 1, "unstable queue")
+        return classes.reduce(0) { $0 + $1.rate * $1.service * $1.service } / (2 * (1 - rho))
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var term: String
+        var cost: Double  // seconds
+        var cores: Int
+        var thinkMean: String
+        var testDescription: String { "\(term) \(cost * 1e6)us on \(cores) core(s), think \(thinkMean)" }
+    }
+
+    /// A change into a record of N joined clients is one batch of N sends (N − 1 `model_changed` and the
+    /// author's `ack`). Under `per_delivery` on one core, or `per_recipient` on the actor, the batch is one
+    /// customer of an M/D/1 queue with service N·c (pongs are customers of service c); a recipient's latency
+    /// grows by the batch's wait plus its own place in the batch, (N + 1)/2 · c on average. Under
+    /// `per_message` each inbound frame (changes and pings) is a customer of service c, and a change's
+    /// recipients wait for it and its service.
+    @Test(arguments: [
+        Case(term: "per_delivery", cost: 50e-6, cores: 1, thinkMean: "70ms"),  // ρ ≈ 0.29
+        Case(term: "per_delivery", cost: 50e-6, cores: 1, thinkMean: "35ms"),  // ρ ≈ 0.57
+        Case(term: "per_recipient", cost: 50e-6, cores: 2, thinkMean: "40ms"),  // ρ ≈ 0.5
+        Case(term: "per_message", cost: 1e-3, cores: 1, thinkMean: "40ms"),  // ρ ≈ 0.5
+    ])
+    func eachTermMovesLatencyAsTheQueueingFormulaPredicts(_ test: Case) async throws {
+        let users = 20
+        let n = Double(users)
+        let node = Self.free.replacingOccurrences(of: "cores: 1", with: "cores: \(test.cores)")
+            .replacingOccurrences(of: "\(test.term): 0us", with: "\(test.term): \(Int(test.cost * 1e6))us")
+        let base = try await observe(try fanOut(users: users, thinkMean: test.thinkMean, node: Self.free), users: users)
+        let costed = try await observe(try fanOut(users: users, thinkMean: test.thinkMean, node: node), users: users)
+        #expect(base.meanMs >= 2.1 && base.meanMs < 2.5, "without costs: two 1 ms hops and the store: \(base.meanMs)")
+
+        let c = test.cost
+        let predicted: Double
+        if test.term == "per_message" {
+            let wait = Self.meanWait([(costed.changesPerSecond + costed.pingsPerSecond, c)])
+            predicted = wait + c
+        } else {
+            let wait = Self.meanWait([(costed.changesPerSecond, n * c), (costed.pingsPerSecond, c)])
+            predicted = wait + (n + 1) / 2 * c
+        }
+        let added = (costed.meanMs - base.meanMs) / 1e3
+        #expect(abs(added - predicted) <= 0.15 * predicted,
+                "added \(added * 1e3) ms, predicted \(predicted * 1e3) ms at \(costed.changesPerSecond) changes/s")
+    }
+
+    /// More cores serve a fan-out's writes side by side: the same load on four cores adds far less latency.
+    @Test func moreCoresShortenAFanOut() async throws {
+        let users = 20
+        func added(cores: Int) async throws -> Double {
+            let node = Self.free.replacingOccurrences(of: "cores: 1", with: "cores: \(cores)")
+                .replacingOccurrences(of: "per_delivery: 0us", with: "per_delivery: 50us")
+            return try await observe(try fanOut(users: users, thinkMean: "40ms", node: node), users: users).meanMs - 2.1
+        }
+        let one = try await added(cores: 1)
+        let four = try await added(cores: 4)
+        #expect(four > 0)
+        #expect(four < one / 3, "1 core adds \(one) ms, 4 cores \(four) ms")
+    }
+
+    /// Past what the core can write, write queues grow until one holds `write_queue_max` frames: the node
+    /// closes that connection with 1013 and discards its backlog, the client sees 1013, reconnects and
+    /// resyncs, and nothing acknowledged is lost or seen out of order. (A node kept past its capacity does not
+    /// settle: every resync's replay refills the queues, as against an overloaded real server.)
+    @Test func aFullWriteQueueClosesWith1013AndTheClientResyncs() async throws {
+        let load = { (node: String) in try self.fanOut(users: 20, thinkMean: "200ms", node: node, duration: "6s") }
+        let report = try await simulate(try load("{cores: 1, per_delivery: 700us, write_queue_max: 40}")).report
+        let closed = total(report, "slow_consumers_dropped")
+        #expect(closed > 0)
+        #expect(total(report, "client.closed.1013") == closed)
+        #expect(total(report, MetricsRecorder.CounterName.reconnects) > closed / 2)
+        #expect(total(report, MetricsRecorder.CounterName.resyncs) > closed / 2)
+        #expect(report.lostAcknowledgedWrites.isEmpty)
+        #expect(report.versionOrderViolations.isEmpty)
+        #expect((report.load.nodes[0].gauges["write_queue_longest"]?.max ?? 0) >= 30)
+
+        // The same load with the server's own limit (1,024 frames) only queues in 6 s: nobody is closed,
+        // and the queue and the latency grow instead.
+        let roomy = try await simulate(try load("{cores: 1, per_delivery: 700us}")).report
+        #expect(total(roomy, "slow_consumers_dropped") == 0)
+        #expect((roomy.load.nodes[0].gauges["write_queue_longest"]?.max ?? 0) > 40)
+        #expect(roomy.latency.propagation.p99Ms > 300)
+    }
+
+    /// Sampled costs come from the run's seed: the same seed gives the same trace, another seed another.
+    @Test func costDistributionsKeepRunsDeterministic() async throws {
+        let node = "{per_delivery: {lognormal: {median: 20us, p99: 200us}}, per_recipient: {exponential: {mean: 2us}}}"
+        let plan = try fanOut(users: 12, thinkMean: "50ms", node: node, duration: "4s")
+        let first = try await simulate(plan, seed: 9)
+        let second = try await simulate(plan, seed: 9)
+        let other = try await simulate(plan, seed: 10)
+        #expect(first.report.identity.traceHash == second.report.identity.traceHash)
+        #expect(first.report.normalizedForDeterminism() == second.report.normalizedForDeterminism())
+        #expect(first.report.identity.traceHash != other.report.identity.traceHash)
+    }
+
+    /// The simulator's defaults are the numbers in the committed measurement file, and the write-queue limit is
+    /// the engine's (which the server's default is too).
+    @Test func defaultsAreTheCommittedMeasurements() throws {
+        let path = TandemBinary.packageRoot + "/Benchmarks/node-costs.json"
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        func micros(_ key: String) throws -> DurationDistribution {
+            .fixed(.nanoseconds(Int64((try #require(json[key] as? Double, "\(key) in \(path)") * 1_000).rounded())))
+        }
+        let measured = NodeCosts.measured
+        #expect(measured.cores == json["cores"] as? Int)
+        #expect(measured.perMessage == (try micros("per_message_us")))
+        #expect(measured.perRecipient == (try micros("per_recipient_us")))
+        #expect(measured.perStoreCall == (try micros("per_store_call_us")))
+        #expect(measured.perDelivery == (try micros("per_delivery_us")))
+        #expect(measured.perFrame == (try micros("per_frame_us")))
+        #expect(measured.writeQueueMax == nil, "nil means the engine's limit, checked next")
+        #expect(NodeLimits().outboundQueueCountMax == json["write_queue_max"] as? Int)
+        #expect(Topology().node == measured, "a scenario without topology.node gets the measured costs")
+    }
+}
