@@ -15,6 +15,8 @@ public enum MetricCatalog {
         let path: String
         let unit: MetricUnit
         let read: @Sendable (Report) -> Double?
+        /// For a latency statistic: its kind and how to read it from any summary, so it can be scoped.
+        var latency: (kind: LatencyKind, read: @Sendable (LatencySummary) -> Double)? = nil
     }
 
     /// Every path a threshold may name, in a stable order.
@@ -29,6 +31,18 @@ public enum MetricCatalog {
 
     static func entry(_ path: String) -> Entry? { entries.first { $0.path == path } }
 
+    /// Whether `path` is a latency statistic, the kind of metric a scope (`{outside: faults}`) can narrow.
+    public static func isScopable(_ path: String) -> Bool { entry(path)?.latency != nil }
+
+    /// The value of latency statistic `path` over the samples `scope` takes: nil when the report has no window
+    /// for the scope or the window holds no sample (a threshold on an empty window fails rather than passing on
+    /// nothing).
+    public static func value(of path: String, scope: LatencyScope, in report: Report) -> Double? {
+        guard let latency = entry(path)?.latency, let window = report.latency.window(scope) else { return nil }
+        let summary = window[latency.kind]
+        return summary.count > 0 ? latency.read(summary) : nil
+    }
+
     static let entries: [Entry] = latencyEntries + checkEntries + loadEntries
 
     static let latencyEntries: [Entry] = LatencyKind.allCases.flatMap { kind -> [Entry] in
@@ -37,9 +51,11 @@ public enum MetricCatalog {
             ("p50", { $0.p50Ms }), ("p90", { $0.p90Ms }), ("p99", { $0.p99Ms }),
             ("p999", { $0.p999Ms }), ("max", { $0.maxMs }), ("mean", { $0.meanMs }),
         ]
-        return percentiles.map { name, read in
-            Entry(path: prefix + name, unit: .milliseconds) { read($0.latency[kind]) }
-        } + [Entry(path: prefix + "count", unit: .count) { Double($0.latency[kind].count) }]
+        let statistics = percentiles.map { ($0, MetricUnit.milliseconds, $1) }
+            + [("count", MetricUnit.count, { @Sendable (summary: LatencySummary) in Double(summary.count) })]
+        return statistics.map { name, unit, read in
+            Entry(path: prefix + name, unit: unit, read: { read($0.latency[kind]) }, latency: (kind, read))
+        }
     }
 
     static let checkEntries: [Entry] = [
