@@ -29,6 +29,13 @@ public struct SpanSet: Sendable, Equatable {
         self.spans = merged
     }
 
+    /// The spans a report lists, back in nanoseconds.
+    init(_ spans: [TimeSpan]) {
+        self.init(spans.map {
+            Span(startNanos: MetricCatalog.nanos(ms: $0.startMs), endNanos: MetricCatalog.nanos(ms: $0.endMs))
+        })
+    }
+
     /// Whether a message sent at `nanos` belongs here: `start <= nanos < end` for one of the spans.
     public func contains(_ nanos: Int64) -> Bool {
         var low = 0

@@ -47,11 +47,11 @@ public struct ThresholdSpec: Sendable, Equatable {
                     "unknown metric '\(metric)'; known metrics: \(MetricCatalog.knownPaths.joined(separator: ", "))"
             )
         }
-        if scope != nil, !MetricCatalog.isScopable(metric) {
+        if let scope, !MetricCatalog.canScope(metric, with: scope) {
             throw ThresholdError(
                 code: .badScope, metric: metric,
-                message: "'\(metric)' cannot take a scope; scopes narrow latency metrics "
-                    + "(latency.<kind>.p99 and the like)"
+                message: "'\(metric)' cannot take the scope {\(scope)}; scopes narrow latency metrics "
+                    + "(latency.<kind>.p99 and the like), and time scopes also events.per_second.max and .mean"
             )
         }
         let (comparison, rest) = Self.splitComparison(expression.trimmingWhitespace())

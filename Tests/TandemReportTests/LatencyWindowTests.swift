@@ -37,7 +37,7 @@ import Testing
         ("latency.propagation.p99{node}", "expected 'key: value'"),
         ("latency.propagation.p99{node: node-1, node: node-2}", "'node' appears twice"),
         ("latency.propagation.p99{outside: faults", "a scope ends with '}'"),
-        ("lost_acknowledged_writes{during: faults}", "cannot take a scope"),
+        ("lost_acknowledged_writes{during: faults}", "cannot take the scope {during: faults}"),
     ])
     func badScopesAreErrorsNamingTheProblem(metric: String, message: String) {
         #expect {
@@ -155,6 +155,23 @@ import Testing
         let report = ReportFixture.scopedReport(expectations: [spec])
         #expect(report.thresholds.first?.actual == nil)
         #expect(report.thresholds.first?.passed == false)
+    }
+
+    /// A rate scoped by time reads the per-second buckets that start within the window; a rate has no node.
+    @Test func aRateScopedByTimeReadsTheBucketsOfItsWindow() throws {
+        var recorder = ReportFixture.recorder()  // 300 events/s throughout, a partition at 10–15 s
+        recorder.recordEvent(atNanos: 11 * Self.second + 500_000_000, count: 1_000)
+        let specs = try [
+            ThresholdSpec(metric: "events.per_second.max{during: faults}", expression: ">= 1300"),
+            ThresholdSpec(metric: "events.per_second.max{outside: faults}", expression: "<= 300"),
+            ThresholdSpec(metric: "events.per_second.mean{during: faults}", expression: "> 300"),
+        ]
+        let report = ReportFixture.scopedReport(recorder, expectations: specs)
+        #expect(report.thresholds.map(\.actual) == [1_300, 300, 425])
+        #expect(report.thresholds.map(\.passed) == [true, true, true])
+        #expect(throws: ThresholdError.self) {
+            try ThresholdSpec(metric: "events.per_second.max{node: node-1}", expression: "< 1000")
+        }
     }
 
     @Test func nodeAndGroupScopesTakeTheSamplesTheirClientsMeasured() {

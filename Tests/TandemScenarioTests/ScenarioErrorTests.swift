@@ -128,7 +128,7 @@ struct ScenarioErrorTests {
                  "no such phase: the scenario's phases are 1: ramp, 2: steady", .invalidValue),
         BadInput("latency.ack.p50: ", "\"lost_acknowledged_writes{during: faults}\": ", line: 24,
                  "expect.lost_acknowledged_writes{during: faults}",
-                 "cannot take a scope", .invalidValue),
+                 "cannot take the scope {during: faults}", .invalidValue),
         BadInput("latency.ack.p50: ", "latency.ack.p50{outside: faults}: ", line: 24, "",
                  "quote it: \"latency.ack.p50{outside: faults}\"", .invalidYAML),
         BadInput("body: text}", "body: text", line: 10, "", "invalid YAML", .invalidYAML),
