@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The CI gate on scenario files: runs the CI scenario set in the simulator and compares each report with its
 # committed baseline under Reports/baselines/<scenario>/<seed>/report.json (`tandem compare`, 10% tolerance).
+# Both steps judge scoped thresholds (`latency.propagation.p99{outside: faults}`): the run fails on one that misses,
+# and compare flags one that passed in the baseline and fails now, and any window's percentiles that got worse.
 #
 #   scripts/scenario-gate.sh                  # uses .build/debug/tandem (build it first)
 #   TANDEM=.build/release/tandem scripts/scenario-gate.sh classroom-150
@@ -9,7 +11,7 @@ cd "$(dirname "$0")/.."
 tandem=${TANDEM:-.build/debug/tandem}
 [ -x "$tandem" ] || { echo "scenario-gate: $tandem is not built (swift build --product tandem)" >&2; exit 2; }
 if [ $# -gt 0 ]; then scenarios=("$@"); else
-    scenarios=(smoke-10 crash-restart partition-streams partition-pubsub partition-pubsub-norecovery
+    scenarios=(smoke-10 classroom-150 crash-restart partition-streams partition-pubsub partition-pubsub-norecovery
         delete-during-partition)
 fi
 out=$(mktemp -d /tmp/tandem-gate.XXXXXX)

@@ -61,8 +61,13 @@ public enum HTMLRenderer {
     }
 
     static func latencyTableSection(_ report: Report) -> String {
-        "<section><h2>Latency (ms)</h2>"
-            + table(ReportTables.latencyHeader, ReportTables.latencyRows(report)) + "</section>"
+        let windows = ReportTables.windows(report).map { window in
+            "<h3>\(ReportText.html(window.title))</h3>" + table(ReportTables.latencyHeader, window.rows)
+        }
+        return "<section><h2>Latency (ms)</h2>"
+            + table(ReportTables.latencyHeader, ReportTables.latencyRows(report.latency)) + "</section>"
+            + (windows.isEmpty
+                ? "" : "<section><h2>Latency by window (ms, by send time)</h2>\(windows.joined())</section>")
     }
 
     static func findingsSection(_ report: Report) -> String {

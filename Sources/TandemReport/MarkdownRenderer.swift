@@ -22,8 +22,14 @@ public enum MarkdownRenderer {
             out.append(contentsOf: table(ReportTables.thresholdHeader, ReportTables.thresholdRows(report)))
         }
         out.append(contentsOf: ["", "## Latency (ms)", ""])
-        out.append(contentsOf: table(ReportTables.latencyHeader, ReportTables.latencyRows(report)))
+        out.append(contentsOf: table(ReportTables.latencyHeader, ReportTables.latencyRows(report.latency)))
         out.append("")
+        if !report.latency.windows.isEmpty { out.append(contentsOf: ["## Latency by window (ms, by send time)", ""]) }
+        for window in ReportTables.windows(report) {
+            out.append(contentsOf: ["### \(ReportText.markdownCell(window.title))", ""])
+            out.append(contentsOf: table(ReportTables.latencyHeader, window.rows))
+            out.append("")
+        }
         out.append(contentsOf: findings(report))
         out.append(contentsOf: ["## Nodes", ""])
         if let nodes = ReportTables.nodeTable(report.load) {

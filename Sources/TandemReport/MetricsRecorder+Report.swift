@@ -1,3 +1,5 @@
+import Histogram
+
 extension MetricsRecorder {
     /// Well-known counter names that `makeReport` lifts into their own report fields, summed over every scope.
     public enum CounterName {
@@ -23,11 +25,17 @@ extension MetricsRecorder {
     }
 
     func summary(of track: LatencyTrack) -> LatencySummary {
-        let histogram = track.total
+        var summary = Self.summary(of: track.total, withCDF: true)
+        summary.clampedCount = track.clampedSampleCount
+        summary.lateCount = track.lateSampleCount
+        if summary.count > 0 { summary.overTime = track.overTime() }
+        return summary
+    }
+
+    /// The percentiles of `histogram`; the distribution points only `withCDF`.
+    static func summary(of histogram: Histogram<UInt64>, withCDF: Bool) -> LatencySummary {
         let count = histogram.totalCount
-        guard count > 0 else {
-            return LatencySummary(clampedCount: track.clampedSampleCount, lateCount: track.lateSampleCount)
-        }
+        guard count > 0 else { return LatencySummary() }
         func ms(_ percentile: Double) -> Double { Milliseconds.from(nanos: histogram.valueAtPercentile(percentile)) }
         return LatencySummary(
             count: count,
@@ -37,11 +45,42 @@ extension MetricsRecorder {
             p999Ms: ms(99.9),
             maxMs: Milliseconds.from(nanos: histogram.maxRecorded),
             meanMs: Milliseconds.from(nanos: histogram.mean),
-            clampedCount: track.clampedSampleCount,
-            lateCount: track.lateSampleCount,
-            cdf: Self.cdfPercentiles.map { PercentilePoint(percentile: $0, valueMs: ms($0)) },
-            overTime: track.overTime()
+            cdf: withCDF ? Self.cdfPercentiles.map { PercentilePoint(percentile: $0, valueMs: ms($0)) } : []
         )
+    }
+
+    /// The run's fault and phase windows as scopes resolve them; the run ends at `endNanos`.
+    public func timeline(phases: [RunTimeline.Phase], endNanos: Int64) -> RunTimeline {
+        RunTimeline(
+            faults: faults.map { record in
+                // A window noted without a number still counts for `faults`; no "fault N" names number 0.
+                RunTimeline.Fault(number: record.number ?? 0, startNanos: record.startNanos, endNanos: record.endNanos)
+            },
+            phases: phases,
+            endNanos: endNanos)
+    }
+
+    /// The latency of the samples `scope` takes, by kind: each sample is attributed by the time its message was
+    /// sent (`SpanSet.contains`) and by who measured it.
+    public func latencyWindow(_ scope: LatencyScope, timeline: RunTimeline) -> LatencyWindow {
+        let spans = timeline.spans(scope.time)
+        let admitted = origins.map { origin in
+            (scope.node == nil || origin.node == scope.node) && (scope.group == nil || origin.group == scope.group)
+        }
+        var window = LatencyWindow(scope: scope.description, label: scope.label, spans: spans.reportSpans)
+        for kind in LatencyKind.allCases {
+            var histogram = Histogram<UInt64>(
+                lowestDiscernibleValue: 1,
+                highestTrackableValue: UInt64(configuration.highestTrackableLatencyNanos),
+                numberOfSignificantValueDigits: .three
+            )
+            for sample in latencySamples[kind.rawValue]
+            where admitted[Int(sample.origin)] && spans.contains(sample.sentNanos) {
+                histogram.record(UInt64(sample.valueNanos))
+            }
+            window[kind] = Self.summary(of: histogram, withCDF: false)
+        }
+        return window
     }
 
     /// The load section so far: counters and gauges by scope, nodes in natural order, events per second.
@@ -99,14 +138,20 @@ extension MetricsRecorder {
     public var faultWindows: [FaultWindow] {
         faults.enumerated().sorted { lhs, rhs in
             let (a, b) = (lhs.element, rhs.element)
-            if a.startMs != b.startMs { return a.startMs < b.startMs }
-            if a.endMs != b.endMs { return a.endMs < b.endMs }
+            if a.startNanos != b.startNanos { return a.startNanos < b.startNanos }
+            if a.endNanos != b.endNanos { return a.endNanos < b.endNanos }
             return lhs.offset < rhs.offset
-        }.map(\.element)
+        }.map { _, record in
+            FaultWindow(
+                kind: record.kind, label: record.label, fault: record.number,
+                startMs: Milliseconds.from(nanos: record.startNanos), endMs: Milliseconds.from(nanos: record.endNanos))
+        }
     }
 
     /// Assembles the run's report from what was recorded plus the checkers' findings, and evaluates
-    /// `expectations` (which sets `thresholds` and `passed`).
+    /// `expectations` (which sets `thresholds` and `passed`). The latency windows are the standard three plus one
+    /// per scope a threshold names, resolved against the faults noted and `phases`; the run ends at
+    /// `identity.simulatedTimeMs`.
     public func makeReport(
         identity: RunIdentity,
         wall: WallClock = WallClock(),
@@ -114,12 +159,18 @@ extension MetricsRecorder {
         lostAcknowledgedWrites: [LostWrite] = [],
         versionOrderViolations: [VersionOrderViolation] = [],
         presenceGhosts: [PresenceGhost] = [],
-        expectations: [ThresholdSpec] = []
+        expectations: [ThresholdSpec] = [],
+        phases: [RunTimeline.Phase] = []
     ) -> Report {
+        let timeline = timeline(phases: phases, endNanos: Int64((identity.simulatedTimeMs * 1_000_000).rounded()))
+        var scopes = LatencyScope.standard
+        for scope in expectations.compactMap(\.scope) where !scopes.contains(scope) { scopes.append(scope) }
+        var latency = latencyReport()
+        latency.windows = scopes.map { latencyWindow($0, timeline: timeline) }
         var report = Report(
             identity: identity,
             wall: wall,
-            latency: latencyReport(),
+            latency: latency,
             convergence: convergence,
             lostAcknowledgedWrites: lostAcknowledgedWrites,
             versionOrderViolations: versionOrderViolations,

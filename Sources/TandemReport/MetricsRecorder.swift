@@ -45,6 +45,36 @@ public struct MetricsRecorder: Sendable {
         let index: Int
     }
 
+    /// Who measured a latency sample (the client's node and population group), resolved once by `originID`, for
+    /// `{node: …}` and `{group: …}` scopes.
+    public struct OriginID: Hashable, Sendable {
+        let index: UInt32
+
+        /// Samples recorded without saying who measured them; no `{node: …}` or `{group: …}` scope takes them.
+        public static let unknown = OriginID(index: 0)
+    }
+
+    struct Origin: Hashable {
+        let node: String?
+        let group: String?
+    }
+
+    /// One latency sample as kept for windows: when its message was sent, its value, and who measured it.
+    struct LatencySample {
+        let sentNanos: Int64
+        let valueNanos: Int64
+        let origin: UInt32
+    }
+
+    /// A fault window while the run goes on; `number` is the fault's place in the scenario, from 1.
+    struct FaultRecord {
+        let kind: String
+        let label: String
+        let number: Int?
+        let startNanos: Int64
+        var endNanos: Int64
+    }
+
     struct MetricKey: Hashable {
         let name: String
         let scope: MetricScope
@@ -59,22 +89,45 @@ public struct MetricsRecorder: Sendable {
     var gaugeKeys: [MetricKey] = []
     var gaugeTracks: [GaugeTrack] = []
     var eventCounts: [Int64] = []
-    var faults: [FaultWindow] = []
+    var faults: [FaultRecord] = []
+    /// Every latency sample by kind, for the report's windows and scoped thresholds (24 bytes a sample).
+    var latencySamples: [[LatencySample]]
+    var originIDs: [Origin: OriginID] = [Origin(node: nil, group: nil): OriginID(index: 0)]
+    var origins: [Origin] = [Origin(node: nil, group: nil)]
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         latencyTracks = LatencyKind.allCases.map { _ in LatencyTrack(configuration: configuration) }
+        latencySamples = LatencyKind.allCases.map { _ in [] }
     }
 
     // MARK: Latency
 
-    /// Records one latency sample of `kind`, taken at `atNanos` on the run's clock.
+    /// Records one latency sample of `kind`, taken at `atNanos` on the run's clock, whose message was therefore
+    /// sent at `atNanos - valueNanos`; `origin` says who measured it (default: nobody in particular).
     ///
     /// Negative values and values above `highestTrackableLatencyNanos` are clamped and counted.
     @inline(__always)
-    public mutating func recordLatency(_ kind: LatencyKind, valueNanos: Int64, atNanos: Int64) {
+    public mutating func recordLatency(
+        _ kind: LatencyKind, valueNanos: Int64, atNanos: Int64, origin: OriginID = .unknown
+    ) {
         checkTime(atNanos)
         latencyTracks[kind.rawValue].record(valueNanos: valueNanos, atNanos: atNanos)
+        latencySamples[kind.rawValue].append(
+            LatencySample(
+                sentNanos: atNanos - valueNanos,
+                valueNanos: min(max(valueNanos, 0), configuration.highestTrackableLatencyNanos),
+                origin: origin.index))
+    }
+
+    /// The id of the samples measured by clients of `node` in `group`, created on first use.
+    public mutating func originID(node: String?, group: String?) -> OriginID {
+        let origin = Origin(node: node, group: group)
+        if let id = originIDs[origin] { return id }
+        let id = OriginID(index: UInt32(origins.count))
+        originIDs[origin] = id
+        origins.append(origin)
+        return id
     }
 
     // MARK: Counters
@@ -161,17 +214,21 @@ public struct MetricsRecorder: Sendable {
         eventCounts[bucketIndex] &+= count
     }
 
-    /// Notes that a fault of `kind` (`partition`, `crash`, …) was in force from `startNanos` to `endNanos`.
-    public mutating func addFaultWindow(_ kind: String, label: String, startNanos: Int64, endNanos: Int64) {
+    /// Notes that a fault of `kind` (`partition`, `crash`, …) was in force from `startNanos` to `endNanos`;
+    /// `fault` is its place in the scenario's `faults` list, from 1, for `{during: "fault 2"}` scopes.
+    public mutating func addFaultWindow(
+        _ kind: String, label: String, fault: Int? = nil, startNanos: Int64, endNanos: Int64
+    ) {
         precondition(startNanos >= 0 && endNanos >= startNanos, "fault window must not end before it starts")
-        faults.append(
-            FaultWindow(
-                kind: kind,
-                label: label,
-                startMs: Milliseconds.from(nanos: startNanos),
-                endMs: Milliseconds.from(nanos: endNanos)
-            )
-        )
+        faults.append(FaultRecord(kind: kind, label: label, number: fault, startNanos: startNanos, endNanos: endNanos))
+    }
+
+    /// Moves the end of fault number `fault`'s window to `endNanos` (a `disconnect` ends when its last client is
+    /// back, which is known only then).
+    public mutating func endFaultWindow(fault: Int, atNanos endNanos: Int64) {
+        guard let index = faults.lastIndex(where: { $0.number == fault }) else { return }
+        precondition(endNanos >= faults[index].startNanos, "fault window must not end before it starts")
+        faults[index].endNanos = endNanos
     }
 
     @inline(__always)

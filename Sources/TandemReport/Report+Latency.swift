@@ -1,28 +1,11 @@
-/// The latency section of a report: one summary per `LatencyKind`.
-public struct LatencyReport: Codable, Sendable, Equatable {
-    /// The width of the over-time buckets.
-    public var bucketWidthMs: Double
-    public var propagation: LatencySummary
-    public var ack: LatencySummary
-    public var presence: LatencySummary
+/// One summary per `LatencyKind`, readable by kind.
+public protocol LatencyByKind {
+    var propagation: LatencySummary { get set }
+    var ack: LatencySummary { get set }
+    var presence: LatencySummary { get set }
+}
 
-    enum CodingKeys: String, CodingKey {
-        case bucketWidthMs = "bucket_width_ms"
-        case propagation, ack, presence
-    }
-
-    public init(
-        bucketWidthMs: Double = 1_000,
-        propagation: LatencySummary = LatencySummary(),
-        ack: LatencySummary = LatencySummary(),
-        presence: LatencySummary = LatencySummary()
-    ) {
-        self.bucketWidthMs = bucketWidthMs
-        self.propagation = propagation
-        self.ack = ack
-        self.presence = presence
-    }
-
+extension LatencyByKind {
     public subscript(kind: LatencyKind) -> LatencySummary {
         get {
             switch kind {
@@ -39,6 +22,72 @@ public struct LatencyReport: Codable, Sendable, Equatable {
             }
         }
     }
+}
+
+/// The latency section of a report: one summary per `LatencyKind`.
+public struct LatencyReport: Codable, Sendable, Equatable, LatencyByKind {
+    /// The width of the over-time buckets.
+    public var bucketWidthMs: Double
+    public var propagation: LatencySummary
+    public var ack: LatencySummary
+    public var presence: LatencySummary
+    /// The latency of parts of the run: steady state, during faults and recovery, then one window per other scope a
+    /// threshold names.
+    public var windows: [LatencyWindow]
+
+    enum CodingKeys: String, CodingKey {
+        case bucketWidthMs = "bucket_width_ms"
+        case propagation, ack, presence, windows
+    }
+
+    public init(
+        bucketWidthMs: Double = 1_000,
+        propagation: LatencySummary = LatencySummary(),
+        ack: LatencySummary = LatencySummary(),
+        presence: LatencySummary = LatencySummary(),
+        windows: [LatencyWindow] = []
+    ) {
+        self.bucketWidthMs = bucketWidthMs
+        self.propagation = propagation
+        self.ack = ack
+        self.presence = presence
+        self.windows = windows
+    }
+
+    /// The window of `scope`, if the report has one.
+    public func window(_ scope: LatencyScope) -> LatencyWindow? {
+        let text = scope.description
+        return windows.first { $0.scope == text }
+    }
+}
+
+/// The latency of the samples one ``LatencyScope`` takes: those whose message was sent within `spans`, measured by
+/// the scope's node or group if it names one. Summaries have no `cdf` or `over_time`.
+public struct LatencyWindow: Codable, Sendable, Equatable, LatencyByKind {
+    /// The scope's canonical text, as inside a threshold's braces: `outside: faults`.
+    public var scope: String
+    /// A heading for people.
+    public var label: String
+    /// When the window was open: sorted, disjoint, half-open.
+    public var spans: [TimeSpan]
+    public var propagation: LatencySummary
+    public var ack: LatencySummary
+    public var presence: LatencySummary
+
+    public init(
+        scope: String, label: String, spans: [TimeSpan], propagation: LatencySummary = LatencySummary(),
+        ack: LatencySummary = LatencySummary(), presence: LatencySummary = LatencySummary()
+    ) {
+        self.scope = scope
+        self.label = label
+        self.spans = spans
+        self.propagation = propagation
+        self.ack = ack
+        self.presence = presence
+    }
+
+    /// How long the window was open, in milliseconds.
+    public var lengthMs: Double { spans.reduce(0) { $0 + ($1.endMs - $1.startMs) } }
 }
 
 /// The distribution of one latency kind over a whole run, in milliseconds rounded to the microsecond.

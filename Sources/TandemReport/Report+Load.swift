@@ -109,18 +109,21 @@ public struct FaultWindow: Codable, Sendable, Equatable {
     public var kind: String
     /// A human description, e.g. `node-2 ⟂ broker`.
     public var label: String
+    /// The fault's place in the scenario's `faults` list, from 1 (what `{during: "fault 2"}` names).
+    public var fault: Int?
     public var startMs: Double
     public var endMs: Double
 
     enum CodingKeys: String, CodingKey {
-        case kind, label
+        case kind, label, fault
         case startMs = "start_ms"
         case endMs = "end_ms"
     }
 
-    public init(kind: String, label: String, startMs: Double, endMs: Double) {
+    public init(kind: String, label: String, fault: Int? = nil, startMs: Double, endMs: Double) {
         self.kind = kind
         self.label = label
+        self.fault = fault
         self.startMs = startMs
         self.endMs = endMs
     }

@@ -1,11 +1,11 @@
-/// The result of one run: the value written as `report.json`, schema version 1 (`docs/report-schema.md`).
+/// The result of one run: the value written as `report.json`, schema version 2 (`docs/report-schema.md`).
 ///
 /// Every field is plain data, so a report decodes back to an equal value and encodes to the same bytes. Wall-clock
 /// readings live only in `wall`; `normalizedForDeterminism()` zeroes them, after which two `sim` runs of the same
 /// scenario and seed must encode identically. `passed` is set by `evaluate(_:)`.
 public struct Report: Codable, Sendable, Equatable {
     /// The schema version this code writes and reads.
-    public static let currentSchemaVersion = 1
+    public static let currentSchemaVersion = 2
 
     public var schemaVersion: Int
     public var identity: RunIdentity

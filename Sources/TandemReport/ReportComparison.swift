@@ -65,13 +65,23 @@ public struct ReportComparison: Sendable, Equatable {
         return isPercent ? number / 100 : number
     }
 
+    /// The whole run's percentiles, then each window's that the baseline also has (`latency.propagation.p99{outside:
+    /// faults}`), so a regression confined to steady state or to a fault's window is not averaged away.
     mutating func compareLatency(current: Report, baseline: Report) {
+        compareLatency(current.latency, baseline.latency, scope: "")
+        for window in current.latency.windows {
+            guard let before = baseline.latency.windows.first(where: { $0.scope == window.scope }) else { continue }
+            compareLatency(window, before, scope: "{\(window.scope)}")
+        }
+    }
+
+    mutating func compareLatency(_ current: some LatencyByKind, _ baseline: some LatencyByKind, scope: String) {
         for kind in LatencyKind.allCases {
-            let now = current.latency[kind]
-            let before = baseline.latency[kind]
+            let now = current[kind]
+            let before = baseline[kind]
             guard now.count > 0, before.count > 0 else { continue }
             for (name, read) in Self.comparedPercentiles {
-                compareMilliseconds("latency.\(kind.name).\(name)", baseline: read(before), current: read(now))
+                compareMilliseconds("latency.\(kind.name).\(name)\(scope)", baseline: read(before), current: read(now))
             }
         }
     }

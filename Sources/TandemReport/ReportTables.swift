@@ -21,11 +21,28 @@ enum ReportTables {
         }
     }
 
-    static func latencyRows(_ report: Report) -> [[String]] {
+    static func latencyRows(_ latency: some LatencyByKind) -> [[String]] {
         LatencyKind.allCases.map { kind in
-            let s = report.latency[kind]
+            let s = latency[kind]
             return [kind.name, String(s.count)]
                 + [s.p50Ms, s.p90Ms, s.p99Ms, s.p999Ms, s.maxMs, s.meanMs].map(ReportText.ms)
+        }
+    }
+
+    /// How many spans a window heading lists before "…".
+    static let windowSpanCountMax = 6
+
+    /// One heading and one latency table per window of the report.
+    static func windows(_ report: Report) -> [(title: String, rows: [[String]])] {
+        report.latency.windows.map { window in
+            let seconds = { (ms: Double) in NumberText.trimmed(ms / 1_000, decimals: 3) }
+            var spans = window.spans.prefix(windowSpanCountMax).map {
+                "\(seconds($0.startMs))–\(seconds($0.endMs)) s"
+            }
+            if window.spans.count > windowSpanCountMax { spans.append("…") }
+            let when = spans.isEmpty ? "never open" : "\(seconds(window.lengthMs)) s: " + spans.joined(separator: ", ")
+            return ("{\(window.scope)} \(window.label == window.scope ? "" : window.label + " ")(\(when))",
+                    latencyRows(window))
         }
     }
 

@@ -23,20 +23,35 @@ public struct ThresholdSpec: Sendable, Equatable {
         }
     }
 
+    /// The metric as reports name it: the path, then the scope in braces if any
+    /// (`latency.propagation.p99{outside: faults}`), the scope in its canonical form.
     public let metric: String
+    /// The metric path without scope (`latency.propagation.p99`).
+    public let path: String
+    /// The samples a latency threshold is narrowed to, if it has braces.
+    public let scope: LatencyScope?
     public let comparison: Comparison
     /// The limit in `unit`.
     public let limit: Double
     public let unit: MetricUnit
 
-    /// Parses `metric: expression` as written in a scenario, e.g. `("latency.ack.p50", "< 60ms")`.
-    public init(metric: String, expression: String) throws(ThresholdError) {
+    /// Parses `metric: expression` as written in a scenario, e.g. `("latency.ack.p50", "< 60ms")` or
+    /// `("latency.propagation.p99{outside: faults}", "< 150ms")`.
+    public init(metric written: String, expression: String) throws(ThresholdError) {
+        let (metric, scope) = try LatencyScope.split(written)
         guard let unit = MetricCatalog.unit(of: metric) else {
             throw ThresholdError(
                 code: .unknownMetric,
                 metric: metric,
                 message:
                     "unknown metric '\(metric)'; known metrics: \(MetricCatalog.knownPaths.joined(separator: ", "))"
+            )
+        }
+        if let scope, !MetricCatalog.canScope(metric, with: scope) {
+            throw ThresholdError(
+                code: .badScope, metric: metric,
+                message: "'\(metric)' cannot take the scope {\(scope)}; scopes narrow latency metrics "
+                    + "(latency.<kind>.p99 and the like), and time scopes also events.per_second.max and .mean"
             )
         }
         let (comparison, rest) = Self.splitComparison(expression.trimmingWhitespace())
@@ -56,7 +71,9 @@ public struct ThresholdSpec: Sendable, Equatable {
                 message: "'\(expression)' does not fit '\(metric)', which is measured in \(unit.rawValue)"
             )
         }
-        self.metric = metric
+        self.path = metric
+        self.scope = scope
+        self.metric = scope.map { "\(metric){\($0)}" } ?? metric
         self.comparison = comparison
         self.limit = limit
         self.unit = unit
@@ -75,7 +92,8 @@ public struct ThresholdSpec: Sendable, Equatable {
 
     /// Checks this threshold against `report`; a metric without a value fails.
     public func evaluate(_ report: Report) -> ThresholdResult {
-        let actual = MetricCatalog.value(of: metric, in: report)
+        let actual = scope.map { MetricCatalog.value(of: path, scope: $0, in: report) }
+            ?? MetricCatalog.value(of: path, in: report)
         return ThresholdResult(
             metric: metric,
             expected: expectedText,
@@ -144,6 +162,7 @@ public struct ThresholdError: Error, Sendable, Equatable, CustomStringConvertibl
         case unknownMetric = "unknown_metric"
         case badExpression = "bad_expression"
         case unitMismatch = "unit_mismatch"
+        case badScope = "bad_scope"
     }
 
     public let code: Code

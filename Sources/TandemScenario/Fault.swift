@@ -13,6 +13,26 @@ public struct Fault: Sendable, Equatable {
         self.kind = kind
     }
 
+    /// Where a fault's window ends in the report, and so where `{during: …}` and `{after: …}` scopes put it.
+    public enum WindowEnd: Sendable, Equatable {
+        /// At this time from the start of the run: `at` plus `for` or `restart_after`; a `delete_record` is an
+        /// instant, its window ends where it starts.
+        case at(Duration)
+        /// When the last client a `disconnect` dropped is connected again (or has left the run).
+        case whenReconnected
+        /// Never before the run's end: a crash without `restart_after`, a disconnect without `reconnect_after`.
+        case endOfRun
+    }
+
+    /// Where this fault's window ends.
+    public var windowEnd: WindowEnd {
+        switch kind {
+        case .deleteRecord: return .at(at)
+        case .disconnect(let disconnect): return disconnect.reconnectAfter == nil ? .endOfRun : .whenReconnected
+        default: return end.map(WindowEnd.at) ?? .endOfRun
+        }
+    }
+
     /// When the fault's effect ends, or nil for a permanent one (a crash without restart, a disconnect
     /// without reconnect, or one whose reconnect is random).
     public var end: Duration? {

@@ -8,6 +8,14 @@ public enum Phase: Sendable, Equatable {
     /// Keep the number of connected users for this long (`{steady: 80s}`).
     case steady(Duration)
 
+    /// The key naming this kind of phase in a file: `ramp` or `steady`.
+    public var name: String {
+        switch self {
+        case .ramp: "ramp"
+        case .steady: "steady"
+        }
+    }
+
     /// How long the phase lasts.
     public var duration: Duration {
         switch self {

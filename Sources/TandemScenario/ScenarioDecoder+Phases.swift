@@ -1,5 +1,3 @@
-import TandemReport
-
 extension ScenarioDecoder {
     func decodePhases(_ value: YAMLValue, scenario: Scenario) throws -> [Phase] {
         var phases = [Phase]()
@@ -28,25 +26,5 @@ extension ScenarioDecoder {
             phases.append(phase)
         }
         return phases
-    }
-
-    /// `expect:` entries: each value is a threshold like `"< 150ms"`, `"<= 0"`, `0` or `2s` (a bare value
-    /// means `<=`), parsed by the report's `ThresholdSpec`, so scenarios and reports share one metric catalog.
-    func decodeExpectations(_ value: YAMLValue) throws -> [Expectation] {
-        try value.anyMapping().entries.map { entry in
-            let text = try entry.value.scalarText(expected: "a threshold like \"< 150ms\" or 0").trimmingWhitespace()
-            do {
-                return try ThresholdSpec(metric: entry.key, expression: text)
-            } catch let error as ThresholdError {
-                switch error.code {
-                case .unknownMetric:
-                    let known = MetricCatalog.knownPaths
-                    throw entry.keyError(.unknownReference, "unknown metric '\(entry.key)'"
-                        + (Suggestion.closest(to: entry.key, among: known).map { "; did you mean '\($0)'?" } ?? ""))
-                case .badExpression, .unitMismatch:
-                    throw entry.value.error(.invalidValue, error.message)
-                }
-            }
-        }
     }
 }

@@ -34,7 +34,7 @@ struct ScenarioDecoder {
         scenario.phases = try map.optional("phases").map { try decodePhases($0, scenario: scenario) }
             ?? [.ramp(to: scenario.totalUserCount, over: .zero)]
         scenario.faults = try map.optional("faults").map { try decodeFaults($0, scenario: scenario) } ?? []
-        scenario.expectations = try map.optional("expect").map(decodeExpectations) ?? []
+        scenario.expectations = try map.optional("expect").map { try decodeExpectations($0, scenario: scenario) } ?? []
         return scenario
     }
 

@@ -67,6 +67,19 @@ public enum ScenarioLoader {
         }
     }
 
+    /// A hint for the likeliest cause of "mapping values are not allowed here" in `expect:`: a scoped threshold's
+    /// key written unquoted with `: ` inside its braces, which YAML reads as a second key.
+    static func scopedKeyHint(_ yaml: String, line: Int) -> String {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line >= 1, line <= lines.count else { return "" }
+        let text = lines[line - 1].trimmingWhitespace()
+        guard let open = text.firstIndex(of: "{"), open != text.startIndex, let close = text.firstIndex(of: "}"),
+            open < close, text[text.index(after: close)...].hasPrefix(":")
+        else { return "" }
+        let key = text[...close]
+        return "; a scoped threshold's key holds ': ', so quote it: \"\(key)\": …"
+    }
+
     private static func unreadable(_ path: String, _ message: String) -> ScenarioError {
         ScenarioError(code: .unreadable, file: path, line: 1, column: 1, keyPath: "", message: message)
     }
@@ -77,7 +90,7 @@ public enum ScenarioLoader {
         do {
             node = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw DuplicateKeyLocator.locate(error, yaml: yaml, file: file) ?? yamlError(error, file: file)
+            throw DuplicateKeyLocator.locate(error, yaml: yaml, file: file) ?? yamlError(error, yaml: yaml, file: file)
         } catch {
             throw ScenarioError(code: .invalidYAML, file: file, line: 1, column: 1, keyPath: "", message: "\(error)")
         }
@@ -88,11 +101,11 @@ public enum ScenarioLoader {
         return YAMLValue(node: node, path: "", file: file)
     }
 
-    private static func yamlError(_ error: YamlError, file: String) -> ScenarioError {
+    private static func yamlError(_ error: YamlError, yaml: String, file: String) -> ScenarioError {
         func located(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> ScenarioError {
             let detail = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
             return ScenarioError(code: .invalidYAML, file: file, line: mark.line, column: mark.column, keyPath: "",
-                                 message: "invalid YAML: \(problem)\(detail)")
+                                 message: "invalid YAML: \(problem)\(detail)" + scopedKeyHint(yaml, line: mark.line))
         }
         switch error {
         case .scanner(let context, let problem, let mark, _),

@@ -31,7 +31,7 @@ import Testing
         #expect(text.hasPrefix("{\n  \"conflicts\" : {"))
         #expect(text.hasSuffix("}\n"))
         for key in [
-            "\"schema_version\" : 1", "\"p99_ms\"", "\"over_time\"", "\"lost_acknowledged_writes\"",
+            "\"schema_version\" : 2", "\"windows\"", "\"p99_ms\"", "\"over_time\"", "\"lost_acknowledged_writes\"",
             "\"ghosts_after_settle\"", "\"started_at_unix_ms\"", "\"messages.in\"",
         ] {
             #expect(text.contains(key), "missing \(key)")
@@ -62,7 +62,7 @@ import Testing
 
     @Test func anotherSchemaVersionIsRejected() throws {
         var report = ReportFixture.report()
-        report.schemaVersion = 2
+        report.schemaVersion = 1
         #expect(throws: ReportError.self) { try Report.decode(from: try report.jsonData()) }
     }
 

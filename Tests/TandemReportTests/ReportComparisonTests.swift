@@ -81,6 +81,26 @@ import Testing
         #expect(throws: ReportError.self) { try ReportComparison.parseTolerance("ten") }
     }
 
+    /// Slower steady state (extra samples sent between 25 and 30 s) that leaves the whole-run p99 alone: compare
+    /// still sees it, in the window and in the scoped threshold.
+    @Test func compareJudgesScopedThresholdsAndWindows() throws {
+        let spec = try ThresholdSpec(metric: "latency.propagation.p99{outside: faults}", expression: "< 25ms")
+        let before = ReportFixture.scopedReport(expectations: [spec])
+        var slower = ReportFixture.recorder()
+        for index in 0..<40 {
+            let at = 29_000_000_000 + Int64(index) * 1_000_000
+            slower.recordLatency(.propagation, valueNanos: 60_000_000, atNanos: at)
+        }
+        let after = ReportFixture.scopedReport(slower, expectations: [spec])
+        #expect(before.thresholds[0].passed && !after.thresholds[0].passed)
+        let comparison = ReportComparison.compare(current: after, baseline: before)
+        let metrics = comparison.regressions.map(\.metric)
+        #expect(metrics.contains("threshold latency.propagation.p99{outside: faults} < 25 ms"))
+        #expect(metrics.contains("latency.propagation.p99{outside: faults}"))
+        #expect(!metrics.contains("latency.propagation.p99"))
+        #expect(!metrics.contains { $0.hasPrefix("latency.propagation.p99{during") })
+    }
+
     @Test func identicalReportsHaveNoChanges() {
         let comparison = ReportComparison.compare(current: baseline, baseline: baseline)
         #expect(comparison.regressions.isEmpty && comparison.improvements.isEmpty)

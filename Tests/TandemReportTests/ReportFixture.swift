@@ -46,6 +46,13 @@ enum ReportFixture {
         return recorder
     }
 
+    /// A 30 s run of `recorder` judged by `expectations` only, with no checker findings.
+    static func scopedReport(_ recorder: MetricsRecorder = recorder(), expectations: [ThresholdSpec]) -> Report {
+        let identity = RunIdentity(
+            scenarioName: "w", scenarioFileHash: "", seed: 1, mode: .sim, engineVersion: "0", simulatedTimeMs: 30_000)
+        return recorder.makeReport(identity: identity, convergence: ConvergenceReport(), expectations: expectations)
+    }
+
     static func report(
         scenarioName: String = "classroom-150",
         wall: WallClock = WallClock(timeMs: 812.5, startedAtUnixMs: 1_767_225_600_000),

@@ -108,6 +108,29 @@ struct ScenarioErrorTests {
         BadInput("latency.ack.p50", "latency.ack.p05", line: 24, "expect.latency.ack.p05",
                  "unknown metric 'latency.ack.p05'; did you mean 'latency.ack.p50'?", .unknownReference),
         BadInput("\"< 60ms\"", "\"< fast\"", line: 24, "expect.latency.ack.p50", "latency.ack.p50"),
+        BadInput("latency.ack.p50: ", "\"latency.ack.p50{inside: faults}\": ", line: 24,
+                 "expect.latency.ack.p50{inside: faults}",
+                 "unknown scope 'inside'", .invalidValue),
+        BadInput("latency.ack.p50: ", "\"latency.ack.p50{during: fault 2}\": ", line: 24,
+                 "expect.latency.ack.p50{during: fault 2}",
+                 "there is no fault 2: the scenario injects 1 fault", .invalidValue),
+        BadInput("latency.ack.p50: ", "\"latency.ack.p50{node: node-4}\": ", line: 24,
+                 "expect.latency.ack.p50{node: node-4}",
+                 "unknown node 'node-4' in the scope", .unknownReference),
+        BadInput("latency.ack.p50: ", "\"latency.ack.p50{group: editor}\": ", line: 24,
+                 "expect.latency.ack.p50{group: editor}",
+                 "unknown group 'editor' in the scope; did you mean 'editors'?", .unknownReference),
+        BadInput("latency.ack.p50: ", "\"latency.ack.p50{after: fault 1, for: 60s}\": ", line: 24,
+                 "expect.latency.ack.p50{after: fault 1, for: 60s}",
+                 "the window after fault 1 would end at 85s", .invalidValue),
+        BadInput("latency.ack.p50: ", "\"latency.ack.p50{phase: 3}\": ", line: 24,
+                 "expect.latency.ack.p50{phase: 3}",
+                 "no such phase: the scenario's phases are 1: ramp, 2: steady", .invalidValue),
+        BadInput("latency.ack.p50: ", "\"lost_acknowledged_writes{during: faults}\": ", line: 24,
+                 "expect.lost_acknowledged_writes{during: faults}",
+                 "cannot take the scope {during: faults}", .invalidValue),
+        BadInput("latency.ack.p50: ", "latency.ack.p50{outside: faults}: ", line: 24, "",
+                 "quote it: \"latency.ack.p50{outside: faults}\"", .invalidYAML),
         BadInput("body: text}", "body: text", line: 10, "", "invalid YAML", .invalidYAML),
         BadInput("duration: 60s", "duration: 60s\nseed:", line: 3, "seed", "'seed' needs a value", .missingKey),
         BadInput("name: t", "name: a/b", line: 1, "name", "a scenario name may hold only letters"),
@@ -163,6 +186,16 @@ struct ScenarioErrorTests {
             #expect(error.line == line, "\(error)")
             #expect(error.message.contains(message), "\(error)")
         }
+    }
+
+    @Test func aScopedThresholdLoadsWithItsScope() throws {
+        let yaml = Fixtures.base.replacingOccurrences(
+            of: "latency.ack.p50: ",
+            with: "latency.ack.p99{after:fault 1,for:10s}: \"< 1s\"\n  \"latency.ack.p50{outside: faults}\": ")
+        let expectations = try ScenarioLoader.load(yaml: yaml, file: "scoped.yaml").expectations
+        #expect(expectations.map(\.metric) == [
+            "latency.ack.p99{after: fault 1, for: 10s}", "latency.ack.p50{outside: faults}",
+        ])
     }
 
     @Test func theBaseOfTheErrorTableIsValid() throws {

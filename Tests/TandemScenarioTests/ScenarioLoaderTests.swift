@@ -123,12 +123,17 @@ struct ScenarioLoaderTests {
     @Test func classroomExampleExpectationsParseIntoTheirValues() throws {
         let expectations = try classroom().expectations
         #expect(expectations.map(\.metric) == [
-            "latency.propagation.p99", "latency.ack.p50", "convergence.within", "lost_acknowledged_writes",
-            "divergent_clients", "presence.ghosts_after_settle",
+            "latency.propagation.p99{outside: faults}", "latency.propagation.p99{after: faults, for: 5s}",
+            "latency.propagation.p99{during: faults}", "latency.ack.p50", "convergence.within",
+            "lost_acknowledged_writes", "divergent_clients", "presence.ghosts_after_settle",
         ])
-        #expect(expectations.map(\.expectedText) == ["< 150 ms", "< 60 ms", "<= 2000 ms", "<= 0", "<= 0", "<= 0"])
-        #expect(expectations.map(\.comparison) == [.lessThan, .lessThan, .lessThanOrEqual, .lessThanOrEqual,
-                                                    .lessThanOrEqual, .lessThanOrEqual])
+        #expect(expectations.map(\.expectedText) == [
+            "< 175 ms", "< 200 ms", "< 4000 ms", "< 60 ms", "<= 2000 ms", "<= 0", "<= 0", "<= 0",
+        ])
+        #expect(expectations.map(\.comparison) == [.lessThan, .lessThan, .lessThan, .lessThan, .lessThanOrEqual,
+                                                    .lessThanOrEqual, .lessThanOrEqual, .lessThanOrEqual])
+        #expect(expectations.prefix(3).map(\.scope?.time) == [.outsideFaults, .after(.all, forNanos: 5_000_000_000),
+                                                               .during(.all)])
     }
 
     @Test func everyShippedScenarioLoadsUnderItsFileName() throws {

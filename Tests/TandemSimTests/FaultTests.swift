@@ -111,6 +111,37 @@ import TandemSim
         #expect(report.resyncs >= 20)
     }
 
+    /// The storm's window closes when the last dropped client holds a connection again, not at the end of the run.
+    @Test func aDisconnectWindowEndsWhenItsLastClientIsBack() async throws {
+        let report = try await simulate(try scenario(users: 20, faults: """
+              - at: 8s
+                disconnect: {clients: 100%, reconnect_after: {uniform: [200ms, 1s]}}
+            """)).report
+        let window = try #require(report.faults.first)
+        #expect(window.kind == "disconnect" && window.fault == 1)
+        #expect(window.startMs == 8_000)
+        #expect(window.endMs > 8_200 && window.endMs < 12_000, "\(window)")
+    }
+
+    /// A spike on client links: messages sent during it are slow, those sent in steady state are not, and scoped
+    /// thresholds judge each on its own.
+    @Test func aLatencySpikeGetsItsOwnWindowAndScopedThresholdsJudgeEachWindow() async throws {
+        let report = try await simulate(try scenario(faults: """
+              - at: 8s
+                latency_spike: {link: client_node, add: 300ms, for: 3s}
+            """, expect: """
+              "latency.propagation.p99{outside: faults}": "< 100ms"
+              "latency.propagation.p99{during: fault 1}": "> 600ms"
+              latency.propagation.p99: "< 100ms"
+            """)).report
+        let steady = try #require(report.latency.windows.first { $0.scope == "outside: faults" })
+        let during = try #require(report.latency.windows.first { $0.scope == "during: faults" })
+        #expect(steady.propagation.p99Ms < 100)
+        #expect(during.propagation.p99Ms > 600)
+        #expect(steady.spans.map(\.startMs) == [0, 16_000] && steady.spans.first?.endMs == 8_000)
+        #expect(report.thresholds.map(\.passed) == [true, true, false])
+    }
+
     @Test func aLatencySpikeShowsInTheTail() async throws {
         let report = try await simulate(try scenario(faults: """
               - at: 8s

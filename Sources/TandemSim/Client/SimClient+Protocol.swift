@@ -8,6 +8,7 @@ extension SimClient {
         case .connectionConfirmed(let confirmed):
             connected = true
             reconnectAttempts = 0
+            context.recorder.clientSettled(index)
             heartbeat = .milliseconds(max(100, confirmed.heartbeatMs))
             if views.isEmpty {
                 if let current { join(current) }
@@ -29,7 +30,7 @@ extension SimClient {
         case .conflictResolved, .cursorMoved, .pong, .userLeft:
             break
         case .userJoined(let joined):
-            context.recorder.presenceSeen(user: joined.user.userID, by: user.id)
+            context.recorder.presenceSeen(user: joined.user.userID, by: user.id, origin: origin)
         case .commentAdded(let added):
             guard let key = RecordKey(sessionID: added.sessionID) else { return }
             views[key]?.comments.append((added.comment.id, added.comment.field))
@@ -104,7 +105,7 @@ extension SimClient {
         if let changeID = change.changeID, view.pending.removeValue(forKey: changeID) != nil {
             if view.overrides[change.field]?.changeID == changeID { view.overrides[change.field] = nil }
             context.recorder.changeAcked(.init(changeID: changeID, key: key, field: change.field,
-                                               version: change.version, client: name))
+                                               version: change.version, client: name), by: origin)
         }
         switch change.edit {
         case .op(let json):
@@ -121,7 +122,7 @@ extension SimClient {
             view.fields[change.field] = value
         }
         for field in view.text.keys where field != change.field { view.text[field]!.advance(toVersion: change.version) }
-        if change.user.id != user.id { context.recorder.changeApplied(change.changeID) }
+        if change.user.id != user.id { context.recorder.changeApplied(change.changeID, by: origin) }
     }
 
     func applyAck(_ ack: Ack) {
@@ -140,7 +141,8 @@ extension SimClient {
         let field = views[key]!.outstanding.first { $0.value == changeID }?.key ?? views[key]!.pending[changeID]!
         guard inOrder(key, version: ack.version, field: field, changeID: changeID) else { return }
         views[key]!.version = ack.version
-        context.recorder.changeAcked(.init(changeID: changeID, key: key, field: field, version: ack.version, client: name))
+        context.recorder.changeAcked(
+            .init(changeID: changeID, key: key, field: field, version: ack.version, client: name), by: origin)
         if views[key]!.text[field] != nil {
             textAcked(key, field: field, version: ack.version, changeID: changeID, recordAck: false)
         } else {
@@ -154,7 +156,8 @@ extension SimClient {
     /// Our text op was committed at `version`: the ot.js state moves on and sends what was buffered.
     private func textAcked(_ key: RecordKey, field: String, version: Int, changeID: String, recordAck: Bool = true) {
         if recordAck {
-            context.recorder.changeAcked(.init(changeID: changeID, key: key, field: field, version: version, client: name))
+            context.recorder.changeAcked(
+                .init(changeID: changeID, key: key, field: field, version: version, client: name), by: origin)
         }
         views[key]!.outstanding[field] = nil
         for other in views[key]!.text.keys where other != field { views[key]!.text[other]!.advance(toVersion: version) }

@@ -19,6 +19,8 @@ actor SimClient {
     let picker: RecordPicker
     let model: ModelSchema
     let homeNode: Int
+    /// The client's population group, by its place in the scenario.
+    let groupIndex: Int
     let context: SimWorldContext
     var random: SplitMix64
 
@@ -39,9 +41,10 @@ actor SimClient {
     var reconnectTask: Task<Void, Never>?
 
     init(
-        index: Int, user: UserIdentity, group: PopulationGroup, model: ModelSchema, homeNode: Int,
+        index: Int, user: UserIdentity, group: PopulationGroup, groupIndex: Int, model: ModelSchema, homeNode: Int,
         context: SimWorldContext
     ) {
+        self.groupIndex = groupIndex
         self.index = index
         self.name = user.username
         self.user = user
@@ -54,6 +57,9 @@ actor SimClient {
     }
 
     var now: Int64 { context.executor.nowNanos }
+
+    /// Who measures a latency sample taken now: this client, on the node it is connected to.
+    var origin: SimRecorder.Origin { SimRecorder.Origin(node: connection?.node ?? homeNode, group: groupIndex) }
 
     var textFields: [String] { model.fields.values.filter { $0.type == .text }.map(\.name) }
 
@@ -81,6 +87,7 @@ actor SimClient {
     func depart() {
         active = false
         departed = true
+        context.recorder.clientSettled(index)
         if let connection, connected {
             for key in views.keys where views[key]!.joined {
                 connection.sendToNode(.leaveCollaboration(LeaveCollaboration(sessionID: key.sessionID)))

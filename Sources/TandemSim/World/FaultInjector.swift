@@ -22,8 +22,8 @@ final class FaultInjector: Sendable {
         let fault = world.scenario.faults[index]
         let now = context.executor.nowNanos
         context.recorder.trace(.fault, from: index, to: 0, payload: 1)
-        let end = fault.end?.nanosecondsClamped ?? world.totalNanos
-        context.recorder.faultWindow(fault.kind.key, label: label(fault.kind), startNanos: now, endNanos: end)
+        context.recorder.faultWindow(
+            fault.kind.key, label: label(fault.kind), fault: index + 1, startNanos: now, endNanos: windowEnd(fault))
         switch fault.kind {
         case .partition(let partition):
             let a = Set(partition.between.map(place)), b = Set(partition.and.map(place))
@@ -40,9 +40,18 @@ final class FaultInjector: Sendable {
         case .crash(let crash):
             await context.nodes[crash.node.number - 1].crash()
         case .disconnect(let disconnect):
-            await disconnectClients(disconnect)
+            await disconnectClients(disconnect, fault: index + 1)
         case .deleteRecord(let deletion):
             await deleteRecord(deletion, fault: index)
+        }
+    }
+
+    /// Where a fault's window ends as first noted (`Fault.windowEnd`); a `disconnect` that reconnects is noted as
+    /// lasting to the end of the run until its last client is back (`SimRecorder.awaitReconnects`).
+    private func windowEnd(_ fault: Fault) -> Int64 {
+        switch fault.windowEnd {
+        case .at(let end): end.nanosecondsClamped
+        case .whenReconnected, .endOfRun: world.totalNanos
         }
     }
 
@@ -92,7 +101,7 @@ final class FaultInjector: Sendable {
         }
     }
 
-    private func disconnectClients(_ disconnect: Disconnect) async {
+    private func disconnectClients(_ disconnect: Disconnect, fault: Int) async {
         var candidates: [SimClient] = []
         for client in world.clients {
             let snapshot = await client.snapshot()
@@ -114,6 +123,9 @@ final class FaultInjector: Sendable {
         for client in chosen.prefix(count) {
             let after = disconnect.reconnectAfter.map { distribution in random.update { distribution.sample(using: &$0) } }
             await client.dropConnection(reconnectAfter: after)
+        }
+        if disconnect.reconnectAfter != nil {
+            context.recorder.awaitReconnects(fault: fault, clients: Set(chosen.prefix(count).map(\.index)))
         }
         context.recorder.count("faults.disconnected_clients", node: nil, by: count)
     }

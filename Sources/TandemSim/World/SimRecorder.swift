@@ -27,12 +27,26 @@ final class SimRecorder: Sendable {
         var acked: [AckedChange] = []
         var violations: [VersionOrderViolation] = []
         var counters: [CounterKey: MetricsRecorder.CounterID] = [:]
+        var origins: [Origin: MetricsRecorder.OriginID] = [:]
+        /// Per `disconnect` fault (by number), the dropped clients that are not connected again yet.
+        var awaitedReconnects: [Int: Set<Int>] = [:]
+    }
+
+    /// Who measured a latency sample: the node the client is connected to and the client's group, by index.
+    struct Origin: Hashable {
+        var node: Int
+        var group: Int
     }
 
     let executor: SimExecutor
+    /// The population's group names, in scenario order.
+    let groups: [String]
     private let state = Mutex(State())
 
-    init(executor: SimExecutor) { self.executor = executor }
+    init(executor: SimExecutor, groups: [String]) {
+        self.executor = executor
+        self.groups = groups
+    }
 
     // MARK: Trace kinds (observable events only)
 
@@ -54,24 +68,34 @@ final class SimRecorder: Sendable {
         state.withLock { $0.sentAtNanos[changeID] = now }
     }
 
-    /// A client other than the author applied a change.
-    func changeApplied(_ changeID: String?) {
+    /// A client other than the author applied a change; `by` is that client.
+    func changeApplied(_ changeID: String?, by origin: Origin) {
         guard let changeID else { return }
         let now = executor.nowNanos
         state.withLock { state in
             guard let sent = state.sentAtNanos[changeID] else { return }
-            state.metrics.recordLatency(.propagation, valueNanos: now - sent, atNanos: now)
+            let id = Self.id(origin, &state, groups)
+            state.metrics.recordLatency(.propagation, valueNanos: now - sent, atNanos: now, origin: id)
         }
     }
 
-    func changeAcked(_ change: AckedChange) {
+    /// The author of `change` holds its acknowledgement.
+    func changeAcked(_ change: AckedChange, by origin: Origin) {
         let now = executor.nowNanos
         state.withLock { state in
             state.acked.append(change)
             if let sent = state.sentAtNanos[change.changeID] {
-                state.metrics.recordLatency(.ack, valueNanos: now - sent, atNanos: now)
+                let id = Self.id(origin, &state, groups)
+                state.metrics.recordLatency(.ack, valueNanos: now - sent, atNanos: now, origin: id)
             }
         }
+    }
+
+    private static func id(_ origin: Origin, _ state: inout State, _ groups: [String]) -> MetricsRecorder.OriginID {
+        if let id = state.origins[origin] { return id }
+        let id = state.metrics.originID(node: "node-\(origin.node + 1)", group: groups[origin.group])
+        state.origins[origin] = id
+        return id
     }
 
     func joinSent(user: Int) {
@@ -91,12 +115,13 @@ final class SimRecorder: Sendable {
     }
 
     /// `observer` saw `user` join: presence latency, once per observer and join.
-    func presenceSeen(user: Int, by observer: Int) {
+    func presenceSeen(user: Int, by observer: Int, origin: Origin) {
         let now = executor.nowNanos
         state.withLock { state in
             guard let sent = state.joinSentAtNanos[user],
                   state.presenceCounted[user, default: []].insert(observer).inserted else { return }
-            state.metrics.recordLatency(.presence, valueNanos: now - sent, atNanos: now)
+            let id = Self.id(origin, &state, groups)
+            state.metrics.recordLatency(.presence, valueNanos: now - sent, atNanos: now, origin: id)
         }
     }
 
@@ -134,8 +159,37 @@ final class SimRecorder: Sendable {
         state.withLock { $0.metrics.recordEvent(atNanos: now) }
     }
 
-    func faultWindow(_ kind: String, label: String, startNanos: Int64, endNanos: Int64) {
-        state.withLock { $0.metrics.addFaultWindow(kind, label: label, startNanos: startNanos, endNanos: endNanos) }
+    func faultWindow(_ kind: String, label: String, fault: Int, startNanos: Int64, endNanos: Int64) {
+        state.withLock {
+            $0.metrics.addFaultWindow(kind, label: label, fault: fault, startNanos: startNanos, endNanos: endNanos)
+        }
+    }
+
+    /// `disconnect` fault number `fault` dropped `clients`; its window ends when the last of them is connected again
+    /// (or has left for good). If none was dropped, it ends now.
+    func awaitReconnects(fault: Int, clients: Set<Int>) {
+        let now = executor.nowNanos
+        state.withLock { state in
+            if clients.isEmpty {
+                state.metrics.endFaultWindow(fault: fault, atNanos: now)
+            } else {
+                state.awaitedReconnects[fault] = clients
+            }
+        }
+    }
+
+    /// `client` holds a confirmed connection again, or has left the run: it no longer keeps a `disconnect` open.
+    func clientSettled(_ client: Int) {
+        let now = executor.nowNanos
+        state.withLock { state in
+            for fault in state.awaitedReconnects.keys.sorted() {
+                guard state.awaitedReconnects[fault]!.remove(client) != nil else { continue }
+                if state.awaitedReconnects[fault]!.isEmpty {
+                    state.awaitedReconnects[fault] = nil
+                    state.metrics.endFaultWindow(fault: fault, atNanos: now)
+                }
+            }
+        }
     }
 
     // MARK: Reading at the end

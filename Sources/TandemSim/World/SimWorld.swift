@@ -19,7 +19,7 @@ final class SimWorld: Sendable {
         var clients: [SimClient] = []
         var index = 0
         var random = SplitMix64.derive(seed: seed, stream: 0x706C6163)
-        for group in scenario.population {
+        for (groupIndex, group) in scenario.population.enumerated() {
             let model = context.models[group.records.model]!
             for member in 0..<group.userCount {
                 let home: Int
@@ -29,7 +29,9 @@ final class SimWorld: Sendable {
                 case .pinned(let node): home = node.number - 1
                 }
                 let user = UserIdentity(id: 1_000 + index, username: "\(group.name)-\(member + 1)", roles: ["Editor"])
-                clients.append(SimClient(index: index, user: user, group: group, model: model, homeNode: home, context: context))
+                clients.append(SimClient(
+                    index: index, user: user, group: group, groupIndex: groupIndex, model: model, homeNode: home,
+                    context: context))
                 index += 1
             }
         }
@@ -72,9 +74,22 @@ final class SimWorld: Sendable {
                 engineVersion: options.engineVersion, simulatedTimeMs: Double(executor.nowNanos) / 1e6),
             convergence: convergence.report(divergentClients: divergent),
             lostAcknowledgedWrites: lost, versionOrderViolations: context.recorder.violations,
-            presenceGhosts: ghosts, expectations: scenario.expectations)
+            presenceGhosts: ghosts, expectations: scenario.expectations, phases: phaseWindows())
         await tearDown()
         return report
+    }
+
+    /// The phases of the load curve on the run's clock, for `{phase: …}` scopes.
+    private func phaseWindows() -> [RunTimeline.Phase] {
+        var start: Int64 = 0
+        return scenario.phases.enumerated().map { offset, phase in
+            let end = start + phase.duration.nanosecondsClamped
+            defer { start = end }
+            if case .steady = phase {
+                return RunTimeline.Phase(number: offset + 1, isSteady: true, startNanos: start, endNanos: end)
+            }
+            return RunTimeline.Phase(number: offset + 1, isSteady: false, startNanos: start, endNanos: end)
+        }
     }
 
     /// Once a simulated second: node queue depths and progress.
