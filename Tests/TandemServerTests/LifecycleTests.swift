@@ -51,7 +51,7 @@ struct LifecycleTests {
         let server = try await ServerProcess.start()
         let client = try await ProtocolClient.login(server, as: "alice")
         try await client.join()
-        let created = try ServerProcess.runCLI([
+        let created = try await ServerProcess.runCLI([
             "create-user", "--config", server.directory.appendingPathComponent("tandem.yaml").path,
             "--username", "carol", "--password", "carol-pw", "--role", "Editor",
         ])
@@ -88,7 +88,7 @@ struct LifecycleTests {
         }
     }
 
-    @Test func badConfigurationExitsTwoNamingFileLineAndKey() throws {
+    @Test func badConfigurationExitsTwoNamingFileLineAndKey() async throws {
         let folder = try ServerProcess.makeDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("bad.yaml")
@@ -97,7 +97,7 @@ struct LifecycleTests {
             atomically: true,
             encoding: .utf8
         )
-        let result = try ServerProcess.runCLI(["serve", "--config", file.path])
+        let result = try await ServerProcess.runCLI(["serve", "--config", file.path])
         #expect(result.status == 2)
         #expect(result.output.contains("bad.yaml:4"))
         #expect(result.output.contains("limits.frame_bytes_max"))

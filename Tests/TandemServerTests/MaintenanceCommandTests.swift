@@ -19,10 +19,10 @@ struct MaintenanceCommandTests {
     @Test(arguments: Kind.allCases)
     func migrateCreatesTheSchemaOnceAndSaysSoTheSecondTime(_ kind: Kind) async throws {
         try await Self.withConfiguredStore(kind) { config, _ in
-            let first = try ServerProcess.runCLI(["migrate", "--config", config])
+            let first = try await ServerProcess.runCLI(["migrate", "--config", config])
             #expect(first.status == 0, "\(first.output)")
             #expect(first.output.contains("schema versions 1, 2, 3 (applied now: 1, 2, 3)"), "\(first.output)")
-            let second = try ServerProcess.runCLI(["migrate", "--config", config])
+            let second = try await ServerProcess.runCLI(["migrate", "--config", config])
             #expect(second.status == 0, "\(second.output)")
             #expect(second.output.contains("schema versions 1, 2, 3 (already up to date)"), "\(second.output)")
         }
@@ -33,7 +33,7 @@ struct MaintenanceCommandTests {
         try await Self.withConfiguredStore(kind) { config, open in
             let now = Int64(Date().timeIntervalSince1970 * 1_000)
             try await open { store in try await Self.seed(store, now: now) }
-            let pruned = try ServerProcess.runCLI(["prune", "--older-than", "30d", "--config", config])
+            let pruned = try await ServerProcess.runCLI(["prune", "--older-than", "30d", "--config", config])
             #expect(pruned.status == 0, "\(pruned.output)")
             #expect(pruned.output.contains("archived 3 changes"), "\(pruned.output)")
             #expect(pruned.output.contains("and 1 audit events"), "\(pruned.output)")
@@ -46,7 +46,7 @@ struct MaintenanceCommandTests {
                 #expect(try await store.changes(Self.old, after: 0, limit: 10).reachesBack == false)
                 #expect(try await store.changes(Self.old, after: 3, limit: 10).changes.map(\.version) == [4, 5])
             }
-            let again = try ServerProcess.runCLI(["prune", "--older-than", "30d", "--config", config])
+            let again = try await ServerProcess.runCLI(["prune", "--older-than", "30d", "--config", config])
             #expect(again.output.contains("archived 0 changes") && again.output.contains("and 0 audit events"))
         }
     }
@@ -56,7 +56,7 @@ struct MaintenanceCommandTests {
         try await Self.withConfiguredStore(kind) { config, open in
             let now = Int64(Date().timeIntervalSince1970 * 1_000)
             try await open { store in try await Self.seed(store, now: now) }
-            let cleaned = try ServerProcess.runCLI(["cleanup-sessions", "--older-than", "24h", "--config", config])
+            let cleaned = try await ServerProcess.runCLI(["cleanup-sessions", "--older-than", "24h", "--config", config])
             #expect(cleaned.status == 0, "\(cleaned.output)")
             #expect(cleaned.output.contains("marked 1 sessions inactive"), "\(cleaned.output)")
             try await open { store async throws in
@@ -68,12 +68,12 @@ struct MaintenanceCommandTests {
         }
     }
 
-    @Test func withTheMemoryStoreTheCommandsSayThereIsNothingToDo() throws {
+    @Test func withTheMemoryStoreTheCommandsSayThereIsNothingToDo() async throws {
         let folder = try ServerProcess.makeDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let config = try Self.writeConfig(TestConfig.node("test-node", database: "memory:"), in: folder)
         for command in ["migrate", "prune", "cleanup-sessions"] {
-            let result = try ServerProcess.runCLI([command, "--config", config])
+            let result = try await ServerProcess.runCLI([command, "--config", config])
             #expect(result.status == 0, "\(command): \(result.output)")
             #expect(result.output.contains("needs a durable store"), "\(command): \(result.output)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TandemCore
 import TandemStore
 import Testing
@@ -14,7 +15,7 @@ struct SecurityHardeningTests {
         let folder = try ServerProcess.makeDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let environment = ["TANDEM_DATA_DIR": folder.appendingPathComponent("data").path, "TANDEM_BCRYPT_COST": "4"]
-        let created = try ServerProcess.runCLI(
+        let created = try await ServerProcess.runCLI(
             ["create-user", "--username", "alice", "--password", "alice-pw", "--role", "Editor"],
             environment: environment
         )
@@ -42,7 +43,7 @@ struct SecurityHardeningTests {
         // Into a users file that has a user: none added.
         let folder = try ServerProcess.makeDirectory()
         let ownEnvironment = ["TANDEM_DATA_DIR": folder.appendingPathComponent("data").path, "TANDEM_BCRYPT_COST": "4"]
-        let created = try ServerProcess.runCLI(
+        let created = try await ServerProcess.runCLI(
             ["create-user", "--username", "alice", "--password", "alice-pw", "--role", "Admin"],
             environment: ownEnvironment
         )
@@ -54,25 +55,25 @@ struct SecurityHardeningTests {
         await server.stop()
     }
 
-    @Test func demoOrADemoPasswordOnANonLoopbackAddressExitsTwo() throws {
+    @Test func demoOrADemoPasswordOnANonLoopbackAddressExitsTwo() async throws {
         let folder = try ServerProcess.makeDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let environment = [
             "TANDEM_DATA_DIR": folder.appendingPathComponent("data").path, "TANDEM_BCRYPT_COST": "4",
             "TANDEM_HOST": "0.0.0.0", "TANDEM_PORT": "0",
         ]
-        let demo = try ServerProcess.runCLI(["serve", "--demo", "--exit-with-parent"], environment: environment)
+        let demo = try await ServerProcess.runCLI(["serve", "--demo", "--exit-with-parent"], environment: environment)
         #expect(demo.status == 2, "\(demo.output)")
         #expect(demo.output.contains("--demo") && demo.output.contains("0.0.0.0"), "\(demo.output)")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("data/users.json").path))
 
         // An operator's own user named admin with the password admin: the same refusal, naming the user.
-        let created = try ServerProcess.runCLI(
+        let created = try await ServerProcess.runCLI(
             ["create-user", "--username", "admin", "--password", "admin", "--role", "Admin"],
             environment: environment
         )
         #expect(created.status == 0, "\(created.output)")
-        let exposed = try ServerProcess.runCLI(["serve", "--exit-with-parent"], environment: environment)
+        let exposed = try await ServerProcess.runCLI(["serve", "--exit-with-parent"], environment: environment)
         #expect(exposed.status == 2, "\(exposed.output)")
         #expect(exposed.output.contains("admin") && exposed.output.contains("demo password"), "\(exposed.output)")
     }
@@ -80,7 +81,9 @@ struct SecurityHardeningTests {
     // MARK: Login throttling
 
     @Test func fiftyWrongLoginsForOneUserAreThrottledWhileAnotherUserLogsInAtOnce() async throws {
-        try await withServer { server in
+        // A first lock-out of a minute: it outlasts the loop however loaded the machine is.
+        let config = TestConfig.adding("auth", "login_throttle: {backoff_base: 60s, backoff_max: 10m}")
+        try await withServer(config: config) { server in
             var statuses: [Int] = []
             var retryAfter: [String] = []
             for _ in 0..<50 {
@@ -127,12 +130,15 @@ struct SecurityHardeningTests {
             let succeededBefore = try await Self.event("logins_succeeded", of: server)
             // 16 login loops with the right password (no lock-out), each back after 200 ms when told 503:
             // bcrypt busy all the time, its queue full, the rest refused.
+            // Stopped by a flag, never by cancellation: cancelling a task inside URLSession's async `data(for:)`
+            // can deadlock swift-corelibs-foundation (its cancel handler waits on the queue that is resuming it).
+            let stop = StopFlag()
             let flood = Task {
                 await withTaskGroup(of: [Int].self) { group in
                     for _ in 0..<16 {
                         group.addTask {
                             var statuses: [Int] = []
-                            while !Task.isCancelled {
+                            while !stop.isSet {
                                 let status = (try? await Self.login(server, "alice", "alice-pw").status) ?? -1
                                 statuses.append(status)
                                 if status == 503 { try? await Task.sleep(for: .milliseconds(200)) }
@@ -151,7 +157,7 @@ struct SecurityHardeningTests {
             try await waitUntil("a login to succeed during the flood", timeout: .seconds(60)) {
                 try await Self.event("logins_succeeded", of: server) > succeededBefore
             }
-            flood.cancel()
+            stop.set()
             let statuses = await flood.value
             #expect(statuses.contains(503), "the flood must overflow the bcrypt queue: \(Set(statuses))")
             #expect(try await Self.event("logins_shed", of: server) >= 1)
@@ -199,7 +205,7 @@ struct SecurityHardeningTests {
             let bob = try await ProtocolClient.login(server, as: "bob")
             try await bob.join(rid: 2)
 
-            let changed = try ServerProcess.runCLI([
+            let changed = try await ServerProcess.runCLI([
                 "update-user", "--config", server.configFile, "--username", "alice", "--password", "alice-new",
             ])
             #expect(changed.status == 0, "\(changed.output)")
@@ -217,10 +223,10 @@ struct SecurityHardeningTests {
             #expect(try await Self.login(server, "alice", "alice-new").status == 200)
 
             // `revoke` does the same by hand.
-            let revoked = try ServerProcess.runCLI(["revoke", "--config", server.configFile, "--username", "bob"])
+            let revoked = try await ServerProcess.runCLI(["revoke", "--config", server.configFile, "--username", "bob"])
             #expect(revoked.status == 0, "\(revoked.output)")
             #expect(try await bob.closed(timeout: .seconds(10)).code == 4401)
-            let unknown = try ServerProcess.runCLI(["revoke", "--config", server.configFile, "--username", "nobody"])
+            let unknown = try await ServerProcess.runCLI(["revoke", "--config", server.configFile, "--username", "nobody"])
             #expect(unknown.status == 1 && unknown.output.contains("no user 'nobody'"), "\(unknown.output)")
             try await waitUntil("both revocations in the audit log") {
                 let alice = try await Self.audit(server, user: 1).filter { $0.kind == .tokensRevoked }
@@ -391,4 +397,11 @@ struct SecurityHardeningTests {
         }
         return latencies
     }
+}
+
+/// A flag one task raises and others poll.
+final class StopFlag: Sendable {
+    private let state = Mutex(false)
+    var isSet: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
 }

@@ -26,14 +26,14 @@ import TandemSim
     }
 
     /// Two separate processes of the real `tandem` binary, same seed: the same trace hash; another seed: another.
-    @Test func twoProcessesWithTheSameSeedAgreeOnTheTraceHash() throws {
+    @Test func twoProcessesWithTheSameSeedAgreeOnTheTraceHash() async throws {
         let binary = try TandemBinary.path()
         let scenarioPath = TandemBinary.packageRoot + "/Scenarios/smoke-10.yaml"
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-determinism-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let first = try TandemBinary.run(binary, ["run", scenarioPath, "--seed", "7", "--out", out + "/a", "--quiet"])
-        let second = try TandemBinary.run(binary, ["run", scenarioPath, "--seed", "7", "--out", out + "/b", "--quiet"])
-        let other = try TandemBinary.run(binary, ["run", scenarioPath, "--seed", "8", "--out", out + "/c", "--quiet"])
+        let first = try await TandemBinary.run(binary, ["run", scenarioPath, "--seed", "7", "--out", out + "/a", "--quiet"])
+        let second = try await TandemBinary.run(binary, ["run", scenarioPath, "--seed", "7", "--out", out + "/b", "--quiet"])
+        let other = try await TandemBinary.run(binary, ["run", scenarioPath, "--seed", "8", "--out", out + "/c", "--quiet"])
         #expect(first.status == 0, "\(first.output)")
         let hashes = [first, second, other].map { TandemBinary.traceHash(in: $0.output) }
         #expect(hashes[0] != nil)
@@ -78,17 +78,21 @@ enum TandemBinary {
         var description: String { "the tandem executable is not built: run `swift build` first (scripts/test.sh does)" }
     }
 
-    static func run(_ binary: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs the binary to completion without blocking a thread of the shared cooperative pool (every test
+    /// target runs in one process; a minute-long blocking wait starves the others): output goes to a file, and
+    /// the wait polls.
+    static func run(_ binary: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-run-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
     }
 
     static func traceHash(in output: String) -> String? {
