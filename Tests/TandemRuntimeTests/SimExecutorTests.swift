@@ -95,9 +95,7 @@ import Testing
     }
 
     @Test func aPlainTaskEscapeIsDetectedAndReported() async {
-        // The escaped task runs on the shared cooperative pool; on a loaded 2-core machine it can take longer
-        // than the default 200 ms grace to come back, which would be reported as a hang instead.
-        let run = await simulateOnThread(limits: SimLimits(hangGraceWallMillis: 30_000)) { sim in
+        let run = await simulateOnThread { sim in
             // Negative control: a plain Task {} loses the executor preference.
             await Task {
                 try? await Task.sleep(for: .milliseconds(1), clock: sim.clock)
