@@ -53,8 +53,8 @@ struct MigrationTests {
     @Test
     func concurrentFirstMigrationsOfAnEmptyPostgresDatabaseApplyEachVersionOnce() async throws {
         try await TestPostgres.withDatabase { url in
-            let first = PostgresEventStore(url: url, logger: TestPostgres.quietLogger)
-            let second = PostgresEventStore(url: url, logger: TestPostgres.quietLogger)
+            let first = PostgresEventStore(url: url, logger: TestPostgres.quietLogger, options: TestPostgres.options)
+            let second = PostgresEventStore(url: url, logger: TestPostgres.quietLogger, options: TestPostgres.options)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await first.run() }
                 group.addTask { await second.run() }

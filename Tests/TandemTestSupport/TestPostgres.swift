@@ -49,7 +49,12 @@ public enum TestPostgres {
         }
     }
 
-    public static let options = PostgresEventStore.Options(maximumConnections: 4)
+    /// Test stores wait up to a minute for an answer: the store's 10 s default is there to report a dead
+    /// database, and a 2-core CI machine running every suite at once (server processes, simulations, a login
+    /// flood) can keep a healthy PostgreSQL busier than that. Tests of the timeout itself set their own.
+    public static let operationTimeout: Duration = .seconds(60)
+
+    public static let options = PostgresEventStore.Options(maximumConnections: 4, operationTimeout: operationTimeout)
 
     /// Runs `body` with a migrated store on a fresh database.
     public static func withStore<Result: Sendable>(
@@ -67,7 +72,8 @@ public enum TestPostgres {
         _ url: PostgresURL, _ body: (PostgresEventStore) async throws -> Result
     ) async throws -> Result {
         try await PostgresEventStore.withStore(
-            url: url, logger: quietLogger, options: PostgresEventStore.Options(maximumConnections: 2), body)
+            url: url, logger: quietLogger,
+            options: PostgresEventStore.Options(maximumConnections: 2, operationTimeout: operationTimeout), body)
     }
 
     /// The URL as a server configuration file writes it.
