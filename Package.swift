@@ -194,7 +194,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TandemReportTests", dependencies: ["TandemReport"], swiftSettings: strict),
-        .testTarget(name: "TandemSimTests", dependencies: ["TandemSim", "TandemRuntime", "TandemEngine"], swiftSettings: strict),
+        .testTarget(
+            name: "TandemSimTests",
+            dependencies: ["TandemSim", "TandemRuntime", "TandemEngine", "TandemCoreTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TandemLiveTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import TandemCoreTestSupport
 import Testing
 import TandemReport
 import TandemSim
@@ -78,21 +79,9 @@ enum TandemBinary {
         var description: String { "the tandem executable is not built: run `swift build` first (scripts/test.sh does)" }
     }
 
-    /// Runs the binary to completion without blocking a thread of the shared cooperative pool (every test
-    /// target runs in one process; a minute-long blocking wait starves the others): output goes to a file, and
-    /// the wait polls.
+    /// Runs the binary to completion; returns its status and standard output.
     static func run(_ binary: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-run-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        try await runToCompletion(URL(fileURLWithPath: binary), arguments, includeErrors: false)
     }
 
     static func traceHash(in output: String) -> String? {

@@ -105,26 +105,13 @@ final class ServerProcess: Sendable {
     /// The config file `start` wrote (for maintenance commands against this server's users and store).
     var configFile: String { directory.appendingPathComponent("tandem.yaml").path }
 
-    /// Runs `tandem-server` with `arguments` to completion; returns its status and stdout+stderr. Waits by
-    /// polling, never by blocking a thread of the cooperative pool the other tests share.
+    /// Runs `tandem-server` with `arguments` to completion; returns its status and stdout+stderr.
     static func runCLI(_ arguments: [String], environment extra: [String: String] = [:]) async throws
         -> (status: Int32, output: String)
     {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-cli-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TANDEM_") }
         environment.merge(extra) { _, new in new }
-        process.environment = environment
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        return try await runToCompletion(try binary(), arguments, environment: environment)
     }
 
     /// Waits for the process to end and returns its exit status (or the signal that ended it).
