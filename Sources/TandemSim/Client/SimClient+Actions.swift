@@ -4,14 +4,22 @@ import TandemScenario
 
 extension SimClient {
     /// Think, act, repeat — while the scenario says this user is active.
+    ///
+    /// Each action is due a think time after the previous one was due, not after it ran: a live load generator that
+    /// falls behind catches up instead of quietly sending less (and measures from the due time, see `actNanos`).
     func actLoop() async {
+        var dueNanos = now
         while !departed {
             let think = behavior.thinkTime.sample(using: &random)
-            do { try await context.executor.sleep(for: max(think, .milliseconds(1))) } catch { return }
+            dueNanos += max(think, .milliseconds(1)).nanosecondsClamped
+            do {
+                try await environment.clock.sleep(for: .nanoseconds(max(0, dueNanos - now)), isolation: self)
+            } catch { return }
             guard active else {
                 if departed { return }
                 continue
             }
+            actNanos = dueNanos
             act()
         }
     }
@@ -19,7 +27,7 @@ extension SimClient {
     /// Pings every heartbeat so the node knows this connection is alive.
     func pingLoop() async {
         while !departed {
-            do { try await context.executor.sleep(for: heartbeat) } catch { return }
+            do { try await environment.clock.sleep(for: heartbeat, isolation: self) } catch { return }
             if let connection, connected { connection.sendToNode(.ping(Ping())) }
         }
     }
@@ -28,7 +36,7 @@ extension SimClient {
         guard connected, let key = current, let view = views[key], view.joined, !view.resyncing else { return }
         // A deleted record has nothing left to edit: a person would move on to another one.
         let kind = view.deleted ? .switchRecord : pickAction()
-        context.recorder.count("actions.\(kind.rawValue)", node: nil)
+        recorder.count("actions.\(kind.rawValue)", node: nil)
         switch kind {
         case .typeText: typeText(key)
         case .deleteText: deleteText(key)
@@ -90,27 +98,31 @@ extension SimClient {
             views[key] = view
             if first != nil {
                 let debounce = behavior.typing.debounce
+                let dueNanos = actNanos + debounce.nanosecondsClamped
                 spawn { me in
-                    do { try await me.context.executor.sleep(for: debounce) } catch { return }
-                    me.flushTyping(key, field: field)
+                    do { try await me.environment.clock.sleep(for: debounce, isolation: me) } catch { return }
+                    me.flushTyping(key, field: field, dueNanos: dueNanos)
                 }
             }
         } catch {
-            context.recorder.count("client.ot_errors", node: nil)
+            recorder.count("client.ot_errors", node: nil)
         }
     }
 
-    private func flushTyping(_ key: RecordKey, field: String) {
+    private func flushTyping(_ key: RecordKey, field: String, dueNanos: Int64) {
         guard views[key]?.debouncing.remove(field) != nil, let send = views[key]?.text[field]?.resend() else { return }
-        sendText(key, field: field, send)
+        sendText(key, field: field, send, dueNanos: dueNanos)
     }
 
     /// Sends a text op; a resend after a reconnect keeps the op's change id so it is never applied twice.
-    func sendText(_ key: RecordKey, field: String, _ send: OTClientState.Send, changeID: String? = nil) {
+    /// `dueNanos`: when the person meant it to go (default: now, e.g. a buffer released by an ack).
+    func sendText(
+        _ key: RecordKey, field: String, _ send: OTClientState.Send, changeID: String? = nil, dueNanos: Int64? = nil
+    ) {
         let id = changeID ?? nextChangeID()
         views[key]?.outstanding[field] = id
         guard let connection, connected else { return }
-        if changeID == nil { context.recorder.changeSent(id) }
+        if changeID == nil { recorder.changeSent(id, intendedAtNanos: dueNanos ?? now) }
         connection.sendToNode(.fieldChange(FieldChange(
             sessionID: key.sessionID, field: field, baseVersion: send.baseVersion, edit: .op(send.operation.json),
             rid: .string(id), changeID: id)))
@@ -124,7 +136,7 @@ extension SimClient {
         let id = nextChangeID()
         views[key]!.overrides[field.name] = (id, value)
         views[key]!.pending[id] = field.name
-        context.recorder.changeSent(id)
+        recorder.changeSent(id, intendedAtNanos: actNanos)
         sendValue(key, field: field.name, value: value, changeID: id)
     }
 

@@ -3,12 +3,12 @@ import TandemReport
 import TandemRuntime
 
 extension SimClient {
-    func handle(_ message: ServerMessage, on connection: SimConnection) {
+    func handle(_ message: ServerMessage, on connection: any ClientConnection) {
         switch message {
         case .connectionConfirmed(let confirmed):
             connected = true
             reconnectAttempts = 0
-            context.recorder.clientSettled(index)
+            recorder.clientSettled(index)
             heartbeat = .milliseconds(max(100, confirmed.heartbeatMs))
             if views.isEmpty {
                 if let current { join(current) }
@@ -18,7 +18,7 @@ extension SimClient {
         case .joined(let joined):
             guard let key = RecordKey(sessionID: joined.sessionID) else { return }
             views[key] = RecordView(key: key, snapshot: joined, textFields: textFields)
-            context.recorder.presenceKnown(users: joined.participants.map(\.userID), by: user.id)
+            recorder.presenceKnown(users: joined.participants.map(\.userID), by: user.id)
         case .modelChanged(let change):
             applyRemote(change)
         case .ack(let ack):
@@ -30,12 +30,12 @@ extension SimClient {
         case .conflictResolved, .cursorMoved, .pong, .userLeft:
             break
         case .userJoined(let joined):
-            context.recorder.presenceSeen(user: joined.user.userID, by: user.id, origin: origin)
+            recorder.presenceSeen(user: joined.user.userID, by: user.id, origin: origin)
         case .commentAdded(let added):
             guard let key = RecordKey(sessionID: added.sessionID) else { return }
             views[key]?.comments.append((added.comment.id, added.comment.field))
         case .error(let error):
-            context.recorder.count("client.errors.\(error.code.rawValue)", node: nil)
+            recorder.count("client.errors.\(error.code.rawValue)", node: nil)
             if error.code == .notFound, error.rid == nil, let key = current, views[key] == nil {
                 joinRefused(key)  // the record this client tried to join was deleted
                 return
@@ -51,15 +51,15 @@ extension SimClient {
 
     func join(_ key: RecordKey) {
         guard let connection, connected else { return }
-        context.recorder.joinSent(user: user.id)
+        recorder.joinSent(user: user.id)
         connection.sendToNode(.joinCollaboration(JoinCollaboration(model: key.model, recordID: .string(key.recordID))))
     }
 
     func resync(_ key: RecordKey) {
         guard let connection, connected, let view = views[key] else { return }
         views[key]!.resyncing = true
-        context.recorder.count(MetricsRecorder.CounterName.resyncs, node: nil)
-        context.recorder.joinSent(user: user.id)
+        recorder.count(MetricsRecorder.CounterName.resyncs, node: nil)
+        recorder.joinSent(user: user.id)
         connection.sendToNode(.resync(Resync(sessionID: key.sessionID, sinceVersion: view.version)))
     }
 
@@ -70,7 +70,7 @@ extension SimClient {
         let detail = version <= view.version
             ? "\(name) got version \(version) again after \(view.version)"
             : "\(name) got version \(version) after \(view.version): \(version - view.version - 1) missing"
-        context.recorder.violation(VersionOrderViolation(record: key.sessionID, field: field,
+        recorder.violation(VersionOrderViolation(record: key.sessionID, field: field,
                                                          changeID: changeID ?? "", detail: detail))
         if version > view.version + 1, !view.resyncing { resync(key) }
         return false
@@ -104,7 +104,7 @@ extension SimClient {
         }
         if let changeID = change.changeID, view.pending.removeValue(forKey: changeID) != nil {
             if view.overrides[change.field]?.changeID == changeID { view.overrides[change.field] = nil }
-            context.recorder.changeAcked(.init(changeID: changeID, key: key, field: change.field,
+            recorder.changeAcked(.init(changeID: changeID, key: key, field: change.field,
                                                version: change.version, client: name), by: origin)
         }
         switch change.edit {
@@ -115,14 +115,14 @@ extension SimClient {
                     view.fields[change.field] = .string(try local.apply(to: text))
                     view.text[change.field] = state
                 } catch {
-                    context.recorder.count("client.ot_errors", node: nil)
+                    recorder.count("client.ot_errors", node: nil)
                 }
             }
         case .value(let value):
             view.fields[change.field] = value
         }
         for field in view.text.keys where field != change.field { view.text[field]!.advance(toVersion: change.version) }
-        if change.user.id != user.id { context.recorder.changeApplied(change.changeID, by: origin) }
+        if change.user.id != user.id { recorder.changeApplied(change.changeID, by: origin) }
     }
 
     func applyAck(_ ack: Ack) {
@@ -141,7 +141,7 @@ extension SimClient {
         let field = views[key]!.outstanding.first { $0.value == changeID }?.key ?? views[key]!.pending[changeID]!
         guard inOrder(key, version: ack.version, field: field, changeID: changeID) else { return }
         views[key]!.version = ack.version
-        context.recorder.changeAcked(
+        recorder.changeAcked(
             .init(changeID: changeID, key: key, field: field, version: ack.version, client: name), by: origin)
         if views[key]!.text[field] != nil {
             textAcked(key, field: field, version: ack.version, changeID: changeID, recordAck: false)
@@ -156,7 +156,7 @@ extension SimClient {
     /// Our text op was committed at `version`: the ot.js state moves on and sends what was buffered.
     private func textAcked(_ key: RecordKey, field: String, version: Int, changeID: String, recordAck: Bool = true) {
         if recordAck {
-            context.recorder.changeAcked(
+            recorder.changeAcked(
                 .init(changeID: changeID, key: key, field: field, version: version, client: name), by: origin)
         }
         views[key]!.outstanding[field] = nil
@@ -164,7 +164,7 @@ extension SimClient {
         do {
             if let next = try views[key]!.text[field]!.serverAck(version: version) { sendText(key, field: field, next) }
         } catch {
-            context.recorder.count("client.ot_errors", node: nil)
+            recorder.count("client.ot_errors", node: nil)
         }
     }
 
@@ -187,13 +187,13 @@ extension SimClient {
     private func conflictDetected(_ conflict: ConflictDetected) {
         guard let key = RecordKey(sessionID: conflict.sessionID) else { return }
         if case .string(let changeID)? = conflict.rid { dropPending(changeID) }
-        context.recorder.count("client.conflicts_seen", node: nil)
+        recorder.count("client.conflicts_seen", node: nil)
         let roll = random.nextDouble()
         let choice: ConflictChoice = roll < 0.4 ? .local : (roll < 0.8 ? .remote : .merged)
         let merged: JSONValue? = choice == .merged ? mergedValue(conflict) : nil
         let delay = Duration.milliseconds(200 + Int(random.nextDouble() * 1_800))
         spawn { me in
-            do { try await me.context.executor.sleep(for: delay) } catch { return }
+            do { try await me.environment.clock.sleep(for: delay, isolation: me) } catch { return }
             me.resolve(key, conflict.conflictID, field: conflict.field, choice, merged)
         }
     }
@@ -220,7 +220,7 @@ extension SimClient {
     /// retries the same way, and the id makes the retry safe if the first attempt did land after all.
     private func retryLater(_ changeID: String) {
         spawn { me in
-            do { try await me.context.executor.sleep(for: .seconds(1)) } catch { return }
+            do { try await me.environment.clock.sleep(for: .seconds(1), isolation: me) } catch { return }
             me.retry(changeID)
         }
     }

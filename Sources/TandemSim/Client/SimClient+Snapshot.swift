@@ -1,24 +1,24 @@
 import TandemCore
 
 /// What the checkers read of a client at one instant.
-struct ClientSnapshot: Sendable {
-    struct View: Sendable {
-        var key: RecordKey
-        var version: Int
-        var fields: [String: JSONValue]
-        var joined: Bool
-        var resyncing: Bool
+public struct ClientSnapshot: Sendable {
+    public struct View: Sendable {
+        public var key: RecordKey
+        public var version: Int
+        public var fields: [String: JSONValue]
+        public var joined: Bool
+        public var resyncing: Bool
     }
 
-    var name: String
-    var connected: Bool
-    var departed: Bool
-    var reconnectAllowed: Bool
-    var views: [View]
+    public var name: String
+    public var connected: Bool
+    public var departed: Bool
+    public var reconnectAllowed: Bool
+    public var views: [View]
 }
 
 extension SimClient {
-    func snapshot() -> ClientSnapshot {
+    public func snapshot() -> ClientSnapshot {
         ClientSnapshot(
             name: name, connected: connected, departed: departed, reconnectAllowed: reconnectAllowed,
             views: views.values.map {

@@ -11,24 +11,26 @@ import TandemScenario
 ///
 /// It keeps the ot.js client state per text field, checks that every record version arrives in order,
 /// reconnects (with backoff, to another node if its own is down) and resyncs after a break.
-actor SimClient {
-    let index: Int
-    let name: String
-    let user: UserIdentity
+public actor SimClient {
+    public let index: Int
+    public let name: String
+    public let user: UserIdentity
     let behavior: Behavior
     let picker: RecordPicker
     let model: ModelSchema
     let homeNode: Int
     /// The client's population group, by its place in the scenario.
     let groupIndex: Int
-    let context: SimWorldContext
+    let environment: ClientEnvironment
     var random: SplitMix64
 
-    var connection: SimConnection?
-    var connected = false
+    var connection: (any ClientConnection)?
+    public internal(set) var connected = false
     var views: OrderedDictionary<RecordKey, RecordView> = [:]
     var current: RecordKey?
     var changeCount = 0
+    /// When the action being carried out was due (latencies are measured from it; in the simulator it is now).
+    var actNanos: Int64 = 0
     var active = false
     var departed = false
     /// When false, a broken connection is not re-established (a disconnect fault without reconnect_after).
@@ -40,9 +42,9 @@ actor SimClient {
     var tasks: [Task<Void, Never>] = []
     var reconnectTask: Task<Void, Never>?
 
-    init(
+    public init(
         index: Int, user: UserIdentity, group: PopulationGroup, groupIndex: Int, model: ModelSchema, homeNode: Int,
-        context: SimWorldContext
+        environment: ClientEnvironment
     ) {
         self.groupIndex = groupIndex
         self.index = index
@@ -52,11 +54,13 @@ actor SimClient {
         self.picker = RecordPicker(group.records)
         self.model = model
         self.homeNode = homeNode
-        self.context = context
-        self.random = SplitMix64.derive(seed: context.seed, stream: 0x1_0000_0000 &+ UInt64(index))
+        self.environment = environment
+        self.random = SplitMix64.derive(seed: environment.seed, stream: 0x1_0000_0000 &+ UInt64(index))
     }
 
-    var now: Int64 { context.executor.nowNanos }
+    var now: Int64 { environment.clock.nowNanos }
+
+    var recorder: SimRecorder { environment.recorder }
 
     /// Who measures a latency sample taken now: this client, on the node it is connected to.
     var origin: SimRecorder.Origin { SimRecorder.Origin(node: connection?.node ?? homeNode, group: groupIndex) }
@@ -72,7 +76,7 @@ actor SimClient {
     // MARK: Life cycle (driven by the world)
 
     /// Arrives: picks a record, connects to its home node, and starts thinking.
-    func arrive() {
+    public func arrive() {
         active = true
         current = pickRecord()
         connect(to: homeNode)
@@ -81,13 +85,13 @@ actor SimClient {
     }
 
     /// Stops acting (the end of `duration`); keeps its connection and keeps answering.
-    func stopActing() { active = false }
+    public func stopActing() { active = false }
 
     /// Leaves for good (a ramp down): leaves its sessions and hangs up.
-    func depart() {
+    public func depart() {
         active = false
         departed = true
-        context.recorder.clientSettled(index)
+        recorder.clientSettled(index)
         if let connection, connected {
             for key in views.keys where views[key]!.joined {
                 connection.sendToNode(.leaveCollaboration(LeaveCollaboration(sessionID: key.sessionID)))
@@ -101,19 +105,19 @@ actor SimClient {
 
     /// A disconnect fault: the browser's network drops (no close frame reaches the node, which must notice
     /// by heartbeat expiry) and, if told to, the browser comes back after `after` and resyncs.
-    func dropConnection(reconnectAfter after: Duration?) {
+    public func dropConnection(reconnectAfter after: Duration?) {
         guard let connection, !departed else { return }
         connection.shutDown()
         self.connection = nil
         connected = false
         for key in views.keys { views[key]!.joined = false }
-        context.recorder.trace(.disconnect, from: index, to: connection.node)
+        recorder.trace(.disconnect, from: index, to: connection.node)
         reconnectAllowed = after != nil
         if let after { scheduleReconnect(after: after) }
     }
 
     /// The end of the run: hang up and stop every loop.
-    func finish() {
+    public func finish() {
         active = false
         departed = true
         connection?.shutDown()
@@ -128,27 +132,22 @@ actor SimClient {
     // MARK: Connecting
 
     func connect(to node: Int) {
-        context.serials.update { $0 += 1 }
-        let serial = context.serials.value
-        let world = context
-        let connection = SimConnection(
-            serial: serial, client: self, clientIndex: index, node: node, world: context,
-            toNode: { connection, uplink in await world.nodes[connection.node].process(uplink, on: connection) })
+        let connection = environment.links.connection(from: self, index: index, to: node)
         self.connection = connection
         spawn { me in await me.handshake(connection) }
     }
 
-    private func handshake(_ connection: SimConnection) async {
-        do {
-            try await context.executor.sleep(for: .nanoseconds(context.network.latencyNanos(.clientNode)))
-        } catch { return }
-        guard self.connection === connection else { return }
-        let accepted = await context.nodes[connection.node].accept(connection, user: user)
-        guard self.connection === connection else { return }
+    /// Whether `connection` is still the one this client wants (it may have dropped or replaced it meanwhile).
+    public func isCurrent(_ connection: any ClientConnection) -> Bool { self.connection === connection }
+
+    private func handshake(_ connection: any ClientConnection) async {
+        guard let accepted = await connection.establish(as: user, for: self), self.connection === connection else {
+            return
+        }
         if !accepted {
             connection.shutDown()
             self.connection = nil
-            context.recorder.count("connect.refused", node: connection.node)
+            recorder.count("connect.refused", node: connection.node)
             scheduleReconnect(after: backoff())
         }
     }
@@ -163,32 +162,32 @@ actor SimClient {
         guard !departed else { return }
         reconnectTask?.cancel()
         reconnectTask = spawn { me in
-            do { try await me.context.executor.sleep(for: delay) } catch { return }
+            do { try await me.environment.clock.sleep(for: delay, isolation: me) } catch { return }
             me.reconnect()
         }
     }
 
     private func reconnect() {
         guard !departed, connection == nil, reconnectAllowed else { return }
-        context.recorder.count(MetricsRecorder.CounterName.reconnects, node: nil)
-        let node = (homeNode + reconnectAttempts) % context.nodes.count
+        recorder.count(MetricsRecorder.CounterName.reconnects, node: nil)
+        let node = (homeNode + reconnectAttempts) % environment.links.nodeCount
         connect(to: node)
     }
 
     // MARK: Receiving
 
-    func receive(_ downlink: Downlink, on connection: SimConnection) {
+    public func receive(_ downlink: Downlink, on connection: any ClientConnection) {
         guard connection === self.connection else { return }
         switch downlink {
         case .closed(let code):
-            if code == 1013 { context.recorder.count("client.closed.1013", node: nil) }
+            if code == 1013 { recorder.count("client.closed.1013", node: nil) }
             connection.shutDown()
             self.connection = nil
             connected = false
             for key in views.keys { views[key]!.joined = false }
             if reconnectAllowed && !departed { scheduleReconnect(after: backoff()) }
         case .message(let message):
-            context.recorder.trace(.delivery, from: connection.node, to: index, payload: Self.tracePayload(message))
+            recorder.trace(.delivery, from: connection.node, to: index, payload: Self.tracePayload(message))
             handle(message, on: connection)
         }
     }

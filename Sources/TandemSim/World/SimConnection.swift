@@ -17,7 +17,7 @@ enum Uplink: Sendable {
 }
 
 /// What travels from a node to its client on one connection.
-enum Downlink: Sendable {
+public enum Downlink: Sendable {
     case message(ServerMessage)
     /// The connection ended: the node closed it (with a close code) or it broke (1006).
     case closed(code: Int)
@@ -31,7 +31,7 @@ enum Downlink: Sendable {
 /// queue; a send that finds `write_queue_max` frames there fails, and the node closes the connection with
 /// 1013, which discards the backlog (what is being written still arrives). Every field is immutable or behind
 /// a lock, and all of it is only touched on the simulation thread.
-final class SimConnection: ClientTransport, Sendable {
+final class SimConnection: ClientTransport, ClientConnection, Sendable {
     /// This connection's writer: when its current write ends, and when each queued frame's write starts and
     /// what it costs.
     private struct Writer: Sendable {
@@ -48,6 +48,8 @@ final class SimConnection: ClientTransport, Sendable {
     let node: Int
     let network: SimNetwork
     let executor: SimExecutor
+    /// The node this connection is to (it accepts or refuses the connection).
+    private let simNode: SimNode
     let recorder: SimRecorder
     let cpu: NodeCPU
     let writeQueueMax: Int
@@ -67,6 +69,7 @@ final class SimConnection: ClientTransport, Sendable {
         self.network = world.network
         self.executor = world.executor
         self.recorder = world.recorder
+        self.simNode = world.nodes[node]
         self.cpu = world.nodes[node].cpu
         self.writeQueueMax = world.nodes[node].writeQueueMax
         let me = LockedValue(WeakConnection())
@@ -127,6 +130,15 @@ final class SimConnection: ClientTransport, Sendable {
     }
 
     // MARK: Client side
+
+    /// One client↔node latency, then the node accepts or refuses.
+    func establish(as user: UserIdentity, for client: isolated SimClient) async -> Bool? {
+        do {
+            try await executor.sleep(for: .nanoseconds(network.latencyNanos(.clientNode)), isolation: client)
+        } catch { return nil }
+        guard client.isCurrent(self) else { return nil }
+        return await simNode.accept(self, user: user)
+    }
 
     func sendToNode(_ message: ClientMessage) {
         up.send(.message(message), nowNanos: executor.nowNanos, latencyNanos: network.latencyNanos(.clientNode))

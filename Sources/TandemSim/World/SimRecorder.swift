@@ -7,13 +7,13 @@ import TandemRuntime
 /// the ordering violations clients noticed. Also feeds observable events into the run's trace hash.
 ///
 /// It is the oracle the checkers read at the end; the engine never sees it.
-final class SimRecorder: Sendable {
-    struct AckedChange: Sendable {
-        var changeID: String
-        var key: RecordKey
-        var field: String
-        var version: Int
-        var client: String
+public final class SimRecorder: Sendable {
+    public struct AckedChange: Sendable {
+        public var changeID: String
+        public var key: RecordKey
+        public var field: String
+        public var version: Int
+        public var client: String
     }
 
     private struct State {
@@ -25,7 +25,7 @@ final class SimRecorder: Sendable {
         /// so that a new join forgets its user's observers without scanning everyone's.
         var presenceCounted: [Int: Set<Int>] = [:]
         var acked: [AckedChange] = []
-        var violations: [VersionOrderViolation] = []
+        public var violations: [VersionOrderViolation] = []
         var counters: [CounterKey: MetricsRecorder.CounterID] = [:]
         var origins: [Origin: MetricsRecorder.OriginID] = [:]
         /// Per `disconnect` fault (by number), the dropped clients that are not connected again yet.
@@ -38,13 +38,17 @@ final class SimRecorder: Sendable {
         var group: Int
     }
 
-    let executor: SimExecutor
+    /// Where times come from: the simulator's virtual time, or the wall clock in a live run.
+    let clock: any ClientClock
+    /// The executor whose trace hash observable events feed (none in a live run: there is no trace).
+    let tracer: SimExecutor?
     /// The population's group names, in scenario order.
     let groups: [String]
     private let state = Mutex(State())
 
-    init(executor: SimExecutor, groups: [String]) {
-        self.executor = executor
+    public init(clock: any ClientClock, tracer: SimExecutor?, groups: [String]) {
+        self.clock = clock
+        self.tracer = tracer
         self.groups = groups
     }
 
@@ -58,20 +62,21 @@ final class SimRecorder: Sendable {
     }
 
     func trace(_ kind: TraceKind, from: Int, to: Int, payload: UInt64 = 0) {
-        executor.record(kind.rawValue, from: from, to: to, payload: payload)
+        tracer?.record(kind.rawValue, from: from, to: to, payload: payload)
     }
 
     // MARK: Latency oracle
 
-    func changeSent(_ changeID: String) {
-        let now = executor.nowNanos
-        state.withLock { $0.sentAtNanos[changeID] = now }
+    /// A change leaves its author; `intendedAtNanos` is when the person meant to send it (the act's scheduled time,
+    /// or the end of the typing debounce), so a late load generator cannot hide latency (no coordinated omission).
+    func changeSent(_ changeID: String, intendedAtNanos: Int64) {
+        state.withLock { $0.sentAtNanos[changeID] = intendedAtNanos }
     }
 
     /// A client other than the author applied a change; `by` is that client.
     func changeApplied(_ changeID: String?, by origin: Origin) {
         guard let changeID else { return }
-        let now = executor.nowNanos
+        let now = clock.nowNanos
         state.withLock { state in
             guard let sent = state.sentAtNanos[changeID] else { return }
             let id = Self.id(origin, &state, groups)
@@ -81,7 +86,7 @@ final class SimRecorder: Sendable {
 
     /// The author of `change` holds its acknowledgement.
     func changeAcked(_ change: AckedChange, by origin: Origin) {
-        let now = executor.nowNanos
+        let now = clock.nowNanos
         state.withLock { state in
             state.acked.append(change)
             if let sent = state.sentAtNanos[change.changeID] {
@@ -99,7 +104,7 @@ final class SimRecorder: Sendable {
     }
 
     func joinSent(user: Int) {
-        let now = executor.nowNanos
+        let now = clock.nowNanos
         state.withLock { state in
             state.joinSentAtNanos[user] = now
             state.presenceCounted[user] = nil
@@ -116,7 +121,7 @@ final class SimRecorder: Sendable {
 
     /// `observer` saw `user` join: presence latency, once per observer and join.
     func presenceSeen(user: Int, by observer: Int, origin: Origin) {
-        let now = executor.nowNanos
+        let now = clock.nowNanos
         state.withLock { state in
             guard let sent = state.joinSentAtNanos[user],
                   state.presenceCounted[user, default: []].insert(observer).inserted else { return }
@@ -135,7 +140,7 @@ final class SimRecorder: Sendable {
         var node: Int?
     }
 
-    func count(_ name: String, node: Int?, by amount: Int = 1) {
+    public func count(_ name: String, node: Int?, by amount: Int = 1) {
         state.withLock { state in
             let key = CounterKey(name: name, node: node)
             let id: MetricsRecorder.CounterID
@@ -149,17 +154,17 @@ final class SimRecorder: Sendable {
         }
     }
 
-    func gauge(_ name: String, node: Int, value: Double) {
-        let now = executor.nowNanos
+    public func gauge(_ name: String, node: Int, value: Double) {
+        let now = clock.nowNanos
         state.withLock { $0.metrics.recordGauge(name, node: "node-\(node + 1)", value: value, atNanos: now) }
     }
 
-    func event() {
-        let now = executor.nowNanos
+    public func event() {
+        let now = clock.nowNanos
         state.withLock { $0.metrics.recordEvent(atNanos: now) }
     }
 
-    func faultWindow(_ kind: String, label: String, fault: Int, startNanos: Int64, endNanos: Int64) {
+    public func faultWindow(_ kind: String, label: String, fault: Int, startNanos: Int64, endNanos: Int64) {
         state.withLock {
             $0.metrics.addFaultWindow(kind, label: label, fault: fault, startNanos: startNanos, endNanos: endNanos)
         }
@@ -167,8 +172,8 @@ final class SimRecorder: Sendable {
 
     /// `disconnect` fault number `fault` dropped `clients`; its window ends when the last of them is connected again
     /// (or has left for good). If none was dropped, it ends now.
-    func awaitReconnects(fault: Int, clients: Set<Int>) {
-        let now = executor.nowNanos
+    public func awaitReconnects(fault: Int, clients: Set<Int>) {
+        let now = clock.nowNanos
         state.withLock { state in
             if clients.isEmpty {
                 state.metrics.endFaultWindow(fault: fault, atNanos: now)
@@ -179,8 +184,8 @@ final class SimRecorder: Sendable {
     }
 
     /// `client` holds a confirmed connection again, or has left the run: it no longer keeps a `disconnect` open.
-    func clientSettled(_ client: Int) {
-        let now = executor.nowNanos
+    public func clientSettled(_ client: Int) {
+        let now = clock.nowNanos
         state.withLock { state in
             for fault in state.awaitedReconnects.keys.sorted() {
                 guard state.awaitedReconnects[fault]!.remove(client) != nil else { continue }
@@ -194,7 +199,7 @@ final class SimRecorder: Sendable {
 
     // MARK: Reading at the end
 
-    var metrics: MetricsRecorder { state.withLock { $0.metrics } }
-    var ackedChanges: [AckedChange] { state.withLock { $0.acked } }
-    var violations: [VersionOrderViolation] { state.withLock { $0.violations } }
+    public var metrics: MetricsRecorder { state.withLock { $0.metrics } }
+    public var ackedChanges: [AckedChange] { state.withLock { $0.acked } }
+    public var violations: [VersionOrderViolation] { state.withLock { $0.violations } }
 }

@@ -19,6 +19,7 @@ final class SimWorld: Sendable {
         var clients: [SimClient] = []
         var index = 0
         var random = SplitMix64.derive(seed: seed, stream: 0x706C6163)
+        let environment = ClientEnvironment(seed: seed, clock: executor, recorder: context.recorder, links: context)
         for (groupIndex, group) in scenario.population.enumerated() {
             let model = context.models[group.records.model]!
             for member in 0..<group.userCount {
@@ -31,7 +32,7 @@ final class SimWorld: Sendable {
                 let user = UserIdentity(id: 1_000 + index, username: "\(group.name)-\(member + 1)", roles: ["Editor"])
                 clients.append(SimClient(
                     index: index, user: user, group: group, groupIndex: groupIndex, model: model, homeNode: home,
-                    context: context))
+                    environment: environment))
                 index += 1
             }
         }

@@ -21,7 +21,7 @@ final class SimWorldContext: Sendable {
         self.executor = executor
         self.seed = seed
         self.network = SimNetwork(links: scenario.topology.links, seed: seed)
-        self.recorder = SimRecorder(executor: executor, groups: scenario.population.map(\.name))
+        self.recorder = SimRecorder(clock: executor, tracer: executor, groups: scenario.population.map(\.name))
         self.store = SimStore(network: network, executor: executor, serviceLatency: scenario.topology.storeLatency, seed: seed)
         self.broker = SimBroker(kind: scenario.topology.broker, network: network, executor: executor, recorder: recorder)
         self.models = ScenarioModels.registry(scenario)
@@ -45,9 +45,21 @@ final class SimWorldContext: Sendable {
     }
 }
 
+/// Clients reach the simulated nodes over simulated connections.
+extension SimWorldContext: ClientLinks {
+    var nodeCount: Int { nodes.count }
+
+    func connection(from client: SimClient, index: Int, to node: Int) -> any ClientConnection {
+        serials.update { $0 += 1 }
+        return SimConnection(
+            serial: serials.value, client: client, clientIndex: index, node: node, world: self,
+            toNode: { connection, uplink in await self.nodes[connection.node].process(uplink, on: connection) })
+    }
+}
+
 /// Turns a scenario's model declarations into the engine's schemas.
-enum ScenarioModels {
-    static func registry(_ scenario: Scenario) -> ModelRegistry {
+public enum ScenarioModels {
+    public static func registry(_ scenario: Scenario) -> ModelRegistry {
         ModelRegistry(scenario.models.map { spec in
             ModelSchema(name: spec.name, fields: spec.fields.map { field in
                 let type = field.type

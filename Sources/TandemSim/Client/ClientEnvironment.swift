@@ -1,0 +1,66 @@
+import TandemCore
+import TandemRuntime
+
+/// The time a scenario client lives in: the simulator's virtual time, or the wall clock in a live run.
+///
+/// `sleep` takes the caller's isolation so that, under simulation, a client actor's timer resumes on the actor
+/// without an extra hop (the event order, and so the trace, depends on it).
+public protocol ClientClock: Sendable {
+    /// Monotonic nanoseconds since the run's clock origin.
+    var nowNanos: Int64 { get }
+    func sleep(for duration: Duration, isolation: isolated (any Actor)?) async throws
+}
+
+extension SimExecutor: ClientClock {}
+
+/// The wall clock, for live runs: `SystemClock`'s monotonic time, relative to the run's start.
+public struct WallClientClock: ClientClock {
+    private let originNanos: Int64
+
+    public init() { originNanos = SystemClock().nowNanos() }
+
+    public var nowNanos: Int64 { SystemClock().nowNanos() - originNanos }
+
+    public func sleep(for duration: Duration, isolation: isolated (any Actor)?) async throws {
+        try await Task.sleep(for: duration)  // determinism: ok (live runs only)
+    }
+}
+
+/// One client's connection to one node, as the client code sees it: the simulator's in-memory pipes, or a real
+/// WebSocket in a live run. What the node sends reaches the client through `SimClient.receive(_:on:)`.
+public protocol ClientConnection: AnyObject, Sendable {
+    /// The node, by index (0-based).
+    var node: Int { get }
+    /// Opens the connection as `user`, on behalf of `client` (whose isolation it runs in): true when the node took
+    /// it, false when it refused it or could not be reached, nil when the client gave the connection up meanwhile.
+    func establish(as user: UserIdentity, for client: isolated SimClient) async -> Bool?
+    /// Sends one message to the node, in order.
+    func sendToNode(_ message: ClientMessage)
+    /// The client hangs up politely (the node sees the socket close).
+    func hangUp()
+    /// Stops the connection at once, both ways, telling the node nothing (a browser whose network dropped).
+    func shutDown()
+}
+
+/// How scenario clients reach the nodes.
+public protocol ClientLinks: Sendable {
+    var nodeCount: Int { get }
+    /// A new, not yet established connection from `client` (scenario index `index`) to `node`.
+    func connection(from client: SimClient, index: Int, to node: Int) -> any ClientConnection
+}
+
+/// What a scenario client needs of the world it runs in, simulated or live.
+public struct ClientEnvironment: Sendable {
+    /// The run's seed: each client derives its own random stream from it.
+    public var seed: UInt64
+    public var clock: any ClientClock
+    public var recorder: SimRecorder
+    public var links: any ClientLinks
+
+    public init(seed: UInt64, clock: any ClientClock, recorder: SimRecorder, links: any ClientLinks) {
+        self.seed = seed
+        self.clock = clock
+        self.recorder = recorder
+        self.links = links
+    }
+}
