@@ -5,35 +5,81 @@ import TandemReport
 /// The end-of-run checks: every client and node view equals the store, every acknowledged change is in the
 /// log at its version, and nobody shows a participant who is gone.
 ///
-/// The store (`SimStore.durable`) is the authority: it is the sequencer, so a view that differs from it is
-/// divergent by definition.
-struct Checkers {
-    let world: SimWorld
+/// The store is the authority: it is the sequencer, so a view that differs from it is divergent by definition. The
+/// same checks judge a simulated run (the simulated store, and each node's engine) and a live one (the real
+/// database, read through the same `EventStore` the server uses; the clients' views only).
+public struct Checkers: Sendable {
+    /// A node whose in-memory views are checked too.
+    public struct CheckedNode: Sendable {
+        public var name: String
+        public var engine: CollaborationNode
 
-    var context: SimWorldContext { world.context }
+        public init(name: String, engine: CollaborationNode) {
+            self.name = name
+            self.engine = engine
+        }
+    }
+
+    let store: any EventStore
+    let models: ModelRegistry
+    let clients: [SimClient]
+    let recorder: SimRecorder
+    let nodes: [CheckedNode]
+    /// Every record key the store holds, deleted ones too, when the store can list them; otherwise the records it
+    /// lists per model and those the clients view.
+    let storeKeys: (@Sendable () async -> [RecordKey])?
+
+    public init(
+        store: any EventStore, models: ModelRegistry, clients: [SimClient], recorder: SimRecorder,
+        nodes: [CheckedNode] = [], storeKeys: (@Sendable () async -> [RecordKey])? = nil
+    ) {
+        self.store = store
+        self.models = models
+        self.clients = clients
+        self.recorder = recorder
+        self.nodes = nodes
+        self.storeKeys = storeKeys
+    }
+
+    /// The records to check: what the store lists and what the clients view.
+    private func keys() async throws -> [RecordKey] {
+        if let storeKeys { return await storeKeys() }
+        var keys: Set<RecordKey> = []
+        for model in models.models.values {
+            var offset = 0
+            while true {
+                let page = try await store.records(model: model.name, offset: offset, limit: 500)
+                keys.formUnion(page.records.map(\.key))
+                offset += page.records.count
+                if page.records.isEmpty || offset >= page.total { break }
+            }
+        }
+        for client in clients { keys.formUnion(await client.snapshot().views.map(\.key)) }
+        return keys.sorted()
+    }
 
     /// Every record the store holds, with all model fields present.
-    private func authoritative() async -> [RecordKey: RecordState] {
+    private func authoritative() async throws -> [RecordKey: RecordState] {
         var records: [RecordKey: RecordState] = [:]
-        for key in await context.store.durable.recordKeys() {
-            guard let record = await context.store.durable.loadRecord(key), let model = context.models[key.model] else { continue }
+        for key in try await keys() {
+            guard let record = try await store.loadRecord(key), let model = models[key.model] else { continue }
             records[key] = model.completing(record)
         }
         return records
     }
 
     private func truth(_ key: RecordKey, in records: [RecordKey: RecordState]) -> RecordState? {
-        records[key] ?? context.models[key.model]?.emptyRecord(id: key.recordID)
+        records[key] ?? models[key.model]?.emptyRecord(id: key.recordID)
     }
 
-    func divergentCount() async throws -> Int { try await divergentClients().count }
+    public func divergentCount() async throws -> Int { try await divergentClients().count }
 
     /// One entry per (client or node, record, field) that differs from the store; a client that should be
     /// connected but is not counts once, as field `*`.
-    func divergentClients() async throws -> [DivergentClient] {
-        let records = await authoritative()
+    public func divergentClients() async throws -> [DivergentClient] {
+        let records = try await authoritative()
         var divergent: [DivergentClient] = []
-        for client in world.clients {
+        for client in clients {
             let snapshot = await client.snapshot()
             guard !snapshot.departed else { continue }
             guard snapshot.connected || !snapshot.reconnectAllowed else {
@@ -52,10 +98,9 @@ struct Checkers {
                 divergent += compare(snapshot.name, view.key, expected: truth, actualVersion: view.version, actual: view.fields)
             }
         }
-        for node in context.nodes where node.isUp {
-            guard let engine = node.engine else { continue }
+        for node in nodes {
             for key in records.keys.sorted() {
-                guard let held = await engine.record(key), let truth = records[key] else { continue }
+                guard let held = await node.engine.record(key), let truth = records[key] else { continue }
                 divergent += compare(node.name, key, expected: truth, actualVersion: held.version, actual: held.fields)
             }
         }
@@ -84,15 +129,20 @@ struct Checkers {
     }
 
     /// Every change a client saw acknowledged must be in the store's log, at the version it was acked with.
-    func lostAcknowledgedWrites() async -> [LostWrite] {
+    public func lostAcknowledgedWrites() async throws -> [LostWrite] {
+        let acked = recorder.ackedChanges
+        var oldest: [RecordKey: Int] = [:]
+        for change in acked { oldest[change.key] = min(oldest[change.key] ?? change.version, change.version) }
         var logs: [RecordKey: [Int: String]] = [:]
-        var lost: [LostWrite] = []
-        for acked in context.recorder.ackedChanges {
-            if logs[acked.key] == nil {
-                var byVersion: [Int: String] = [:]
-                for change in await context.store.durable.log(acked.key) { byVersion[change.version] = change.changeID }
-                logs[acked.key] = byVersion
+        for (key, version) in oldest {
+            var byVersion: [Int: String] = [:]
+            for change in try await store.changes(key, after: version - 1, limit: 100_000_000).changes {
+                byVersion[change.version] = change.changeID
             }
+            logs[key] = byVersion
+        }
+        var lost: [LostWrite] = []
+        for acked in acked {
             let logged = logs[acked.key]![acked.version]
             if logged != acked.changeID {
                 lost.append(LostWrite(
@@ -105,11 +155,11 @@ struct Checkers {
     }
 
     /// Participants a node still shows although no live, joined connection of that user exists.
-    func presenceGhosts() async -> [PresenceGhost] {
+    public func presenceGhosts() async throws -> [PresenceGhost] {
         var present: Set<String> = []
         var names: [Int: String] = [:]
-        var keys = Set(await context.store.durable.recordKeys())
-        for client in world.clients {
+        var keys = Set(try await keys())
+        for client in clients {
             let snapshot = await client.snapshot()
             names[client.user.id] = snapshot.name
             for view in snapshot.views { keys.insert(view.key) }
@@ -117,10 +167,9 @@ struct Checkers {
             for view in snapshot.views where view.joined { present.insert("\(client.user.id)@\(view.key.sessionID)") }
         }
         var ghosts: [PresenceGhost] = []
-        for node in context.nodes where node.isUp {
-            guard let engine = node.engine else { continue }
+        for node in nodes {
             for key in keys.sorted() {
-                for participant in await engine.participants(key)
+                for participant in await node.engine.participants(key)
                 where !present.contains("\(participant.userID)@\(key.sessionID)") {
                     ghosts.append(PresenceGhost(observer: node.name, ghost: participant.username, record: key.sessionID,
                                                 detail: "no live connection of \(names[participant.userID] ?? "this user") is joined"))

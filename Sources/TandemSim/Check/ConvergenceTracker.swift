@@ -2,15 +2,15 @@ import TandemReport
 
 /// Follows how many client and node views differ from the store while the run settles, and when they
 /// became (and stayed) equal.
-struct ConvergenceTracker {
+public struct ConvergenceTracker: Sendable {
     let settleStartNanos: Int64
     private var samples: [ConvergenceSample] = []
     /// The first sample time after which every sample was zero.
     private var quietSinceNanos: Int64?
 
-    init(settleStartNanos: Int64) { self.settleStartNanos = settleStartNanos }
+    public init(settleStartNanos: Int64) { self.settleStartNanos = settleStartNanos }
 
-    mutating func record(atNanos: Int64, divergent: Int) {
+    public mutating func record(atNanos: Int64, divergent: Int) {
         samples.append(ConvergenceSample(tMs: Double(atNanos) / 1e6, divergentCount: divergent))
         if divergent == 0 {
             if quietSinceNanos == nil { quietSinceNanos = atNanos }
@@ -19,7 +19,7 @@ struct ConvergenceTracker {
         }
     }
 
-    func report(divergentClients: [DivergentClient]) -> ConvergenceReport {
+    public func report(divergentClients: [DivergentClient]) -> ConvergenceReport {
         let converged = divergentClients.isEmpty && quietSinceNanos != nil
         return ConvergenceReport(
             converged: converged, settleStartedAtMs: Double(settleStartNanos) / 1e6,

@@ -23,7 +23,7 @@ final class FaultInjector: Sendable {
         let now = context.executor.nowNanos
         context.recorder.trace(.fault, from: index, to: 0, payload: 1)
         context.recorder.faultWindow(
-            fault.kind.key, label: label(fault.kind), fault: index + 1, startNanos: now, endNanos: windowEnd(fault))
+            fault.kind.key, label: Self.label(fault.kind), fault: index + 1, startNanos: now, endNanos: windowEnd(fault))
         switch fault.kind {
         case .partition(let partition):
             let a = Set(partition.between.map(place)), b = Set(partition.and.map(place))
@@ -102,35 +102,16 @@ final class FaultInjector: Sendable {
     }
 
     private func disconnectClients(_ disconnect: Disconnect, fault: Int) async {
-        var candidates: [SimClient] = []
-        for client in world.clients {
-            let snapshot = await client.snapshot()
-            guard snapshot.connected, !snapshot.departed else { continue }
-            if let group = disconnect.group, !client.name.hasPrefix(group + "-") { continue }
-            candidates.append(client)
-        }
-        let count: Int
-        switch disconnect.clients {
-        case .percent(let percent): count = Int((Double(candidates.count) * percent / 100).rounded())
-        case .count(let wanted): count = min(wanted, candidates.count)
-        }
-        var chosen = candidates
-        random.update { random in
-            for index in stride(from: chosen.count - 1, to: 0, by: -1) {
-                chosen.swapAt(index, random.bounded(index + 1))
-            }
-        }
-        for client in chosen.prefix(count) {
-            let after = disconnect.reconnectAfter.map { distribution in random.update { distribution.sample(using: &$0) } }
-            await client.dropConnection(reconnectAfter: after)
-        }
+        let candidates = await DisconnectPlan.candidates(for: disconnect, among: world.clients)
+        let chosen = random.update { DisconnectPlan.draw(disconnect, candidates: candidates, random: &$0) }
+        for (client, after) in chosen { await client.dropConnection(reconnectAfter: after) }
         if disconnect.reconnectAfter != nil {
-            context.recorder.awaitReconnects(fault: fault, clients: Set(chosen.prefix(count).map(\.index)))
+            context.recorder.awaitReconnects(fault: fault, clients: Set(chosen.map(\.client.index)))
         }
-        context.recorder.count("faults.disconnected_clients", node: nil, by: count)
+        context.recorder.count("faults.disconnected_clients", node: nil, by: chosen.count)
     }
 
-    private func label(_ kind: FaultKind) -> String {
+    static func label(_ kind: FaultKind) -> String {
         switch kind {
         case .partition(let partition):
             return "partition \(partition.between.map(\.description).joined(separator: ",")) | "
@@ -147,4 +128,42 @@ final class FaultInjector: Sendable {
             }
         }
     }
+}
+
+/// Which clients a `disconnect` fault drops, and when each comes back: the same draw in the simulator and live.
+public enum DisconnectPlan {
+    /// The connected clients the fault may drop (of its group, if it names one), in scenario order.
+    public static func candidates(for disconnect: Disconnect, among clients: [SimClient]) async -> [SimClient] {
+        var candidates: [SimClient] = []
+        for client in clients {
+            let snapshot = await client.snapshot()
+            guard snapshot.connected, !snapshot.departed else { continue }
+            if let group = disconnect.group, !client.name.hasPrefix(group + "-") { continue }
+            candidates.append(client)
+        }
+        return candidates
+    }
+
+    /// Shuffles the candidates, takes the fault's share, and draws each one's reconnect delay.
+    public static func draw(
+        _ disconnect: Disconnect, candidates: [SimClient], random: inout SplitMix64
+    ) -> [(client: SimClient, reconnectAfter: Duration?)] {
+        let count: Int
+        switch disconnect.clients {
+        case .percent(let percent): count = Int((Double(candidates.count) * percent / 100).rounded())
+        case .count(let wanted): count = min(wanted, candidates.count)
+        }
+        var chosen = candidates
+        for index in stride(from: chosen.count - 1, to: 0, by: -1) {
+            chosen.swapAt(index, random.bounded(index + 1))
+        }
+        return chosen.prefix(count).map { client in
+            (client, disconnect.reconnectAfter.map { $0.sample(using: &random) })
+        }
+    }
+}
+
+extension FaultKind {
+    /// How a fault of this kind is labelled in reports.
+    public var label: String { FaultInjector.label(self) }
 }

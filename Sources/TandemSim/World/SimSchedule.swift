@@ -1,10 +1,11 @@
-import TandemScenario
+import TandemReport
 import TandemRuntime
+import TandemScenario
 
 /// The timeline of a run: when each user arrives or leaves (from the phases), when faults start and end,
 /// when actions stop, and when the world is sampled.
-struct SimSchedule {
-    enum Kind: Sendable {
+public struct SimSchedule {
+    public enum Kind: Sendable {
         case arrive(Int)
         case depart(Int)
         case faultStart(Int)
@@ -14,16 +15,17 @@ struct SimSchedule {
         case converge
     }
 
-    struct Event: Sendable {
-        var atNanos: Int64
+    public struct Event: Sendable {
+        public var atNanos: Int64
         /// Breaks ties at one instant: faults end before they start, arrivals after faults, samples last.
-        var order: Int
-        var kind: Kind
+        public var order: Int
+        public var kind: Kind
     }
 
     static let convergenceSampleNanos: Int64 = 250_000_000
 
-    static func events(for scenario: Scenario, clientCount: Int) -> [Event] {
+    /// Every event of a run, in the order they happen.
+    public static func events(for scenario: Scenario, clientCount: Int) -> [Event] {
         var events: [Event] = []
         var order = 0
         func add(_ atNanos: Int64, _ kind: Kind) {
@@ -71,6 +73,21 @@ struct SimSchedule {
             add(sampleAt, .converge)
             sampleAt += convergenceSampleNanos
         }
-        return events
+        return events.sorted { ($0.atNanos, $0.order) < ($1.atNanos, $1.order) }
+    }
+}
+
+extension Scenario {
+    /// The phases of the load curve on the run's clock, for `{phase: …}` scopes.
+    public var phaseWindows: [RunTimeline.Phase] {
+        var start: Int64 = 0
+        return phases.enumerated().map { offset, phase in
+            let end = start + phase.duration.nanosecondsClamped
+            defer { start = end }
+            if case .steady = phase {
+                return RunTimeline.Phase(number: offset + 1, isSteady: true, startNanos: start, endNanos: end)
+            }
+            return RunTimeline.Phase(number: offset + 1, isSteady: false, startNanos: start, endNanos: end)
+        }
     }
 }

@@ -46,8 +46,7 @@ final class SimWorld: Sendable {
     /// Plays the whole scenario and returns its report (trace hash and wall time are filled in by the caller).
     func run() async throws -> Report {
         for node in context.nodes { try await node.boot() }
-        var events = SimSchedule.events(for: scenario, clientCount: clients.count)
-        events.sort { ($0.atNanos, $0.order) < ($1.atNanos, $1.order) }
+        let events = SimSchedule.events(for: scenario, clientCount: clients.count)
         let faults = FaultInjector(world: self)
         var convergence = ConvergenceTracker(settleStartNanos: durationNanos)
         for event in events {
@@ -59,15 +58,15 @@ final class SimWorld: Sendable {
             case .faultEnd(let index): await faults.end(index)
             case .sample: await sample()
             case .stopActing: for client in clients { await client.stopActing() }
-            case .converge: convergence.record(atNanos: executor.nowNanos, divergent: try await Checkers(world: self).divergentCount())
+            case .converge: convergence.record(atNanos: executor.nowNanos, divergent: try await checkers().divergentCount())
             }
         }
         if executor.nowNanos < totalNanos { try await executor.sleep(untilNanos: totalNanos) }
-        let checkers = Checkers(world: self)
+        let checkers = checkers()
         let divergent = try await checkers.divergentClients()
         convergence.record(atNanos: executor.nowNanos, divergent: divergent.count)
-        let lost = await checkers.lostAcknowledgedWrites()
-        let ghosts = await checkers.presenceGhosts()
+        let lost = try await checkers.lostAcknowledgedWrites()
+        let ghosts = try await checkers.presenceGhosts()
         await harvestNodeMetrics()
         let report = context.recorder.metrics.makeReport(
             identity: RunIdentity(
@@ -75,22 +74,21 @@ final class SimWorld: Sendable {
                 engineVersion: options.engineVersion, simulatedTimeMs: Double(executor.nowNanos) / 1e6),
             convergence: convergence.report(divergentClients: divergent),
             lostAcknowledgedWrites: lost, versionOrderViolations: context.recorder.violations,
-            presenceGhosts: ghosts, expectations: scenario.expectations, phases: phaseWindows())
+            presenceGhosts: ghosts, expectations: scenario.expectations, phases: scenario.phaseWindows)
         await tearDown()
         return report
     }
 
-    /// The phases of the load curve on the run's clock, for `{phase: …}` scopes.
-    private func phaseWindows() -> [RunTimeline.Phase] {
-        var start: Int64 = 0
-        return scenario.phases.enumerated().map { offset, phase in
-            let end = start + phase.duration.nanosecondsClamped
-            defer { start = end }
-            if case .steady = phase {
-                return RunTimeline.Phase(number: offset + 1, isSteady: true, startNanos: start, endNanos: end)
-            }
-            return RunTimeline.Phase(number: offset + 1, isSteady: false, startNanos: start, endNanos: end)
-        }
+    /// The end-of-run checks over the simulated store and every node that is up.
+    private func checkers() -> Checkers {
+        let durable = context.store.durable
+        return Checkers(
+            store: durable, models: context.models, clients: clients, recorder: context.recorder,
+            nodes: context.nodes.compactMap { node in
+                guard node.isUp, let engine = node.engine else { return nil }
+                return Checkers.CheckedNode(name: node.name, engine: engine)
+            },
+            storeKeys: { await durable.recordKeys() })
     }
 
     /// Once a simulated second: node queue depths and progress.
