@@ -101,9 +101,13 @@ let package = Package(
         .target(
             name: "TandemLive",
             dependencies: [
-                "TandemScenario", "TandemRuntime",
+                "TandemScenario", "TandemRuntime", "TandemSim", "TandemCore", "TandemEngine", "TandemWire",
+                "TandemReport", "TandemStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -188,7 +188,7 @@ public final class FaultProxy: Sendable {
             return state.mode == .reset
         }
         if resetting {
-            ProxiedConnection.resetAndClose(client)
+            resetAndClose(client)
             return
         }
         let connection = ProxiedConnection(proxy: self, client: client)
@@ -325,20 +325,21 @@ private final class ProxiedConnection: @unchecked Sendable {
             guard !closed else { return }
             closed = true
             for channel in [client, server].compactMap({ $0 }) {
-                if reset { Self.resetAndClose(channel) } else { channel.close(promise: nil) }
+                if reset { resetAndClose(channel) } else { channel.close(promise: nil) }
             }
             proxy.forget(self)
         }
     }
 
-    /// SO_LINGER 0, then close: the kernel answers with RST instead of FIN.
-    static func resetAndClose(_ channel: any Channel) {
-        guard let options = channel as? any SocketOptionProvider else {
-            channel.close(promise: nil)
-            return
-        }
-        options.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+}
+
+/// SO_LINGER 0, then close: the kernel answers with RST instead of FIN.
+func resetAndClose(_ channel: any Channel) {
+    guard let options = channel as? any SocketOptionProvider else {
+        channel.close(promise: nil)
+        return
     }
+    options.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
 }
 
 /// Reads one side of a proxied connection into the connection's queue for the other side.

@@ -27,11 +27,14 @@ public final class LiveCluster: Sendable {
     /// The user every live client logs in as, and its password (random per run).
     public let username: String
     public let password: String
+    /// Where the store is: `sqlite:PATH` (one node) or the PostgreSQL URL, reached directly (not through a proxy).
+    public let storeURL: String
 
     private init(
         directory: URL, nodes: [Node], redis: ManagedRedis?, postgres: ManagedPostgres?, username: String,
-        password: String
+        password: String, storeURL: String
     ) {
+        self.storeURL = storeURL
         self.directory = directory
         self.nodes = nodes
         self.redis = redis
@@ -49,6 +52,7 @@ public final class LiveCluster: Sendable {
     }
 
     /// Starts the topology of `scenario`; on any failure stops what it had started and rethrows.
+    /// `users` are created on every node (Editor, the run's password), in order, so each has the same id everywhere.
     /// `progress` hears one line per step.
     public static func up(
         _ scenario: Scenario,
@@ -56,6 +60,7 @@ public final class LiveCluster: Sendable {
         serverBinary: URL,
         databaseURL: String? = nil,
         directory: URL,
+        users: [String] = [],
         progress: @Sendable (String) -> Void = { _ in }
     ) async throws -> LiveCluster {
         let topology = scenario.topology
@@ -66,6 +71,7 @@ public final class LiveCluster: Sendable {
             )
         }
         var started = StartedParts()
+        var storeURL = databaseURL
         var random = SplitMix64.derive(seed: seed, stream: 0x6C69_7665)
         let password = String(format: "%016llx%016llx", random.next(), random.next())
         let secret = String(format: "%016llx%016llx%016llx", random.next(), random.next(), random.next())
@@ -75,7 +81,6 @@ public final class LiveCluster: Sendable {
                 progress("starting redis-server")
                 started.redis = try await ManagedRedis.start(in: directory)
             }
-            var storeURL = databaseURL
             if several && storeURL == nil {
                 progress("starting a throwaway PostgreSQL (initdb)")
                 started.postgres = try await ManagedPostgres.start(in: directory)
@@ -106,7 +111,8 @@ public final class LiveCluster: Sendable {
                     name: id.description,
                     binary: serverBinary,
                     config: Self.serverConfig(node: id, database: database, backplane: backplane, secret: secret,
-                                              password: password, directory: directory.appendingPathComponent("\(id)")),
+                                              password: password, directory: directory.appendingPathComponent("\(id)"),
+                                              scenario: scenario, users: users),
                     in: directory.appendingPathComponent("\(id)")
                 )
                 started.servers.append(server)
@@ -121,8 +127,10 @@ public final class LiveCluster: Sendable {
             await started.stop()
             throw error
         }
+        let store = storeURL
+            ?? "sqlite:" + directory.appendingPathComponent("\(topology.nodes[0])/data/tandem.sqlite").path
         return LiveCluster(directory: directory, nodes: started.nodes, redis: started.redis, postgres: started.postgres,
-                           username: "live", password: password)
+                           username: "live", password: password, storeURL: store)
     }
 
     /// Stops every node, proxy and service, nodes first.
@@ -136,15 +144,18 @@ public final class LiveCluster: Sendable {
         await parts.stop()
     }
 
-    /// A node's configuration: its port, store and backplane; the live user; limits a load run needs (every
-    /// client shares one address and one user).
+    /// A node's configuration: its port, store and backplane; the scenario's models; the live users; the
+    /// simulator's heartbeat timing (so both run the same protocol timing); limits a load run needs (every client
+    /// shares one address).
     static func serverConfig(
         node: NodeID,
         database: String?,
         backplane: String?,
         secret: String,
         password: String,
-        directory: URL
+        directory: URL,
+        scenario: Scenario? = nil,
+        users: [String] = []
     ) -> String {
         var lines = [
             "server:",
@@ -155,17 +166,37 @@ public final class LiveCluster: Sendable {
             "auth:",
             "  jwt_secret: \"\(secret)\"",
             "  bcrypt_cost: 4",
+            "  access_token_ttl: 24h",
             "  login_throttle: {username_failures_free: 1000000, address_failures_free: 1000000}",
+            "  bcrypt_queue_max: 1000000",
             "  seed_users:",
             "    - {username: live, password: \"\(password)\", roles: [Editor]}",
             "    - {username: live-admin, password: \"\(password)\", roles: [Admin]}",
+        ]
+        lines += users.map { "    - {username: \"\($0)\", password: \"\(password)\", roles: [Editor]}" }
+        lines += [
             "limits:",
             "  sockets_per_address_max: 1000000",
             "  socket_upgrades_per_second_per_address: 1000000",
             "  socket_upgrade_burst_per_address: 1000000",
-            "logging:",
-            "  level: notice",
         ]
+        if let scenario {
+            lines += ["  participants_per_session_max: \(max(250, scenario.totalUserCount))"]
+            if let writeQueueMax = scenario.topology.node.writeQueueMax {
+                lines += ["  outbound_queue_count_max: \(writeQueueMax)"]
+            }
+        }
+        lines += ["logging:", "  level: notice"]
+        if let scenario {
+            lines += ["heartbeat:", "  interval: 2s", "  timeout: 6s", "models:"]
+            for model in scenario.models {
+                lines.append("  \(model.name):")
+                for field in model.fields {
+                    let policy = field.policy == .manual ? "manual" : "last_writer_wins"
+                    lines.append("    \(field.name): {type: \(field.type.rawValue), policy: \(policy)}")
+                }
+            }
+        }
         if let database { lines += ["database:", "  url: \"\(database)\""] }
         if let backplane { lines += ["backplane:", "  url: \"\(backplane)\""] }
         return lines.joined(separator: "\n") + "\n"

@@ -45,6 +45,9 @@ public final class SignalWatch: Sendable {
     /// True once a signal came.
     public var received: Bool { state.withLock { $0.signal != nil } }
 
+    /// The first signal received, if one came.
+    public var receivedSignal: Int32? { state.withLock { $0.signal } }
+
     private func deliver(_ number: Int32) {
         let waiters = state.withLock { state -> [CheckedContinuation<Int32, Never>] in
             if state.signal == nil { state.signal = number }

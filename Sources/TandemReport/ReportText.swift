@@ -100,3 +100,19 @@ enum NaturalOrder {
         return result
     }
 }
+
+extension Report {
+    /// One line: verdict, the headline numbers, identity (the trace hash in the simulator, wall time live).
+    public var summaryLine: String {
+        let verdict = passed ? "PASS" : "FAIL"
+        func ms(_ value: Double) -> String { NumberText.fixed(value, decimals: 1) }
+        let run = identity.mode == .live
+            ? "live, \(ms(identity.simulatedTimeMs / 1000)) s"
+            : "trace \(identity.traceHash ?? "-"), simulated \(ms(identity.simulatedTimeMs / 1000)) s in \(ms(wall.timeMs / 1000)) s"
+        return "\(verdict) \(identity.scenarioName) seed \(identity.seed): "
+            + "propagation p50 \(ms(latency[.propagation].p50Ms)) ms p99 \(ms(latency[.propagation].p99Ms)) ms, "
+            + "ack p99 \(ms(latency[.ack].p99Ms)) ms, "
+            + "divergent \(convergence.divergentClients.count), lost writes \(lostAcknowledgedWrites.count), "
+            + "order violations \(versionOrderViolations.count), ghosts \(presence.ghostsAfterSettle.count); " + run
+    }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TandemLive
+import TandemReport
 import TandemScenario
 
 /// `tandem-live`: the live side of Tandem (NIO and real processes), apart from the simulator's `tandem` so the
@@ -10,9 +11,67 @@ struct TandemLiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem-live",
         abstract: "Tandem's live mode: scenarios against real tandem-server processes, Redis and PostgreSQL.",
-        discussion: "Live runs of whole scenarios are being built (issue 8); `up` stands up a scenario's topology.",
-        subcommands: [Up.self]
+        discussion: """
+            `run` plays scenarios against real processes and writes the same reports as the simulator (mode: live);             `up` stands a scenario's topology up and keeps it up. Exit codes: 0 every check and threshold met, 1 a             threshold or checker failed, 2 bad input or a part that would not start.
+            """,
+        subcommands: [Run.self, Up.self],
+        defaultSubcommand: Run.self
     )
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run scenarios live and write their reports (OUT/<scenario>/<seed>/report.{json,md,html}).",
+        discussion: """
+            Each scenario's topology runs as real processes (tandem-server nodes; several nodes: redis-server and a \
+            throwaway PostgreSQL), every user is a real WebSocket driven by the simulator's client code on the wall \
+            clock, faults happen for real (SIGKILL, fault proxies, RST), and the simulator's checkers judge the real \
+            database. Everything started is stopped at the end, on failure and on Ctrl-C.
+            """
+    )
+
+    @Argument(help: "A scenario file, or a folder of them.") var path: String
+    @Option(help: "Seed for every scenario (default: each file's own seed).") var seed: UInt64?
+    @Option(help: "Where reports go.") var out = "Reports"
+    @Option(help: "Use this PostgreSQL instead of starting one (several nodes).") var databaseURL: String?
+    @Option(help: "The tandem-server binary (default: next to this one).") var serverBinary: String?
+    @Flag(help: "No progress lines.") var quiet = false
+
+    func run() async throws {
+        let scenarios = try loadScenarios(path)
+        let binary = try Up.serverBinary(serverBinary)
+        let stop = SignalWatch.start()
+        var failed = false
+        for scenario in scenarios {
+            var options = LiveRunOptions(serverBinary: binary)
+            options.seed = seed
+            options.databaseURL = databaseURL
+            options.stopRequested = { stop.received }
+            let name = scenario.name
+            if !quiet { options.progress = { line in note("\(name): \(line)") } }
+            let report: Report
+            do {
+                report = try await LiveRun.run(scenario, options: options)
+            } catch {
+                note("tandem-live: \(scenario.name): \(error)")
+                if let signal = stop.receivedSignal { throw ExitCode(128 + signal) }
+                throw ExitCode(2)
+            }
+            let folder = URL(fileURLWithPath: out).appendingPathComponent(report.identity.scenarioName)
+                .appendingPathComponent(String(report.identity.seed))
+            do {
+                _ = try ReportWriter.write(report, to: folder)
+            } catch {
+                note("tandem-live: cannot write the report to \(folder.path): \(error)")
+                throw ExitCode(2)
+            }
+            say(report.summaryLine)
+            say("  report: \(folder.path)/report.html")
+            for reason in report.failureReasons() { say("  ✗ \(reason)") }
+            if !report.passed { failed = true }
+        }
+        if failed { throw ExitCode(1) }
+    }
 }
 
 struct Up: AsyncParsableCommand {
@@ -33,13 +92,7 @@ struct Up: AsyncParsableCommand {
     @Option(help: "The tandem-server binary (default: next to this one).") var serverBinary: String?
 
     func run() async throws {
-        let scenario: Scenario
-        do {
-            scenario = try ScenarioLoader.loadFile(path: file)
-        } catch {
-            FileHandle.standardError.write(Data("tandem-live: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        guard let scenario = try loadScenarios(file).first else { throw ExitCode(2) }
         let binary = try Self.serverBinary(serverBinary)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-live-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -87,6 +140,21 @@ struct Up: AsyncParsableCommand {
         }
         return sibling
     }
+}
+
+/// The scenarios of a file or folder; a loading problem is one `file:line:column` message and exit 2.
+func loadScenarios(_ path: String) throws -> [Scenario] {
+    do {
+        return try ScenarioLoader.load(path: path)
+    } catch {
+        note("tandem-live: \(error)")
+        throw ExitCode(2)
+    }
+}
+
+/// One line on standard error (progress and problems).
+func note(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 /// One line on standard output, unbuffered (a harness waits for `ready`).

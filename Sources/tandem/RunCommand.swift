@@ -24,9 +24,28 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
+    @Flag(help: "Run live: real tandem-server processes, Redis, PostgreSQL and faults (hands over to tandem-live).")
+    var live = false
+
+    @Option(help: "Live: use this PostgreSQL instead of starting one.")
+    var databaseURL: String?
+
+    @Option(help: "Live: the tandem-server binary (default: next to tandem-live).")
+    var serverBinary: String?
+
     @OptionGroup var engine: EngineOptions
 
+    func validate() throws {
+        if !live && (databaseURL != nil || serverBinary != nil) {
+            throw ValidationError("--database-url and --server-binary are for live runs: add --live")
+        }
+        if live && (engine.ackBeforePersist || engine.noGapRecovery || engine.noPresenceExpiry) {
+            throw ValidationError("the broken-engine switches are for the simulator; a live run uses the real server")
+        }
+    }
+
     func run() throws {
+        if live { try LiveHandover.exec(liveArguments) }
         let scenarios = try ScenarioInput.load(path)
         var failed = false
         for scenario in scenarios {
@@ -38,6 +57,16 @@ struct RunCommand: ParsableCommand {
             if !report.passed { failed = true }
         }
         if failed { throw ExitCode(1) }
+    }
+
+    /// `tandem-live run` with this command's options.
+    private var liveArguments: [String] {
+        var arguments = ["run", path, "--out", out]
+        if let seed { arguments += ["--seed", String(seed)] }
+        if quiet { arguments.append("--quiet") }
+        if let databaseURL { arguments += ["--database-url", databaseURL] }
+        if let serverBinary { arguments += ["--server-binary", serverBinary] }
+        return arguments
     }
 
     private func simulate(_ scenario: Scenario) throws -> Report {
@@ -124,5 +153,25 @@ struct SweepCommand: ParsableCommand {
             print("    replay: tandem run \(path) --seed \(failure.seed)")
         }
         if !failing.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// Live runs live in `tandem-live` (NIO, real processes), so the simulator builds without server dependencies;
+/// `tandem run --live` replaces this process with it.
+enum LiveHandover {
+    static func exec(_ arguments: [String]) throws -> Never {
+        let selfPath = FileManager.default.fileExists(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0]
+        let own = URL(fileURLWithPath: selfPath).resolvingSymlinksInPath()
+        let live = own.deletingLastPathComponent().appendingPathComponent("tandem-live").path
+        guard FileManager.default.isExecutableFile(atPath: live) else {
+            FileHandleOutput.standardError(
+                "tandem run --live needs tandem-live next to \(own.path); build it: "
+                    + "swift build --product tandem-live (and tandem-server)")
+            throw ExitCode(2)
+        }
+        let argv = ([live] + arguments).map { strdup($0) } + [nil]
+        execv(live, argv)
+        FileHandleOutput.standardError("tandem run --live: cannot start \(live): errno \(errno)")
+        throw ExitCode(2)
     }
 }

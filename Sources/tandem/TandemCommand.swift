@@ -85,16 +85,5 @@ enum ReportOutput {
     }
 
     /// One line: verdict, the headline numbers, identity.
-    static func summary(_ report: Report) -> String {
-        let latency = report.latency
-        let verdict = report.passed ? "PASS" : "FAIL"
-        func ms(_ value: Double) -> String { String(format: "%.1f", value) }
-        return "\(verdict) \(report.identity.scenarioName) seed \(report.identity.seed): "
-            + "propagation p50 \(ms(latency[.propagation].p50Ms)) ms p99 \(ms(latency[.propagation].p99Ms)) ms, "
-            + "ack p99 \(ms(latency[.ack].p99Ms)) ms, "
-            + "divergent \(report.convergence.divergentClients.count), lost writes \(report.lostAcknowledgedWrites.count), "
-            + "order violations \(report.versionOrderViolations.count), ghosts \(report.presence.ghostsAfterSettle.count); "
-            + "trace \(report.identity.traceHash ?? "-"), simulated \(ms(report.identity.simulatedTimeMs / 1000)) s "
-            + "in \(ms(report.wall.timeMs / 1000)) s"
-    }
+    static func summary(_ report: Report) -> String { report.summaryLine }
 }

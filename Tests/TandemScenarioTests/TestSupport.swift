@@ -24,7 +24,8 @@ enum Fixtures {
     static let scenariosDirectory = packageRoot + "/Scenarios"
 
     static let shippedFiles = [
-        "classroom-150.yaml", "crash-restart.yaml", "delete-during-partition.yaml", "partition-pubsub-norecovery.yaml",
+        "classroom-150.yaml", "crash-restart.yaml", "delete-during-partition.yaml", "live-smoke.yaml",
+        "partition-pubsub-norecovery.yaml",
         "partition-pubsub.yaml", "partition-streams.yaml", "reconnect-storm-500.yaml", "scale-1000x10.yaml",
         "smoke-10.yaml",
     ]

@@ -84,7 +84,8 @@ public struct Checkers: Sendable {
             guard !snapshot.departed else { continue }
             guard snapshot.connected || !snapshot.reconnectAllowed else {
                 divergent.append(DivergentClient(client: snapshot.name, record: "*", field: "*",
-                                                 expected: "connected", actual: "disconnected"))
+                                                 expected: "connected",
+                                                 actual: snapshot.connecting ? "connecting" : "disconnected"))
                 continue
             }
             guard snapshot.connected else { continue }

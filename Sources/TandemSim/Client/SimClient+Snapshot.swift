@@ -12,6 +12,8 @@ public struct ClientSnapshot: Sendable {
 
     public var name: String
     public var connected: Bool
+    /// A connection is open or being opened, but not confirmed yet.
+    public var connecting: Bool
     public var departed: Bool
     public var reconnectAllowed: Bool
     public var views: [View]
@@ -20,7 +22,7 @@ public struct ClientSnapshot: Sendable {
 extension SimClient {
     public func snapshot() -> ClientSnapshot {
         ClientSnapshot(
-            name: name, connected: connected, departed: departed, reconnectAllowed: reconnectAllowed,
+            name: name, connected: connected, connecting: connection != nil && !connected, departed: departed, reconnectAllowed: reconnectAllowed,
             views: views.values.map {
                 ClientSnapshot.View(key: $0.key, version: $0.version, fields: $0.shownFields, joined: $0.joined,
                                     resyncing: $0.resyncing)

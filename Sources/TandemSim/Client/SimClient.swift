@@ -12,9 +12,9 @@ import TandemScenario
 /// It keeps the ot.js client state per text field, checks that every record version arrives in order,
 /// reconnects (with backoff, to another node if its own is down) and resyncs after a break.
 public actor SimClient {
-    public let index: Int
-    public let name: String
-    public let user: UserIdentity
+    public nonisolated let index: Int
+    public nonisolated let name: String
+    public nonisolated let user: UserIdentity
     let behavior: Behavior
     let picker: RecordPicker
     let model: ModelSchema

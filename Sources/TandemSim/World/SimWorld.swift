@@ -16,27 +16,12 @@ final class SimWorld: Sendable {
         self.scenario = scenario
         self.options = options
         self.context = SimWorldContext(scenario: scenario, seed: seed, executor: executor, options: options)
-        var clients: [SimClient] = []
-        var index = 0
-        var random = SplitMix64.derive(seed: seed, stream: 0x706C6163)
+        let context = self.context
         let environment = ClientEnvironment(seed: seed, clock: executor, recorder: context.recorder, links: context)
-        for (groupIndex, group) in scenario.population.enumerated() {
-            let model = context.models[group.records.model]!
-            for member in 0..<group.userCount {
-                let home: Int
-                switch group.placement {
-                case .roundRobin: home = index % context.nodes.count
-                case .random: home = random.bounded(context.nodes.count)
-                case .pinned(let node): home = node.number - 1
-                }
-                let user = UserIdentity(id: 1_000 + index, username: "\(group.name)-\(member + 1)", roles: ["Editor"])
-                clients.append(SimClient(
-                    index: index, user: user, group: group, groupIndex: groupIndex, model: model, homeNode: home,
-                    environment: environment))
-                index += 1
-            }
+        clients = ScenarioMember.all(of: scenario, seed: seed).map { member in
+            SimClient(member: member, user: member.identity(id: 1_000 + member.index), model: context.models,
+                      environment: environment)
         }
-        self.clients = clients
     }
 
     var executor: SimExecutor { context.executor }

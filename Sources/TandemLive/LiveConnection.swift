@@ -1,0 +1,287 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import Synchronization
+import TandemCore
+import TandemSim
+import TandemWire
+
+/// How live clients reach the nodes: one real WebSocket per connection, on a shared NIO event loop group, to
+/// each node's client address (through its fault proxy when the runner manages the cluster).
+public final class LiveLinks: ClientLinks {
+    /// Where node `index` takes WebSockets.
+    public struct Address: Sendable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    public let addresses: [Address]
+    /// Each client's access token, by scenario index.
+    let tokens: [String]
+    let group: any EventLoopGroup
+    let counters: LiveCounters
+
+    public init(addresses: [Address], tokens: [String], group: any EventLoopGroup, counters: LiveCounters) {
+        self.addresses = addresses
+        self.tokens = tokens
+        self.group = group
+        self.counters = counters
+    }
+
+    public var nodeCount: Int { addresses.count }
+
+    public func connection(from client: SimClient, index: Int, to node: Int) -> any ClientConnection {
+        LiveConnection(node: node, address: addresses[node], token: tokens[index], links: self)
+    }
+}
+
+/// What the live transport counts on its own (frames in, bytes in, frames it could not decode).
+public final class LiveCounters: Sendable {
+    private struct Counts {
+        var framesIn = 0
+        var bytesIn = 0
+        var undecodable = 0
+        var connectFailures = 0
+        var firstError: String?
+    }
+
+    private let counts = Mutex(Counts())
+
+    public init() {}
+
+    func received(bytes: Int) { counts.withLock { $0.framesIn += 1; $0.bytesIn += bytes } }
+    func undecodable(_ error: String) {
+        counts.withLock { counts in
+            counts.undecodable += 1
+            if counts.firstError == nil { counts.firstError = error }
+        }
+    }
+    func connectFailed() { counts.withLock { $0.connectFailures += 1 } }
+
+    public var framesIn: Int { counts.withLock { $0.framesIn } }
+    public var bytesIn: Int { counts.withLock { $0.bytesIn } }
+    public var undecodableFrames: Int { counts.withLock { $0.undecodable } }
+    public var connectFailures: Int { counts.withLock { $0.connectFailures } }
+    public var firstUndecodable: String? { counts.withLock { $0.firstError } }
+}
+
+/// One live client's WebSocket to one node: frames are decoded on the event loop and handed to the client actor in
+/// order; the client's messages are encoded and written as masked text frames.
+final class LiveConnection: ClientConnection {
+    private struct State {
+        var channel: (any Channel)?
+        /// The client gave the connection up (or it ended): nothing more goes out.
+        var shut = false
+    }
+
+    let node: Int
+    let address: LiveLinks.Address
+    let token: String
+    let links: LiveLinks
+    private let state = Mutex(State())
+
+    init(node: Int, address: LiveLinks.Address, token: String, links: LiveLinks) {
+        self.node = node
+        self.address = address
+        self.token = token
+        self.links = links
+    }
+
+    func establish(as user: UserIdentity, for client: isolated SimClient) async -> Bool? {
+        let (downlinks, continuation) = AsyncStream<Downlink>.makeStream()
+        let channel: any Channel
+        do {
+            channel = try await Self.open(address, token: token, group: links.group, counters: links.counters,
+                                          continuation: continuation)
+        } catch {
+            links.counters.connectFailed()
+            continuation.finish()
+            return state.withLock { $0.shut } ? nil : false
+        }
+        let keep = client.isCurrent(self) && state.withLock { state in
+            guard !state.shut else { return false }
+            state.channel = channel
+            return true
+        }
+        guard keep else {
+            channel.close(promise: nil)
+            continuation.finish()
+            return nil
+        }
+        // The client actor receives in frame order: one task per connection drains the stream.
+        Task { [self, client] in
+            for await downlink in downlinks { await client.receive(downlink, on: self) }
+        }
+        return true
+    }
+
+    func sendToNode(_ message: ClientMessage) {
+        guard let channel = state.withLock({ $0.shut ? nil : $0.channel }) else { return }
+        let bytes = WireCodec().encodeClientBytes(message)
+        channel.eventLoop.execute {
+            var buffer = channel.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buffer)
+            channel.writeAndFlush(frame, promise: nil)
+        }
+    }
+
+    /// A polite close: a close frame (1000), then the socket closes.
+    func hangUp() {
+        guard let channel = state.withLock({ state -> (any Channel)? in
+            defer { state.shut = true }
+            return state.shut ? nil : state.channel
+        }) else { return }
+        channel.eventLoop.execute {
+            var data = channel.allocator.buffer(capacity: 2)
+            data.write(webSocketErrorCode: .normalClosure)
+            let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: data)
+            channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    /// An abrupt end: the socket is reset (SO_LINGER 0), as when a browser's network drops; the node gets no close
+    /// frame.
+    func shutDown() {
+        guard let channel = state.withLock({ state -> (any Channel)? in
+            defer { state.shut = true }
+            return state.shut ? nil : state.channel
+        }) else { return }
+        channel.eventLoop.execute { resetAndClose(channel) }
+    }
+
+    // MARK: Opening
+
+    private enum Upgrade: Sendable {
+        case websocket(any Channel)
+        case refused(any Channel)
+    }
+
+    struct Refused: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private static func open(
+        _ address: LiveLinks.Address, token: String, group: any EventLoopGroup, counters: LiveCounters,
+        continuation: AsyncStream<Downlink>.Continuation
+    ) async throws -> any Channel {
+        let upgrade: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: group)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(5))
+            .connect(host: address.host, port: address.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 24) { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(
+                                LiveFrameHandler(continuation: continuation, counters: counters))
+                            return Upgrade.websocket(channel)
+                        }
+                    }
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Host", value: "\(address.host):\(address.port)")
+                    headers.add(name: "Content-Length", value: "0")
+                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/ws?token=\(token)",
+                                               headers: headers)
+                    let configuration = NIOTypedHTTPClientUpgradeConfiguration<Upgrade>(
+                        upgradeRequestHead: head, upgraders: [upgrader],
+                        notUpgradingCompletionHandler: { channel in
+                            channel.eventLoop.makeCompletedFuture { .refused(channel) }
+                        })
+                    // The node's first frame (connection_confirmed) may share a read with the 101 answer: keep
+                    // those bytes for the WebSocket decoder (the default drops them).
+                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                    pipeline.leftOverBytesStrategy = .forwardBytes
+                    let negotiation = try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                        configuration: pipeline)
+                    // The negotiation does not fail when the socket closes first (a proxy whose node is down
+                    // resets it), nor when nothing answers: both end the attempt here.
+                    let result = channel.eventLoop.makePromise(of: Upgrade.self)
+                    negotiation.cascade(to: result)
+                    channel.closeFuture.whenComplete { _ in
+                        result.fail(Refused(description: "the connection closed before the WebSocket upgrade"))
+                    }
+                    let deadline = channel.eventLoop.scheduleTask(in: .seconds(10)) {
+                        result.fail(Refused(description: "no WebSocket upgrade within 10 s"))
+                        channel.close(promise: nil)
+                    }
+                    result.futureResult.whenComplete { _ in deadline.cancel() }
+                    return result.futureResult
+                }
+            }
+        switch try await upgrade.get() {
+        case .websocket(let channel): return channel
+        case .refused(let channel):
+            try? await channel.close()
+            throw Refused(description: "the node declined the WebSocket upgrade")
+        }
+    }
+}
+
+/// Decodes a live connection's frames on its event loop and yields them, in order, to the client's stream.
+private final class LiveFrameHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    let continuation: AsyncStream<Downlink>.Continuation
+    let counters: LiveCounters
+    private var partial: ByteBuffer?
+    private var closeSeen = false
+
+    init(continuation: AsyncStream<Downlink>.Continuation, counters: LiveCounters) {
+        self.continuation = continuation
+        self.counters = counters
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .continuation:
+            var data = frame.unmaskedData
+            if frame.opcode == .continuation || !frame.fin {
+                if partial == nil { partial = context.channel.allocator.buffer(capacity: data.readableBytes) }
+                partial!.writeBuffer(&data)
+                guard frame.fin else { return }
+                data = partial!
+                partial = nil
+            }
+            counters.received(bytes: data.readableBytes)
+            do {
+                continuation.yield(.message(try WireCodec().decodeServer(data.readableBytesView)))
+            } catch {
+                counters.undecodable("\(error): \(String(buffer: data).prefix(200))")
+            }
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            var data = frame.unmaskedData
+            let code = data.readInteger(as: UInt16.self).map(Int.init) ?? 1005
+            if !closeSeen {
+                closeSeen = true
+                continuation.yield(.closed(code: code))
+            }
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !closeSeen {
+            closeSeen = true
+            continuation.yield(.closed(code: 1006))
+        }
+        continuation.finish()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,150 @@
+import Synchronization
+import TandemCore
+import TandemReport
+import TandemRuntime
+import TandemScenario
+import TandemSim
+
+/// Carries out a scenario's faults on a live cluster: SIGKILL and restart for `crash`, the fault proxies for
+/// partitions, latency, loss and broker outages, RST for `disconnect`, a REST `DELETE` for `delete_record`. Each
+/// fault is a window in the report, as in the simulator.
+final class LiveFaults: Sendable {
+    let scenario: Scenario
+    let cluster: LiveCluster
+    let clients: [SimClient]
+    let recorder: SimRecorder
+    let clock: any ClientClock
+    /// The administrator's token (for `delete_record`).
+    let adminToken: String
+    let progress: @Sendable (String) -> Void
+    private let random: LockedRandom
+
+    init(
+        scenario: Scenario, seed: UInt64, cluster: LiveCluster, clients: [SimClient], recorder: SimRecorder,
+        clock: any ClientClock, adminToken: String, progress: @escaping @Sendable (String) -> Void
+    ) {
+        self.scenario = scenario
+        self.cluster = cluster
+        self.clients = clients
+        self.recorder = recorder
+        self.clock = clock
+        self.adminToken = adminToken
+        self.progress = progress
+        self.random = LockedRandom(SplitMix64.derive(seed: seed, stream: 0x6661756C74))
+    }
+
+    func start(_ index: Int) async {
+        let fault = scenario.faults[index]
+        let now = clock.nowNanos
+        let endNanos: Int64 = switch fault.windowEnd {
+        case .at(let end): end.nanosecondsClamped
+        case .whenReconnected, .endOfRun: scenario.totalDuration.nanosecondsClamped
+        }
+        recorder.faultWindow(fault.kind.key, label: fault.kind.label, fault: index + 1, startNanos: now,
+                             endNanos: endNanos)
+        progress("fault \(index + 1): \(fault.kind.label)")
+        switch fault.kind {
+        case .partition(let partition):
+            for (proxy, mode) in cuts(partition) { proxy.setMode(mode) }
+        case .latencySpike(let spike):
+            for proxy in proxies(on: spike.link) { proxy.setSpike(spike.added) }
+        case .loss(let loss):
+            for proxy in proxies(on: loss.link) { proxy.setExtraLoss(loss.rate) }
+        case .brokerOutage:
+            for proxy in proxies(on: .nodeBroker) { proxy.setMode(.reset) }
+        case .crash(let crash):
+            await cluster.nodes[crash.node.number - 1].server.crash()
+        case .disconnect(let disconnect):
+            let candidates = await DisconnectPlan.candidates(for: disconnect, among: clients)
+            let chosen = random.draw { DisconnectPlan.draw(disconnect, candidates: candidates, random: &$0) }
+            for (client, after) in chosen { await client.dropConnection(reconnectAfter: after) }
+            if disconnect.reconnectAfter != nil {
+                recorder.awaitReconnects(fault: index + 1, clients: Set(chosen.map { $0.client.index }))
+            }
+            recorder.count("faults.disconnected_clients", node: nil, by: chosen.count)
+        case .deleteRecord(let deletion):
+            await delete(deletion)
+        }
+    }
+
+    func end(_ index: Int) async {
+        let fault = scenario.faults[index]
+        switch fault.kind {
+        case .partition(let partition):
+            for (proxy, _) in cuts(partition) { proxy.setMode(.pass) }
+        case .latencySpike(let spike):
+            for proxy in proxies(on: spike.link) { proxy.setSpike(nil) }
+        case .loss(let loss):
+            for proxy in proxies(on: loss.link) { proxy.setExtraLoss(nil) }
+        case .brokerOutage:
+            for proxy in proxies(on: .nodeBroker) { proxy.setMode(.pass) }
+        case .crash(let crash):
+            do {
+                try await cluster.nodes[crash.node.number - 1].server.start()
+                progress("\(crash.node) restarted")
+            } catch {
+                progress("\(crash.node) did not restart: \(error)")
+                recorder.count("faults.restarts_failed", node: crash.node.number - 1)
+            }
+        case .disconnect, .deleteRecord:
+            break
+        }
+    }
+
+    /// The proxies a partition cuts, and how: clients lose their sockets at once (reset, as when a node drops off
+    /// the network and the clients' TCP notices), a node's broker and store links stall (hold), as a partition does
+    /// to a long-lived connection until it heals.
+    private func cuts(_ partition: Partition) -> [(FaultProxy, FaultProxy.Mode)] {
+        var cuts: [(FaultProxy, FaultProxy.Mode)] = []
+        for a in partition.between {
+            for b in partition.and {
+                for (node, other) in [(a, b), (b, a)] {
+                    guard case .node(let id) = node else { continue }
+                    let live = cluster.nodes[id.number - 1]
+                    switch other {
+                    case .allClients, .clientGroup: cuts.append((live.clientProxy, .reset))
+                    case .broker: if let proxy = live.brokerProxy { cuts.append((proxy, .hold)) }
+                    case .store: if let proxy = live.storeProxy { cuts.append((proxy, .hold)) }
+                    case .node: break  // nodes talk only through the broker
+                    }
+                }
+            }
+        }
+        return cuts
+    }
+
+    private func proxies(on link: LinkKind) -> [FaultProxy] {
+        cluster.nodes.compactMap { node in
+            switch link {
+            case .clientNode: node.clientProxy
+            case .nodeBroker: node.brokerProxy
+            case .nodeStore: node.storeProxy
+            }
+        }
+    }
+
+    /// An administrator's REST `DELETE` to the named node; a node that does not answer is counted, as in the
+    /// simulator.
+    private func delete(_ deletion: RecordDeletion) async {
+        let node = cluster.nodes[deletion.via.number - 1]
+        do {
+            let status = try await LiveREST(baseURL: node.server.baseURL)
+                .delete(model: deletion.model, record: String(deletion.record), token: adminToken)
+            switch status {
+            case 200, 204: recorder.count("faults.records_deleted", node: nil)
+            default: recorder.count("faults.deletions_refused", node: nil)
+            }
+        } catch {
+            recorder.count("faults.deletions_unreachable", node: nil)
+        }
+    }
+}
+
+/// A seeded random stream behind a lock.
+final class LockedRandom: Sendable {
+    private let state: Mutex<SplitMix64>
+
+    init(_ random: SplitMix64) { state = Mutex(random) }
+
+    func draw<T>(_ body: (inout SplitMix64) -> T) -> T { state.withLock { body(&$0) } }
+}

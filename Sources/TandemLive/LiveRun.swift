@@ -1,0 +1,261 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import TandemCore
+import TandemEngine
+import TandemReport
+import TandemRuntime
+import TandemScenario
+import TandemSim
+import TandemStore
+
+/// Settings of a live run that are not in the scenario file.
+public struct LiveRunOptions: Sendable {
+    /// The seed (default: the scenario's): the clients' behaviour, the fault draws and the proxies' latency draws.
+    public var seed: UInt64?
+    /// The `tandem-server` binary the nodes run.
+    public var serverBinary: URL
+    /// Use this PostgreSQL instead of starting a throwaway one (several nodes).
+    public var databaseURL: String?
+    /// Hears one line per step and about once a second while the run plays.
+    public var progress: @Sendable (String) -> Void = { _ in }
+    /// Answers true once the run should stop early (Ctrl-C); checked between steps.
+    public var stopRequested: @Sendable () -> Bool = { false }
+    /// Logins in flight at once.
+    public var loginConcurrency = 8
+    public var engineVersion = "0.1.0"
+
+    public init(serverBinary: URL) { self.serverBinary = serverBinary }
+}
+
+/// Why a live run could not produce a report (as opposed to a report whose checks fail).
+public struct LiveRunError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
+}
+
+/// Runs a scenario against real processes: its topology as `tandem-server` nodes (with Redis and PostgreSQL when it
+/// has several), one real WebSocket per user driven by the simulator's own client code on the wall clock, its faults
+/// for real, and the same checkers over the real database. The report has `mode: live`.
+public enum LiveRun {
+    public static func run(_ scenario: Scenario, options: LiveRunOptions) async throws -> Report {
+        let seed = options.seed ?? scenario.seed
+        let members = ScenarioMember.all(of: scenario, seed: seed)
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tandem-live-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cluster = try await LiveCluster.up(
+            scenario, seed: seed, serverBinary: options.serverBinary, databaseURL: options.databaseURL,
+            directory: directory, users: members.map(\.username), progress: options.progress)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            let report = try await run(scenario, seed: seed, members: members, cluster: cluster, group: group,
+                                       options: options)
+            await cluster.down()
+            try? await group.shutdownGracefully()
+            return report
+        } catch {
+            await cluster.down()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func run(
+        _ scenario: Scenario, seed: UInt64, members: [ScenarioMember], cluster: LiveCluster,
+        group: MultiThreadedEventLoopGroup, options: LiveRunOptions
+    ) async throws -> Report {
+        let progress = options.progress
+        let rest = LiveREST(baseURL: cluster.nodes[0].server.baseURL)
+        progress("logging in \(members.count) users")
+        let logins = try await login(members.map(\.username), password: cluster.password, via: rest,
+                                     concurrency: options.loginConcurrency)
+        let admin = try await rest.login(username: "live-admin", password: cluster.password)
+        let models = ScenarioModels.registry(scenario)
+        let store = try await CheckedStore.open(cluster.storeURL)
+        defer { store.close() }
+
+        let clock = WallClientClock()
+        let usage = ProcessUsage.now()
+        let recorder = SimRecorder(clock: clock, tracer: nil, groups: scenario.population.map(\.name))
+        let counters = LiveCounters()
+        let links = LiveLinks(
+            addresses: cluster.nodes.map { LiveLinks.Address(host: "127.0.0.1", port: $0.clientPort) },
+            tokens: logins.map(\.token), group: group, counters: counters)
+        let environment = ClientEnvironment(seed: seed, clock: clock, recorder: recorder, links: links)
+        let clients = zip(members, logins).map { member, login in
+            SimClient(member: member, user: member.identity(id: login.userID), model: models, environment: environment)
+        }
+        let checkers = Checkers(store: store.store, models: models, clients: clients, recorder: recorder)
+        let faults = LiveFaults(scenario: scenario, seed: seed, cluster: cluster, clients: clients, recorder: recorder,
+                                clock: clock, adminToken: admin.token, progress: progress)
+        let durationNanos = scenario.duration.nanosecondsClamped
+        let totalNanos = scenario.totalDuration.nanosecondsClamped
+        var convergence = ConvergenceTracker(settleStartNanos: durationNanos)
+        progress("playing \(scenario.name) for \(scenario.totalDuration) (seed \(seed))")
+        do {
+            for event in SimSchedule.events(for: scenario, clientCount: clients.count) {
+                let wait = event.atNanos - clock.nowNanos
+                if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
+                if options.stopRequested() { throw LiveRunError("stopped before the end of the run") }
+                switch event.kind {
+                case .arrive(let client): await clients[client].arrive()
+                case .depart(let client): await clients[client].depart()
+                case .faultStart(let index): await faults.start(index)
+                case .faultEnd(let index): await faults.end(index)
+                case .sample: await sample(clients: clients, counters: counters, clock: clock, total: totalNanos,
+                                           progress: progress)
+                case .stopActing: for client in clients { await client.stopActing() }
+                case .converge:
+                    convergence.record(atNanos: clock.nowNanos, divergent: try await checkers.divergentCount())
+                }
+            }
+            let wait = totalNanos - clock.nowNanos
+            if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
+            progress("checking")
+            let divergent = try await checkers.divergentClients()
+            convergence.record(atNanos: clock.nowNanos, divergent: divergent.count)
+            let lost = try await checkers.lostAcknowledgedWrites()
+            let ghosts = try await checkers.presenceGhosts()
+            let elapsedNanos = clock.nowNanos
+            ProcessUsage.now().record(since: usage, framesIn: counters.framesIn, into: recorder)
+            if counters.undecodableFrames > 0 {
+                recorder.count("client.undecodable_frames", node: nil, by: counters.undecodableFrames)
+                progress("\(counters.undecodableFrames) frames could not be decoded; the first: "
+                    + (counters.firstUndecodable ?? ""))
+            }
+            if counters.connectFailures > 0 {
+                recorder.count("client.connect_failures", node: nil, by: counters.connectFailures)
+            }
+            await scrapeNodes(cluster, into: recorder)
+            for client in clients { await client.finish() }
+            return recorder.metrics.makeReport(
+                identity: RunIdentity(
+                    scenarioName: scenario.name, scenarioFileHash: scenario.fileHash, seed: seed, mode: .live,
+                    engineVersion: options.engineVersion, simulatedTimeMs: Double(elapsedNanos) / 1e6),
+                convergence: convergence.report(divergentClients: divergent),
+                lostAcknowledgedWrites: lost, versionOrderViolations: recorder.violations,
+                presenceGhosts: ghosts, expectations: scenario.expectations, phases: scenario.phaseWindows)
+        } catch {
+            for client in clients { await client.finish() }
+            throw error
+        }
+    }
+
+    /// Logs every user in, `concurrency` at a time; the logins come back in the users' order.
+    private static func login(
+        _ usernames: [String], password: String, via rest: LiveREST, concurrency: Int
+    ) async throws -> [LiveREST.Login] {
+        var logins = [LiveREST.Login?](repeating: nil, count: usernames.count)
+        try await withThrowingTaskGroup(of: (Int, LiveREST.Login).self) { group in
+            var next = 0
+            func add() {
+                guard next < usernames.count else { return }
+                let index = next
+                next += 1
+                group.addTask { (index, try await rest.login(username: usernames[index], password: password)) }
+            }
+            for _ in 0..<max(1, concurrency) { add() }
+            while let (index, login) = try await group.next() {
+                logins[index] = login
+                add()
+            }
+        }
+        return logins.map { $0! }
+    }
+
+    /// Once a second: a progress line.
+    private static func sample(
+        clients: [SimClient], counters: LiveCounters, clock: WallClientClock, total: Int64,
+        progress: @Sendable (String) -> Void
+    ) async {
+        var connected = 0
+        for client in clients where await client.connected { connected += 1 }
+        let seconds = Double(clock.nowNanos) / 1e9
+        progress(String(format: "t=%.0fs of %.0fs: %d/%d connected, %d frames in", seconds, Double(total) / 1e9,
+                        connected, clients.count, counters.framesIn))
+    }
+
+    /// Each node's own counters from `/metrics` (`tandem_*` samples without labels, and `tandem_server_events_total`
+    /// by event), into the report's node table.
+    private static func scrapeNodes(_ cluster: LiveCluster, into recorder: SimRecorder) async {
+        for (index, node) in cluster.nodes.enumerated() {
+            guard let text = try? await LiveREST(baseURL: node.server.baseURL).metrics() else {
+                recorder.count("metrics.scrape_failed", node: index)
+                continue
+            }
+            for (name, value) in PrometheusText.samples(text) {
+                recorder.count(name, node: index, by: Int(value.rounded()))
+            }
+        }
+    }
+}
+
+/// The database the live checkers read: the same store code the server runs, opened on the same database.
+struct CheckedStore: Sendable {
+    let store: any EventStore
+    let close: @Sendable () -> Void
+
+    static func open(_ url: String) async throws -> CheckedStore {
+        if url.hasPrefix("sqlite:") {
+            var path = String(url.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
+            let store = try await SQLiteEventStore(path: path)
+            return CheckedStore(store: store, close: { Task { await store.close() } })
+        }
+        let store = try PostgresEventStore(url: url, logger: Logger(label: "tandem.live.checkers"),
+                                           options: .init(maximumConnections: 2, operationTimeout: .seconds(60)))
+        let pool = Task { await store.run() }
+        return CheckedStore(store: store, close: { pool.cancel() })
+    }
+}
+
+/// The load generator's own cost: CPU time (user + system) and peak resident memory of this process.
+struct ProcessUsage: Sendable {
+    var cpuNanos: Int64
+    var peakResidentKiB: Int64
+
+    static func now() -> ProcessUsage {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = (Int64(usage.ru_utime.tv_sec) + Int64(usage.ru_stime.tv_sec)) * 1_000_000_000
+            + (Int64(usage.ru_utime.tv_usec) + Int64(usage.ru_stime.tv_usec)) * 1_000
+        return ProcessUsage(cpuNanos: cpu, peakResidentKiB: Int64(usage.ru_maxrss))
+    }
+
+    /// Counts, in the report's run scope, what the run cost this process since `start`.
+    func record(since start: ProcessUsage, framesIn: Int, into recorder: SimRecorder) {
+        let cpu = cpuNanos - start.cpuNanos
+        recorder.count("load_generator.cpu_ms", node: nil, by: Int(cpu / 1_000_000))
+        recorder.count("load_generator.frames_in", node: nil, by: framesIn)
+        recorder.count("load_generator.peak_rss_mib", node: nil, by: Int(peakResidentKiB / 1_024))
+        if framesIn > 0 {
+            recorder.count("load_generator.cpu_ns_per_frame_in", node: nil, by: Int(cpu / Int64(framesIn)))
+        }
+    }
+}
+
+/// Reads the Prometheus text format's unlabelled samples, and `tandem_server_events_total{event="…"}` by event.
+enum PrometheusText {
+    static func samples(_ text: String) -> [(String, Double)] {
+        var samples: [(String, Double)] = []
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            guard parts.count >= 2, let value = Double(parts[1]), value.isFinite else { continue }
+            let name = String(parts[0])
+            if let brace = name.firstIndex(of: "{") {
+                let base = name[..<brace]
+                guard base == "tandem_server_events_total",
+                      let start = name.range(of: "event=\""),
+                      let end = name[start.upperBound...].firstIndex(of: "\"") else { continue }
+                samples.append(("server.\(name[start.upperBound..<end])", value))
+            } else if name.hasPrefix("tandem_") {
+                samples.append(("server.\(name.dropFirst("tandem_".count))", value))
+            }
+        }
+        return samples
+    }
+}
