@@ -61,6 +61,7 @@ public final class LiveCluster: Sendable {
         databaseURL: String? = nil,
         directory: URL,
         users: [String] = [],
+        serverEnvironment: [String: String] = [:],
         progress: @Sendable (String) -> Void = { _ in }
     ) async throws -> LiveCluster {
         let topology = scenario.topology
@@ -113,7 +114,8 @@ public final class LiveCluster: Sendable {
                     config: Self.serverConfig(node: id, database: database, backplane: backplane, secret: secret,
                                               password: password, directory: directory.appendingPathComponent("\(id)"),
                                               scenario: scenario, users: users),
-                    in: directory.appendingPathComponent("\(id)")
+                    in: directory.appendingPathComponent("\(id)"),
+                    environment: serverEnvironment
                 )
                 started.servers.append(server)
                 let clientProxy = FaultProxy(name: "clients→\(id)", upstreamPort: server.port, link: links.clientNode,

@@ -22,6 +22,8 @@ public struct LiveRunOptions: Sendable {
     public var progress: @Sendable (String) -> Void = { _ in }
     /// Answers true once the run should stop early (Ctrl-C); checked between steps.
     public var stopRequested: @Sendable () -> Bool = { false }
+    /// Added to every server's environment (e.g. `TANDEM_BROKEN_ACK_BEFORE_PERSIST=1` for checker tests).
+    public var serverEnvironment: [String: String] = [:]
     /// Logins in flight at once.
     public var loginConcurrency = 8
     public var engineVersion = "0.1.0"
@@ -49,7 +51,8 @@ public enum LiveRun {
         defer { try? FileManager.default.removeItem(at: directory) }
         let cluster = try await LiveCluster.up(
             scenario, seed: seed, serverBinary: options.serverBinary, databaseURL: options.databaseURL,
-            directory: directory, users: members.map(\.username), progress: options.progress)
+            directory: directory, users: members.map(\.username), serverEnvironment: options.serverEnvironment,
+            progress: options.progress)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
             let report = try await run(scenario, seed: seed, members: members, cluster: cluster, group: group,

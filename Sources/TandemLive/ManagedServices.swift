@@ -86,7 +86,9 @@ public final class ManagedPostgres: Sendable {
             "pg_ctl",
             [
                 "-D", data.path, "-l", folder.appendingPathComponent("postgres.log").path, "-w", "-t", "60",
-                "-o", "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c fsync=off "
+                // The socket goes to /tmp (named by the port, which is ours): a path under a deep run folder can
+                // pass the 107 bytes a Unix socket path may have, and the postmaster would not start.
+                "-o", "-p \(port) -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off "
                     + "-c synchronous_commit=off -c full_page_writes=off",
                 "start",
             ],
@@ -166,12 +168,17 @@ public final class ManagedServerNode: Sendable {
     public let configFile: URL
     public let directory: URL
     private let binary: URL
+    /// Added to the server's environment on every start.
+    private let environment: [String: String]
     private let current: LockedProcess
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
     public var process: ManagedProcess? { current.value }
 
-    private init(name: String, port: Int, configFile: URL, directory: URL, binary: URL) {
+    private init(
+        name: String, port: Int, configFile: URL, directory: URL, binary: URL, environment: [String: String]
+    ) {
+        self.environment = environment
         self.name = name
         self.port = port
         self.configFile = configFile
@@ -185,14 +192,16 @@ public final class ManagedServerNode: Sendable {
         name: String,
         binary: URL,
         config: String,
-        in directory: URL
+        in directory: URL,
+        environment: [String: String] = [:]
     ) async throws -> ManagedServerNode {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let port = try FreePort.loopback()
         let file = directory.appendingPathComponent("tandem.yaml")
         try config.replacingOccurrences(of: "{{PORT}}", with: String(port))
             .write(to: file, atomically: true, encoding: .utf8)
-        let node = ManagedServerNode(name: name, port: port, configFile: file, directory: directory, binary: binary)
+        let node = ManagedServerNode(name: name, port: port, configFile: file, directory: directory, binary: binary,
+                                     environment: environment)
         try await node.start()
         return node
     }
@@ -204,7 +213,7 @@ public final class ManagedServerNode: Sendable {
             name: "tandem-server \(name)",
             executable: binary,
             arguments: ["serve", "--config", configFile.path],
-            environment: ["TANDEM_PORT": String(port)],
+            environment: environment.merging(["TANDEM_PORT": String(port)]) { _, port in port },
             logFile: directory.appendingPathComponent("server-\(runs + 1).log")
         )
         current.set(process)

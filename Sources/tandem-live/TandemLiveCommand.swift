@@ -36,16 +36,19 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Use this PostgreSQL instead of starting one (several nodes).") var databaseURL: String?
     @Option(help: "The tandem-server binary (default: next to this one).") var serverBinary: String?
     @Flag(help: "No progress lines.") var quiet = false
+    @Flag(help: "Broken servers: acknowledge changes before storing them (the lost-write checker must fail).")
+    var ackBeforePersist = false
 
     func run() async throws {
         let scenarios = try loadScenarios(path)
-        let binary = try Up.serverBinary(serverBinary)
+        let binary = try Up.locateServer(serverBinary)
         let stop = SignalWatch.start()
         var failed = false
         for scenario in scenarios {
             var options = LiveRunOptions(serverBinary: binary)
             options.seed = seed
             options.databaseURL = databaseURL
+            if ackBeforePersist { options.serverEnvironment["TANDEM_BROKEN_ACK_BEFORE_PERSIST"] = "1" }
             options.stopRequested = { stop.received }
             let name = scenario.name
             if !quiet { options.progress = { line in note("\(name): \(line)") } }
@@ -93,7 +96,7 @@ struct Up: AsyncParsableCommand {
 
     func run() async throws {
         guard let scenario = try loadScenarios(file).first else { throw ExitCode(2) }
-        let binary = try Self.serverBinary(serverBinary)
+        let binary = try Self.locateServer(serverBinary)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-live-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let stopRequested = SignalWatch.start()
@@ -121,6 +124,16 @@ struct Up: AsyncParsableCommand {
         await cluster.down()
         try? FileManager.default.removeItem(at: directory)
         throw ExitCode(128 + signal)
+    }
+
+    /// The server binary, or a one-line error and exit 2.
+    static func locateServer(_ given: String?) throws -> URL {
+        do {
+            return try serverBinary(given)
+        } catch {
+            note("tandem-live: \(error)")
+            throw ExitCode(2)
+        }
     }
 
     static func serverBinary(_ given: String?) throws -> URL {

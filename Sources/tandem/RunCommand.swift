@@ -39,8 +39,9 @@ struct RunCommand: ParsableCommand {
         if !live && (databaseURL != nil || serverBinary != nil) {
             throw ValidationError("--database-url and --server-binary are for live runs: add --live")
         }
-        if live && (engine.ackBeforePersist || engine.noGapRecovery || engine.noPresenceExpiry) {
-            throw ValidationError("the broken-engine switches are for the simulator; a live run uses the real server")
+        if live && (engine.noGapRecovery || engine.noPresenceExpiry) {
+            throw ValidationError("--no-gap-recovery and --no-presence-expiry are for the simulator; live, only "
+                + "--ack-before-persist breaks the real servers")
         }
     }
 
@@ -64,6 +65,7 @@ struct RunCommand: ParsableCommand {
         var arguments = ["run", path, "--out", out]
         if let seed { arguments += ["--seed", String(seed)] }
         if quiet { arguments.append("--quiet") }
+        if engine.ackBeforePersist { arguments.append("--ack-before-persist") }
         if let databaseURL { arguments += ["--database-url", databaseURL] }
         if let serverBinary { arguments += ["--server-binary", serverBinary] }
         return arguments

@@ -109,15 +109,19 @@ struct LiveClusterTests {
         return url
     }
 
-    /// Starts `tandem-live` (found next to the test bundle) with its output in files.
-    static func start(_ arguments: [String]) throws -> Run {
+    /// Starts `tandem-live` (found next to the test bundle) with its output in files; `environment` is added to
+    /// this process's own.
+    static func start(_ arguments: [String], environment: [String: String] = [:], binary: String = "tandem-live")
+        throws -> Run
+    {
         let folder = try folder()
         let stdout = folder.appendingPathComponent("stdout"), stderr = folder.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
         let process = Process()
-        process.executableURL = try product("tandem-live")
+        process.executableURL = try product(binary)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = try FileHandle(forWritingTo: stdout)
         process.standardError = try FileHandle(forWritingTo: stderr)
         try process.run()

@@ -68,6 +68,12 @@ public struct ServerApplication: Sendable {
         if configuration.auth.jwtSecret == nil {
             logger.warning("no auth.jwt_secret / TANDEM_JWT_SECRET: using a random key; tokens end with this process")
         }
+        if configuration.brokenAckBeforePersist {
+            logger.critical("""
+                TANDEM_BROKEN_ACK_BEFORE_PERSIST=1: this node acknowledges changes before storing them \
+                (deliberately broken, for checker tests); never run it in production
+                """)
+        }
         let tokens = await TokenService(
             settings: configuration.auth,
             secret: configuration.auth.jwtSecret ?? fallbackSecret,

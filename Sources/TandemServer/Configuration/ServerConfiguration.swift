@@ -36,6 +36,9 @@ public struct ServerConfiguration: Sendable {
     /// How long a graceful shutdown waits for sockets to close after the node said goodbye (1001).
     public var shutdownGrace: Duration = .seconds(5)
     public var logLevel: String = "info"
+    /// A deliberately broken engine, for proving that Tandem's live checkers catch lost writes: acknowledge each
+    /// change before the store has it (`TANDEM_BROKEN_ACK_BEFORE_PERSIST=1`; never in production).
+    public var brokenAckBeforePersist = false
     /// `serve --demo`: create the demo users (admin/admin, editor/editor, viewer/viewer) in an empty users
     /// file. Only on a loopback address; never from a configuration file.
     public var demo = false
@@ -70,6 +73,7 @@ public struct ServerConfiguration: Sendable {
         node.limits.breachesBeforeCloseMax = limits.breachesBeforeCloseMax
         node.limits.sessionsPerConnectionMax = limits.sessionsPerConnectionMax
         node.limits.outboundQueueCountMax = limits.outboundQueueCountMax
+        node.ackBeforePersist = brokenAckBeforePersist
         return node
     }
 }

@@ -1,0 +1,150 @@
+import Foundation
+import TandemCoreTestSupport
+import Testing
+
+/// Whole scenarios live, as an engineer runs them: real tandem-server nodes, redis-server and PostgreSQL, real
+/// WebSockets, real SIGKILLs; the report says `mode: live`, the checkers bite, and nothing is left running.
+@Suite(.serialized, .timeLimit(.minutes(8)))
+struct LiveRunTests {
+    /// Two nodes race for one record; node-2 is killed and restarted in the middle.
+    static let race = """
+        name: live-race
+        description: two nodes race for one record; node-2 is SIGKILLed and restarted
+        seed: 3
+        duration: 14s
+        settle: 10s
+        topology:
+          nodes: 2
+          broker: {kind: redis-streams}
+        models:
+          - name: Ticket
+            fields: {title: string, points: number}
+        population:
+          - group: agents
+            users: 12
+            records: {model: Ticket, count: 1}
+            behavior:
+              think_time: {exponential: {mean: 600ms}}
+              actions: {set_field: 1}
+        faults:
+          - at: 7s
+            crash: {node: node-2, restart_after: 2s}
+        expect:
+          lost_acknowledged_writes: 0
+        """
+
+    @Test func liveSmokePassesThroughTandemRunLiveAndLeavesNothingRunning() async throws {
+        let folder = try LiveClusterTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let scenario = Self.packageRoot.appendingPathComponent("Scenarios/live-smoke.yaml").path
+        let out = folder.appendingPathComponent("reports")
+        let run = try LiveClusterTests.start(
+            ["run", scenario, "--live", "--out", out.path], environment: ["TMPDIR": folder.path], binary: "tandem")
+        try await waitUntil("the live run to end", timeout: .seconds(420)) { !run.process.isRunning }
+        #expect(run.process.terminationStatus == 0, "\(run.output())\n\(run.errors().suffix(3_000))")
+        let report = try Self.report(out.appendingPathComponent("live-smoke/5/report.json"))
+        let identity = try #require(report["identity"] as? [String: Any])
+        #expect(identity["mode"] as? String == "live")
+        #expect(report["passed"] as? Bool == true)
+        let latency = try #require(report["latency"] as? [String: Any])
+        let propagation = try #require(latency["propagation"] as? [String: Any])
+        #expect((propagation["count"] as? Int ?? 0) > 1_000, "every user's edits reached the others: \(propagation)")
+        let faults = try #require(report["faults"] as? [[String: Any]])
+        #expect(faults.count == 4, "crash, partition, disconnect, latency spike: \(faults)")
+        let counters = Self.runCounters(report)
+        #expect((counters["faults.disconnected_clients"] ?? 0) >= 5, "\(counters)")
+        #expect((counters["load_generator.frames_in"] ?? 0) > 0, "\(counters)")
+        #expect(run.errors().contains("node-2 restarted"), "\(run.errors().suffix(2_000))")
+        try await Self.expectNothingRunning(under: folder)
+    }
+
+    @Test func serversThatAcknowledgeBeforeTheyStoreFailTheLostWriteCheck() async throws {
+        let folder = try LiveClusterTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("race.yaml")
+        try Self.race.write(to: file, atomically: true, encoding: .utf8)
+
+        let broken = try LiveClusterTests.start(
+            ["run", file.path, "--ack-before-persist", "--out", folder.appendingPathComponent("broken").path],
+            environment: ["TMPDIR": folder.path])
+        try await waitUntil("the broken run to end", timeout: .seconds(240)) { !broken.process.isRunning }
+        #expect(broken.process.terminationStatus == 1, "\(broken.output())\n\(broken.errors().suffix(2_000))")
+        let lost = try Self.report(folder.appendingPathComponent("broken/live-race/3/report.json"))
+        let writes = try #require(lost["lost_acknowledged_writes"] as? [[String: Any]])
+        #expect(!writes.isEmpty, "acks sent before the store write go missing when appends clash or a node dies")
+        #expect(broken.output().contains("lost_acknowledged_writes"), "\(broken.output())")
+
+        // The same race against correct servers: nothing lost, exit 0 (the checker does not cry wolf).
+        let sound = try LiveClusterTests.start(
+            ["run", file.path, "--out", folder.appendingPathComponent("sound").path],
+            environment: ["TMPDIR": folder.path])
+        try await waitUntil("the sound run to end", timeout: .seconds(240)) { !sound.process.isRunning }
+        #expect(sound.process.terminationStatus == 0, "\(sound.output())\n\(sound.errors().suffix(2_000))")
+        try await Self.expectNothingRunning(under: folder)
+    }
+
+    @Test func ctrlCStopsARunAndEverythingItStarted() async throws {
+        let folder = try LiveClusterTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("race.yaml")
+        try Self.race.write(to: file, atomically: true, encoding: .utf8)
+        let run = try LiveClusterTests.start(["run", file.path, "--out", folder.path], environment: ["TMPDIR": folder.path])
+        try await waitUntil("the run to start playing: \(run.errors())", timeout: .seconds(120)) {
+            run.errors().contains("playing") || !run.process.isRunning
+        }
+        #expect(run.process.isRunning, "\(run.errors())")
+        kill(run.process.processIdentifier, SIGINT)
+        try await waitUntil("tandem-live to exit", timeout: .seconds(60)) { !run.process.isRunning }
+        #expect(run.process.terminationStatus == 130, "\(run.errors())")
+        try await Self.expectNothingRunning(under: folder)
+    }
+
+    @Test func aMissingServerBinaryIsOneLineAndExit2() async throws {
+        let folder = try LiveClusterTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("race.yaml")
+        try Self.race.write(to: file, atomically: true, encoding: .utf8)
+        let run = try LiveClusterTests.start(["run", file.path, "--server-binary", folder.appendingPathComponent("nope").path])
+        try await waitUntil("tandem-live to exit") { !run.process.isRunning }
+        #expect(run.process.terminationStatus == 2)
+        #expect(run.errors().contains("nope") && run.errors().contains("not an executable"), "\(run.errors())")
+    }
+
+    // MARK: Helpers
+
+    static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+
+    static func report(_ url: URL) throws -> [String: Any] {
+        let data = try Data(contentsOf: url)
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    static func runCounters(_ report: [String: Any]) -> [String: Int] {
+        let load = report["load"] as? [String: Any]
+        let run = load?["run"] as? [String: Any]
+        return (run?["counters"] as? [String: Int]) ?? [:]
+    }
+
+    /// No process (zombies aside) has `folder` in its command line: every server, redis-server and postmaster the
+    /// run started under it is gone.
+    static func expectNothingRunning(under folder: URL) async throws {
+        func survivors() -> [String] {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap { entry -> String? in
+                guard let pid = Int32(entry), pid != getpid(),
+                      let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+                let line = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+                guard line.contains(folder.path) else { return nil }
+                let state = LiveClusterTests.state(of: pid)
+                return state == "Z" || state == "gone" ? nil : "\(pid) \(line)"
+            }
+        }
+        try await waitUntil("every process under \(folder.path) to be gone: \(survivors())", timeout: .seconds(15)) {
+            survivors().isEmpty
+        }
+    }
+}
