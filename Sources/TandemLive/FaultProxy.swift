@@ -30,6 +30,11 @@ public final class FaultProxy: Sendable {
         case hold
         /// Partitioned, resetting every connection.
         case reset
+        /// Partitioned as a dead network path: each client's socket is reset (the client sees the break at once)
+        /// while the server's is left open and silent, so the server learns of it only by its own heartbeat
+        /// timeout; new connections are reset. Healing resets what the server still holds, as its next write
+        /// to a vanished client would be.
+        case sever
     }
 
     /// A direction's link model and its random stream.
@@ -137,10 +142,22 @@ public final class FaultProxy: Sendable {
         for connection in connections {
             switch mode {
             case .reset: connection.close(reset: true)
+            case .sever: connection.sever()
             case .pass: connection.resume()
             case .hold: break
             }
         }
+    }
+
+    /// Severs the one connection whose client uses local port `clientPort` (as `.sever` does to every connection):
+    /// a single browser's network dies. Returns false when no such connection is open.
+    @discardableResult
+    public func sever(clientPort: Int) -> Bool {
+        let connection = state.withLock { state in
+            state.connections.values.first { $0.client.remoteAddress?.port == clientPort }
+        }
+        connection?.sever()
+        return connection != nil
     }
 
     public var mode: Mode { state.withLock { $0.mode } }
@@ -184,8 +201,9 @@ public final class FaultProxy: Sendable {
     private func accept(_ client: any Channel) throws {
         let resetting = state.withLock { state -> Bool in
             state.accepted += 1
-            if state.mode == .reset { state.resets += 1 }
-            return state.mode == .reset
+            let refused = state.mode == .reset || state.mode == .sever
+            if refused { state.resets += 1 }
+            return refused
         }
         if resetting {
             resetAndClose(client)
@@ -249,6 +267,8 @@ private final class ProxiedConnection: @unchecked Sendable {
     var server: (any Channel)?
     var queues: [FaultProxy.Direction: Queue] = [.upstream: Queue(), .downstream: Queue()]
     var closed = false
+    /// The client's side is gone and the server's is held open and silent (`FaultProxy.Mode.sever`).
+    var severed = false
 
     init(proxy: FaultProxy, client: any Channel) {
         self.proxy = proxy
@@ -269,6 +289,7 @@ private final class ProxiedConnection: @unchecked Sendable {
     /// Bytes read from the side that sends in `direction`.
     func received(_ bytes: ByteBuffer, _ direction: FaultProxy.Direction) {
         eventLoop.preconditionInEventLoop()
+        guard !severed else { return }  // into a dead network
         let delay = proxy.draw(direction)
         var queue = queues[direction]!
         let deliverAt = max(queue.lastDeliverAt, .now() + .nanoseconds(delay.nanosecondsClamped))
@@ -281,6 +302,11 @@ private final class ProxiedConnection: @unchecked Sendable {
     /// The side that sends in `direction` closed.
     func sideClosed(_ direction: FaultProxy.Direction) {
         eventLoop.preconditionInEventLoop()
+        if severed {
+            // The client's reset stays with the proxy; the server closing its side ends the connection.
+            if direction == .downstream { close(reset: false) }
+            return
+        }
         queues[direction]!.closeWhenEmpty = true
         drain(direction)
     }
@@ -311,11 +337,26 @@ private final class ProxiedConnection: @unchecked Sendable {
         if closeNow { close(reset: false) }
     }
 
-    /// Healed after a hold: everything due flows again, in order.
+    /// Healed after a hold: everything due flows again, in order. A severed connection's server side is reset.
     func resume() {
         eventLoop.execute { [self] in
+            if severed {
+                close(reset: true)
+                return
+            }
             drain(.upstream)
             drain(.downstream)
+        }
+    }
+
+    /// The network path dies: the client's socket is reset, the server's is kept open and hears nothing more.
+    func sever() {
+        eventLoop.execute { [self] in
+            guard !closed, !severed else { return }
+            severed = true
+            queues = [.upstream: Queue(), .downstream: Queue()]
+            resetAndClose(client)
+            if server == nil { close(reset: true) }  // still connecting upstream: nothing to hold
         }
     }
 

@@ -123,6 +123,11 @@ final class LiveConnection: ClientConnection {
 
     func sendToNode(_ message: ClientMessage) {
         guard let channel = state.withLock({ $0.shut ? nil : $0.channel }) else { return }
+        Self.write(message, to: channel)
+    }
+
+    /// One message as a masked text frame.
+    static func write(_ message: ClientMessage, to channel: any Channel) {
         let bytes = WireCodec().encodeClientBytes(message)
         channel.eventLoop.execute {
             var buffer = channel.allocator.buffer(capacity: bytes.count)
@@ -131,6 +136,9 @@ final class LiveConnection: ClientConnection {
             channel.writeAndFlush(frame, promise: nil)
         }
     }
+
+    /// The socket's local port (how the fault proxy in front of the node knows this connection).
+    var localPort: Int? { state.withLock { $0.channel?.localAddress?.port } }
 
     /// A polite close: a close frame (1000), then the socket closes.
     func hangUp() {
@@ -167,7 +175,8 @@ final class LiveConnection: ClientConnection {
         var description: String
     }
 
-    private static func open(
+    /// Opens a WebSocket to `address` with `token`; its frames go to `continuation`, decoded, in order.
+    static func open(
         _ address: LiveLinks.Address, token: String, group: any EventLoopGroup, counters: LiveCounters,
         continuation: AsyncStream<Downlink>.Continuation
     ) async throws -> any Channel {

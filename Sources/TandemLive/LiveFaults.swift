@@ -57,7 +57,16 @@ final class LiveFaults: Sendable {
         case .disconnect(let disconnect):
             let candidates = await DisconnectPlan.candidates(for: disconnect, among: clients)
             let chosen = random.draw { DisconnectPlan.draw(disconnect, candidates: candidates, random: &$0) }
-            for (client, after) in chosen { await client.dropConnection(reconnectAfter: after) }
+            for (client, after) in chosen {
+                // The browser's network dies: the proxy in front of its node keeps the node's side silent (the node
+                // finds out by heartbeat expiry, as in the simulator), and the browser's socket is reset.
+                if let connection = await client.currentConnection as? LiveConnection, let port = connection.localPort,
+                   !cluster.nodes[connection.node].clientProxy.sever(clientPort: port)
+                {
+                    recorder.count("faults.disconnects_not_severed", node: connection.node)
+                }
+                await client.dropConnection(reconnectAfter: after)
+            }
             if disconnect.reconnectAfter != nil {
                 recorder.awaitReconnects(fault: index + 1, clients: Set(chosen.map { $0.client.index }))
             }
@@ -91,9 +100,9 @@ final class LiveFaults: Sendable {
         }
     }
 
-    /// The proxies a partition cuts, and how: clients lose their sockets at once (reset, as when a node drops off
-    /// the network and the clients' TCP notices), a node's broker and store links stall (hold), as a partition does
-    /// to a long-lived connection until it heals.
+    /// The proxies a partition cuts, and how: the clients' sockets are reset while the node's side stays open and
+    /// silent (sever: the clients see the break, the node finds out by heartbeat expiry, as in the simulator); a
+    /// node's broker and store links stall (hold), as a partition does to a long-lived connection until it heals.
     private func cuts(_ partition: Partition) -> [(FaultProxy, FaultProxy.Mode)] {
         var cuts: [(FaultProxy, FaultProxy.Mode)] = []
         for a in partition.between {
@@ -102,7 +111,7 @@ final class LiveFaults: Sendable {
                     guard case .node(let id) = node else { continue }
                     let live = cluster.nodes[id.number - 1]
                     switch other {
-                    case .allClients, .clientGroup: cuts.append((live.clientProxy, .reset))
+                    case .allClients, .clientGroup: cuts.append((live.clientProxy, .sever))
                     case .broker: if let proxy = live.brokerProxy { cuts.append((proxy, .hold)) }
                     case .store: if let proxy = live.storeProxy { cuts.append((proxy, .hold)) }
                     case .node: break  // nodes talk only through the broker

@@ -119,10 +119,18 @@ public enum LiveRun {
             let wait = totalNanos - clock.nowNanos
             if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
             progress("checking")
-            let divergent = try await checkers.divergentClients()
+            // The final check also reads every node's own view, through an administrator's join on each record.
+            let final = Checkers(
+                store: store.store, models: models, clients: clients, recorder: recorder,
+                nodes: cluster.nodes.map { node in
+                    ProbedNode(name: node.id.description,
+                               address: LiveLinks.Address(host: "127.0.0.1", port: node.server.port),
+                               token: admin.token, probeUserID: admin.userID, group: group, counters: counters)
+                })
+            let divergent = try await final.divergentClients()
             convergence.record(atNanos: clock.nowNanos, divergent: divergent.count)
-            let lost = try await checkers.lostAcknowledgedWrites()
-            let ghosts = try await checkers.presenceGhosts()
+            let lost = try await final.lostAcknowledgedWrites()
+            let ghosts = try await final.presenceGhosts()
             let elapsedNanos = clock.nowNanos
             ProcessUsage.now().record(since: usage, framesIn: counters.framesIn, into: recorder)
             if counters.undecodableFrames > 0 {

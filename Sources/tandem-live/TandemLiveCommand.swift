@@ -38,6 +38,8 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "No progress lines.") var quiet = false
     @Flag(help: "Broken servers: acknowledge changes before storing them (the lost-write checker must fail).")
     var ackBeforePersist = false
+    @Flag(help: "Broken servers: never expire silent connections (the presence-ghost checker must fail).")
+    var noPresenceExpiry = false
 
     func run() async throws {
         let scenarios = try loadScenarios(path)
@@ -49,6 +51,7 @@ struct Run: AsyncParsableCommand {
             options.seed = seed
             options.databaseURL = databaseURL
             if ackBeforePersist { options.serverEnvironment["TANDEM_BROKEN_ACK_BEFORE_PERSIST"] = "1" }
+            if noPresenceExpiry { options.serverEnvironment["TANDEM_BROKEN_NO_PRESENCE_EXPIRY"] = "1" }
             options.stopRequested = { stop.received }
             let name = scenario.name
             if !quiet { options.progress = { line in note("\(name): \(line)") } }

@@ -39,9 +39,9 @@ struct RunCommand: ParsableCommand {
         if !live && (databaseURL != nil || serverBinary != nil) {
             throw ValidationError("--database-url and --server-binary are for live runs: add --live")
         }
-        if live && (engine.noGapRecovery || engine.noPresenceExpiry) {
-            throw ValidationError("--no-gap-recovery and --no-presence-expiry are for the simulator; live, only "
-                + "--ack-before-persist breaks the real servers")
+        if live && engine.noGapRecovery {
+            throw ValidationError("--no-gap-recovery is for the simulator (the servers take broker.recovery from "
+                + "their configuration)")
         }
     }
 
@@ -66,6 +66,7 @@ struct RunCommand: ParsableCommand {
         if let seed { arguments += ["--seed", String(seed)] }
         if quiet { arguments.append("--quiet") }
         if engine.ackBeforePersist { arguments.append("--ack-before-persist") }
+        if engine.noPresenceExpiry { arguments.append("--no-presence-expiry") }
         if let databaseURL { arguments += ["--database-url", databaseURL] }
         if let serverBinary { arguments += ["--server-binary", serverBinary] }
         return arguments

@@ -83,6 +83,53 @@ struct LiveRunTests {
         try await Self.expectNothingRunning(under: folder)
     }
 
+    /// A third of the users lose their network for good (the proxy keeps the node's side silent).
+    static let vanish = """
+        name: live-vanish
+        description: three users lose their network for good; their nodes must let them go
+        seed: 4
+        duration: 10s
+        settle: 10s
+        topology:
+          nodes: 2
+          broker: {kind: redis-streams}
+        models:
+          - name: Ticket
+            fields: {title: string}
+        population:
+          - group: agents
+            users: 9
+            records: {model: Ticket, count: 1}
+            behavior:
+              think_time: {exponential: {mean: 1s}}
+              actions: {set_field: 0.5, move_cursor: 0.5}
+        faults:
+          - at: 5s
+            disconnect: {clients: 3}
+        """
+
+    @Test func serversThatNeverExpireSilentConnectionsFailThePresenceCheck() async throws {
+        let folder = try LiveClusterTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("vanish.yaml")
+        try Self.vanish.write(to: file, atomically: true, encoding: .utf8)
+        let broken = try LiveClusterTests.start(
+            ["run", file.path, "--no-presence-expiry", "--out", folder.appendingPathComponent("broken").path],
+            environment: ["TMPDIR": folder.path])
+        try await waitUntil("the broken run to end", timeout: .seconds(240)) { !broken.process.isRunning }
+        #expect(broken.process.terminationStatus == 1, "\(broken.output())\n\(broken.errors().suffix(2_000))")
+        let report = try Self.report(folder.appendingPathComponent("broken/live-vanish/4/report.json"))
+        let presence = try #require(report["presence"] as? [String: Any])
+        let ghosts = try #require(presence["ghosts_after_settle"] as? [[String: Any]])
+        #expect(!ghosts.isEmpty, "the nodes still show the three vanished users: \(presence)")
+
+        let sound = try LiveClusterTests.start(
+            ["run", file.path, "--out", folder.appendingPathComponent("sound").path], environment: ["TMPDIR": folder.path])
+        try await waitUntil("the sound run to end", timeout: .seconds(240)) { !sound.process.isRunning }
+        #expect(sound.process.terminationStatus == 0, "\(sound.output())\n\(sound.errors().suffix(2_000))")
+        try await Self.expectNothingRunning(under: folder)
+    }
+
     @Test func ctrlCStopsARunAndEverythingItStarted() async throws {
         let folder = try LiveClusterTests.folder()
         defer { try? FileManager.default.removeItem(at: folder) }

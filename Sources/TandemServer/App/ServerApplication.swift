@@ -74,6 +74,12 @@ public struct ServerApplication: Sendable {
                 (deliberately broken, for checker tests); never run it in production
                 """)
         }
+        if configuration.brokenNoPresenceExpiry {
+            logger.critical("""
+                TANDEM_BROKEN_NO_PRESENCE_EXPIRY=1: this node never expires silent connections \
+                (deliberately broken, for checker tests); never run it in production
+                """)
+        }
         let tokens = await TokenService(
             settings: configuration.auth,
             secret: configuration.auth.jwtSecret ?? fallbackSecret,
@@ -121,7 +127,10 @@ public struct ServerApplication: Sendable {
                     http1: .init(idleTimeout: .seconds(120)),
                     ws: WebSocketServerConfiguration(
                         maxFrameSize: configuration.limits.frameBytesHardMax,
-                        autoPing: .enabled(timePeriod: configuration.heartbeatTimeout),
+                        // The transport's own expiry of silent peers; the broken switch turns it off with the
+                        // engine's, so that nothing lets a dead connection go.
+                        autoPing: configuration.brokenNoPresenceExpiry
+                            ? .disabled : .enabled(timePeriod: configuration.heartbeatTimeout),
                         closeTimeout: .seconds(5)
                     )
                 )

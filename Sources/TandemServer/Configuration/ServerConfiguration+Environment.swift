@@ -8,7 +8,7 @@ extension ServerConfiguration {
         "TANDEM_REDIS_RECONNECT_DELAY_MIN", "TANDEM_REDIS_RECONNECT_DELAY_MAX",
         "TANDEM_JWT_SECRET", "TANDEM_USERS_FILE", "TANDEM_ALLOWED_ORIGINS", "TANDEM_BCRYPT_COST", "TANDEM_LOG_LEVEL",
         "TANDEM_SOCKETS_PER_ADDRESS_MAX", "TANDEM_SOCKET_UPGRADES_PER_SECOND_PER_ADDRESS",
-        "TANDEM_BROKEN_ACK_BEFORE_PERSIST",
+        "TANDEM_BROKEN_ACK_BEFORE_PERSIST", "TANDEM_BROKEN_NO_PRESENCE_EXPIRY",
     ]
 
     /// Applies `TANDEM_*` overrides from `environment`; a bad value names the variable.
@@ -56,9 +56,13 @@ extension ServerConfiguration {
                     throw bad("expected upgrades per second 0.1…10000000, found '\(raw)'")
                 }
                 limits.socketUpgradesPerSecondPerAddress = value
-            case "TANDEM_BROKEN_ACK_BEFORE_PERSIST":
+            case "TANDEM_BROKEN_ACK_BEFORE_PERSIST", "TANDEM_BROKEN_NO_PRESENCE_EXPIRY":
                 guard raw == "0" || raw == "1" else { throw bad("expected 1 (broken on purpose) or 0, found '\(raw)'") }
-                brokenAckBeforePersist = raw == "1"
+                if name == "TANDEM_BROKEN_ACK_BEFORE_PERSIST" {
+                    brokenAckBeforePersist = raw == "1"
+                } else {
+                    brokenNoPresenceExpiry = raw == "1"
+                }
             case "TANDEM_LOG_LEVEL":
                 let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
                 guard levels.contains(raw.lowercased()) else {

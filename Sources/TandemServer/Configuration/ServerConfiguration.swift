@@ -39,6 +39,9 @@ public struct ServerConfiguration: Sendable {
     /// A deliberately broken engine, for proving that Tandem's live checkers catch lost writes: acknowledge each
     /// change before the store has it (`TANDEM_BROKEN_ACK_BEFORE_PERSIST=1`; never in production).
     public var brokenAckBeforePersist = false
+    /// A deliberately broken engine, for proving that the presence-ghost checker bites: silent connections never
+    /// expire (`TANDEM_BROKEN_NO_PRESENCE_EXPIRY=1`; never in production).
+    public var brokenNoPresenceExpiry = false
     /// `serve --demo`: create the demo users (admin/admin, editor/editor, viewer/viewer) in an empty users
     /// file. Only on a loopback address; never from a configuration file.
     public var demo = false
@@ -65,7 +68,7 @@ public struct ServerConfiguration: Sendable {
             models: models,
             access: access,
             heartbeatInterval: heartbeatInterval,
-            heartbeatTimeout: heartbeatTimeout
+            heartbeatTimeout: brokenNoPresenceExpiry ? .seconds(365 * 24 * 3_600) : heartbeatTimeout
         )
         node.limits.participantsPerSessionMax = limits.participantsPerSessionMax
         node.limits.messagesPerSecond = limits.messagesPerSecond

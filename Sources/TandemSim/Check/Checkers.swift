@@ -2,6 +2,25 @@ import TandemCore
 import TandemEngine
 import TandemReport
 
+/// A node whose own views the checkers compare with the store: what it holds of a record, and who it shows as
+/// present there.
+public protocol CheckedNode: Sendable {
+    var name: String { get }
+    /// The node's copy of a record, nil when it holds none.
+    func record(_ key: RecordKey) async -> RecordState?
+    /// The participants the node shows in a record's session.
+    func participants(_ key: RecordKey) async -> [Participant]
+}
+
+/// A simulated node's engine, read directly.
+struct EngineNode: CheckedNode {
+    let name: String
+    let engine: CollaborationNode
+
+    func record(_ key: RecordKey) async -> RecordState? { await engine.record(key) }
+    func participants(_ key: RecordKey) async -> [Participant] { await engine.participants(key) }
+}
+
 /// The end-of-run checks: every client and node view equals the store, every acknowledged change is in the
 /// log at its version, and nobody shows a participant who is gone.
 ///
@@ -9,29 +28,18 @@ import TandemReport
 /// same checks judge a simulated run (the simulated store, and each node's engine) and a live one (the real
 /// database, read through the same `EventStore` the server uses; the clients' views only).
 public struct Checkers: Sendable {
-    /// A node whose in-memory views are checked too.
-    public struct CheckedNode: Sendable {
-        public var name: String
-        public var engine: CollaborationNode
-
-        public init(name: String, engine: CollaborationNode) {
-            self.name = name
-            self.engine = engine
-        }
-    }
-
     let store: any EventStore
     let models: ModelRegistry
     let clients: [SimClient]
     let recorder: SimRecorder
-    let nodes: [CheckedNode]
+    let nodes: [any CheckedNode]
     /// Every record key the store holds, deleted ones too, when the store can list them; otherwise the records it
     /// lists per model and those the clients view.
     let storeKeys: (@Sendable () async -> [RecordKey])?
 
     public init(
         store: any EventStore, models: ModelRegistry, clients: [SimClient], recorder: SimRecorder,
-        nodes: [CheckedNode] = [], storeKeys: (@Sendable () async -> [RecordKey])? = nil
+        nodes: [any CheckedNode] = [], storeKeys: (@Sendable () async -> [RecordKey])? = nil
     ) {
         self.store = store
         self.models = models
@@ -101,7 +109,7 @@ public struct Checkers: Sendable {
         }
         for node in nodes {
             for key in records.keys.sorted() {
-                guard let held = await node.engine.record(key), let truth = records[key] else { continue }
+                guard let held = await node.record(key), let truth = records[key] else { continue }
                 divergent += compare(node.name, key, expected: truth, actualVersion: held.version, actual: held.fields)
             }
         }
@@ -170,7 +178,7 @@ public struct Checkers: Sendable {
         var ghosts: [PresenceGhost] = []
         for node in nodes {
             for key in keys.sorted() {
-                for participant in await node.engine.participants(key)
+                for participant in await node.participants(key)
                 where !present.contains("\(participant.userID)@\(key.sessionID)") {
                     ghosts.append(PresenceGhost(observer: node.name, ghost: participant.username, record: key.sessionID,
                                                 detail: "no live connection of \(names[participant.userID] ?? "this user") is joined"))

@@ -137,6 +137,9 @@ public actor SimClient {
         spawn { me in await me.handshake(connection) }
     }
 
+    /// The connection this client holds now, if any (live faults act on its socket).
+    public var currentConnection: (any ClientConnection)? { connection }
+
     /// Whether `connection` is still the one this client wants (it may have dropped or replaced it meanwhile).
     public func isCurrent(_ connection: any ClientConnection) -> Bool { self.connection === connection }
 

@@ -69,9 +69,9 @@ final class SimWorld: Sendable {
         let durable = context.store.durable
         return Checkers(
             store: durable, models: context.models, clients: clients, recorder: context.recorder,
-            nodes: context.nodes.compactMap { node in
+            nodes: context.nodes.compactMap { node -> (any CheckedNode)? in
                 guard node.isUp, let engine = node.engine else { return nil }
-                return Checkers.CheckedNode(name: node.name, engine: engine)
+                return EngineNode(name: node.name, engine: engine)
             },
             storeKeys: { await durable.recordKeys() })
     }
