@@ -58,31 +58,6 @@ struct LiveRunTests {
         try await Self.expectNothingRunning(under: folder)
     }
 
-    @Test func serversThatAcknowledgeBeforeTheyStoreFailTheLostWriteCheck() async throws {
-        let folder = try LiveClusterTests.folder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("race.yaml")
-        try Self.race.write(to: file, atomically: true, encoding: .utf8)
-
-        let broken = try LiveClusterTests.start(
-            ["run", file.path, "--ack-before-persist", "--out", folder.appendingPathComponent("broken").path],
-            environment: ["TMPDIR": folder.path])
-        try await waitUntil("the broken run to end", timeout: .seconds(240)) { !broken.process.isRunning }
-        #expect(broken.process.terminationStatus == 1, "\(broken.output())\n\(broken.errors().suffix(2_000))")
-        let lost = try Self.report(folder.appendingPathComponent("broken/live-race/3/report.json"))
-        let writes = try #require(lost["lost_acknowledged_writes"] as? [[String: Any]])
-        #expect(!writes.isEmpty, "acks sent before the store write go missing when appends clash or a node dies")
-        #expect(broken.output().contains("lost_acknowledged_writes"), "\(broken.output())")
-
-        // The same race against correct servers: nothing lost, exit 0 (the checker does not cry wolf).
-        let sound = try LiveClusterTests.start(
-            ["run", file.path, "--out", folder.appendingPathComponent("sound").path],
-            environment: ["TMPDIR": folder.path])
-        try await waitUntil("the sound run to end", timeout: .seconds(240)) { !sound.process.isRunning }
-        #expect(sound.process.terminationStatus == 0, "\(sound.output())\n\(sound.errors().suffix(2_000))")
-        try await Self.expectNothingRunning(under: folder)
-    }
-
     /// A third of the users lose their network for good (the proxy keeps the node's side silent).
     static let vanish = """
         name: live-vanish
@@ -108,26 +83,37 @@ struct LiveRunTests {
             disconnect: {clients: 3}
         """
 
+    @Test func serversThatAcknowledgeBeforeTheyStoreFailTheLostWriteCheck() async throws {
+        let report = try await Self.brokenThenSound(Self.race, switch: "--ack-before-persist", report: "live-race/3")
+        let writes = try #require(report["lost_acknowledged_writes"] as? [[String: Any]])
+        #expect(!writes.isEmpty, "acks sent before the store write go missing when appends clash or a node dies")
+    }
+
     @Test func serversThatNeverExpireSilentConnectionsFailThePresenceCheck() async throws {
-        let folder = try LiveClusterTests.folder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("vanish.yaml")
-        try Self.vanish.write(to: file, atomically: true, encoding: .utf8)
-        let broken = try LiveClusterTests.start(
-            ["run", file.path, "--no-presence-expiry", "--out", folder.appendingPathComponent("broken").path],
-            environment: ["TMPDIR": folder.path])
-        try await waitUntil("the broken run to end", timeout: .seconds(240)) { !broken.process.isRunning }
-        #expect(broken.process.terminationStatus == 1, "\(broken.output())\n\(broken.errors().suffix(2_000))")
-        let report = try Self.report(folder.appendingPathComponent("broken/live-vanish/4/report.json"))
+        let report = try await Self.brokenThenSound(Self.vanish, switch: "--no-presence-expiry", report: "live-vanish/4")
         let presence = try #require(report["presence"] as? [String: Any])
         let ghosts = try #require(presence["ghosts_after_settle"] as? [[String: Any]])
         #expect(!ghosts.isEmpty, "the nodes still show the three vanished users: \(presence)")
+    }
 
-        let sound = try LiveClusterTests.start(
-            ["run", file.path, "--out", folder.appendingPathComponent("sound").path], environment: ["TMPDIR": folder.path])
-        try await waitUntil("the sound run to end", timeout: .seconds(240)) { !sound.process.isRunning }
-        #expect(sound.process.terminationStatus == 0, "\(sound.output())\n\(sound.errors().suffix(2_000))")
+    /// Runs `scenario` against servers broken by `switch` (exit 1 expected) and against sound ones (exit 0: the
+    /// checker does not cry wolf); returns the broken run's report (`report` is its `<scenario>/<seed>` folder).
+    static func brokenThenSound(_ scenario: String, switch: String, report: String) async throws -> [String: Any] {
+        let folder = try LiveClusterTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("scenario.yaml")
+        try scenario.write(to: file, atomically: true, encoding: .utf8)
+        var reports: [String: Any] = [:]
+        for (label, arguments, status) in [("broken", [`switch`], Int32(1)), ("sound", [], 0)] {
+            let out = folder.appendingPathComponent(label)
+            let run = try LiveClusterTests.start(["run", file.path, "--out", out.path] + arguments,
+                                                 environment: ["TMPDIR": folder.path])
+            try await waitUntil("the \(label) run to end", timeout: .seconds(240)) { !run.process.isRunning }
+            #expect(run.process.terminationStatus == status, "\(label): \(run.output())\n\(run.errors().suffix(2_000))")
+            if label == "broken" { reports = try Self.report(out.appendingPathComponent("\(report)/report.json")) }
+        }
         try await Self.expectNothingRunning(under: folder)
+        return reports
     }
 
     @Test func ctrlCStopsARunAndEverythingItStarted() async throws {
