@@ -151,7 +151,7 @@ let package = Package(
         .executableTarget(
             name: "tandem-live",
             dependencies: [
-                "TandemLive", "TandemScenario",
+                "TandemLive", "TandemScenario", "TandemSim", "TandemReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -5,12 +5,12 @@ import TandemRuntime
 import TandemScenario
 import TandemSim
 
-/// Carries out a scenario's faults on a live cluster: SIGKILL and restart for `crash`, the fault proxies for
+/// Carries out a scenario's faults on live nodes: SIGKILL and restart for `crash`, the fault proxies for
 /// partitions, latency, loss and broker outages, RST for `disconnect`, a REST `DELETE` for `delete_record`. Each
 /// fault is a window in the report, as in the simulator.
 final class LiveFaults: Sendable {
     let scenario: Scenario
-    let cluster: LiveCluster
+    let targets: LiveTargets
     let clients: [SimClient]
     let recorder: SimRecorder
     let clock: any ClientClock
@@ -20,11 +20,11 @@ final class LiveFaults: Sendable {
     private let random: LockedRandom
 
     init(
-        scenario: Scenario, seed: UInt64, cluster: LiveCluster, clients: [SimClient], recorder: SimRecorder,
+        scenario: Scenario, seed: UInt64, targets: LiveTargets, clients: [SimClient], recorder: SimRecorder,
         clock: any ClientClock, adminToken: String, progress: @escaping @Sendable (String) -> Void
     ) {
         self.scenario = scenario
-        self.cluster = cluster
+        self.targets = targets
         self.clients = clients
         self.recorder = recorder
         self.clock = clock
@@ -53,7 +53,7 @@ final class LiveFaults: Sendable {
         case .brokerOutage:
             for proxy in proxies(on: .nodeBroker) { proxy.setMode(.reset) }
         case .crash(let crash):
-            await cluster.nodes[crash.node.number - 1].server.crash()
+            await targets.nodes[crash.node.number - 1].server?.crash()
         case .disconnect(let disconnect):
             let candidates = await DisconnectPlan.candidates(for: disconnect, among: clients)
             let chosen = random.draw { DisconnectPlan.draw(disconnect, candidates: candidates, random: &$0) }
@@ -61,7 +61,7 @@ final class LiveFaults: Sendable {
                 // The browser's network dies: the proxy in front of its node keeps the node's side silent (the node
                 // finds out by heartbeat expiry, as in the simulator), and the browser's socket is reset.
                 if let connection = await client.currentConnection as? LiveConnection, let port = connection.localPort,
-                   !cluster.nodes[connection.node].clientProxy.sever(clientPort: port)
+                   let proxy = targets.nodes[connection.node].clientProxy, !proxy.sever(clientPort: port)
                 {
                     recorder.count("faults.disconnects_not_severed", node: connection.node)
                 }
@@ -89,7 +89,7 @@ final class LiveFaults: Sendable {
             for proxy in proxies(on: .nodeBroker) { proxy.setMode(.pass) }
         case .crash(let crash):
             do {
-                try await cluster.nodes[crash.node.number - 1].server.start()
+                try await targets.nodes[crash.node.number - 1].server?.start()
                 progress("\(crash.node) restarted")
             } catch {
                 progress("\(crash.node) did not restart: \(error)")
@@ -109,9 +109,9 @@ final class LiveFaults: Sendable {
             for b in partition.and {
                 for (node, other) in [(a, b), (b, a)] {
                     guard case .node(let id) = node else { continue }
-                    let live = cluster.nodes[id.number - 1]
+                    let live = targets.nodes[id.number - 1]
                     switch other {
-                    case .allClients, .clientGroup: cuts.append((live.clientProxy, .sever))
+                    case .allClients, .clientGroup: if let proxy = live.clientProxy { cuts.append((proxy, .sever)) }
                     case .broker: if let proxy = live.brokerProxy { cuts.append((proxy, .hold)) }
                     case .store: if let proxy = live.storeProxy { cuts.append((proxy, .hold)) }
                     case .node: break  // nodes talk only through the broker
@@ -123,7 +123,7 @@ final class LiveFaults: Sendable {
     }
 
     private func proxies(on link: LinkKind) -> [FaultProxy] {
-        cluster.nodes.compactMap { node in
+        targets.nodes.compactMap { node in
             switch link {
             case .clientNode: node.clientProxy
             case .nodeBroker: node.brokerProxy
@@ -135,9 +135,9 @@ final class LiveFaults: Sendable {
     /// An administrator's REST `DELETE` to the named node; a node that does not answer is counted, as in the
     /// simulator.
     private func delete(_ deletion: RecordDeletion) async {
-        let node = cluster.nodes[deletion.via.number - 1]
+        let node = targets.nodes[(deletion.via.number - 1) % targets.nodes.count]
         do {
-            let status = try await LiveREST(baseURL: node.server.baseURL)
+            let status = try await LiveREST(baseURL: node.restURL)
                 .delete(model: deletion.model, record: String(deletion.record), token: adminToken)
             switch status {
             case 200, 204: recorder.count("faults.records_deleted", node: nil)

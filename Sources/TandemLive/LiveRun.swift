@@ -24,11 +24,31 @@ public struct LiveRunOptions: Sendable {
     public var stopRequested: @Sendable () -> Bool = { false }
     /// Added to every server's environment (e.g. `TANDEM_BROKEN_ACK_BEFORE_PERSIST=1` for checker tests).
     public var serverEnvironment: [String: String] = [:]
+    /// Servers someone else runs, instead of a managed cluster.
+    public var external: ExternalTargets?
     /// Logins in flight at once.
     public var loginConcurrency = 8
     public var engineVersion = "0.1.0"
 
     public init(serverBinary: URL) { self.serverBinary = serverBinary }
+}
+
+/// Servers someone else runs (`--target`): where they are, how every scenario user logs in, and the database the
+/// checkers read.
+public struct ExternalTargets: Sendable {
+    public var urls: [String]
+    public var password: String
+    public var adminUsername: String
+    public var adminPassword: String?
+    public var databaseURL: String
+
+    public init(urls: [String], password: String, adminUsername: String, adminPassword: String?, databaseURL: String) {
+        self.urls = urls
+        self.password = password
+        self.adminUsername = adminUsername
+        self.adminPassword = adminPassword
+        self.databaseURL = databaseURL
+    }
 }
 
 /// Why a live run could not produce a report (as opposed to a report whose checks fail).
@@ -43,8 +63,31 @@ public struct LiveRunError: Error, Sendable, CustomStringConvertible {
 /// for real, and the same checkers over the real database. The report has `mode: live`.
 public enum LiveRun {
     public static func run(_ scenario: Scenario, options: LiveRunOptions) async throws -> Report {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            let report = try await run(scenario, group: group, options: options)
+            try? await group.shutdownGracefully()
+            return report
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func run(
+        _ scenario: Scenario, group: MultiThreadedEventLoopGroup, options: LiveRunOptions
+    ) async throws -> Report {
         let seed = options.seed ?? scenario.seed
         let members = ScenarioMember.all(of: scenario, seed: seed)
+        if let external = options.external {
+            let targets = try LiveTargets(
+                urls: external.urls, storeURL: external.databaseURL, password: external.password,
+                adminUsername: external.adminUsername, adminPassword: external.adminPassword ?? external.password)
+            let refused = targets.unsupportedFaults(of: scenario)
+            guard refused.isEmpty else { throw LiveRunError("\(scenario.file): " + refused.joined(separator: "; ")) }
+            return try await run(scenario, seed: seed, members: members, targets: targets, group: group,
+                                 options: options)
+        }
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("tandem-live-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -53,32 +96,29 @@ public enum LiveRun {
             scenario, seed: seed, serverBinary: options.serverBinary, databaseURL: options.databaseURL,
             directory: directory, users: members.map(\.username), serverEnvironment: options.serverEnvironment,
             progress: options.progress)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            let report = try await run(scenario, seed: seed, members: members, cluster: cluster, group: group,
-                                       options: options)
+            let report = try await run(scenario, seed: seed, members: members, targets: LiveTargets(cluster: cluster),
+                                       group: group, options: options)
             await cluster.down()
-            try? await group.shutdownGracefully()
             return report
         } catch {
             await cluster.down()
-            try? await group.shutdownGracefully()
             throw error
         }
     }
 
     private static func run(
-        _ scenario: Scenario, seed: UInt64, members: [ScenarioMember], cluster: LiveCluster,
+        _ scenario: Scenario, seed: UInt64, members: [ScenarioMember], targets: LiveTargets,
         group: MultiThreadedEventLoopGroup, options: LiveRunOptions
     ) async throws -> Report {
         let progress = options.progress
-        let rest = LiveREST(baseURL: cluster.nodes[0].server.baseURL)
+        let rest = LiveREST(baseURL: targets.nodes[0].restURL)
         progress("logging in \(members.count) users")
-        let logins = try await login(members.map(\.username), password: cluster.password, via: rest,
+        let logins = try await login(members.map(\.username), password: targets.password, via: rest,
                                      concurrency: options.loginConcurrency)
-        let admin = try await rest.login(username: "live-admin", password: cluster.password)
+        let admin = try await rest.login(username: targets.adminUsername, password: targets.adminPassword)
         let models = ScenarioModels.registry(scenario)
-        let store = try await CheckedStore.open(cluster.storeURL)
+        let store = try await CheckedStore.open(targets.storeURL)
         defer { store.close() }
 
         let clock = WallClientClock()
@@ -86,14 +126,17 @@ public enum LiveRun {
         let recorder = SimRecorder(clock: clock, tracer: nil, groups: scenario.population.map(\.name))
         let counters = LiveCounters()
         let links = LiveLinks(
-            addresses: cluster.nodes.map { LiveLinks.Address(host: "127.0.0.1", port: $0.clientPort) },
+            addresses: targets.nodes.map(\.clientAddress),
             tokens: logins.map(\.token), group: group, counters: counters)
         let environment = ClientEnvironment(seed: seed, clock: clock, recorder: recorder, links: links)
         let clients = zip(members, logins).map { member, login in
-            SimClient(member: member, user: member.identity(id: login.userID), model: models, environment: environment)
+            var member = member
+            member.homeNode %= targets.nodes.count
+            return SimClient(member: member, user: member.identity(id: login.userID), model: models,
+                             environment: environment)
         }
         let checkers = Checkers(store: store.store, models: models, clients: clients, recorder: recorder)
-        let faults = LiveFaults(scenario: scenario, seed: seed, cluster: cluster, clients: clients, recorder: recorder,
+        let faults = LiveFaults(scenario: scenario, seed: seed, targets: targets, clients: clients, recorder: recorder,
                                 clock: clock, adminToken: admin.token, progress: progress)
         let durationNanos = scenario.duration.nanosecondsClamped
         let totalNanos = scenario.totalDuration.nanosecondsClamped
@@ -122,10 +165,9 @@ public enum LiveRun {
             // The final check also reads every node's own view, through an administrator's join on each record.
             let final = Checkers(
                 store: store.store, models: models, clients: clients, recorder: recorder,
-                nodes: cluster.nodes.map { node in
-                    ProbedNode(name: node.id.description,
-                               address: LiveLinks.Address(host: "127.0.0.1", port: node.server.port),
-                               token: admin.token, probeUserID: admin.userID, group: group, counters: counters)
+                nodes: targets.nodes.map { node in
+                    ProbedNode(name: node.name, address: node.directAddress, token: admin.token,
+                               probeUserID: admin.userID, group: group, counters: counters)
                 })
             let divergent = try await final.divergentClients()
             convergence.record(atNanos: clock.nowNanos, divergent: divergent.count)
@@ -141,7 +183,7 @@ public enum LiveRun {
             if counters.connectFailures > 0 {
                 recorder.count("client.connect_failures", node: nil, by: counters.connectFailures)
             }
-            await scrapeNodes(cluster, into: recorder)
+            await scrapeNodes(targets, into: recorder)
             for client in clients { await client.finish() }
             return recorder.metrics.makeReport(
                 identity: RunIdentity(
@@ -192,13 +234,13 @@ public enum LiveRun {
 
     /// Each node's own counters from `/metrics` (`tandem_*` samples without labels, and `tandem_server_events_total`
     /// by event), into the report's node table.
-    private static func scrapeNodes(_ cluster: LiveCluster, into recorder: SimRecorder) async {
-        for (index, node) in cluster.nodes.enumerated() {
-            guard let text = try? await LiveREST(baseURL: node.server.baseURL).metrics() else {
+    private static func scrapeNodes(_ targets: LiveTargets, into recorder: SimRecorder) async {
+        for (index, node) in targets.nodes.enumerated() {
+            guard let text = try? await LiveREST(baseURL: node.restURL).metrics() else {
                 recorder.count("metrics.scrape_failed", node: index)
                 continue
             }
-            for (name, value) in PrometheusText.samples(text) {
+            for (name, value) in PrometheusText.samples(text) where !name.hasSuffix("_sum") {
                 recorder.count(name, node: index, by: Int(value.rounded()))
             }
         }

@@ -3,6 +3,7 @@ import Foundation
 import TandemLive
 import TandemReport
 import TandemScenario
+import TandemSim
 
 /// `tandem-live`: the live side of Tandem (NIO and real processes), apart from the simulator's `tandem` so the
 /// simulator builds without server dependencies.
@@ -36,20 +37,47 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Use this PostgreSQL instead of starting one (several nodes).") var databaseURL: String?
     @Option(help: "The tandem-server binary (default: next to this one).") var serverBinary: String?
     @Flag(help: "No progress lines.") var quiet = false
+    @Option(help: ArgumentHelp(
+        "Servers someone else runs: http://host:port[,…], one per node, instead of starting them.",
+        discussion: "Every scenario user (group-N) must exist there with --password; --database-url names the "
+            + "database the checkers read. Faults that need process control or the fault proxies are refused."))
+    var target: String?
+    @Option(help: "With --target: the scenario users' password.") var password: String?
+    @Option(help: "With --target: the administrator (DELETE, the checkers' probes).") var adminUser = "live-admin"
+    @Option(help: "With --target: the administrator's password (default: --password).") var adminPassword: String?
     @Flag(help: "Broken servers: acknowledge changes before storing them (the lost-write checker must fail).")
     var ackBeforePersist = false
     @Flag(help: "Broken servers: never expire silent connections (the presence-ghost checker must fail).")
     var noPresenceExpiry = false
 
+    func validate() throws {
+        if target != nil {
+            guard password != nil else { throw ValidationError("--target needs --password (the scenario users')") }
+            guard databaseURL != nil else {
+                throw ValidationError("--target needs --database-url: the checkers read the servers' database")
+            }
+            guard !ackBeforePersist && !noPresenceExpiry else {
+                throw ValidationError("the broken-server switches apply to servers this tool starts, not to --target")
+            }
+        } else if password != nil || adminPassword != nil {
+            throw ValidationError("--password and --admin-password go with --target")
+        }
+    }
+
     func run() async throws {
         let scenarios = try loadScenarios(path)
-        let binary = try Up.locateServer(serverBinary)
+        let binary = target == nil ? try Up.locateServer(serverBinary) : URL(fileURLWithPath: "/nonexistent")
         let stop = SignalWatch.start()
         var failed = false
         for scenario in scenarios {
             var options = LiveRunOptions(serverBinary: binary)
             options.seed = seed
             options.databaseURL = databaseURL
+            if let target, let password, let databaseURL {
+                options.external = ExternalTargets(
+                    urls: target.split(separator: ",").map { String($0) }, password: password, adminUsername: adminUser,
+                    adminPassword: adminPassword, databaseURL: databaseURL)
+            }
             if ackBeforePersist { options.serverEnvironment["TANDEM_BROKEN_ACK_BEFORE_PERSIST"] = "1" }
             if noPresenceExpiry { options.serverEnvironment["TANDEM_BROKEN_NO_PRESENCE_EXPIRY"] = "1" }
             options.stopRequested = { stop.received }
@@ -107,7 +135,7 @@ struct Up: AsyncParsableCommand {
         do {
             cluster = try await LiveCluster.up(
                 scenario, seed: seed ?? scenario.seed, serverBinary: binary, databaseURL: databaseURL,
-                directory: directory
+                directory: directory, users: ScenarioMember.all(of: scenario, seed: seed ?? scenario.seed).map(\.username)
             ) { line in say("tandem-live: \(line)") }
         } catch {
             FileHandle.standardError.write(Data("tandem-live: \(error)\n".utf8))
@@ -119,7 +147,12 @@ struct Up: AsyncParsableCommand {
         }
         if let redis = cluster.redis { say("redis: \(redis.url), pid \(redis.process.pid)") }
         if let postgres = cluster.postgres { say("postgres: \(postgres.url), pid \(postgres.pid ?? 0)") }
-        say("login: \(cluster.username) / \(cluster.password) (Editor), live-admin / same password (Admin)")
+        say("login: \(cluster.username) / \(cluster.password) (Editor), live-admin / same password (Admin), and every "
+            + "scenario user (group-N) / same password (Editor)")
+        say("store: \(cluster.storeURL)")
+        say("run against it: tandem-live run \(file) --target "
+            + cluster.nodes.map(\.clientURL).joined(separator: ",")
+            + " --password \(cluster.password) --database-url \(cluster.storeURL)")
         say("files: \(directory.path)")
         say("ready")
         let signal = await stopRequested.first()

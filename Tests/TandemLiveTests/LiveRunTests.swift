@@ -116,6 +116,52 @@ struct LiveRunTests {
         return reports
     }
 
+    @Test func usersRunAgainstServersSomeoneElseStartedAndProcessFaultsAreRefused() async throws {
+        let folder = try LiveClusterTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("staging.yaml")
+        try """
+            name: live-staging
+            seed: 2
+            duration: 8s
+            settle: 4s
+            models:
+              - name: Ticket
+                fields: {title: string, body: text}
+            population:
+              - group: agents
+                users: 6
+                records: {model: Ticket, count: 1}
+                behavior:
+                  think_time: {exponential: {mean: 500ms}}
+                  actions: {type_text: 0.5, set_field: 0.5}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let up = try LiveClusterTests.start(["up", file.path], environment: ["TMPDIR": folder.path])
+        try await waitUntil("tandem-live up to say ready: \(up.output())", timeout: .seconds(120)) {
+            up.output().contains("\nready\n") || !up.process.isRunning
+        }
+        let command = try #require(LiveClusterTests.matches(#"run against it: tandem-live (.+)"#, in: up.output()).first)
+        let arguments = command.split(separator: " ").map(String.init)
+        let out = folder.appendingPathComponent("reports")
+        let run = try LiveClusterTests.start(arguments + ["--out", out.path, "--seed", "2"])
+        try await waitUntil("the run against the targets to end", timeout: .seconds(120)) { !run.process.isRunning }
+        #expect(run.process.terminationStatus == 0, "\(run.output())\n\(run.errors().suffix(2_000))")
+        let report = try Self.report(out.appendingPathComponent("live-staging/2/report.json"))
+        #expect((report["identity"] as? [String: Any])?["mode"] as? String == "live")
+
+        let crash = folder.appendingPathComponent("crash.yaml")
+        try (try String(contentsOf: file, encoding: .utf8) + "\nfaults:\n  - at: 2s\n    crash: {node: node-1}\n")
+            .write(to: crash, atomically: true, encoding: .utf8)
+        let refused = try LiveClusterTests.start(["run", crash.path] + arguments.dropFirst(2))
+        try await waitUntil("the refusal") { !refused.process.isRunning }
+        #expect(refused.process.terminationStatus == 2)
+        #expect(refused.errors().contains("faults[0] (crash)") && refused.errors().contains("--target"),
+                "\(refused.errors())")
+        kill(up.process.processIdentifier, SIGINT)
+        try await waitUntil("tandem-live up to stop", timeout: .seconds(60)) { !up.process.isRunning }
+        try await Self.expectNothingRunning(under: folder)
+    }
+
     @Test func ctrlCStopsARunAndEverythingItStarted() async throws {
         let folder = try LiveClusterTests.folder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -37,8 +37,8 @@ struct MigrationTests {
     @Test
     func postgresMigratesOnceEvenWhenTwoStoresRaceToMigrate() async throws {
         try await TestPostgres.withDatabase { url in
-            try await PostgresEventStore.withStore(url: url, logger: TestPostgres.quietLogger) { first in
-                try await PostgresEventStore.withStore(url: url, logger: TestPostgres.quietLogger) { second in
+            try await PostgresEventStore.withStore(url: url, logger: TestPostgres.quietLogger, options: TestPostgres.options) { first in
+                try await PostgresEventStore.withStore(url: url, logger: TestPostgres.quietLogger, options: TestPostgres.options) { second in
                     async let again = first.migrate()
                     async let andAgain = second.migrate()
                     let applied = try await [again, andAgain]
