@@ -115,7 +115,8 @@ public final class LiveCluster: Sendable {
                                               password: password, directory: directory.appendingPathComponent("\(id)"),
                                               scenario: scenario, users: users),
                     in: directory.appendingPathComponent("\(id)"),
-                    environment: serverEnvironment
+                    environment: serverEnvironment,
+                    readyTimeout: .seconds(30) + .milliseconds(10 * users.count)  // bcrypt per seeded user
                 )
                 started.servers.append(server)
                 let clientProxy = FaultProxy(name: "clients→\(id)", upstreamPort: server.port, link: links.clientNode,

@@ -170,15 +170,19 @@ public final class ManagedServerNode: Sendable {
     private let binary: URL
     /// Added to the server's environment on every start.
     private let environment: [String: String]
+    /// How long a start may take (a node seeding thousands of users takes longer).
+    private let readyTimeout: Duration
     private let current: LockedProcess
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
     public var process: ManagedProcess? { current.value }
 
     private init(
-        name: String, port: Int, configFile: URL, directory: URL, binary: URL, environment: [String: String]
+        name: String, port: Int, configFile: URL, directory: URL, binary: URL, environment: [String: String],
+        readyTimeout: Duration
     ) {
         self.environment = environment
+        self.readyTimeout = readyTimeout
         self.name = name
         self.port = port
         self.configFile = configFile
@@ -193,7 +197,8 @@ public final class ManagedServerNode: Sendable {
         binary: URL,
         config: String,
         in directory: URL,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        readyTimeout: Duration = .seconds(30)
     ) async throws -> ManagedServerNode {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let port = try FreePort.loopback()
@@ -201,7 +206,7 @@ public final class ManagedServerNode: Sendable {
         try config.replacingOccurrences(of: "{{PORT}}", with: String(port))
             .write(to: file, atomically: true, encoding: .utf8)
         let node = ManagedServerNode(name: name, port: port, configFile: file, directory: directory, binary: binary,
-                                     environment: environment)
+                                     environment: environment, readyTimeout: readyTimeout)
         try await node.start()
         return node
     }
@@ -217,7 +222,7 @@ public final class ManagedServerNode: Sendable {
             logFile: directory.appendingPathComponent("server-\(runs + 1).log")
         )
         current.set(process)
-        try await process.waitForLine(containing: "tandem-server listening on")
+        try await process.waitForLine(containing: "tandem-server listening on", timeout: readyTimeout)
     }
 
     /// A crash: SIGKILL, no goodbye to anyone.

@@ -120,13 +120,31 @@ public actor UserRegistry {
         record.refreshFamilies = [:]
     }
 
-    /// Creates each seed user that does not exist yet; returns the names created.
+    /// Creates each seed user that does not exist yet, writing the users file once; returns the names created.
+    /// (A live run seeds thousands of users: one write per user made a start take minutes.)
     public func ensure(_ seeds: [SeedUser]) async throws -> [String] {
+        _ = try reloadIfChanged()
+        var known = Set(users.map(\.username))
+        var hashed: [(seed: SeedUser, hash: String)] = []
+        for seed in seeds where !known.contains(seed.username) {
+            try Self.validate(username: seed.username)
+            try Self.validate(password: seed.password)
+            try Self.validate(roles: seed.roles)
+            hashed.append((seed, try await hasher.hash(seed.password)))
+            known.insert(seed.username)
+        }
+        guard !hashed.isEmpty else { return [] }
+        _ = try reloadIfChanged()  // another process may have added some of them meanwhile
+        let existing = Set(users.map(\.username))
+        var nextID = (users.map(\.id).max() ?? 0) + 1
         var created: [String] = []
-        for seed in seeds where user(named: seed.username) == nil {
-            try await create(username: seed.username, password: seed.password, roles: seed.roles)
+        for (seed, hash) in hashed where !existing.contains(seed.username) {
+            users.append(UserRecord(id: nextID, username: seed.username, passwordHash: hash, roles: seed.roles,
+                                    createdAtMillis: clock.wallMillis()))
+            nextID += 1
             created.append(seed.username)
         }
+        try save()
         return created
     }
 
