@@ -26,12 +26,15 @@ public final class LiveLinks: ClientLinks {
     let tokens: [String]
     let group: any EventLoopGroup
     let counters: LiveCounters
+    /// Where the clients run: the loop their sockets are on.
+    let executor: EventLoopTaskExecutor
 
-    public init(addresses: [Address], tokens: [String], group: any EventLoopGroup, counters: LiveCounters) {
+    init(addresses: [Address], tokens: [String], loop: any EventLoop, counters: LiveCounters) {
         self.addresses = addresses
         self.tokens = tokens
-        self.group = group
+        self.group = loop
         self.counters = counters
+        self.executor = EventLoopTaskExecutor(loop)
     }
 
     public var nodeCount: Int { addresses.count }
@@ -114,8 +117,8 @@ final class LiveConnection: ClientConnection {
             continuation.finish()
             return nil
         }
-        // The client actor receives in frame order: one task per connection drains the stream.
-        Task { [self, client] in
+        // The client actor receives in frame order: one task per connection drains the stream, on the socket's loop.
+        Task(executorPreference: links.executor) { [self, client] in
             for await downlink in downlinks { await client.receive(downlink, on: self) }
         }
         return true

@@ -121,13 +121,13 @@ public enum LiveRun {
         let store = try await CheckedStore.open(targets.storeURL)
         defer { store.close() }
 
-        let clock = WallClientClock()
+        let loop = group.next()
+        let clock = LoopClientClock(loop: loop)
         let usage = ProcessUsage.now()
         let recorder = SimRecorder(clock: clock, tracer: nil, groups: scenario.population.map(\.name))
         let counters = LiveCounters()
         let links = LiveLinks(
-            addresses: targets.nodes.map(\.clientAddress),
-            tokens: logins.map(\.token), group: group, counters: counters)
+            addresses: targets.nodes.map(\.clientAddress), tokens: logins.map(\.token), loop: loop, counters: counters)
         let environment = ClientEnvironment(seed: seed, clock: clock, recorder: recorder, links: links)
         let clients = zip(members, logins).map { member, login in
             var member = member
@@ -143,24 +143,27 @@ public enum LiveRun {
         var convergence = ConvergenceTracker(settleStartNanos: durationNanos)
         progress("playing \(scenario.name) for \(scenario.totalDuration) (seed \(seed))")
         do {
-            for event in SimSchedule.events(for: scenario, clientCount: clients.count) {
-                let wait = event.atNanos - clock.nowNanos
-                if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
-                if options.stopRequested() { throw LiveRunError("stopped before the end of the run") }
-                switch event.kind {
-                case .arrive(let client): await clients[client].arrive()
-                case .depart(let client): await clients[client].depart()
-                case .faultStart(let index): await faults.start(index)
-                case .faultEnd(let index): await faults.end(index)
-                case .sample: await sample(clients: clients, counters: counters, clock: clock, total: totalNanos,
-                                           progress: progress)
-                case .stopActing: for client in clients { await client.stopActing() }
-                case .converge:
-                    convergence.record(atNanos: clock.nowNanos, divergent: try await checkers.divergentCount())
+            // Every task the clients start prefers the loop their sockets are on.
+            try await SimRuntime.$preferredTaskExecutor.withValue(links.executor) {
+                for event in SimSchedule.events(for: scenario, clientCount: clients.count) {
+                    let wait = event.atNanos - clock.nowNanos
+                    if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
+                    if options.stopRequested() { throw LiveRunError("stopped before the end of the run") }
+                    switch event.kind {
+                    case .arrive(let client): await clients[client].arrive()
+                    case .depart(let client): await clients[client].depart()
+                    case .faultStart(let index): await faults.start(index)
+                    case .faultEnd(let index): await faults.end(index)
+                    case .sample: await sample(clients: clients, counters: counters, clock: clock, total: totalNanos,
+                                               progress: progress)
+                    case .stopActing: for client in clients { await client.stopActing() }
+                    case .converge:
+                        convergence.record(atNanos: clock.nowNanos, divergent: try await checkers.divergentCount())
+                    }
                 }
+                let wait = totalNanos - clock.nowNanos
+                if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
             }
-            let wait = totalNanos - clock.nowNanos
-            if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
             progress("checking")
             // The final check also reads every node's own view, through an administrator's join on each record.
             let final = Checkers(
@@ -222,7 +225,7 @@ public enum LiveRun {
 
     /// Once a second: a progress line.
     private static func sample(
-        clients: [SimClient], counters: LiveCounters, clock: WallClientClock, total: Int64,
+        clients: [SimClient], counters: LiveCounters, clock: LoopClientClock, total: Int64,
         progress: @Sendable (String) -> Void
     ) async {
         var connected = 0

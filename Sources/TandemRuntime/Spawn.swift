@@ -4,13 +4,17 @@
 /// and `spawn` is exactly a plain `Task {}`.
 public enum SimRuntime {
     @TaskLocal public static var executor: SimExecutor?
+    /// Outside the simulator: the task executor `spawn`'s tasks prefer, if any (a live run keeps its clients on
+    /// the event loop that carries their sockets, so a frame and the client handling it share one thread).
+    @TaskLocal public static var preferredTaskExecutor: (any TaskExecutor)?
 }
 
 /// Starts an unstructured task: the only way engine code starts one (never `Task {}`).
 ///
 /// Under simulation the task prefers the simulator's executor, so it and everything it awaits stay
 /// on the simulation thread; a plain `Task {}` would lose that preference and escape. In production
-/// it is a plain `Task`. Keep the returned task to cancel it. Inside an actor, this name resolves to
+/// it is a plain `Task` (preferring `SimRuntime.preferredTaskExecutor` when one is bound). Keep the returned task
+/// to cancel it. Inside an actor, this name resolves to
 /// `Actor.spawn`; write `TandemRuntime.spawn` for this one.
 @discardableResult
 public func spawn<Success: Sendable>(
@@ -18,7 +22,7 @@ public func spawn<Success: Sendable>(
     _ operation: sending @escaping () async -> Success
 ) -> Task<Success, Never> {
     guard let executor = SimRuntime.executor else {
-        return Task(priority: priority, operation: operation)
+        return Task(executorPreference: SimRuntime.preferredTaskExecutor, priority: priority, operation: operation)
     }
     executor.spawnStarted()
     return Task(executorPreference: executor.taskExecutor, priority: priority) {
@@ -34,7 +38,7 @@ public func spawn<Success: Sendable>(
     _ operation: sending @escaping () async throws -> Success
 ) -> Task<Success, any Error> {
     guard let executor = SimRuntime.executor else {
-        return Task(priority: priority, operation: operation)
+        return Task(executorPreference: SimRuntime.preferredTaskExecutor, priority: priority, operation: operation)
     }
     executor.spawnStarted()
     return Task(executorPreference: executor.taskExecutor, priority: priority) {
