@@ -97,12 +97,16 @@ struct CompareCommand: ParsableCommand {
         if comparison.hasRegressions { throw ExitCode(1) }
     }
 
-    /// The distribution file `path` names: itself when it is one, `path/distribution.json` for a folder.
+    /// The distribution file `path` names: `path/distribution.json` for a folder, `path` itself when it holds a
+    /// JSON object with a `format` key (a report has `schema_version` instead); nil for anything else.
     static func distributionPath(_ path: String) -> String? {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return nil }
         if isFolder.boolValue { return (path as NSString).appendingPathComponent("distribution.json") }
-        return path.hasSuffix("distribution.json") ? path : nil
+        guard let data = FileManager.default.contents(atPath: path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return object["format"] != nil ? path : nil
     }
 
     private func load(_ path: String) throws -> Report {
