@@ -47,10 +47,8 @@ extension DistributionComparison {
 
     var failureLines: [String] {
         failures.map { "Seed \($0.seed) failed: \($0.reasons.joined(separator: "; ")). Reproduce: `\(reproduce(seed: $0.seed))`" }
-            + thresholdFailures.map { failure in
-                "Threshold \(failure.threshold) missed by seed(s) "
-                    + failure.seeds.map(String.init).joined(separator: ", ")
-                    + " (every baseline seed met it). Reproduce: `\(reproduce(seed: failure.seeds[0]))`"
+            + thresholdFailures.filter(\.significant).map { failure in
+                "Threshold \(thresholdLine(failure)). Reproduce: `\(reproduce(seed: failure.seeds[0]))`"
             }
             + regressions.map { result in
                 "Regressed: \(result.metric), change of median \(result.intervalText)"

@@ -46,15 +46,21 @@ public struct DistributionComparison: Sendable {
         }
     }
 
-    /// A threshold that every baseline seed met and some candidate seeds missed.
+    /// A threshold some candidate seeds missed: `significant` when they are more, as a share of the seeds, than
+    /// the baseline's by Fisher's exact test (one-sided p < `alpha`), which fails the comparison.
     public struct ThresholdFailure: Sendable, Equatable {
         public var threshold: String
         public var seeds: [UInt64]
+        public var baselineMisses: Int
+        public var p: Double
+        public var significant: Bool
     }
 
     public var scenarioName: String
     /// The scenario file, for the commands that reproduce a seed.
     public var scenarioFile: String
+    /// Options of the candidate's runs that a replay needs too (`--ack-before-persist`).
+    public var runOptions: [String] = []
     public var tolerance: Double
     public var floorMs: Double
     public var alpha: Double
@@ -69,10 +75,13 @@ public struct DistributionComparison: Sendable {
 
     public var regressions: [MetricResult] { metrics.filter { $0.verdict == .regressed } }
     public var improvements: [MetricResult] { metrics.filter { $0.verdict == .improved } }
-    public var passed: Bool { failures.isEmpty && thresholdFailures.isEmpty && regressions.isEmpty }
+    public var passed: Bool {
+        failures.isEmpty && regressions.isEmpty && !thresholdFailures.contains(where: \.significant)
+    }
 
-    /// The fewest seeds with a value, on each side, for a metric to be compared.
-    public static let minimumSeeds = 3
+    /// The fewest seeds with a value, on each side, for a metric to be compared: 3, and half the side's seeds (a
+    /// percentile that only some seeds have enough samples for compares a biased few otherwise).
+    public static func minimumSeeds(of seedCount: Int) -> Int { max(3, (seedCount + 1) / 2) }
 
     public static func compare(
         candidate: SeedDistribution,
@@ -89,16 +98,20 @@ public struct DistributionComparison: Sendable {
             metrics.append(
                 compareMetric(
                     metric, baseline: baseline.values(of: metric), candidate: candidate.values(of: metric),
+                    minimumSeeds: (minimumSeeds(of: baseline.seeds.count), minimumSeeds(of: candidate.seeds.count)),
                     tolerance: tolerance, floorMs: floorMs, alpha: alpha, confidence: confidence))
         }
         let thresholdFailures = candidate.thresholds.compactMap { threshold -> ThresholdFailure? in
-            // Thresholds on safety metrics already failed their seeds (`SeedDistribution.failures`).
-            guard !threshold.failedSeeds.isEmpty,
-                !Report.safetyMetrics.contains(String(threshold.threshold.prefix { $0 != " " })),
-                let before = baseline.thresholds.first(where: { $0.threshold == threshold.threshold }),
-                before.failedSeeds.isEmpty
+            // Safety limits already failed their seeds (`SeedDistribution.failures`).
+            guard !threshold.safety, !threshold.failedSeeds.isEmpty,
+                let before = baseline.thresholds.first(where: { $0.threshold == threshold.threshold })
             else { return nil }
-            return ThresholdFailure(threshold: threshold.threshold, seeds: threshold.failedSeeds)
+            let p = GateStatistics.fisherOneSided(
+                baselineMisses: before.failedSeeds.count, baselineCount: baseline.seeds.count,
+                candidateMisses: threshold.failedSeeds.count, candidateCount: candidate.seeds.count)
+            return ThresholdFailure(
+                threshold: threshold.threshold, seeds: threshold.failedSeeds,
+                baselineMisses: before.failedSeeds.count, p: p, significant: p < alpha)
         }
         return DistributionComparison(
             scenarioName: candidate.scenarioName,
@@ -114,6 +127,7 @@ public struct DistributionComparison: Sendable {
         _ metric: String,
         baseline: [(seed: UInt64, value: Double)],
         candidate: [(seed: UInt64, value: Double)],
+        minimumSeeds: (baseline: Int, candidate: Int),
         tolerance: Double, floorMs: Double, alpha: Double, confidence: Double
     ) -> MetricResult {
         let before = baseline.map(\.value)
@@ -123,7 +137,7 @@ public struct DistributionComparison: Sendable {
             baselineMedian: before.isEmpty ? 0 : GateStatistics.median(before),
             candidateMedian: now.isEmpty ? 0 : GateStatistics.median(now),
             interval: nil, allowance: 0, p: nil, verdict: .notCompared)
-        guard before.count >= minimumSeeds, now.count >= minimumSeeds else { return result }
+        guard before.count >= minimumSeeds.baseline, now.count >= minimumSeeds.candidate else { return result }
         let interval = GateStatistics.bootstrapMedianDifference(
             baseline: before, candidate: now, confidence: confidence)
         let test = GateStatistics.mannWhitney(baseline: before, candidate: now)
@@ -142,7 +156,9 @@ public struct DistributionComparison: Sendable {
     }
 
     /// The command that replays one seed.
-    public func reproduce(seed: UInt64) -> String { "tandem run \(scenarioFile) --seed \(seed)" }
+    public func reproduce(seed: UInt64) -> String {
+        (["tandem run \(scenarioFile) --seed \(seed)"] + runOptions).joined(separator: " ")
+    }
 
     /// For the terminal: the verdict, then what failed (seeds, thresholds, regressed metrics, each with the command
     /// that reproduces its worst seed), then improvements.
@@ -159,9 +175,8 @@ public struct DistributionComparison: Sendable {
             lines.append("  SEED \(failure.seed) FAILED: \(failure.reasons.joined(separator: "; "))")
             lines.append("    reproduce: \(reproduce(seed: failure.seed))")
         }
-        for failure in thresholdFailures {
-            let seeds = failure.seeds.map(String.init).joined(separator: ", ")
-            lines.append("  THRESHOLD \(failure.threshold) missed by seed(s) \(seeds) (every baseline seed met it)")
+        for failure in thresholdFailures where failure.significant {
+            lines.append("  THRESHOLD " + thresholdLine(failure))
             lines.append("    reproduce: \(reproduce(seed: failure.seeds[0]))")
         }
         for result in regressions {
@@ -169,12 +184,20 @@ public struct DistributionComparison: Sendable {
             if let seed = result.worstSeed { lines.append("    worst seed: \(reproduce(seed: seed))") }
         }
         for result in improvements { lines.append("  improved  " + Self.line(result)) }
+        for failure in thresholdFailures where !failure.significant { lines.append("  missed    " + thresholdLine(failure)) }
         let unchanged = metrics.filter { $0.verdict == .unchanged }.count
         let skipped = metrics.filter { $0.verdict == .notCompared }.count
         lines.append(
             "  \(regressions.count) regressed, \(improvements.count) improved, \(unchanged) without significant change"
-                + (skipped > 0 ? ", \(skipped) not compared (fewer than \(Self.minimumSeeds) seeds with a value)" : ""))
+                + (skipped > 0 ? ", \(skipped) not compared (too few seeds with a value)" : ""))
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `latency.ack.p99 < 150 ms missed by 3 of 20 seeds (1, 6, 12); baseline 0 of 20, p 0.1154`.
+    func thresholdLine(_ failure: ThresholdFailure) -> String {
+        "\(failure.threshold) missed by \(failure.seeds.count) of \(candidateSeeds.count) seeds ("
+            + failure.seeds.map(String.init).joined(separator: ", ") + "); baseline \(failure.baselineMisses) of "
+            + "\(baselineSeeds.count), p \(NumberText.pValue(failure.p))"
     }
 
     static func line(_ result: MetricResult) -> String {

@@ -109,6 +109,29 @@ public enum GateStatistics {
         return (value(atRank: (n - 1) / 2) + value(atRank: n / 2)) / 2
     }
 
+    /// Fisher's exact test, one-sided: the probability, with `baselineMisses + candidateMisses` misses spread at
+    /// random over both sets of seeds, that the candidate's `candidateCount` seeds hold `candidateMisses` or more
+    /// (the hypergeometric upper tail). Small when the candidate misses a threshold in more of its seeds than chance
+    /// explains.
+    public static func fisherOneSided(
+        baselineMisses: Int, baselineCount: Int, candidateMisses: Int, candidateCount: Int
+    ) -> Double {
+        precondition(
+            (0...baselineCount).contains(baselineMisses) && (0...candidateCount).contains(candidateMisses),
+            "misses must be between 0 and the seed count")
+        let misses = baselineMisses + candidateMisses
+        let total = baselineCount + candidateCount
+        func logChoose(_ n: Int, _ k: Int) -> Double {
+            lgamma(Double(n + 1)) - lgamma(Double(k + 1)) - lgamma(Double(n - k + 1))
+        }
+        var p = 0.0
+        for drawn in candidateMisses...min(misses, candidateCount) where misses - drawn <= baselineCount {
+            p += exp(
+                logChoose(candidateCount, drawn) + logChoose(baselineCount, misses - drawn) - logChoose(total, misses))
+        }
+        return min(1, p)
+    }
+
     /// The two-sided Mann–Whitney U test of `candidate` against `baseline`.
     ///
     /// Values are ranked together, ties taking their mean rank. Without ties and with at most `exactLimit` values

@@ -86,9 +86,10 @@ struct GateCommand: ParsableCommand {
                 continue
             }
             guard let base = plan.baseline else { continue }
-            let comparison = DistributionComparison.compare(
+            var comparison = DistributionComparison.compare(
                 candidate: distribution, baseline: base, scenarioFile: plan.scenario.file, tolerance: fraction,
                 floorMs: floorMs)
+            comparison.runOptions = engine.arguments
             let folder = URL(fileURLWithPath: out).appendingPathComponent(plan.scenario.name)
             try write(distribution, to: folder.appendingPathComponent("distribution.json"))
             try write(Data(comparison.markdown.utf8), to: folder.appendingPathComponent("gate.md"))

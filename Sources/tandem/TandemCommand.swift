@@ -55,6 +55,13 @@ struct EngineOptions: ParsableArguments {
     @Option(help: .hidden)  // Test hook of the scenario gate's tests: a deliberately slower commit (see README).
     var testHookCommitDelayMs: Double = 0
 
+    /// The options as written on the command line, for a replay command; empty when all are defaults.
+    var arguments: [String] {
+        (ackBeforePersist ? ["--ack-before-persist"] : []) + (noGapRecovery ? ["--no-gap-recovery"] : [])
+            + (noPresenceExpiry ? ["--no-presence-expiry"] : [])
+            + (testHookCommitDelayMs > 0 ? ["--test-hook-commit-delay-ms", "\(testHookCommitDelayMs)"] : [])
+    }
+
     var simulationOptions: SimulationOptions {
         var options = SimulationOptions()
         options.ackBeforePersist = ackBeforePersist

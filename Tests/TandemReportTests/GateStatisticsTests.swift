@@ -98,4 +98,18 @@ import Testing
         #expect(test.u == 441 && !test.exact)
         #expect(abs(test.p - 3.1253999984e-8) < 1e-15)
     }
+
+    @Test func fisherExactTestOfThresholdMisses() {
+        // All misses on the candidate's side: C(20, k) / C(40, k).
+        #expect(abs(GateStatistics.fisherOneSided(
+            baselineMisses: 0, baselineCount: 20, candidateMisses: 3, candidateCount: 20) - 1140.0 / 9880) < 1e-12)
+        #expect(abs(GateStatistics.fisherOneSided(
+            baselineMisses: 0, baselineCount: 20, candidateMisses: 7, candidateCount: 20) - 77520.0 / 18643560) < 1e-12)
+        // 5 of 20 against 2 of 20: SciPy's fisher_exact(alternative="greater") gives 0.2037422037.
+        #expect(abs(GateStatistics.fisherOneSided(
+            baselineMisses: 2, baselineCount: 20, candidateMisses: 5, candidateCount: 20) - 0.20374220374220378) < 1e-12)
+        let none = GateStatistics.fisherOneSided(
+            baselineMisses: 4, baselineCount: 20, candidateMisses: 0, candidateCount: 20)
+        #expect(abs(none - 1) < 1e-9)
+    }
 }

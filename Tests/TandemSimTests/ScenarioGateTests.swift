@@ -44,6 +44,7 @@ import TandemReport
         #expect(regressed.contains("latency.ack.p50") && regressed.contains("latency.propagation.p50"))
         #expect(regressed.allSatisfy { $0.hasPrefix("latency.ack.") || $0.hasPrefix("latency.propagation.") })
         #expect(slower.output.contains("worst seed: tandem run \(scenario) --seed "))
+        #expect(slower.output.contains(" --test-hook-commit-delay-ms 6.0\n"))
         let markdown = try String(contentsOfFile: work + "/slow/smoke-10/gate.md", encoding: .utf8)
         #expect(markdown.contains("| latency.presence.p50 |"))
         #expect(!markdown.contains("latency.presence.p50 | REGRESSED"))
@@ -68,7 +69,7 @@ import TandemReport
         #expect(!failing.isEmpty)
         for seed in failing {
             #expect(broken.output.contains("SEED \(seed) FAILED: "))
-            #expect(broken.output.contains("reproduce: tandem run \(scenario) --seed \(seed)"))
+            #expect(broken.output.contains("reproduce: tandem run \(scenario) --seed \(seed) --ack-before-persist"))
         }
         #expect(broken.output.contains("lost_acknowledged_writes <= 0: actual "))
     }
