@@ -65,6 +65,13 @@ extension DistributionComparison {
             lines.append(contentsOf: failureLines.map { "- \($0)" })
             lines.append("")
         }
+        let missed = thresholdFailures.filter { !$0.significant }
+        if !missed.isEmpty {
+            lines.append("## Thresholds missed by some seeds (not significantly more often than in the baseline)")
+            lines.append("")
+            lines.append(contentsOf: missed.map { "- \(thresholdLine($0))" })
+            lines.append("")
+        }
         lines.append("## Metrics")
         lines.append("")
         lines.append("| " + Self.tableHeader.joined(separator: " | ") + " |")

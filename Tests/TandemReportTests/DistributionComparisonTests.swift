@@ -147,6 +147,7 @@ import Testing
         #expect(few.passed)
         #expect(few.thresholdFailures.map(\.significant) == [false])
         #expect(few.summary.contains("  missed    \(name) missed by 3 of 20 seeds (23, 31, 33); baseline 0 of 20, p 0.1154"))
+        #expect(few.markdown.contains("- \(name) missed by 3 of 20 seeds (23, 31, 33); baseline 0 of 20, p 0.1154"))
         // 7 of 20: p = C(20, 7) / C(40, 7) = 0.0042 < 0.01, fails with a seed to replay.
         candidate.thresholds[0].failedSeeds = [21, 22, 23, 31, 33, 35, 40]
         let many = await Self.compare(candidate: candidate, baseline: baseline)
