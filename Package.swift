@@ -69,7 +69,7 @@ let package = Package(
         ),
         .target(
             name: "TandemReport",
-            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: ["TandemRuntime", .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: strict
         ),
         .target(
@@ -197,7 +197,7 @@ let package = Package(
             dependencies: ["TandemScenario", "TandemCore", "TandemRuntime"],
             swiftSettings: strict
         ),
-        .testTarget(name: "TandemReportTests", dependencies: ["TandemReport"], swiftSettings: strict),
+        .testTarget(name: "TandemReportTests", dependencies: ["TandemReport", "TandemRuntime"], swiftSettings: strict),
         .testTarget(
             name: "TandemSimTests",
             dependencies: ["TandemSim", "TandemRuntime", "TandemEngine", "TandemCoreTestSupport"],

@@ -69,7 +69,8 @@ swift build
 log "swift test $*"
 swift test "$@"
 
-# 5. The scenario gate: CI scenarios against their committed baselines (skipped when filtering tests).
+# 5. The scenario gate: CI scenarios under K seeds against their committed baseline distributions, with a release
+#    build of `tandem` (skipped when filtering tests).
 if [ $# -eq 0 ]; then
     log "scenario gate"
     scripts/scenario-gate.sh

@@ -18,23 +18,28 @@ public enum HTMLRenderer {
         sections.append(loadSection(report))
         sections.append(findingsSection(report))
         sections.append(faultsSection(report))
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(ReportText.html(title))</title>
-            <style>
-            \(stylesheet)
-            </style>
-            </head>
-            <body>
-            \(sections.joined(separator: "\n"))
-            </body>
-            </html>
+        return page(title: title, body: sections.joined(separator: "\n"))
+    }
 
-            """
+    /// A whole self-contained page: `stylesheet` plus `extraStyle`, then `body`.
+    static func page(title: String, extraStyle: String = "", body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(ReportText.html(title))</title>
+        <style>
+        \(stylesheet)\(extraStyle.isEmpty ? "" : "\n" + extraStyle)
+        </style>
+        </head>
+        <body>
+        \(body)
+        </body>
+        </html>
+
+        """
     }
 
     static func header(_ report: Report, title: String) -> String {

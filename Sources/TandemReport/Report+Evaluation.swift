@@ -37,10 +37,7 @@ extension Report {
     /// Every reason this run failed: checker failures, then failing thresholds in scenario order.
     public func failureReasons() -> [String] {
         checkFailures()
-            + thresholds.filter { !$0.passed }.map { result in
-                let actual = ReportText.value(result.actual, unit: result.unit)
-                return "threshold \(result.metric) \(result.expected): actual \(actual)"
-            }
+            + thresholds.filter { !$0.passed }.map(\.failureText)
     }
 
     /// This report with every wall-clock field zeroed, for comparing two runs of the same seed byte for byte.

@@ -14,6 +14,10 @@ public struct SimulationOptions: Sendable {
     public var ackBeforePersist = false
     /// A deliberately broken engine (for checker tests): never expire silent connections.
     public var presenceExpiry = true
+    /// Test hook, off (zero) by default: every append to the simulated store takes this much longer, a
+    /// deliberate regression of the commit path (acknowledgement and propagation latency) for testing the
+    /// scenario gate. `tandem` exposes it as the hidden option `--test-hook-commit-delay-ms`.
+    public var testHookCommitDelay: Duration = .zero
     /// Called on the simulation thread about once per simulated second.
     public var progress: (@Sendable (SimulationProgress) -> Void)?
     /// The engine version written into reports.

@@ -56,16 +56,22 @@ struct ReplayCommand: ParsableCommand {
     }
 }
 
-/// `tandem compare`: what got worse since a baseline report.
+/// `tandem compare`: what got worse since a baseline: two reports, or two seed distributions (or folders holding a
+/// `distribution.json`, as `tandem gate` writes them) judged by the gate's statistical rule.
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Compare a report with a baseline; exit 1 when something got worse past the tolerance.")
+        abstract: "Compare a report with a baseline; exit 1 when something got worse past the tolerance.",
+        discussion: """
+            Two report.json files: each percentile is compared once. Two distribution.json files (or folders \
+            holding one): the change of each metric's median across seeds, with a bootstrap interval and a \
+            Mann–Whitney p-value, as `tandem gate` judges it.
+            """)
 
-    @Argument(help: "The new report.json.")
+    @Argument(help: "The new report.json, or distribution.json (or a folder holding one).")
     var report: String
 
-    @Argument(help: "The baseline report.json.")
+    @Argument(help: "The baseline, of the same kind.")
     var baseline: String
 
     @Option(help: "How much worse a latency may get before it counts, e.g. 10%.")
@@ -75,19 +81,32 @@ struct CompareCommand: ParsableCommand {
     var floorMs = 1.0
 
     func run() throws {
-        let current = try load(report)
-        let base = try load(baseline)
-        let fraction: Double
-        do {
-            fraction = try ReportComparison.parseTolerance(tolerance)
-        } catch {
-            FileHandleOutput.standardError("--tolerance: \(error)")
-            throw ExitCode(2)
+        let fraction = try ToleranceOption.parse(tolerance)
+        let (current, base) = (Self.distributionPath(report), Self.distributionPath(baseline))
+        if let current, let base {
+            let comparison = DistributionComparison.compare(
+                candidate: try DistributionInput.load(current), baseline: try DistributionInput.load(base),
+                tolerance: fraction, floorMs: floorMs)
+            print(comparison.summary, terminator: "")
+            if !comparison.passed { throw ExitCode(1) }
+            return
         }
-        let comparison = ReportComparison.compare(current: current, baseline: base, tolerance: fraction,
-                                                  absoluteFloorMs: floorMs)
+        let comparison = ReportComparison.compare(current: try load(report), baseline: try load(baseline),
+                                                  tolerance: fraction, absoluteFloorMs: floorMs)
         print(comparison.summary)
         if comparison.hasRegressions { throw ExitCode(1) }
+    }
+
+    /// The distribution file `path` names: `path/distribution.json` for a folder, `path` itself when it holds a
+    /// JSON object with a `format` key (a report has `schema_version` instead); nil for anything else.
+    static func distributionPath(_ path: String) -> String? {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return nil }
+        if isFolder.boolValue { return (path as NSString).appendingPathComponent("distribution.json") }
+        guard let data = FileManager.default.contents(atPath: path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return object["format"] != nil ? path : nil
     }
 
     private func load(_ path: String) throws -> Report {
@@ -95,6 +114,18 @@ struct CompareCommand: ParsableCommand {
             return try Report.decode(from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
             FileHandleOutput.standardError("\(path): not a readable report: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Reads `--tolerance` (`10%` or `0.1`); bad text is exit code 2.
+enum ToleranceOption {
+    static func parse(_ text: String) throws -> Double {
+        do {
+            return try ReportComparison.parseTolerance(text)
+        } catch {
+            FileHandleOutput.standardError("--tolerance: \(error)")
             throw ExitCode(2)
         }
     }

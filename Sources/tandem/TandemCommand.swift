@@ -13,7 +13,10 @@ struct TandemCommand: ParsableCommand {
             Scenarios are YAML files (see Scenarios/ and docs/scenarios.md). Exit codes: 0 every check and \
             threshold met, 1 a threshold or checker failed, 2 bad input.
             """,
-        subcommands: [RunCommand.self, SweepCommand.self, ReplayCommand.self, CompareCommand.self, BenchCommand.self],
+        subcommands: [
+            RunCommand.self, SweepCommand.self, GateCommand.self, ReplayCommand.self, CompareCommand.self,
+            BenchCommand.self,
+        ],
         defaultSubcommand: RunCommand.self)
 }
 
@@ -49,11 +52,22 @@ struct EngineOptions: ParsableArguments {
     @Flag(help: "Broken engine: never expire silent connections (the presence-ghost checker must fail).")
     var noPresenceExpiry = false
 
+    @Option(help: .hidden)  // Test hook of the scenario gate's tests: a deliberately slower commit (see README).
+    var testHookCommitDelayMs: Double = 0
+
+    /// The options as written on the command line, for a replay command; empty when all are defaults.
+    var arguments: [String] {
+        (ackBeforePersist ? ["--ack-before-persist"] : []) + (noGapRecovery ? ["--no-gap-recovery"] : [])
+            + (noPresenceExpiry ? ["--no-presence-expiry"] : [])
+            + (testHookCommitDelayMs > 0 ? ["--test-hook-commit-delay-ms", "\(testHookCommitDelayMs)"] : [])
+    }
+
     var simulationOptions: SimulationOptions {
         var options = SimulationOptions()
         options.ackBeforePersist = ackBeforePersist
         if noGapRecovery { options.gapRecovery = false }
         options.presenceExpiry = !noPresenceExpiry
+        options.testHookCommitDelay = .nanoseconds(Int64((max(0, testHookCommitDelayMs) * 1e6).rounded()))
         return options
     }
 }

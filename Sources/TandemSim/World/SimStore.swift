@@ -13,27 +13,36 @@ final class SimStore: Sendable {
     let network: SimNetwork
     let executor: SimExecutor
     let serviceLatency: DurationDistribution
+    /// Test hook (`SimulationOptions.testHookCommitDelay`): extra service time of every append; zero by default.
+    let commitDelayNanos: Int64
     private let random: LockedValue<SplitMix64>
 
-    init(network: SimNetwork, executor: SimExecutor, serviceLatency: DurationDistribution, seed: UInt64) {
+    init(
+        network: SimNetwork, executor: SimExecutor, serviceLatency: DurationDistribution, seed: UInt64,
+        commitDelay: Duration = .zero
+    ) {
         self.network = network
         self.executor = executor
         self.serviceLatency = serviceLatency
+        self.commitDelayNanos = commitDelay.nanosecondsClamped
         self.random = LockedValue(SplitMix64.derive(seed: seed, stream: 0x73746F7265))
     }
 
     func client(node: Int, cpu: NodeCPU) -> SimStoreClient { SimStoreClient(store: self, node: node, cpu: cpu) }
 
-    /// Runs `operation` as node `node` would: request latency, service time, the operation, response latency.
+    /// Runs `operation` as node `node` would: request latency, service time (plus `extraServiceNanos`), the
+    /// operation, response latency.
     func call<Result: Sendable>(
-        node: Int, _ what: String, _ operation: @Sendable (InMemoryEventStore) async -> Result
+        node: Int, _ what: String, extraServiceNanos: Int64 = 0,
+        _ operation: @Sendable (InMemoryEventStore) async -> Result
     ) async throws -> Result {
         guard network.reachable(.node(node), .store) else {
             await executor.pause(for: .nanoseconds(network.latencyNanos(.nodeStore)))
             throw StoreError("node-\(node + 1) cannot reach the store (\(what))")
         }
         let service = random.update { serviceLatency.sample(using: &$0) }
-        await executor.pause(for: .nanoseconds(network.latencyNanos(.nodeStore) + service.nanosecondsClamped))
+        await executor.pause(
+            for: .nanoseconds(network.latencyNanos(.nodeStore) + service.nanosecondsClamped + extraServiceNanos))
         let result = await operation(durable)
         await executor.pause(for: .nanoseconds(network.latencyNanos(.nodeStore)))
         return result
@@ -48,12 +57,13 @@ struct SimStoreClient: EventStore {
     let cpu: NodeCPU
 
     private func call<Result: Sendable>(
-        _ what: @autoclosure () -> String, _ operation: @Sendable (InMemoryEventStore) async -> Result
+        _ what: @autoclosure () -> String, extraServiceNanos: Int64 = 0,
+        _ operation: @Sendable (InMemoryEventStore) async -> Result
     ) async throws -> Result {
         let now = store.executor.nowNanos
         let issued = cpu.serial(cpu.costs.perStoreCall, readyAt: now)
         if issued > now { await store.executor.pause(untilNanos: issued) }
-        return try await store.call(node: node, what(), operation)
+        return try await store.call(node: node, what(), extraServiceNanos: extraServiceNanos, operation)
     }
 
     func loadRecord(_ key: RecordKey) async throws -> RecordState? {
@@ -69,7 +79,7 @@ struct SimStoreClient: EventStore {
     }
 
     func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult {
-        try await call("append \(change.key) v\(change.version)") {
+        try await call("append \(change.key) v\(change.version)", extraServiceNanos: store.commitDelayNanos) {
             await $0.append(change, autoResolved: autoResolved)
         }
     }

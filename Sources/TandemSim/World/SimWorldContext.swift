@@ -22,7 +22,9 @@ final class SimWorldContext: Sendable {
         self.seed = seed
         self.network = SimNetwork(links: scenario.topology.links, seed: seed)
         self.recorder = SimRecorder(clock: executor, tracer: executor, groups: scenario.population.map(\.name))
-        self.store = SimStore(network: network, executor: executor, serviceLatency: scenario.topology.storeLatency, seed: seed)
+        self.store = SimStore(
+            network: network, executor: executor, serviceLatency: scenario.topology.storeLatency, seed: seed,
+            commitDelay: options.testHookCommitDelay)
         self.broker = SimBroker(kind: scenario.topology.broker, network: network, executor: executor, recorder: recorder)
         self.models = ScenarioModels.registry(scenario)
         var nodes: [SimNode] = []
