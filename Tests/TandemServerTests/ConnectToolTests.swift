@@ -16,7 +16,7 @@ import Testing
                 #"["type"]"#,
                 #"{"type":"ping","rid":3}"#,
             ]
-            let run = try Self.connect(
+            let run = try await Self.connect(
                 ["--url", server.baseURL, "--username", "alice", "--password", "alice-pw", "--join", "Contact:1"],
                 input: input
             )
@@ -37,14 +37,27 @@ import Testing
 
     @Test func aWrongPasswordIsAClearErrorAndExit1() async throws {
         try await withServer { server in
-            let run = try Self.connect(["--url", server.baseURL, "--username", "alice", "--password", "nope"], input: [])
+            let run = try await Self.connect(["--url", server.baseURL, "--username", "alice", "--password", "nope"], input: [])
             #expect(run.status == 1)
             #expect(run.errors.contains("login as alice at \(server.baseURL) failed"), "\(run.errors)")
         }
     }
 
-    /// Runs `tandem-load connect` with `input` as its standard input (then end of file).
-    static func connect(_ arguments: [String], input: [String]) throws -> (status: Int32, output: String, errors: String) {
+    /// Runs `tandem-load connect` with `input` as its standard input (then end of file), on a thread of its own: the
+    /// reads block until the tool exits (seconds: it lingers 3 s), too long to hold a thread of the shared pool.
+    static func connect(_ arguments: [String], input: [String]) async throws
+        -> (status: Int32, output: String, errors: String)
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try connectBlocking(arguments, input: input) })
+            }.start()
+        }
+    }
+
+    private static func connectBlocking(_ arguments: [String], input: [String]) throws
+        -> (status: Int32, output: String, errors: String)
+    {
         let process = Process()
         process.executableURL = try ServerProcess.product("tandem-load")
         process.arguments = ["connect", "--linger", "3s"] + arguments
