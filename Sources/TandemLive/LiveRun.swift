@@ -294,24 +294,42 @@ struct ProcessUsage: Sendable {
     }
 }
 
-/// Reads the Prometheus text format's unlabelled samples, and `tandem_server_events_total{event="…"}` by event.
+/// Reads a node's `/metrics` into report counters: every unlabelled `tandem_*` sample as `server.<name>`, the
+/// server events by event, and the counters the simulated node reports under the same names (`commits`,
+/// `append_clashes`, `messages.in`, `messages.out`, `conflicts.detected|auto_resolved|manual`), so the two reports'
+/// node tables and conflict counts line up.
 enum PrometheusText {
+    static let sameAsSimulator = [
+        "tandem_commits_total": "commits", "tandem_append_clashes_total": "append_clashes",
+        "tandem_messages_in_total": "messages.in", "tandem_messages_out_total": "messages.out",
+    ]
+
     static func samples(_ text: String) -> [(String, Double)] {
         var samples: [(String, Double)] = []
+        var conflicts = 0.0
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             let parts = line.split(separator: " ")
             guard parts.count >= 2, let value = Double(parts[1]), value.isFinite else { continue }
             let name = String(parts[0])
             if let brace = name.firstIndex(of: "{") {
                 let base = name[..<brace]
-                guard base == "tandem_server_events_total",
-                      let start = name.range(of: "event=\""),
-                      let end = name[start.upperBound...].firstIndex(of: "\"") else { continue }
-                samples.append(("server.\(name[start.upperBound..<end])", value))
+                func label(_ key: String) -> Substring? {
+                    guard let start = name.range(of: key + "=\""),
+                          let end = name[start.upperBound...].firstIndex(of: "\"") else { return nil }
+                    return name[start.upperBound..<end]
+                }
+                if base == "tandem_server_events_total", let event = label("event") {
+                    samples.append(("server.\(event)", value))
+                } else if base == "tandem_conflicts_total", let kind = label("kind") {
+                    samples.append(("conflicts.\(kind)", value))
+                    conflicts += value
+                }
             } else if name.hasPrefix("tandem_") {
                 samples.append(("server.\(name.dropFirst("tandem_".count))", value))
+                if let same = sameAsSimulator[name] { samples.append((same, value)) }
             }
         }
+        if conflicts > 0 { samples.append(("conflicts.detected", conflicts)) }
         return samples
     }
 }
