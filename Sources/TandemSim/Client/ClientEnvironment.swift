@@ -13,19 +13,6 @@ public protocol ClientClock: Sendable {
 
 extension SimExecutor: ClientClock {}
 
-/// The wall clock, for live runs: `SystemClock`'s monotonic time, relative to the run's start.
-public struct WallClientClock: ClientClock {
-    private let originNanos: Int64
-
-    public init() { originNanos = SystemClock().nowNanos() }
-
-    public var nowNanos: Int64 { SystemClock().nowNanos() - originNanos }
-
-    public func sleep(for duration: Duration, isolation: isolated (any Actor)?) async throws {
-        try await Task.sleep(for: duration)  // determinism: ok (live runs only)
-    }
-}
-
 /// One client's connection to one node, as the client code sees it: the simulator's in-memory pipes, or a real
 /// WebSocket in a live run. What the node sends reaches the client through `SimClient.receive(_:on:)`.
 public protocol ClientConnection: AnyObject, Sendable {
