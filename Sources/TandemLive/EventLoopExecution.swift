@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import Synchronization
 import TandemSim
@@ -21,9 +22,10 @@ struct LoopClientClock: ClientClock {
     let loop: any EventLoop
     private let origin: NIODeadline
 
-    init(loop: any EventLoop) {
+    /// A clock that reads 0 at `zeroAt` on the wall clock (now, by default).
+    init(loop: any EventLoop, zeroAt: Date = Date()) {
         self.loop = loop
-        origin = .now()
+        origin = .now() - .nanoseconds(Int64(Date().timeIntervalSince(zeroAt) * 1e9))
     }
 
     var nowNanos: Int64 { (NIODeadline.now() - origin).nanoseconds }

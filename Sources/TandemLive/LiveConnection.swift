@@ -22,14 +22,14 @@ public final class LiveLinks: ClientLinks {
     }
 
     public let addresses: [Address]
-    /// Each client's access token, by scenario index.
-    let tokens: [String]
+    /// Each client's access token, by its place in the scenario (`member.index`; a shard holds some of them).
+    let tokens: [Int: String]
     let group: any EventLoopGroup
     let counters: LiveCounters
     /// Where the clients run: the loop their sockets are on.
     let executor: EventLoopTaskExecutor
 
-    init(addresses: [Address], tokens: [String], loop: any EventLoop, counters: LiveCounters) {
+    init(addresses: [Address], tokens: [Int: String], loop: any EventLoop, counters: LiveCounters) {
         self.addresses = addresses
         self.tokens = tokens
         self.group = loop
@@ -40,7 +40,7 @@ public final class LiveLinks: ClientLinks {
     public var nodeCount: Int { addresses.count }
 
     public func connection(from client: SimClient, index: Int, to node: Int) -> any ClientConnection {
-        LiveConnection(node: node, address: addresses[node], token: tokens[index], links: self)
+        LiveConnection(node: node, address: addresses[node], token: tokens[index] ?? "", links: self)
     }
 }
 

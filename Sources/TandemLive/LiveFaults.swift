@@ -16,12 +16,15 @@ final class LiveFaults: Sendable {
     let clock: any ClientClock
     /// The administrator's token (for `delete_record`).
     let adminToken: String
+    /// With `--shard`: this process plays one slice of the users, and its share of each fault.
+    let shard: Shard?
     let progress: @Sendable (String) -> Void
     private let random: LockedRandom
 
     init(
         scenario: Scenario, seed: UInt64, targets: LiveTargets, clients: [SimClient], recorder: SimRecorder,
-        clock: any ClientClock, adminToken: String, progress: @escaping @Sendable (String) -> Void
+        clock: any ClientClock, adminToken: String, shard: Shard? = nil,
+        progress: @escaping @Sendable (String) -> Void
     ) {
         self.scenario = scenario
         self.targets = targets
@@ -29,6 +32,7 @@ final class LiveFaults: Sendable {
         self.recorder = recorder
         self.clock = clock
         self.adminToken = adminToken
+        self.shard = shard
         self.progress = progress
         self.random = LockedRandom(SplitMix64.derive(seed: seed, stream: 0x6661756C74))
     }
@@ -54,7 +58,9 @@ final class LiveFaults: Sendable {
             for proxy in proxies(on: .nodeBroker) { proxy.setMode(.reset) }
         case .crash(let crash):
             await targets.nodes[crash.node.number - 1].server?.crash()
-        case .disconnect(let disconnect):
+        case .disconnect(var disconnect):
+            // A shard drops its share of a count (a percentage applies to each shard's users as it is).
+            if let shard, case .count(let wanted) = disconnect.clients { disconnect.clients = .count(shard.share(of: wanted)) }
             let candidates = await DisconnectPlan.candidates(for: disconnect, among: clients)
             let chosen = random.draw { DisconnectPlan.draw(disconnect, candidates: candidates, random: &$0) }
             for (client, after) in chosen {
@@ -72,7 +78,8 @@ final class LiveFaults: Sendable {
             }
             recorder.count("faults.disconnected_clients", node: nil, by: chosen.count)
         case .deleteRecord(let deletion):
-            await delete(deletion)
+            // One DELETE for the whole run: the first shard's.
+            if (shard?.index ?? 1) == 1 { await delete(deletion) }
         }
     }
 

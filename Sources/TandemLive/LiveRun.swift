@@ -28,6 +28,11 @@ public struct LiveRunOptions: Sendable {
     public var external: ExternalTargets?
     /// Logins in flight at once.
     public var loginConcurrency = 8
+    /// Play only this slice of the users (with `external` targets); the run also yields a partial report.
+    public var shard: Shard?
+    /// When the schedule's time 0 is, on the wall clock (every shard of a run is given the same); nil: once every
+    /// user has logged in.
+    public var startAt: Date?
     public var engineVersion = "0.1.0"
 
     public init(serverBinary: URL) { self.serverBinary = serverBinary }
@@ -58,11 +63,17 @@ public struct LiveRunError: Error, Sendable, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// What a live run produced: its report, and with `--shard` the partial report `tandem merge` combines.
+public struct LiveRunResult: Sendable {
+    public var report: Report
+    public var partial: PartialReport?
+}
+
 /// Runs a scenario against real processes: its topology as `tandem-server` nodes (with Redis and PostgreSQL when it
 /// has several), one real WebSocket per user driven by the simulator's own client code on the wall clock, its faults
 /// for real, and the same checkers over the real database. The report has `mode: live`.
 public enum LiveRun {
-    public static func run(_ scenario: Scenario, options: LiveRunOptions) async throws -> Report {
+    public static func run(_ scenario: Scenario, options: LiveRunOptions) async throws -> LiveRunResult {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
             let report = try await run(scenario, group: group, options: options)
@@ -76,9 +87,13 @@ public enum LiveRun {
 
     private static func run(
         _ scenario: Scenario, group: MultiThreadedEventLoopGroup, options: LiveRunOptions
-    ) async throws -> Report {
+    ) async throws -> LiveRunResult {
         let seed = options.seed ?? scenario.seed
         let members = ScenarioMember.all(of: scenario, seed: seed)
+        if let shard = options.shard, options.external == nil {
+            throw LiveRunError("shard \(shard): a shard runs against servers given with --target (every shard the same), "
+                               + "not a cluster of its own")
+        }
         if let external = options.external {
             let targets = try LiveTargets(
                 urls: external.urls, storeURL: external.databaseURL, password: external.password,
@@ -110,10 +125,15 @@ public enum LiveRun {
     private static func run(
         _ scenario: Scenario, seed: UInt64, members: [ScenarioMember], targets: LiveTargets,
         group: MultiThreadedEventLoopGroup, options: LiveRunOptions
-    ) async throws -> Report {
+    ) async throws -> LiveRunResult {
         let progress = options.progress
         let rest = LiveREST(baseURL: targets.nodes[0].restURL)
-        progress("logging in \(members.count) users")
+        // With a shard: its users only, by their place in the whole run (`member.index`); the schedule is the whole
+        // run's, of which this shard plays its users' arrivals and departures.
+        let everyone = members
+        let members = options.shard.map { shard in everyone.filter { shard.contains(member: $0.index) } } ?? everyone
+        let position = Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1.index, $0) })
+        progress("logging in \(members.count) users" + (options.shard.map { " (shard \($0) of \(everyone.count))" } ?? ""))
         let logins = try await login(members.map(\.username), password: targets.password, via: rest,
                                      concurrency: options.loginConcurrency)
         let admin = try await rest.login(username: targets.adminUsername, password: targets.adminPassword)
@@ -121,14 +141,30 @@ public enum LiveRun {
         let store = try await CheckedStore.open(targets.storeURL)
         defer { store.close() }
 
+        if let startAt = options.startAt {
+            let wait = startAt.timeIntervalSinceNow
+            guard wait > -1 else {
+                throw LiveRunError("the start time \(startAt) passed \(Int(-wait)) s before the users were ready: give "
+                                   + "a later --start-at")
+            }
+            progress(String(format: "waiting %.1f s for the shared start time", max(0, wait)))
+            if wait > 0 { try await Task.sleep(for: .milliseconds(Int64(wait * 1_000))) }
+        }
         let loop = group.next()
-        let clock = LoopClientClock(loop: loop)
+        // Every shard's clock reads 0 at the shared start time, so the send times change ids carry mean the same in
+        // each (to the hosts' clock agreement, NTP's few milliseconds between machines).
+        let startedAt = options.startAt ?? Date()
+        let clock = LoopClientClock(loop: loop, zeroAt: startedAt)
         let usage = ProcessUsage.now()
         let recorder = SimRecorder(clock: clock, tracer: nil, groups: scenario.population.map(\.name))
         let counters = LiveCounters()
         let links = LiveLinks(
-            addresses: targets.nodes.map(\.clientAddress), tokens: logins.map(\.token), loop: loop, counters: counters)
-        let environment = ClientEnvironment(seed: seed, clock: clock, recorder: recorder, links: links)
+            addresses: targets.nodes.map(\.clientAddress), tokens: Dictionary(uniqueKeysWithValues: zip(members.map(\.index), logins.map(\.token))), loop: loop, counters: counters)
+        // The servers may have seen this scenario's change ids before (a run with the same seed, another shard
+        // started a second time): each run's own prefix keeps them apart.
+        let runID = String(UInt64(startedAt.timeIntervalSince1970 * 1_000_000), radix: 36)
+        let environment = ClientEnvironment(seed: seed, clock: clock, recorder: recorder, links: links,
+                                            changeIDPrefix: runID + "-", sendTimeInChangeIDs: options.shard != nil)
         let clients = zip(members, logins).map { member, login in
             var member = member
             member.homeNode %= targets.nodes.count
@@ -137,7 +173,7 @@ public enum LiveRun {
         }
         let checkers = Checkers(store: store.store, models: models, clients: clients, recorder: recorder)
         let faults = LiveFaults(scenario: scenario, seed: seed, targets: targets, clients: clients, recorder: recorder,
-                                clock: clock, adminToken: admin.token, progress: progress)
+                                clock: clock, adminToken: admin.token, shard: options.shard, progress: progress)
         let durationNanos = scenario.duration.nanosecondsClamped
         let totalNanos = scenario.totalDuration.nanosecondsClamped
         var convergence = ConvergenceTracker(settleStartNanos: durationNanos)
@@ -145,13 +181,13 @@ public enum LiveRun {
         do {
             // Every task the clients start prefers the loop their sockets are on.
             try await SimRuntime.$preferredTaskExecutor.withValue(links.executor) {
-                for event in SimSchedule.events(for: scenario, clientCount: clients.count) {
+                for event in SimSchedule.events(for: scenario, clientCount: everyone.count) {
                     let wait = event.atNanos - clock.nowNanos
                     if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
                     if options.stopRequested() { throw LiveRunError("stopped before the end of the run") }
                     switch event.kind {
-                    case .arrive(let client): await clients[client].arrive()
-                    case .depart(let client): await clients[client].depart()
+                    case .arrive(let member): if let client = position[member] { await clients[client].arrive() }
+                    case .depart(let member): if let client = position[member] { await clients[client].depart() }
                     case .faultStart(let index): await faults.start(index)
                     case .faultEnd(let index): await faults.end(index)
                     case .sample: await sample(clients: clients, counters: counters, clock: clock, total: totalNanos,
@@ -186,15 +222,24 @@ public enum LiveRun {
             if counters.connectFailures > 0 {
                 recorder.count("client.connect_failures", node: nil, by: counters.connectFailures)
             }
-            await scrapeNodes(targets, into: recorder)
+            let scraped = await scrapeNodes(targets, into: recorder)
             for client in clients { await client.finish() }
-            return recorder.metrics.makeReport(
+            let report = recorder.metrics.makeReport(
                 identity: RunIdentity(
                     scenarioName: scenario.name, scenarioFileHash: scenario.fileHash, seed: seed, mode: .live,
                     engineVersion: options.engineVersion, simulatedTimeMs: Double(elapsedNanos) / 1e6),
+                wall: WallClock(timeMs: Double(elapsedNanos) / 1e6,
+                                startedAtUnixMs: Int64((startedAt.timeIntervalSince1970 * 1_000).rounded())),
                 convergence: convergence.report(divergentClients: divergent),
                 lostAcknowledgedWrites: lost, versionOrderViolations: recorder.violations,
                 presenceGhosts: ghosts, expectations: scenario.expectations, phases: scenario.phaseWindows)
+            let partial = options.shard.map { shard in
+                // The servers' own counters were read by every shard; the largest peak is what one shard needed.
+                PartialReport(
+                    shard: shard, scenarioFile: scenario.file, report: report, metrics: recorder.metrics.snapshot(),
+                    sharedCounters: scraped + [PartialReport.counterKey("load_generator.peak_rss_mib", .run)])
+            }
+            return LiveRunResult(report: report, partial: partial)
         } catch {
             for client in clients { await client.finish() }
             throw error
@@ -236,8 +281,9 @@ public enum LiveRun {
     }
 
     /// Each node's own counters from `/metrics` (`tandem_*` samples without labels, and `tandem_server_events_total`
-    /// by event), into the report's node table.
-    private static func scrapeNodes(_ targets: LiveTargets, into recorder: SimRecorder) async {
+    /// by event), into the report's node table; answers their keys (`name@node:node-N`).
+    private static func scrapeNodes(_ targets: LiveTargets, into recorder: SimRecorder) async -> [String] {
+        var keys: [String] = []
         for (index, node) in targets.nodes.enumerated() {
             guard let text = try? await LiveREST(baseURL: node.restURL).metrics() else {
                 recorder.count("metrics.scrape_failed", node: index)
@@ -245,8 +291,10 @@ public enum LiveRun {
             }
             for (name, value) in PrometheusText.samples(text) where !name.hasSuffix("_sum") {
                 recorder.count(name, node: index, by: Int(value.rounded()))
+                keys.append(PartialReport.counterKey(name, .node("node-\(index + 1)")))
             }
         }
+        return keys
     }
 }
 

@@ -29,16 +29,22 @@ struct GaugeTrack: Sendable {
             return
         }
         // A late sample: it updates its own bucket but is not the gauge's latest value.
+        let low = position(of: bucketIndex)
+        if low < buckets.count, buckets[low].bucketIndex == bucketIndex {
+            buckets[low].max = Swift.max(buckets[low].max, value)
+        } else {
+            buckets.insert(Bucket(bucketIndex: bucketIndex, max: value, last: value), at: low)
+        }
+    }
+
+    /// Where `bucketIndex`'s bucket is, or would go, in the sorted `buckets` (binary search).
+    func position(of bucketIndex: Int64) -> Int {
         var low = 0
         var high = buckets.count
         while low < high {
             let middle = (low + high) / 2
             if buckets[middle].bucketIndex < bucketIndex { low = middle + 1 } else { high = middle }
         }
-        if low < buckets.count, buckets[low].bucketIndex == bucketIndex {
-            buckets[low].max = Swift.max(buckets[low].max, value)
-        } else {
-            buckets.insert(Bucket(bucketIndex: bucketIndex, max: value, last: value), at: low)
-        }
+        return low
     }
 }

@@ -45,6 +45,15 @@ struct Run: AsyncParsableCommand {
     @Option(help: "With --target: the scenario users' password.") var password: String?
     @Option(help: "With --target: the administrator (DELETE, the checkers' probes).") var adminUser = "live-admin"
     @Option(help: "With --target: the administrator's password (default: --password).") var adminPassword: String?
+    @Option(help: ArgumentHelp(
+        "With --target: play only the I-th of N equal slices of the users (user i is in shard i % N + 1).",
+        discussion: "Each shard writes OUT/<scenario>/<seed>/shard-I-of-N/ with its own report and partial.json; "
+            + "`tandem merge` puts the shards together into the whole run's report."))
+    var shard: String?
+    @Option(help: ArgumentHelp(
+        "When the schedule starts, the same for every shard: Unix seconds or ISO 8601 (2026-12-01T20:00:00Z).",
+        discussion: "Required with --shard N > 1, e.g. --start-at $(date -d '+2 min' +%s); leave time for logins."))
+    var startAt: String?
     @Flag(help: "Broken servers: acknowledge changes before storing them (the lost-write checker must fail).")
     var ackBeforePersist = false
     @Flag(help: "Broken servers: never expire silent connections (the presence-ghost checker must fail).")
@@ -62,6 +71,29 @@ struct Run: AsyncParsableCommand {
         } else if password != nil || adminPassword != nil {
             throw ValidationError("--password and --admin-password go with --target")
         }
+        let shard = try parsedShard()
+        if let shard {
+            guard target != nil else {
+                throw ValidationError("--shard \(shard) needs --target: every shard runs against the same servers")
+            }
+            guard shard.count == 1 || startAt != nil else {
+                throw ValidationError("--shard \(shard) needs --start-at, the same for every shard, so they begin "
+                                      + "together (e.g. --start-at $(date -d '+2 min' +%s))")
+            }
+        }
+        _ = try parsedStartAt()
+    }
+
+    func parsedShard() throws -> Shard? {
+        guard let shard else { return nil }
+        do { return try Shard(parsing: shard) } catch { throw ValidationError(error.description) }
+    }
+
+    func parsedStartAt() throws -> Date? {
+        guard let startAt else { return nil }
+        if let seconds = Double(startAt) { return Date(timeIntervalSince1970: seconds) }
+        if let date = ISO8601DateFormatter().date(from: startAt) { return date }
+        throw ValidationError("--start-at \(startAt): expected Unix seconds or ISO 8601 (2026-12-01T20:00:00Z)")
     }
 
     func run() async throws {
@@ -81,25 +113,33 @@ struct Run: AsyncParsableCommand {
             if ackBeforePersist { options.serverEnvironment["TANDEM_BROKEN_ACK_BEFORE_PERSIST"] = "1" }
             if noPresenceExpiry { options.serverEnvironment["TANDEM_BROKEN_NO_PRESENCE_EXPIRY"] = "1" }
             options.stopRequested = { stop.received }
+            options.shard = try parsedShard()
+            options.startAt = try parsedStartAt()
             let name = scenario.name
             if !quiet { options.progress = { line in note("\(name): \(line)") } }
-            let report: Report
+            let result: LiveRunResult
             do {
-                report = try await LiveRun.run(scenario, options: options)
+                result = try await LiveRun.run(scenario, options: options)
             } catch {
                 note("tandem-live: \(scenario.name): \(error)")
                 if let signal = stop.receivedSignal { throw ExitCode(128 + signal) }
                 throw ExitCode(2)
             }
-            let folder = URL(fileURLWithPath: out).appendingPathComponent(report.identity.scenarioName)
+            let report = result.report
+            var folder = URL(fileURLWithPath: out).appendingPathComponent(report.identity.scenarioName)
                 .appendingPathComponent(String(report.identity.seed))
+            if let partial = result.partial {
+                folder = folder.appendingPathComponent("shard-\(partial.shard.index)-of-\(partial.shard.count)")
+            }
             do {
                 _ = try ReportWriter.write(report, to: folder)
+                try result.partial?.write(to: folder)
             } catch {
                 note("tandem-live: cannot write the report to \(folder.path): \(error)")
                 throw ExitCode(2)
             }
-            say(report.summaryLine)
+            say(report.summaryLine + (result.partial.map { " (shard \($0.shard): its users only; merge the shards with "
+                + "tandem merge)" } ?? ""))
             say("  report: \(folder.path)/report.html")
             for reason in report.failureReasons() { say("  ✗ \(reason)") }
             if !report.passed { failed = true }

@@ -15,7 +15,7 @@ struct TandemCommand: ParsableCommand {
             """,
         subcommands: [
             RunCommand.self, SweepCommand.self, GateCommand.self, ReplayCommand.self, CompareCommand.self,
-            BenchCommand.self,
+            BenchCommand.self, MergeCommand.self,
         ],
         defaultSubcommand: RunCommand.self)
 }

@@ -136,12 +136,7 @@ struct LiveRunTests {
                   think_time: {exponential: {mean: 500ms}}
                   actions: {type_text: 0.5, set_field: 0.5}
             """.write(to: file, atomically: true, encoding: .utf8)
-        let up = try LiveClusterTests.start(["up", file.path], environment: ["TMPDIR": folder.path])
-        try await waitUntil("tandem-live up to say ready: \(up.output())", timeout: .seconds(120)) {
-            up.output().contains("\nready\n") || !up.process.isRunning
-        }
-        let command = try #require(LiveClusterTests.matches(#"run against it: tandem-live (.+)"#, in: up.output()).first)
-        let arguments = command.split(separator: " ").map(String.init)
+        let (up, arguments) = try await Self.standUp(file, in: folder)
         let out = folder.appendingPathComponent("reports")
         let run = try LiveClusterTests.start(arguments + ["--out", out.path, "--seed", "2"])
         try await waitUntil("the run against the targets to end", timeout: .seconds(120)) { !run.process.isRunning }
@@ -157,6 +152,84 @@ struct LiveRunTests {
         #expect(refused.process.terminationStatus == 2)
         #expect(refused.errors().contains("faults[0] (crash)") && refused.errors().contains("--target"),
                 "\(refused.errors())")
+        kill(up.process.processIdentifier, SIGINT)
+        try await waitUntil("tandem-live up to stop", timeout: .seconds(60)) { !up.process.isRunning }
+        try await Self.expectNothingRunning(under: folder)
+    }
+
+    /// The load generator outgrows one machine first: N processes each play a slice of the users against the same
+    /// servers from a shared start time, and `tandem merge` puts their partial reports back together.
+    @Test func twoShardsMergedCountWhatOneUnshardedRunCounts() async throws {
+        let folder = try LiveClusterTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("shards.yaml")
+        // A fixed think time, so each user acts on the same beat whichever process drives it.
+        try """
+            name: live-shards
+            seed: 4
+            duration: 10s
+            settle: 4s
+            models:
+              - name: Ticket
+                fields: {title: string, points: number}
+            population:
+              - group: agents
+                users: 8
+                records: {model: Ticket, count: 4}
+                behavior:
+                  think_time: {fixed: 600ms}
+                  actions: {set_field: 1}
+            expect:
+              lost_acknowledged_writes: 0
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let (up, arguments) = try await Self.standUp(file, in: folder)
+        // Stopped however the test ends (a failed expectation that throws must not leave a cluster behind).
+        defer { if up.process.isRunning { kill(up.process.processIdentifier, SIGINT) } }
+        let target = Array(arguments.dropFirst(2))
+        let out = folder.appendingPathComponent("reports")
+
+        let whole = try LiveClusterTests.start(["run", file.path] + target + ["--out", out.appendingPathComponent("whole").path])
+        try await waitUntil("the unsharded run to end", timeout: .seconds(120)) { !whole.process.isRunning }
+        #expect(whole.process.terminationStatus == 0, "\(whole.output())\n\(whole.errors().suffix(2_000))")
+
+        let sharded = out.appendingPathComponent("sharded")
+        let startAt = String(Int(Date().timeIntervalSince1970) + 15)
+        let shards = try (1...2).map { index in
+            try LiveClusterTests.start(["run", file.path] + target
+                + ["--out", sharded.path, "--shard", "\(index)/2", "--start-at", startAt])
+        }
+        try await waitUntil("both shards to end", timeout: .seconds(150)) { shards.allSatisfy { !$0.process.isRunning } }
+        for shard in shards {
+            #expect(shard.process.terminationStatus == 0, "\(shard.output())\n\(shard.errors().suffix(2_000))")
+            #expect(shard.errors().contains("logging in 4 users (shard"), "\(shard.errors().prefix(2_000))")
+        }
+        let merged = out.appendingPathComponent("merged")
+        let merge = try LiveClusterTests.start(
+            ["merge", sharded.appendingPathComponent("live-shards/4").path, "--out", merged.path], binary: "tandem")
+        try await waitUntil("the merge") { !merge.process.isRunning }
+        #expect(merge.process.terminationStatus == 0, "\(merge.output())\n\(merge.errors())")
+        #expect(merge.output().contains("merged 2 shards of live-shards seed 4"), "\(merge.output())")
+
+        let one = try Self.report(out.appendingPathComponent("whole/live-shards/4/report.json"))
+        let parts = try (1...2).map { try Self.report(sharded.appendingPathComponent("live-shards/4/shard-\($0)-of-2/report.json")) }
+        let both = try Self.report(merged.appendingPathComponent("live-shards/4/report.json"))
+        #expect(both["passed"] as? Bool == true)
+        #expect((both["identity"] as? [String: Any])?["mode"] as? String == "live")
+        func propagation(_ report: [String: Any]) -> Int {
+            ((report["latency"] as? [String: Any])?["propagation"] as? [String: Any])?["count"] as? Int ?? -1
+        }
+        func actions(_ report: [String: Any]) -> Int { Self.runCounters(report)["actions.set_field"] ?? -1 }
+        // The merge is exact: every shard's samples and counts, once.
+        #expect(propagation(both) == propagation(parts[0]) + propagation(parts[1]))
+        #expect(actions(both) == actions(parts[0]) + actions(parts[1]))
+        // And the shards together did what one process did with the same users: every user acts on the same beat
+        // (16 actions each in 10 s; one due while its client is still joining is skipped, so a few may differ); who
+        // saw whose change depends on the wall clock, so within a tenth.
+        #expect(actions(one) > 100 && abs(actions(both) - actions(one)) <= 4,
+                "merged \(actions(both)), unsharded \(actions(one))")
+        let ratio = Double(propagation(both)) / Double(max(1, propagation(one)))
+        #expect(ratio > 0.9 && ratio < 1.1, "merged \(propagation(both)) vs unsharded \(propagation(one)) propagations")
+
         kill(up.process.processIdentifier, SIGINT)
         try await waitUntil("tandem-live up to stop", timeout: .seconds(60)) { !up.process.isRunning }
         try await Self.expectNothingRunning(under: folder)
@@ -196,6 +269,16 @@ struct LiveRunTests {
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url
     }()
+
+    /// `tandem-live up FILE`, once it is ready, and the `run FILE --target …` arguments it prints.
+    static func standUp(_ file: URL, in folder: URL) async throws -> (LiveClusterTests.Run, [String]) {
+        let up = try LiveClusterTests.start(["up", file.path], environment: ["TMPDIR": folder.path])
+        try await waitUntil("tandem-live up to say ready: \(up.output())", timeout: .seconds(120)) {
+            up.output().contains("\nready\n") || !up.process.isRunning
+        }
+        let command = try #require(LiveClusterTests.matches(#"run against it: tandem-live (.+)"#, in: up.output()).first)
+        return (up, command.split(separator: " ").map(String.init))
+    }
 
     static func report(_ url: URL) throws -> [String: Any] {
         let data = try Data(contentsOf: url)

@@ -126,7 +126,12 @@ struct SecurityHardeningTests {
                                                           name: "victor")
             try await writer.join(rid: 1)
             try await reader.join(rid: 1)
-            let quiet = try await Self.fanOutLatencies(writer, reader, changes: 40, firstRID: 10, firstVersion: 1)
+            // How long one cost-12 check takes here and now: what a fan-out would wait if it queued behind bcrypt.
+            let clock = ContinuousClock()
+            let checkStarted = clock.now
+            #expect(try await Self.login(server, "alice", "alice-pw").status == 200)
+            let oneCheck = clock.now - checkStarted
+            let quietBefore = try await Self.fanOutLatencies(writer, reader, changes: 40, firstRID: 10, firstVersion: 1)
             let succeededBefore = try await Self.event("logins_succeeded", of: server)
             // 16 login loops with the right password (no lock-out), each back after 200 ms when told 503:
             // bcrypt busy all the time, its queue full, the rest refused.
@@ -161,13 +166,20 @@ struct SecurityHardeningTests {
             let statuses = await flood.value
             #expect(statuses.contains(503), "the flood must overflow the bcrypt queue: \(Set(statuses))")
             #expect(try await Self.event("logins_shed", of: server) >= 1)
-            let quietMedian = quiet.sorted()[quiet.count / 2]
-            let floodedMedian = flooded.sorted()[flooded.count / 2]
-            print("login flood at cost 12: fan-out median \(floodedMedian) (quiet \(quietMedian)), \(statuses.count) logins")
-            // Unharmed: the median stays within a few milliseconds of the quiet one, far below one bcrypt.
+            let quietAfter = try await Self.fanOutLatencies(writer, reader, changes: 40, firstRID: 200, firstVersion: 81)
+            func median(_ samples: [Duration]) -> Duration { samples.sorted()[samples.count / 2] }
+            // The other test suites share this machine's cores and come and go: quiet is measured on both sides
+            // of the flood and the slower side is the reference.
+            let quietMedian = max(median(quietBefore), median(quietAfter))
+            let floodedMedian = median(flooded)
+            print("login flood at cost 12: fan-out median \(floodedMedian) (quiet \(median(quietBefore)) before, "
+                + "\(median(quietAfter)) after; one check \(oneCheck)), \(statuses.count) logins")
+            // Unharmed: a fan-out never waits behind a password check. With bcrypt busy all the time, one that did
+            // would wait half a check on average; the flood may only cost what a busy core costs a shared machine.
+            let allowance = max(.milliseconds(25), oneCheck / 4)
             #expect(
-                floodedMedian < quietMedian + .milliseconds(25),
-                "fan-out median \(floodedMedian) under the flood vs \(quietMedian) quiet"
+                floodedMedian < quietMedian + allowance,
+                "fan-out median \(floodedMedian) under the flood vs \(quietMedian) quiet (one check \(oneCheck))"
             )
         }
     }

@@ -43,11 +43,36 @@ public struct ClientEnvironment: Sendable {
     public var clock: any ClientClock
     public var recorder: SimRecorder
     public var links: any ClientLinks
+    /// Put before every change id (`<prefix><client>-<n>`). Empty in the simulator, whose world is new each run;
+    /// a live run's own, since real servers remember every change id they stored and refuse one sent again.
+    public var changeIDPrefix: String
+    /// Whether change ids carry their intended send time (`ChangeIDSendTime`), so that a process that did not send
+    /// a change can still measure its propagation: the shards of a live run, on one shared schedule clock.
+    public var sendTimeInChangeIDs: Bool
 
-    public init(seed: UInt64, clock: any ClientClock, recorder: SimRecorder, links: any ClientLinks) {
+    public init(
+        seed: UInt64, clock: any ClientClock, recorder: SimRecorder, links: any ClientLinks, changeIDPrefix: String = "",
+        sendTimeInChangeIDs: Bool = false
+    ) {
         self.seed = seed
         self.clock = clock
         self.recorder = recorder
         self.links = links
+        self.changeIDPrefix = changeIDPrefix
+        self.sendTimeInChangeIDs = sendTimeInChangeIDs
+    }
+}
+
+/// A change id that carries when its change was meant to be sent (`<id>~<nanoseconds on the run's clock, base 36>`),
+/// for receivers in another process of the same run (a live shard) that never saw it sent.
+public enum ChangeIDSendTime {
+    public static func append(_ intendedAtNanos: Int64, to id: String) -> String {
+        id + "~" + String(max(0, intendedAtNanos), radix: 36)
+    }
+
+    /// The send time `append` put in `id`, or nil when it has none.
+    public static func read(_ id: String) -> Int64? {
+        guard let tilde = id.lastIndex(of: "~") else { return nil }
+        return Int64(id[id.index(after: tilde)...], radix: 36)
     }
 }

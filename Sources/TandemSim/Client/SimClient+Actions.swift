@@ -119,10 +119,11 @@ extension SimClient {
     func sendText(
         _ key: RecordKey, field: String, _ send: OTClientState.Send, changeID: String? = nil, dueNanos: Int64? = nil
     ) {
-        let id = changeID ?? nextChangeID()
+        let intended = dueNanos ?? now
+        let id = changeID ?? nextChangeID(intendedAtNanos: intended)
         views[key]?.outstanding[field] = id
         guard let connection, connected else { return }
-        if changeID == nil { recorder.changeSent(id, intendedAtNanos: dueNanos ?? now) }
+        if changeID == nil { recorder.changeSent(id, intendedAtNanos: intended) }
         connection.sendToNode(.fieldChange(FieldChange(
             sessionID: key.sessionID, field: field, baseVersion: send.baseVersion, edit: .op(send.operation.json),
             rid: .string(id), changeID: id)))
@@ -133,7 +134,7 @@ extension SimClient {
     private func setField(_ key: RecordKey) {
         guard let field = pick(fields { $0 != .text }), let view = views[key] else { return }
         let value = newValue(for: field, current: view.shown(field.name) ?? field.defaultValue)
-        let id = nextChangeID()
+        let id = nextChangeID(intendedAtNanos: actNanos)
         views[key]!.overrides[field.name] = (id, value)
         views[key]!.pending[id] = field.name
         recorder.changeSent(id, intendedAtNanos: actNanos)
@@ -216,9 +217,10 @@ extension SimClient {
         }
     }
 
-    func nextChangeID() -> String {
+    func nextChangeID(intendedAtNanos: Int64) -> String {
         changeCount += 1
-        return "\(name)-\(changeCount)"
+        let id = "\(environment.changeIDPrefix)\(name)-\(changeCount)"
+        return environment.sendTimeInChangeIDs ? ChangeIDSendTime.append(intendedAtNanos, to: id) : id
     }
 }
 

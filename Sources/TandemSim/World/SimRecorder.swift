@@ -73,12 +73,13 @@ public final class SimRecorder: Sendable {
         state.withLock { $0.sentAtNanos[changeID] = intendedAtNanos }
     }
 
-    /// A client other than the author applied a change; `by` is that client.
+    /// A client other than the author applied a change; `by` is that client. A change this process did not send (a
+    /// live shard's, from another shard) is measured from the send time its id carries, if it carries one.
     func changeApplied(_ changeID: String?, by origin: Origin) {
         guard let changeID else { return }
         let now = clock.nowNanos
         state.withLock { state in
-            guard let sent = state.sentAtNanos[changeID] else { return }
+            guard let sent = state.sentAtNanos[changeID] ?? ChangeIDSendTime.read(changeID) else { return }
             let id = Self.id(origin, &state, groups)
             state.metrics.recordLatency(.propagation, valueNanos: now - sent, atNanos: now, origin: id)
         }
