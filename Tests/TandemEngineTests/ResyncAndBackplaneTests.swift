@@ -54,6 +54,26 @@ import TandemEngine
         }
     }
 
+    /// A retry that comes back after its change left the node's memory window (a client that was away, a node that
+    /// restarted) is recognised by the store: acked at the version it was committed at, not committed twice.
+    @Test func aRetryOlderThanTheMemoryWindowIsAckedOnceAndNotCommittedAgain() async throws {
+        try await Self.withSixChangesAndAWindowOfTwo { world, node, a in
+            let retried = FieldChange(sessionID: "Contact:1", field: "age", baseVersion: 6, edit: .value(70),
+                                      rid: .integer(70), changeID: "alice-retried")
+            _ = a.drain()
+            await a.send(.fieldChange(retried))
+            for version in 7..<10 { await a.change("age", value: .int(version * 10), base: version) }
+            #expect(a.drain().acks.map(\.version) == [7, 8, 9, 10])
+            await a.send(.fieldChange(retried))
+            let acks = a.drain().acks
+            #expect(acks.map(\.version) == [7], "the retry is acked at its first commit: \(acks)")
+            #expect(await node.metrics.duplicateChanges == 1)
+            #expect(await world.store.loadRecord(Self.key)?.version == 10)
+            #expect(await world.store.changes(Self.key, after: 0, limit: 100).changes
+                        .filter { $0.changeID == "alice-retried" }.count == 1)
+        }
+    }
+
     /// A replay from the store longer than the client's outbound queue closes it as a slow consumer part way
     /// through; the node goes on (it used to trap on the dropped connection).
     @Test func aReplayThatOverflowsTheOutboundQueueClosesTheConnectionWith1013() async throws {

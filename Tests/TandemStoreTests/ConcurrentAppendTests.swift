@@ -70,6 +70,9 @@ struct ConcurrentAppendTests {
                         case .versionClash(let current):
                             clashes += 1
                             next = current + 1
+                        case .duplicate(let existing):
+                            Issue.record("writer \(writer)'s fresh change id was taken: \(existing.changeID)")
+                            return clashes
                         }
                     }
                     return clashes

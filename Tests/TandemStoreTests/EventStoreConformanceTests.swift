@@ -44,6 +44,29 @@ struct EventStoreConformanceTests {
         }
     }
 
+    /// A retried change whose id is already in the record's log is the change committed under that id, whatever
+    /// version it was tried at; nothing is written twice.
+    @Test(arguments: StoreKind.allCases)
+    func aRepeatedChangeIDIsRefusedAsTheDuplicateOfTheCommittedChange(kind: StoreKind) async throws {
+        try await kind.withStore { store throws in
+            let first = Samples.change(version: 1, changeID: "retried")
+            #expect(try await store.append(first, autoResolved: nil) == .appended)
+            #expect(try await store.append(Samples.change(version: 2), autoResolved: nil) == .appended)
+            // At the next version (the engine's retry after its window forgot the id) and at a stale one.
+            let retry = Samples.change(version: 3, value: 99, changeID: "retried")
+            #expect(try await store.append(retry, autoResolved: nil) == .duplicate(first))
+            #expect(try await store.append(Samples.change(version: 2, changeID: "retried"), autoResolved: nil)
+                    == .duplicate(first))
+            #expect(try await store.saveConflict(Samples.conflict(), with: retry) == .duplicate(first))
+            #expect(try await store.loadRecord(Samples.key)?.version == 2)
+            #expect(try await store.changes(Samples.key, after: 0, limit: 10).changes.map(\.changeID) == ["retried", "42-c2"])
+            // The same id on another record is another change.
+            let other = RecordKey(model: "Contact", recordID: "43")
+            #expect(try await store.append(Samples.change(other, version: 1, changeID: "retried"), autoResolved: nil)
+                    == .appended)
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func recordsListsOneModelSortedByIDInPages(kind: StoreKind) async throws {
         try await kind.withStore { store throws in

@@ -6,6 +6,10 @@ public enum AppendResult: Sendable, Hashable {
     case appended
     /// Another writer got there first: the record is at `currentVersion`, not `change.version - 1`.
     case versionClash(currentVersion: Int)
+    /// The record's log already holds a change with this change id (a retry whose first attempt was committed):
+    /// nothing was written; this is the change committed under the id. Every store answers so, whatever version the
+    /// retry was tried at, so a retry is acknowledged once and never committed twice.
+    case duplicate(ChangeEntry)
 }
 
 /// A slice of a record's change log.

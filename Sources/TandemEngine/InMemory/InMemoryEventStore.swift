@@ -28,6 +28,7 @@ public actor InMemoryEventStore: EventStore {
     }
 
     public func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) -> AppendResult {
+        if let committed = self.change(change.key, id: change.changeID) { return .duplicate(committed) }
         let current = records[change.key]?.version ?? 0
         guard change.version == current + 1 else { return .versionClash(currentVersion: current) }
         var record = records[change.key] ?? RecordState(key: change.key, version: 0, fields: [:], fieldVersions: [:])

@@ -68,10 +68,8 @@ extension CollaborationNode {
             for attempt in 0..<configuration.limits.appendAttemptsMax {
                 if attempt > 0 { try await backOff(attempt: attempt) }
                 guard let session = sessions[request.key] else { break }
-                if let duplicate = session.history.last(where: { $0.changeID == request.changeID }) {
-                    metrics.duplicateChanges += 1
-                    if let author { sendDuplicateAck(duplicate, to: author) }
-                    return .committed(duplicate)
+                if let committed = session.history.last(where: { $0.changeID == request.changeID }) {
+                    return duplicate(committed, author: author)
                 }
                 let history = try await historySince(request.key, version: request.baseVersion)
                 guard let current = sessions[request.key] else { break }
@@ -87,6 +85,9 @@ extension CollaborationNode {
                         return .conflict(conflict)
                     case .versionClash:
                         continue
+                    case .duplicate(let committed):
+                        // A held conflict writes no change, so no id can repeat; answered as the retry it would be.
+                        return duplicate(committed, author: author)
                     }
                 case .commit(let change, let autoResolved):
                     if configuration.ackBeforePersist, let author {
@@ -106,6 +107,9 @@ extension CollaborationNode {
                     case .versionClash:
                         metrics.appendClashes += 1
                         try await catchUp(request.key)
+                    case .duplicate(let committed):
+                        // A retry older than the window: the store recognised its change id.
+                        return duplicate(committed, author: author)
                     }
                 }
             }
@@ -177,8 +181,12 @@ extension CollaborationNode {
         for id in session.localConnections { sendSnapshot(key, to: id, rid: nil) }
     }
 
-    private func sendDuplicateAck(_ change: ChangeEntry, to author: ChangeAuthor) {
-        send(.ack(Messages.ack(change, rid: author.rid)), to: author.connection)
+    /// A retried change, committed before under the same change id (found in the window or by the store): acked
+    /// again, never committed twice.
+    private func duplicate(_ committed: ChangeEntry, author: ChangeAuthor?) -> CommitResult {
+        metrics.duplicateChanges += 1
+        if let author { send(.ack(Messages.ack(committed, rid: author.rid)), to: author.connection) }
+        return .committed(committed)
     }
 
     private func sendEarlyAck(_ change: ChangeEntry, to author: ChangeAuthor) {
@@ -248,6 +256,9 @@ extension CollaborationNode {
                     metrics.appendClashes += 1
                     try await catchUp(key)
                     continue
+                case .duplicate:
+                    // The settlement's change has a fresh id: a duplicate means this settlement was stored already.
+                    return
                 case .appended:
                     audit(conflictAudit(result.conflict, kind: result.conflict.status == .rolledBack ? .rollback : .conflictResolved))
                     if let change = result.change {

@@ -57,6 +57,9 @@ extension CollaborationNode {
                 case .versionClash:
                     metrics.appendClashes += 1
                     try await catchUp(key)
+                case .duplicate(let committed):
+                    metrics.duplicateChanges += 1
+                    return .deleted(committed)
                 }
             }
             return .rejected(contended(key, doing: "delete the record"))

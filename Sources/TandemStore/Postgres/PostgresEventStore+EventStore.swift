@@ -104,20 +104,26 @@ extension PostgresEventStore {
     }
 
     public func change(_ key: RecordKey, id: String) async throws -> ChangeEntry? {
+        try await withConnection("change \(id) of \(key): ab_model_change_log") { connection in
+            try await self.committedChange(key, id: id, on: connection)
+        }
+    }
+
+    private func committedChange(
+        _ key: RecordKey, id: String, on connection: PostgresConnection
+    ) async throws(StoreError) -> ChangeEntry? {
         let context = "change \(id) of \(key): ab_model_change_log"
-        return try await withConnection(context) { connection in
-            let rows = try await self.rows(
-                connection,
-                context,
-                """
-                SELECT \(ChangeRow.postgresSelect) FROM ab_model_change_log
-                WHERE model_name = $1 AND record_id = $2 AND change_id = $3
-                """,
-                Self.binds(key.model, key.recordID, id)
-            )
-            return try rows.first.map { row throws(StoreError) in
-                try ChangeRow(postgres: try self.decode(row, ChangeRow.PostgresColumns.self, context)).entry()
-            }
+        let rows = try await self.rows(
+            connection,
+            context,
+            """
+            SELECT \(ChangeRow.postgresSelect) FROM ab_model_change_log
+            WHERE model_name = $1 AND record_id = $2 AND change_id = $3
+            """,
+            Self.binds(key.model, key.recordID, id)
+        )
+        return try rows.first.map { row throws(StoreError) in
+            try ChangeRow(postgres: try self.decode(row, ChangeRow.PostgresColumns.self, context)).entry()
         }
     }
 
@@ -226,17 +232,22 @@ extension PostgresEventStore {
         guard change.version >= 1 else {
             return .versionClash(currentVersion: Int(try await recordRow(change.key, on: connection)?.version ?? 0))
         }
-        // Binds are the change row's: $2 model, $3 record, $5 field, $6 version, $10 new value (JSON text).
+        // Binds are the change row's: $1 change id, $2 model, $3 record, $5 field, $6 version, $10 new value (JSON
+        // text). A change id already in the record's log advances nothing (`fresh`): the retry is a duplicate.
+        let fresh = """
+            NOT EXISTS (SELECT 1 FROM ab_model_change_log WHERE model_name = $2 AND record_id = $3 AND change_id = $1)
+            """
         let advance: String
         if change.kind == .delete {
             advance = """
                 UPDATE tandem_records SET version = $6, fields = '{}'::jsonb, field_versions = '{}'::jsonb, deleted = 1
-                WHERE model_name = $2 AND record_id = $3 AND version = $6 - 1 RETURNING version
+                WHERE model_name = $2 AND record_id = $3 AND version = $6 - 1 AND \(fresh) RETURNING version
                 """
         } else if change.version == 1 {
             advance = """
                 INSERT INTO tandem_records (model_name, record_id, version, fields, field_versions, pruned_through)
-                VALUES ($2, $3, $6, jsonb_build_object($5::text, $10::jsonb), jsonb_build_object($5::text, $6::bigint), 0)
+                SELECT $2, $3, $6, jsonb_build_object($5::text, $10::jsonb), jsonb_build_object($5::text, $6::bigint), 0
+                WHERE \(fresh)
                 ON CONFLICT (model_name, record_id) DO NOTHING RETURNING version
                 """
         } else {
@@ -244,7 +255,7 @@ extension PostgresEventStore {
             advance = """
                 UPDATE tandem_records SET version = $6, fields = fields || jsonb_build_object($5::text, $10::jsonb),
                     field_versions = field_versions || jsonb_build_object($5::text, $6::bigint), deleted = 0
-                WHERE model_name = $2 AND record_id = $3 AND version = $6 - 1 RETURNING version
+                WHERE model_name = $2 AND record_id = $3 AND version = $6 - 1 AND \(fresh) RETURNING version
                 """
         }
         let appended = try await rows(
@@ -258,6 +269,9 @@ extension PostgresEventStore {
             row.postgresBinds
         )
         guard appended.isEmpty else { return .appended }
+        if let committed = try await committedChange(change.key, id: change.changeID, on: connection) {
+            return .duplicate(committed)
+        }
         return .versionClash(currentVersion: Int(try await recordRow(change.key, on: connection)?.version ?? 0))
     }
 

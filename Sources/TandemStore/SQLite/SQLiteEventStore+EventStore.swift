@@ -61,6 +61,10 @@ extension SQLiteEventStore {
     }
 
     public func change(_ key: RecordKey, id: String) throws -> ChangeEntry? {
+        try committedChange(key, id: id)
+    }
+
+    private func committedChange(_ key: RecordKey, id: String) throws(StoreError) -> ChangeEntry? {
         var found: ChangeRow?
         try connection.query(
             """
@@ -146,13 +150,20 @@ extension SQLiteEventStore {
     private func appendInTransaction(_ change: ChangeEntry, row: ChangeRow) throws(StoreError) -> AppendResult {
         let current = try recordRow(change.key, context: "append \(change.key): tandem_records")
         guard let next = try RecordRow.applying(change, to: current) else {
+            if let committed = try committedChange(change.key, id: change.changeID) { return .duplicate(committed) }
             return .versionClash(currentVersion: Int(current?.version ?? 0))
         }
-        try connection.run(
-            "INSERT INTO ab_model_change_log (\(ChangeRow.columns)) VALUES (\(SQLText.questionMarks(ChangeRow.columnCount)))",
+        let inserted = try connection.run(
+            """
+            INSERT INTO ab_model_change_log (\(ChangeRow.columns)) VALUES (\(SQLText.questionMarks(ChangeRow.columnCount)))
+            ON CONFLICT (model_name, record_id, change_id) DO NOTHING
+            """,
             row.sqliteValues,
             context: "append \(change.key) v\(change.version): insert into ab_model_change_log"
         )
+        if inserted == 0, let committed = try committedChange(change.key, id: change.changeID) {
+            return .duplicate(committed)
+        }
         let record = try RecordRow(next, prunedThrough: current?.prunedThrough ?? 0)
         try connection.run(
             """
