@@ -49,3 +49,19 @@ struct RFC3339Tests {
 
     static let dayMilliseconds: Int64 = 86_400_000
 }
+
+/// Field validation reads date-times with the protocol's own reader: impossible dates are refused, not only
+/// misshapen ones.
+@Suite struct DatetimeFieldValidationTests {
+    @Test(arguments: ["2026-13-45T99:99:99Z", "2026-02-30T12:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01 12:00:00Z",
+                      "2026-01-01T12:00:00", "2026-01-01T12:00:00.1234567890Z"])
+    func anImpossibleOrMisshapenDatetimeIsRefused(_ text: String) {
+        #expect(FieldType.datetime.validate(.string(text)) != nil, "\(text)")
+        #expect(RFC3339.milliseconds(from: text) == nil, "\(text)")
+    }
+
+    @Test(arguments: ["2026-01-01T12:00:00Z", "2024-02-29T23:59:59.999+01:00", "2026-06-30t00:00:00z"])
+    func aRealDatetimeIsAccepted(_ text: String) {
+        #expect(FieldType.datetime.validate(.string(text)) == nil, "\(text)")
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import TandemRuntime
 import Testing
@@ -15,6 +16,27 @@ struct SecurityPartsTests {
         func wallMillis() -> Int64 { now.withLock { $0 } / 1_000_000 }
         func sleep(for duration: Duration) async throws { advance(duration) }
         func advance(_ duration: Duration) { now.withLock { $0 += duration.nanosecondsClamped } }
+    }
+
+    /// Tokens expire on the server's clock, not the machine's: at 1970 plus a second (this clock) a fresh token
+    /// is valid although the system clock is decades past its `exp`, and it stops being valid when this clock
+    /// passes its lifetime.
+    @Test func tokensExpireOnTheInjectedClock() async throws {
+        let clock = ManualClock()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-users-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let users = UserRegistry(file: file.path, hasher: PasswordHasher(cost: 4), clock: clock)
+        let alice = try await users.create(username: "alice", password: "alice-password-1", roles: ["Editor"])
+        var settings = AuthSettings()
+        settings.accessTokenLifetime = .seconds(60)
+        let tokens = await TokenService(settings: settings, secret: "a-test-secret-of-enough-length!!", users: users,
+                                        clock: clock)
+        let token = try await tokens.issueAccess(for: alice)
+        #expect(await tokens.authenticate(accessToken: token)?.id == alice.id)
+        clock.advance(.seconds(59))
+        #expect(await tokens.authenticate(accessToken: token)?.id == alice.id)
+        clock.advance(.seconds(2))
+        #expect(await tokens.authenticate(accessToken: token) == nil, "expired on the server's clock")
     }
 
     @Test func failuresBeyondTheFreeOnesLockTheUsernameForDoublingTimes() {

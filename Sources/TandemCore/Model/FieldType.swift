@@ -41,7 +41,9 @@ public enum FieldType: String, Sendable, Hashable, CaseIterable {
         case (.number, .number(let n)):
             return n.isFinite ? nil : "must be a finite number"
         case (.datetime, .string(let s)):
-            return RFC3339Shape.isValid(s) ? nil : "must be an RFC 3339 date-time like 2026-01-01T12:00:00Z"
+            // The protocol's one reader of date-times: a value is valid exactly when it names a real instant.
+            return RFC3339.milliseconds(from: s) != nil ? nil
+                : "must be an RFC 3339 date-time like 2026-01-01T12:00:00Z (a real date and time)"
         case (.list, .array(let items)):
             return Self.validateList(items)
         default:
@@ -73,28 +75,5 @@ public enum FieldType: String, Sendable, Hashable, CaseIterable {
             if !seen.insert(id).inserted { return "item \(index) repeats id \(id)" }
         }
         return nil
-    }
-}
-
-/// A shape check for RFC 3339 date-times (`2026-01-01T12:00:00Z`, fractions and offsets allowed).
-enum RFC3339Shape {
-    static func isValid(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 20 else { return false }
-        func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { bytes[$0] >= 48 && bytes[$0] <= 57 } }
-        guard digits(0..<4), bytes[4] == 45, digits(5..<7), bytes[7] == 45, digits(8..<10),
-              bytes[10] == 84 || bytes[10] == 116 || bytes[10] == 32,
-              digits(11..<13), bytes[13] == 58, digits(14..<16), bytes[16] == 58, digits(17..<19) else { return false }
-        var index = 19
-        if bytes[index] == 46 {
-            index += 1
-            let start = index
-            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 { index += 1 }
-            if index == start { return false }
-        }
-        guard index < bytes.count else { return false }
-        if bytes[index] == 90 || bytes[index] == 122 { return index == bytes.count - 1 }
-        guard bytes[index] == 43 || bytes[index] == 45, bytes.count - index == 6 else { return false }
-        return digits(index + 1..<index + 3) && bytes[index + 3] == 58 && digits(index + 4..<index + 6)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import JWTKit
 
 /// The payload of Tandem's JWTs: who (`sub` = user id, `name`), what kind (`type`: access or refresh),
@@ -17,7 +18,12 @@ struct TokenClaims: JWTPayload {
     var fam: String?
     var gen: Int?
 
-    func verify(using algorithm: some JWTAlgorithm) async throws {
-        try exp.verifyNotExpired()
+    /// The signature is all jwt-kit checks: expiry is judged by `TokenService` against the server's own
+    /// `TandemClock` (jwt-kit would read the system clock, which a simulated or test clock does not move).
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+
+    /// Whether the token is still valid at `nowMillis` (Unix milliseconds).
+    func isUnexpired(atMillis nowMillis: Int64) -> Bool {
+        (try? exp.verifyNotExpired(currentDate: Date(timeIntervalSince1970: Double(nowMillis) / 1_000))) != nil
     }
 }

@@ -80,6 +80,7 @@ public struct TokenService: Sendable {
     private func verified(_ token: String, kind: TokenClaims.Kind) async -> (claims: TokenClaims, user: UserRecord)? {
         guard !token.isEmpty, token.utf8.count <= 8_192,
             let claims = try? await keys.verify(token, as: TokenClaims.self),
+            claims.isUnexpired(atMillis: clock.wallMillis()),
             claims.type == kind, claims.iss.value == settings.issuer,
             let id = Int(claims.sub.value), let record = await users.current(id: id), record.active,
             (claims.ver ?? 0) == record.tokenVersion
