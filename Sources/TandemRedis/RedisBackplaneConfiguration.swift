@@ -1,3 +1,4 @@
+import TandemEngine
 import TandemRuntime
 
 #if canImport(Glibc)
@@ -15,7 +16,7 @@ public struct RedisBackplaneConfiguration: Sendable {
     public var endpoint: RedisEndpoint
     public var streamKey = "tandem:backplane"
     /// Approximate length cap of the stream (`MAXLEN ~`); Redis trims in whole nodes, so a bit more stays.
-    public var streamLengthMax = 100_000
+    public var streamLengthMax = BackplaneDefaults.streamLengthMax
     /// Entries per `XREAD` (`COUNT`).
     public var readCountMax = 100
     /// How long one `XREAD` blocks waiting for entries (`BLOCK`).

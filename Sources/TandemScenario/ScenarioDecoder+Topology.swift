@@ -6,9 +6,12 @@ extension ScenarioDecoder {
             topology.nodeCount = try nodes.integer(in: 1...Topology.nodeCountMax)
         }
         if let broker = try map.optional("broker") {
-            let brokerMap = try broker.mapping(allowing: ["kind", "recovery"])
+            let brokerMap = try broker.mapping(allowing: ["kind", "recovery", "max_length"])
             topology.broker = try Self.oneOf(brokerMap.required("kind"), BrokerKind.self, what: "broker kind")
             if let recovery = try brokerMap.optional("recovery") { topology.brokerRecovery = try recovery.boolean() }
+            if let maxLength = try brokerMap.optional("max_length") {
+                topology.brokerMaxLength = try maxLength.integer(in: 1...1_000_000_000)
+            }
         }
         if let store = try map.optional("store") {
             let storeMap = try store.mapping(allowing: ["latency"])

@@ -14,6 +14,10 @@ public struct Topology: Sendable, Equatable {
     /// `broker.recovery`: whether nodes fill version gaps from the store (default true). Turning it off
     /// under `redis-pubsub` shows what fire-and-forget pub/sub loses; the checkers must catch it.
     public var brokerRecovery = true
+    /// `broker.max_length`: how many envelopes a `redis-streams` broker keeps (Redis's `XADD MAXLEN`); nil means the
+    /// server's default (`BackplaneDefaults.streamLengthMax`). A node cut off while more than this many are
+    /// published misses the oldest unread ones, as against the real stream.
+    public var brokerMaxLength: Int?
     /// The event store's own service latency (on top of the `node_store` link).
     public var storeLatency: DurationDistribution
     /// The three kinds of link.

@@ -32,6 +32,21 @@ import TandemSim
         #expect(total(report, "broker.publish_failed") > 0)
     }
 
+    /// Redis caps the stream (`XADD MAXLEN`): a node cut off while more than the cap is published finds the oldest
+    /// unread entries gone, counts a gap, and fills it from the store, as against the real stream.
+    @Test func aStreamCappedBelowWhatACutNodeMissedLosesEntriesAndGapFillCoversThem() async throws {
+        let cut = """
+              - at: 8s
+                partition: {between: [node-2], and: [broker], for: 3s}
+            """
+        let capped = try await simulate(try scenario(faults: cut, extraBroker: ", max_length: 5")).report
+        expectHealthy(capped)
+        #expect(total(capped, "broker.trimmed_unread") > 0)
+        #expect(total(capped, "broker.gaps") == 1, "one subscriber fell behind the cap once")
+        let uncapped = try await simulate(try scenario(faults: cut)).report
+        #expect(total(uncapped, "broker.trimmed_unread") == 0, "the server's default cap is far above one cut")
+    }
+
     @Test func underPubSubWithoutRecoveryTheSameCutMakesTheCheckersFail() async throws {
         let report = try await simulate(try scenario(broker: "redis-pubsub", faults: """
               - at: 8s

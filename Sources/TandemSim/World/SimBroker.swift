@@ -15,11 +15,13 @@ final class SimBroker: Sendable {
         var node: Int
         var cursor: Int
         var pipe: SimPipe<BackplaneEnvelope>
+        /// Entries it had not read were trimmed since it last read: one gap, however many entries.
+        var fellBehindCap = false
     }
 
     private struct State {
         var log: [BackplaneEnvelope] = []
-        /// Entries before this index were read by every subscriber and are forgotten (XTRIM).
+        /// Entries before this index are forgotten: read by every subscriber, or past the stream's cap (MAXLEN).
         var trimmed = 0
         var subscribers: [Subscriber] = []
         var outage = false
@@ -31,13 +33,19 @@ final class SimBroker: Sendable {
     let network: SimNetwork
     let executor: SimExecutor
     let recorder: SimRecorder
+    /// The stream's cap (`redis-streams`): past it the oldest entries go, read or not.
+    let maxLength: Int
     private let state = Mutex(State())
 
-    init(kind: BrokerKind, network: SimNetwork, executor: SimExecutor, recorder: SimRecorder) {
+    init(
+        kind: BrokerKind, network: SimNetwork, executor: SimExecutor, recorder: SimRecorder,
+        maxLength: Int = BackplaneDefaults.streamLengthMax
+    ) {
         self.kind = kind
         self.network = network
         self.executor = executor
         self.recorder = recorder
+        self.maxLength = maxLength
     }
 
     /// The backplane one node uses.
@@ -72,7 +80,27 @@ final class SimBroker: Sendable {
             return
         }
         recorder.count("messages.broker", node: nil)
-        state.withLock { $0.log.append(envelope) }
+        // Past the cap the oldest entries go (Redis trims in whole nodes, about so many; here exactly). A subscriber
+        // that had not read them finds them gone: a gap, which the node's gap fill from the store covers.
+        let (entries, gaps) = state.withLock { state -> (Int, Int) in
+            state.log.append(envelope)
+            let over = state.log.count - maxLength
+            guard kind == .redisStreams, over > 0 else { return (0, 0) }
+            state.log.removeFirst(over)
+            state.trimmed += over
+            var (entries, gaps) = (0, 0)
+            for index in state.subscribers.indices where state.subscribers[index].cursor < state.trimmed {
+                entries += state.trimmed - state.subscribers[index].cursor
+                state.subscribers[index].cursor = state.trimmed
+                if !state.subscribers[index].fellBehindCap {
+                    state.subscribers[index].fellBehindCap = true
+                    gaps += 1
+                }
+            }
+            return (entries, gaps)
+        }
+        if entries > 0 { recorder.count("broker.trimmed_unread", node: nil, by: entries) }
+        if gaps > 0 { recorder.count("broker.gaps", node: nil, by: gaps) }
         pump()
     }
 
@@ -106,6 +134,7 @@ final class SimBroker: Sendable {
                 guard subscriber.cursor < end else { continue }
                 let reachable = !state.outage && network.reachable(.node(subscriber.node), .broker)
                 if reachable {
+                    state.subscribers[index].fellBehindCap = false
                     for position in subscriber.cursor..<end {
                         sends.append((subscriber.pipe, state.log[position - state.trimmed], subscriber.node))
                     }

@@ -25,7 +25,9 @@ final class SimWorldContext: Sendable {
         self.store = SimStore(
             network: network, executor: executor, serviceLatency: scenario.topology.storeLatency, seed: seed,
             commitDelay: options.testHookCommitDelay)
-        self.broker = SimBroker(kind: scenario.topology.broker, network: network, executor: executor, recorder: recorder)
+        self.broker = SimBroker(
+            kind: scenario.topology.broker, network: network, executor: executor, recorder: recorder,
+            maxLength: scenario.topology.brokerMaxLength ?? BackplaneDefaults.streamLengthMax)
         self.models = ScenarioModels.registry(scenario)
         var nodes: [SimNode] = []
         nodes.reserveCapacity(scenario.topology.nodeCount)
