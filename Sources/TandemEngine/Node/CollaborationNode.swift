@@ -17,6 +17,9 @@ public actor CollaborationNode {
     var connectionCounter = 0
     var idCounter = 0
     var auditBuffer: [AuditEvent] = []
+    /// A flush the buffer's size asked for is spawned or has failed: no more are spawned until a flush succeeds
+    /// (the heartbeat retries), so a failing store costs one attempt per heartbeat, not one per event.
+    var auditFlushPending = false
     var outbox: AsyncStream<BackplaneEnvelope>.Continuation?
     var tasks: [Task<Void, Never>] = []
     var running = false
@@ -211,7 +214,9 @@ public actor CollaborationNode {
 
     func audit(_ event: AuditEvent) {
         auditBuffer.append(event)
-        if auditBuffer.count >= configuration.limits.auditBufferCountMax {
+        capAuditBacklog()
+        if auditBuffer.count >= configuration.limits.auditBufferCountMax, !auditFlushPending {
+            auditFlushPending = true
             spawn { me in await me.flushAudit() }
         }
     }
@@ -222,10 +227,21 @@ public actor CollaborationNode {
         auditBuffer.removeAll()
         do {
             try await environment.store.appendAudit(batch)
+            auditFlushPending = false
         } catch {
             metrics.storeErrors += 1
             auditBuffer.insert(contentsOf: batch, at: 0)
+            capAuditBacklog()
         }
+    }
+
+    /// While the store refuses audit events they wait here, up to `auditBacklogCountMax`; past it the oldest are
+    /// dropped and counted (`auditEventsDropped`), so a long outage costs bounded memory and says what it lost.
+    private func capAuditBacklog() {
+        let over = auditBuffer.count - configuration.limits.auditBacklogCountMax
+        guard over > 0 else { return }
+        auditBuffer.removeFirst(over)
+        metrics.auditEventsDropped += over
     }
 
     // MARK: Record gates

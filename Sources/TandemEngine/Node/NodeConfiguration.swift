@@ -50,6 +50,8 @@ public struct NodeLimits: Sendable, Hashable {
     public var changesPageCount = 500
     /// Audit events buffered before a flush.
     public var auditBufferCountMax = 256
+    /// Audit events held while the store refuses them; past this the oldest are dropped and counted.
+    public var auditBacklogCountMax = 10_000
     public var sessionsPerConnectionMax = 64
     /// Server frames queued for one connection; one more closes it with 1013 (slow consumer). The server's
     /// `limits.outbound_queue_count_max` and the simulator's write queues both default to this one number.

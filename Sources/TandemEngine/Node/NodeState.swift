@@ -117,6 +117,8 @@ public struct NodeMetrics: Sendable, Hashable {
     public var resyncsUnrecovered = 0
     public var gapFills = 0
     public var duplicateChanges = 0
+    /// Audit events dropped because the store refused them for longer than `auditBacklogCountMax` events.
+    public var auditEventsDropped = 0
     public var storeErrors = 0
     public var backplaneErrors = 0
     public var backplaneIn = 0

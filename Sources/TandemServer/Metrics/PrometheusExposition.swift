@@ -95,6 +95,11 @@ struct PrometheusExposition {
         page.counter("tandem_backplane_messages_out_total", "Backplane messages published.", metrics.backplaneOut)
         page.counter("tandem_backplane_errors_total", "Backplane publish failures.", metrics.backplaneErrors)
         page.counter("tandem_gap_fills_total", "Version gaps filled from the store.", metrics.gapFills)
+        page.counter(
+            "tandem_audit_events_dropped_total",
+            "Audit events dropped after the store refused them for longer than the backlog holds (10,000 events).",
+            metrics.auditEventsDropped
+        )
         page.gauge(
             "tandem_backplane_lag_seconds",
             "Seconds the oldest backplane message not yet handed to this node has waited; 0 when caught up.",
