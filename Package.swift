@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "TandemSim",
             dependencies: [
-                "TandemCore", "TandemRuntime", "TandemEngine", "TandemScenario", "TandemReport",
+                "TandemCore", "TandemRuntime", "TandemEngine", "TandemScenario", "TandemReport", "TandemWire",
                 .product(name: "Collections", package: "swift-collections"),
             ],
             swiftSettings: strict

@@ -26,4 +26,22 @@ if [ $# -gt 0 ]; then scenarios=("$@"); else
 fi
 files=()
 for name in "${scenarios[@]}"; do files+=("Scenarios/$name.yaml"); done
-exec "$tandem" gate "${files[@]}" --baseline Reports/baselines --out Reports/gate
+status=0
+"$tandem" gate "${files[@]}" --baseline Reports/baselines --out Reports/gate || status=$?
+# --wire: the production codecs (client and server frames, backplane JSON) on every simulated hop must leave the run
+# exactly as it was: the same trace hash as the baseline report of the same seed.
+if [ $# -eq 0 ]; then
+    wire_out=$(mktemp -d /tmp/tandem-wire.XXXXXX)
+    "$tandem" run Scenarios/crash-restart.yaml --seed 3 --wire --quiet --out "$wire_out" >/dev/null || true
+    want=$(grep -o '"trace_hash" : "[0-9a-f]*"' Reports/baselines/crash-restart/3/report.json || true)
+    got=$(grep -o '"trace_hash" : "[0-9a-f]*"' "$wire_out/crash-restart/3/report.json" 2>/dev/null || true)
+    wire_counts=$(grep -o '"wire\.[a-z_]*" : [0-9]*' "$wire_out/crash-restart/3/report.json" 2>/dev/null | tr '\n' ' ' || true)
+    rm -rf "$wire_out"
+    if [ -n "$want" ] && [ "$want" = "$got" ] && ! grep -q "mismatches\|decode_failures" <<<"$wire_counts"; then
+        echo "scenario-gate: --wire crash-restart seed 3: same trace as the baseline (${wire_counts% })"
+    else
+        echo "scenario-gate: --wire crash-restart seed 3 differs from the baseline: ${got:-no report} vs $want; ${wire_counts}" >&2
+        status=1
+    fi
+fi
+exit $status

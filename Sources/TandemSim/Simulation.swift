@@ -22,6 +22,9 @@ public struct SimulationOptions: Sendable {
     public var progress: (@Sendable (SimulationProgress) -> Void)?
     /// The engine version written into reports.
     public var engineVersion = "0.1.0"
+    /// `--wire`: every message is encoded by its sender and decoded by its receiver with the production codecs
+    /// (client frames, server frames, backplane JSON). Slower; the trace must not change.
+    public var wire = false
 
     public init() {}
 }

@@ -52,13 +52,16 @@ struct EngineOptions: ParsableArguments {
     @Flag(help: "Broken engine: never expire silent connections (the presence-ghost checker must fail).")
     var noPresenceExpiry = false
 
+    @Flag(help: "Send every simulated message through the production codecs (client and server frames, backplane JSON); slower, and the trace must not change.")
+    var wire = false
+
     @Option(help: .hidden)  // Test hook of the scenario gate's tests: a deliberately slower commit (see README).
     var testHookCommitDelayMs: Double = 0
 
     /// The options as written on the command line, for a replay command; empty when all are defaults.
     var arguments: [String] {
         (ackBeforePersist ? ["--ack-before-persist"] : []) + (noGapRecovery ? ["--no-gap-recovery"] : [])
-            + (noPresenceExpiry ? ["--no-presence-expiry"] : [])
+            + (noPresenceExpiry ? ["--no-presence-expiry"] : []) + (wire ? ["--wire"] : [])
             + (testHookCommitDelayMs > 0 ? ["--test-hook-commit-delay-ms", "\(testHookCommitDelayMs)"] : [])
     }
 
@@ -67,6 +70,7 @@ struct EngineOptions: ParsableArguments {
         options.ackBeforePersist = ackBeforePersist
         if noGapRecovery { options.gapRecovery = false }
         options.presenceExpiry = !noPresenceExpiry
+        options.wire = wire
         options.testHookCommitDelay = .nanoseconds(Int64((max(0, testHookCommitDelayMs) * 1e6).rounded()))
         return options
     }

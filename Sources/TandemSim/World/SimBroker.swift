@@ -35,17 +35,20 @@ final class SimBroker: Sendable {
     let recorder: SimRecorder
     /// The stream's cap (`redis-streams`): past it the oldest entries go, read or not.
     let maxLength: Int
+    /// With `--wire`: envelopes travel as backplane JSON.
+    let wire: WireRoundTrip?
     private let state = Mutex(State())
 
     init(
         kind: BrokerKind, network: SimNetwork, executor: SimExecutor, recorder: SimRecorder,
-        maxLength: Int = BackplaneDefaults.streamLengthMax
+        maxLength: Int = BackplaneDefaults.streamLengthMax, wire: WireRoundTrip? = nil
     ) {
         self.kind = kind
         self.network = network
         self.executor = executor
         self.recorder = recorder
         self.maxLength = maxLength
+        self.wire = wire
     }
 
     /// The backplane one node uses.
@@ -71,7 +74,8 @@ final class SimBroker: Sendable {
             state.uplinks[node] = pipe
             return pipe
         }
-        uplink.send(envelope, nowNanos: executor.nowNanos, latencyNanos: network.latencyNanos(.nodeBroker))
+        uplink.send(wire?.envelope(envelope) ?? envelope, nowNanos: executor.nowNanos,
+                    latencyNanos: network.latencyNanos(.nodeBroker))
     }
 
     private func arrive(_ envelope: BackplaneEnvelope, from node: Int) {

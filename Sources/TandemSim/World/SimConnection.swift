@@ -53,6 +53,8 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
     let recorder: SimRecorder
     let cpu: NodeCPU
     let writeQueueMax: Int
+    /// With `--wire`: frames travel as the bytes production sends.
+    let wire: WireRoundTrip?
     /// The id the node gave this connection once it accepted it.
     let nodeConnectionID = LockedValue<String?>(nil)
     private let writer = LockedValue(Writer())
@@ -72,6 +74,7 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
         self.simNode = world.nodes[node]
         self.cpu = world.nodes[node].cpu
         self.writeQueueMax = world.nodes[node].writeQueueMax
+        self.wire = world.wire
         let me = LockedValue(WeakConnection())
         up = SimPipe(executor: world.executor) { uplink in
             guard let connection = me.value.connection else { return }
@@ -100,7 +103,7 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
             writer.freeAtNanos = write.end
             if write.start > now { writer.queued.append((write.start, write.end - write.start)) }
         }
-        down.send(.message(message), departAtNanos: write.end, queuedUntilNanos: write.start,
+        down.send(.message(wire?.server(message) ?? message), departAtNanos: write.end, queuedUntilNanos: write.start,
                   latencyNanos: network.latencyNanos(.clientNode))
         return true
     }
@@ -141,7 +144,8 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
     }
 
     func sendToNode(_ message: ClientMessage) {
-        up.send(.message(message), nowNanos: executor.nowNanos, latencyNanos: network.latencyNanos(.clientNode))
+        up.send(.message(wire?.client(message) ?? message), nowNanos: executor.nowNanos,
+                latencyNanos: network.latencyNanos(.clientNode))
     }
 
     /// The client hangs up: the node learns of it after one link latency.

@@ -14,6 +14,8 @@ final class SimWorldContext: Sendable {
     let broker: SimBroker
     let nodes: [SimNode]
     let models: ModelRegistry
+    /// With `--wire`: the production codecs on every hop.
+    let wire: WireRoundTrip?
     /// Connection serial numbers, for connection ids that are the same on every run.
     let serials = LockedValue(0)
 
@@ -22,12 +24,13 @@ final class SimWorldContext: Sendable {
         self.seed = seed
         self.network = SimNetwork(links: scenario.topology.links, seed: seed)
         self.recorder = SimRecorder(clock: executor, tracer: executor, groups: scenario.population.map(\.name))
+        self.wire = options.wire ? WireRoundTrip(recorder: recorder) : nil
         self.store = SimStore(
             network: network, executor: executor, serviceLatency: scenario.topology.storeLatency, seed: seed,
             commitDelay: options.testHookCommitDelay)
         self.broker = SimBroker(
             kind: scenario.topology.broker, network: network, executor: executor, recorder: recorder,
-            maxLength: scenario.topology.brokerMaxLength ?? BackplaneDefaults.streamLengthMax)
+            maxLength: scenario.topology.brokerMaxLength ?? BackplaneDefaults.streamLengthMax, wire: wire)
         self.models = ScenarioModels.registry(scenario)
         var nodes: [SimNode] = []
         nodes.reserveCapacity(scenario.topology.nodeCount)
