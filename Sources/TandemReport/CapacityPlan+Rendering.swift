@@ -107,7 +107,7 @@ extension CapacityPlan {
         // Past the SLO latency explodes; the chart shows up to three times the limit.
         let (ticks, top) = HTMLRenderer.valueTicks(
             upTo: latencyLimitMs.map { max($0 * 1.2, min(highest, $0 * 3)) } ?? highest)
-        var chart = SVGChart(xDomain: 0...Double(usersMax), yDomain: 0...top)
+        var chart = SVGChart(xDomain: 0...usersAxisEnd, yDomain: 0...top)
         chart.axes(xTicks: userTicks, yTicks: ticks, xTitle: "users", yTitle: "\(latencyMetric) (ms)")
         if let limit = latencyLimitMs {
             chart.horizontal(at: limit, cssClass: "slo", label: "SLO \(NumberText.trimmed(limit)) ms")
@@ -132,12 +132,12 @@ extension CapacityPlan {
     var throughputChart: String {
         let measured = results.flatMap { $0.points.map(\.commitsPerSecond) }
         let (ticks, top) = HTMLRenderer.valueTicks(upTo: max(measured.max() ?? 1, 1))
-        var chart = SVGChart(xDomain: 0...Double(usersMax), yDomain: 0...top)
+        var chart = SVGChart(xDomain: 0...usersAxisEnd, yDomain: 0...top)
         chart.axes(xTicks: userTicks, yTicks: ticks, xTitle: "users", yTitle: "commits/s")
         for (index, result) in results.enumerated() {
             if let usl = result.usl {
                 let curve = (0...60).map { step -> (x: Double, y: Double) in
-                    let users = max(1, Double(usersMax) * Double(step) / 60)
+                    let users = max(1, usersAxisEnd * Double(step) / 60)
                     return (users, usl.throughput(at: users))
                 }
                 chart.line(curve, cssClass: "fit " + Self.seriesClass(index))
@@ -155,8 +155,14 @@ extension CapacityPlan {
         HTMLRenderer.legend(results.indices.map { (Self.seriesClass($0), CapacitySearch.nodesText(results[$0].nodes)) })
     }
 
+    /// The end of the users axis: the largest load measured (the top of `--users` is often far beyond it).
+    var usersAxisEnd: Double {
+        SVGChart.niceTicks(upTo: Double(results.flatMap { $0.points.map(\.users) }.max() ?? usersMax), count: 8).last
+            ?? Double(usersMax)
+    }
+
     var userTicks: [(value: Double, label: String)] {
-        SVGChart.niceTicks(upTo: Double(usersMax), count: 8).map { ($0, NumberText.grouped(Int($0))) }
+        SVGChart.niceTicks(upTo: usersAxisEnd, count: 8).map { ($0, NumberText.grouped(Int($0))) }
     }
 
     static func seriesClass(_ index: Int) -> String { "series-\(index % palette.count)" }
