@@ -134,15 +134,19 @@ struct CapacityCommand: ParsableCommand {
         guard !slo.isEmpty else { Self.fail("give at least one --slo, e.g. --slo \"latency.propagation.p99 < 100ms\"") }
         guard seeds >= 1 else { Self.fail("--seeds must be at least 1") }
         guard jobs >= 1 else { Self.fail("--jobs must be at least 1") }
-        if let target, target < 1 { Self.fail("--target must be at least 1") }
         do {
             let precision = try ReportComparison.parseTolerance(self.precision)
             guard precision > 0, precision < 1 else {
                 throw CapacityInputError("--precision must lie between 0 and 100%")
             }
+            let users = try CapacityInput.range(users, "--users", max: PopulationGroup.userCountMax)
+            if let target, !users.contains(target) {
+                throw CapacityInputError(
+                    "--target \(target) lies outside --users \(users.lowerBound)..\(users.upperBound)")
+            }
             return Input(
                 slos: try slo.map { text throws(CapacityInputError) in try CapacityInput.slo(text) },
-                users: try CapacityInput.range(users, "--users", max: PopulationGroup.userCountMax),
+                users: users,
                 nodes: try CapacityInput.range(nodes, "--nodes", max: Topology.nodeCountMax),
                 quantile: try SeedQuantile(parsing: quantile), precision: precision)
         } catch let error as CapacityInputError {

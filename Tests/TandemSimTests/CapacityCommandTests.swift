@@ -98,6 +98,8 @@ import TandemReport
          "tandem capacity: --users '30..2': the range is empty (30 > 2)"),
         (["--slo", "latency.propagation.p99 < 100ms", "--users", "2..30", "--nodes", "0..2"],
          "tandem capacity: --nodes '0..2': must lie within 1..256"),
+        (["--slo", "latency.propagation.p99 < 100ms", "--users", "2..30", "--target", "31"],
+         "tandem capacity: --target 31 lies outside --users 2..30"),
         (["--users", "2..30"],
          "tandem capacity: give at least one --slo, e.g. --slo \"latency.propagation.p99 < 100ms\""),
         (["--slo", "latency.propagation.p99 < 100ms", "--users", "2..30", "--verify-live"],
