@@ -16,7 +16,7 @@ extension CapacitySearch {
         func ensure(_ index: Int, _ users: Int) throws -> CapacityPoint {
             if let point = outcome.results[index].point(users: users) { return point }
             let nodes = outcome.results[index].nodes
-            willMeasure?(nodes, [users], 0)
+            willMeasure?(nodes, [users], .none)
             let point = try measure([(users: users, nodes: nodes)])[0]
             outcome.results[index].points.append(point)
             outcome.results[index].points.sort { $0.users < $1.users }

@@ -18,9 +18,17 @@ public struct CapacitySearch {
     public var probesPerRound: Int
     /// Measures points, all at once (the caller runs them in parallel); one result per probe, in order.
     public var measure: ([(users: Int, nodes: Int)]) throws -> [CapacityPoint]
-    /// Told before each round: the node count, the loads about to run, and about how many points remain after
+    /// Told before each round: the node count, the loads about to run, and an estimate of what remains after
     /// them (for an ETA).
-    public var willMeasure: ((_ nodes: Int, _ users: [Int], _ remainingAfter: Int) -> Void)?
+    public var willMeasure: ((_ nodes: Int, _ users: [Int], _ remaining: Remaining) -> Void)?
+
+    /// About how many points remain, and their users added up (a simulation's cost grows with its users).
+    public struct Remaining: Sendable, Equatable {
+        public var points: Int
+        public var users: Int
+
+        public static let none = Remaining(points: 0, users: 0)
+    }
 
     public init(
         users: ClosedRange<Int>, nodeCounts: [Int], precision: Double, probesPerRound: Int = 1,
@@ -56,9 +64,7 @@ public struct CapacitySearch {
             while true {
                 probes = Array(Set(probes.filter { measured[$0] == nil && users.contains($0) })).sorted()
                 if probes.isEmpty { break }
-                let laterNodeCounts = nodeCounts.count - index - 1
-                willMeasure?(nodes, probes, estimateRemaining(measured, after: probes.count) + laterNodeCounts
-                    * fullSearchEstimate)
+                willMeasure?(nodes, probes, remaining(measured, index: index))
                 let points = try measure(probes.map { (users: $0, nodes: nodes) })
                 for (users, point) in zip(probes, points) { measured[users] = point }
                 probes = nextProbes(measured)
@@ -122,12 +128,22 @@ public struct CapacitySearch {
         return Array(Set(points)).sorted()
     }
 
-    /// About how many points the rest of this node count's search takes after `pending` more.
-    func estimateRemaining(_ measured: [Int: CapacityPoint], after pending: Int) -> Int {
+    /// What the search of `nodeCounts[index]` and the later node counts takes after the round about to run:
+    /// this node count's rounds at about the middle of its bracket, then whole searches of the later ones at that
+    /// load scaled by their node count (capacity about in proportion to nodes).
+    func remaining(_ measured: [Int: CapacityPoint], index: Int) -> Remaining {
         let (passing, failing) = Self.bracket(measured)
-        let low = Double(passing ?? users.lowerBound)
+        let low = Double(max(passing ?? users.lowerBound, 1))
         let high = Double(failing ?? users.upperBound)
-        return rounds(ratio: high / max(low, 1)) * probesPerRound
+        let here = rounds(ratio: Foundation.pow(high / low, 1 / Double(probesPerRound + 1))) * probesPerRound
+        let middle = (low * high).squareRoot()
+        var estimate = (points: Double(here), users: Double(here) * middle)
+        for later in nodeCounts.dropFirst(index + 1) {
+            let load = min(Double(users.upperBound), middle * Double(later) / Double(nodeCounts[index]))
+            estimate.points += Double(fullSearchEstimate)
+            estimate.users += Double(fullSearchEstimate - 1) * load + Double(users.lowerBound)
+        }
+        return Remaining(points: Int(estimate.points), users: Int(estimate.users.rounded()))
     }
 
     /// About how many points a whole node count's search takes: the anchor, the start and the rounds.

@@ -82,8 +82,8 @@ struct CapacityCommand: ParsableCommand {
                 let sized = try! scenario.scaled(users: probe.users, nodes: probe.nodes)
                 return seedList.map { (scenario: sized, seed: $0) }
             }
-            let runs = pool.run(jobs, endLine: false) { done, total, job, _ in progress.line(done, total, job) }
-            progress.finished(runs: jobs.count, points: probes.count)
+            let runs = pool.run(jobs, endLine: false) { done, total, _, _ in progress.line(done, total) }
+            progress.finished(points: probes.count)
             return probes.enumerated().map { index, probe in
                 CapacityPoint(
                     users: probe.users, nodes: probe.nodes,
@@ -91,7 +91,7 @@ struct CapacityCommand: ParsableCommand {
                     quantile: input.quantile, latency: latency, trafficMs: trafficMs)
             }
         }
-        search.willMeasure = { nodes, users, remaining in progress.round(nodes: nodes, users: users, after: remaining) }
+        search.willMeasure = { nodes, users, remaining in progress.round(nodes: nodes, users: users, then: remaining) }
         var outcome = try search.run()
         outcome.results = CapacitySearch.analyse(outcome.results)
         let answer = try search.answer(&outcome, target: target, latency: latency)
@@ -185,15 +185,17 @@ struct CapacityCommand: ParsableCommand {
     }
 }
 
-/// The capacity search's progress line: the point being measured, how many are done, and an ETA from the wall
-/// time per simulation so far and the search's estimate of the points left.
+/// The capacity search's progress line: the point being measured, how many are done, and an ETA. A simulation's
+/// cost grows with its users, so the ETA is the wall time per user-simulation so far times the user-simulations
+/// the search estimates are left.
 final class CapacityProgress: Sendable {
     private struct State {
         var nodes = 0
         var users: [Int] = []
-        var remainingAfter = 0
-        var runsDone = 0
+        var remaining = CapacitySearch.Remaining.none
         var pointsDone = 0
+        /// Users summed over the simulations of finished rounds.
+        var userRunsDone = 0
     }
 
     private let seedCount: Int
@@ -202,29 +204,31 @@ final class CapacityProgress: Sendable {
 
     init(seedCount: Int) { self.seedCount = seedCount }
 
-    func round(nodes: Int, users: [Int], after remaining: Int) {
+    func round(nodes: Int, users: [Int], then remaining: CapacitySearch.Remaining) {
         state.withLock {
             $0.nodes = nodes
             $0.users = users
-            $0.remainingAfter = remaining
+            $0.remaining = remaining
         }
     }
 
-    func finished(runs: Int, points: Int) {
+    func finished(points: Int) {
         state.withLock {
-            $0.runsDone += runs
             $0.pointsDone += points
+            $0.userRunsDone += $0.users.reduce(0, +) * seedCount
         }
     }
 
-    func line(_ done: Int, _ total: Int, _ job: SimulationPool.Job) -> String {
+    func line(_ done: Int, _ total: Int) -> String {
         let state = state.withLock { $0 }
         let elapsed = SimulationPool.seconds(ContinuousClock.now - started)  // determinism: ok (ETA only)
-        let runsDone = state.runsDone + done
-        let runsLeft = total - done + state.remainingAfter * seedCount
-        let users = state.users.map { String($0) }.joined(separator: ", ")
+        let batch = Double(state.users.reduce(0, +) * seedCount)
+        let fraction = Double(done) / Double(max(total, 1))
+        let userRunsDone = Double(state.userRunsDone) + batch * fraction
+        let userRunsLeft = batch * (1 - fraction) + Double(state.remaining.users * seedCount)
+        let users = state.users.map(String.init).joined(separator: ", ")
         return "capacity: \(state.nodes) node(s), \(users) users: \(done)/\(total) runs; \(state.pointsDone) points "
-            + "done, about \(state.remainingAfter) to go, ETA "
-            + SimulationPool.duration(elapsed / Double(runsDone) * Double(runsLeft))
+            + "done, about \(state.remaining.points) to go, ETA "
+            + SimulationPool.duration(elapsed / max(userRunsDone, 1) * userRunsLeft)
     }
 }
