@@ -83,6 +83,26 @@ struct SVGChart {
         flush()
     }
 
+    /// A horizontal line across the plot at `value`, with a label at its right end.
+    mutating func horizontal(at value: Double, cssClass: String, label: String) {
+        let position = Self.coordinate(y(value))
+        body.append(
+            "<line class=\"\(cssClass)\" x1=\"\(Self.coordinate(plotLeft))\" y1=\"\(position)\" "
+                + "x2=\"\(Self.coordinate(plotRight))\" y2=\"\(position)\"/>"
+                + "<text class=\"marker-label\" x=\"\(Self.coordinate(plotRight - 4))\" "
+                + "y=\"\(Self.coordinate(y(value) - 3))\" text-anchor=\"end\">\(ReportText.html(label))</text>")
+    }
+
+    /// A circle at (`x`, `y`), with a tooltip when `title` is given.
+    mutating func dot(
+        x xValue: Double, y yValue: Double, cssClass: String, radius: Double = 2.5, title: String? = nil
+    ) {
+        body.append(
+            "<circle class=\"\(cssClass)\" cx=\"\(Self.coordinate(x(xValue)))\" cy=\"\(Self.coordinate(y(yValue)))\" "
+                + "r=\"\(Self.coordinate(radius))\">" + (title.map { "<title>\(ReportText.html($0))</title>" } ?? "")
+                + "</circle>")
+    }
+
     /// Draws both axes with tick labels and titles.
     mutating func axes(
         xTicks: [(value: Double, label: String)],

@@ -1,3 +1,4 @@
+import TandemReport
 import Yams
 
 /// A YAML node with its key path and file, whose typed accessors throw a located ``ScenarioError``.

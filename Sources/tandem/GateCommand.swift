@@ -70,8 +70,11 @@ struct GateCommand: ParsableCommand {
             }
         }
         let jobs = plans.enumerated().flatMap { index, plan in plan.seeds.map { (plan: index, seed: $0) } }
-        let runs = GateRunner.run(
-            jobs.map { (plans[$0.plan].scenario, $0.seed) }, threads: self.jobs, options: engine.simulationOptions)
+        let pool = SimulationPool(threads: self.jobs, options: engine.simulationOptions)
+        let runs = pool.run(jobs.map { (plans[$0.plan].scenario, $0.seed) }) { done, total, job, eta in
+            "gate: \(done)/\(total) runs done (\(job.scenario.name) seed \(job.seed))"
+                + (eta.map { ", \($0) left" } ?? "")
+        }
         var failed = false
         var passing: [String] = []
         for (index, plan) in plans.enumerated() {
@@ -128,16 +131,7 @@ struct GateCommand: ParsableCommand {
         try write(try distribution.jsonData(), to: file)
     }
 
-    private func write(_ data: Data, to file: URL) throws {
-        do {
-            try FileManager.default.createDirectory(
-                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: file)
-        } catch {
-            FileHandleOutput.standardError("cannot write \(file.path): \(error)")
-            throw ExitCode(2)
-        }
-    }
+    private func write(_ data: Data, to file: URL) throws { try FileOutput.write(data, to: file) }
 }
 
 /// Reads a `distribution.json`, turning any problem into exit code 2 with the file's name.
@@ -149,65 +143,5 @@ enum DistributionInput {
             FileHandleOutput.standardError("\(path): not a readable seed distribution: \(error)")
             throw ExitCode(2)
         }
-    }
-}
-
-/// Runs simulations on `threads` dedicated threads (each simulation blocks its thread), in the order given;
-/// returns their outcomes in the same order.
-enum GateRunner {
-    /// The work shared by the threads: the next job to take, the outcomes so far.
-    private final class Work: Sendable {
-        let jobs: [(scenario: Scenario, seed: UInt64)]
-        let options: SimulationOptions
-        let next = Atomic<Int>(0)
-        let finished = Atomic<Int>(0)
-        let outcomes: Mutex<[SeedDistribution.Run?]>
-
-        init(jobs: [(scenario: Scenario, seed: UInt64)], options: SimulationOptions) {
-            self.jobs = jobs
-            self.options = options
-            self.outcomes = Mutex(Array(repeating: nil, count: jobs.count))
-        }
-
-        /// Takes jobs until none is left.
-        func drain() {
-            while true {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                guard index < jobs.count else { return }
-                let (scenario, seed) = jobs[index]
-                let outcome: SeedDistribution.Run
-                do {
-                    outcome = .report(try Simulation.run(scenario, seed: seed, options: options).report)
-                } catch {
-                    outcome = .failed(seed: seed, reason: error.message.split(separator: "\n").first.map(String.init)
-                        ?? "the simulation failed")
-                }
-                outcomes.withLock { $0[index] = outcome }
-                let done = finished.add(1, ordering: .relaxed).newValue
-                // On a terminal the line rewrites itself after every run; in a log, one line per 10%.
-                if isatty(2) != 0 || done * 10 / jobs.count > (done - 1) * 10 / jobs.count {
-                    FileHandleOutput.progress("gate: \(done)/\(jobs.count) runs done (\(scenario.name) seed \(seed))")
-                }
-            }
-        }
-    }
-
-    static func run(
-        _ jobs: [(scenario: Scenario, seed: UInt64)], threads: Int, options: SimulationOptions
-    ) -> [SeedDistribution.Run] {
-        let work = Work(jobs: jobs, options: options)
-        let done = DispatchSemaphore(value: 0)
-        let count = max(1, min(threads, jobs.count))
-        for _ in 0..<count {
-            let thread = Thread {
-                work.drain()
-                done.signal()
-            }
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-        for _ in 0..<count { done.wait() }
-        FileHandleOutput.endProgress()
-        return work.outcomes.withLock { $0.map { $0! } }
     }
 }

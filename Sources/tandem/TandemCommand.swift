@@ -15,7 +15,7 @@ struct TandemCommand: ParsableCommand {
             """,
         subcommands: [
             RunCommand.self, SweepCommand.self, GateCommand.self, ReplayCommand.self, CompareCommand.self,
-            BenchCommand.self, MergeCommand.self,
+            BenchCommand.self, CapacityCommand.self, MergeCommand.self,
         ],
         defaultSubcommand: RunCommand.self)
 }
@@ -83,6 +83,20 @@ enum ScenarioInput {
             return try ScenarioLoader.load(path: path)
         } catch {
             FileHandleOutput.standardError("\(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Writes one output file, creating its folder; a failure is exit code 2.
+enum FileOutput {
+    static func write(_ data: Data, to file: URL) throws {
+        do {
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: file)
+        } catch {
+            FileHandleOutput.standardError("cannot write \(file.path): \(error)")
             throw ExitCode(2)
         }
     }

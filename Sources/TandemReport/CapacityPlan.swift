@@ -1,0 +1,298 @@
+import Foundation
+
+/// The result of `tandem capacity`, written as `capacity.json` (and rendered as `capacity.md` and `.html`): for
+/// each node count, every load measured, the largest that met every SLO, the knee of latency against load and the
+/// Universal Scalability Law fitted to throughput.
+public struct CapacityPlan: Codable, Sendable, Equatable {
+    public static let currentFormat = 1
+
+    public var format: Int
+    public var scenarioName: String
+    public var scenarioFile: String
+    public var scenarioFileHash: String
+    public var engineVersion: String
+    /// The SLOs as one line each, e.g. `latency.propagation.p99 < 100 ms`.
+    public var slos: [String]
+    /// How seeds were summed up: `worst` or `pXX` (``SeedQuantile``).
+    public var quantile: String
+    public var seeds: [UInt64]
+    public var usersMin: Int
+    public var usersMax: Int
+    public var nodeCounts: [Int]
+    /// The search stops when the bracket [passing, failing] is within this fraction of the passing load.
+    public var precision: Double
+    /// The latency the charts, the table and the knee use (the first SLO on a latency, else propagation p99).
+    public var latencyMetric: String
+    /// Its limit, when an SLO sets one (the line on the chart).
+    public var latencyLimitMs: Double?
+    /// What throughput is: acknowledged changes per second of traffic (`duration`, settle left out).
+    public var throughputMetric: String
+    public var results: [NodeCountResult]
+    /// Places where more nodes held fewer users than fewer nodes did, or a load failed below one that passed.
+    public var monotonicityViolations: [String]
+    /// One sentence per node count, and the headline first.
+    public var answer: [String]
+    /// How many (users, nodes) points and simulations the search ran.
+    public var pointCount: Int
+    public var runCount: Int
+    /// Wall time of the search; the only field that changes between two identical searches.
+    public var wallTimeMs: Double
+
+    enum CodingKeys: String, CodingKey {
+        case format
+        case scenarioName = "scenario_name"
+        case scenarioFile = "scenario_file"
+        case scenarioFileHash = "scenario_file_hash"
+        case engineVersion = "engine_version"
+        case slos, quantile, seeds
+        case usersMin = "users_min"
+        case usersMax = "users_max"
+        case nodeCounts = "node_counts"
+        case precision
+        case latencyMetric = "latency_metric"
+        case latencyLimitMs = "latency_limit_ms"
+        case throughputMetric = "throughput_metric"
+        case results
+        case monotonicityViolations = "monotonicity_violations"
+        case answer
+        case pointCount = "point_count"
+        case runCount = "run_count"
+        case wallTimeMs = "wall_time_ms"
+    }
+
+    public init(
+        format: Int,
+        scenarioName: String,
+        scenarioFile: String,
+        scenarioFileHash: String,
+        engineVersion: String,
+        slos: [String],
+        quantile: String,
+        seeds: [UInt64],
+        usersMin: Int,
+        usersMax: Int,
+        nodeCounts: [Int],
+        precision: Double,
+        latencyMetric: String,
+        latencyLimitMs: Double?,
+        throughputMetric: String,
+        results: [NodeCountResult],
+        monotonicityViolations: [String],
+        answer: [String],
+        pointCount: Int,
+        runCount: Int,
+        wallTimeMs: Double
+    ) {
+        self.format = format
+        self.scenarioName = scenarioName
+        self.scenarioFile = scenarioFile
+        self.scenarioFileHash = scenarioFileHash
+        self.engineVersion = engineVersion
+        self.slos = slos
+        self.quantile = quantile
+        self.seeds = seeds
+        self.usersMin = usersMin
+        self.usersMax = usersMax
+        self.nodeCounts = nodeCounts
+        self.precision = precision
+        self.latencyMetric = latencyMetric
+        self.latencyLimitMs = latencyLimitMs
+        self.throughputMetric = throughputMetric
+        self.results = results
+        self.monotonicityViolations = monotonicityViolations
+        self.answer = answer
+        self.pointCount = pointCount
+        self.runCount = runCount
+        self.wallTimeMs = wallTimeMs
+    }
+
+    /// The plan as `capacity.json`: pretty-printed, sorted keys, ending in a newline.
+    public func jsonData() throws -> Data {
+        var data = try Report.makeEncoder().encode(self)
+        data.append(0x0A)
+        return data
+    }
+
+    public static func decode(from data: Data) throws -> CapacityPlan {
+        try JSONDecoder().decode(CapacityPlan.self, from: data)
+    }
+}
+
+/// What the search found for one node count.
+public struct NodeCountResult: Codable, Sendable, Equatable {
+    public var nodes: Int
+    /// Every load measured, by users.
+    public var points: [CapacityPoint]
+    /// The largest load measured that met every SLO below the first failing one; nil when even `usersMin` failed.
+    public var capacity: Int?
+    /// The smallest load measured that failed; nil when `usersMax` passed.
+    public var firstFailing: Int?
+    /// The knee of the latency metric against users (``CapacityKnee``); nil with fewer than 3 points or when the
+    /// curve never bends in the measured range.
+    public var knee: CapacityKnee?
+    /// The USL fitted to throughput against users; nil with fewer than 3 loads.
+    public var usl: USLFit?
+
+    enum CodingKeys: String, CodingKey {
+        case nodes, points, capacity
+        case firstFailing = "first_failing"
+        case knee, usl
+    }
+
+    public init(nodes: Int, points: [CapacityPoint], capacity: Int?, firstFailing: Int?, knee: CapacityKnee?,
+                usl: USLFit?) {
+        self.nodes = nodes
+        self.points = points
+        self.capacity = capacity
+        self.firstFailing = firstFailing
+        self.knee = knee
+        self.usl = usl
+    }
+
+    public func point(users: Int) -> CapacityPoint? { points.first { $0.users == users } }
+}
+
+/// One (users, nodes) point: each seed's numbers and their summary.
+public struct CapacityPoint: Codable, Sendable, Equatable {
+    public var users: Int
+    public var nodes: Int
+    public var seeds: [Seed]
+    /// Each SLO's summary value across seeds (``SeedQuantile``) and whether it held, in SLO order.
+    public var slos: [ThresholdResult]
+    /// Checker failures and failed simulations, `seed N: reason`; any fails the point.
+    public var failures: [String]
+    public var passed: Bool
+    /// Summaries across seeds, high values taken as bad: propagation p50 and p99 and the latency metric.
+    public var p50Ms: Double?
+    public var p99Ms: Double?
+    public var latencyMs: Double?
+    /// Means across seeds.
+    public var commitsPerSecond: Double
+    public var deliveriesPerSecond: Double
+
+    public struct Seed: Codable, Sendable, Equatable {
+        public var seed: UInt64
+        /// Each SLO's value in SLO order (nil: the run has none).
+        public var values: [Double?]
+        public var p50Ms: Double?
+        public var p99Ms: Double?
+        public var latencyMs: Double?
+        public var commitsPerSecond: Double
+        public var deliveriesPerSecond: Double
+        public var failures: [String]
+        public var traceHash: String?
+
+        enum CodingKeys: String, CodingKey {
+            case seed, values
+            case p50Ms = "p50_ms"
+            case p99Ms = "p99_ms"
+            case latencyMs = "latency_ms"
+            case commitsPerSecond = "commits_per_second"
+            case deliveriesPerSecond = "deliveries_per_second"
+            case failures
+            case traceHash = "trace_hash"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case users, nodes, seeds, slos, failures, passed
+        case p50Ms = "p50_ms"
+        case p99Ms = "p99_ms"
+        case latencyMs = "latency_ms"
+        case commitsPerSecond = "commits_per_second"
+        case deliveriesPerSecond = "deliveries_per_second"
+    }
+
+    /// Sums up the runs of one point. `latency` is the metric of the charts; `trafficMs` the scenario's
+    /// `duration`, over which throughput is counted.
+    public init(
+        users: Int, nodes: Int, runs: [SeedDistribution.Run], slos: [ThresholdSpec], quantile: SeedQuantile,
+        latency: ThresholdSpec, trafficMs: Double
+    ) {
+        self.users = users
+        self.nodes = nodes
+        seeds = runs.map { run in
+            switch run {
+            case .report(let report):
+                Seed(
+                    seed: report.identity.seed, values: slos.map { $0.value(in: report) },
+                    p50Ms: Self.latency(report.latency.propagation, \.p50Ms),
+                    p99Ms: Self.latency(report.latency.propagation, \.p99Ms), latencyMs: latency.value(in: report),
+                    commitsPerSecond: report.completionsPerSecond(.ack, beforeMs: trafficMs),
+                    deliveriesPerSecond: report.completionsPerSecond(.propagation, beforeMs: trafficMs),
+                    failures: report.checkFailures(), traceHash: report.identity.traceHash)
+            case .failed(let seed, let reason):
+                Seed(
+                    seed: seed, values: slos.map { _ in nil }, p50Ms: nil, p99Ms: nil, latencyMs: nil,
+                    commitsPerSecond: 0, deliveriesPerSecond: 0, failures: [reason], traceHash: nil)
+            }
+        }
+        let seeds = self.seeds
+        self.slos = slos.enumerated().map { index, slo in
+            let value = quantile.aggregate(seeds.map { $0.values[index] }, upper: slo.isUpperLimit)
+            return ThresholdResult(
+                metric: slo.metric, expected: slo.expectedText, actual: value, unit: slo.unit,
+                passed: value.map { slo.comparison.holds($0, slo.limit) } ?? false)
+        }
+        failures = seeds.flatMap { seed in seed.failures.map { "seed \(seed.seed): \($0)" } }
+        passed = self.slos.allSatisfy(\.passed) && failures.isEmpty
+        p50Ms = quantile.aggregate(seeds.map(\.p50Ms), upper: true)
+        p99Ms = quantile.aggregate(seeds.map(\.p99Ms), upper: true)
+        latencyMs = quantile.aggregate(seeds.map(\.latencyMs), upper: latency.isUpperLimit)
+        let count = Double(max(seeds.count, 1))
+        commitsPerSecond = seeds.reduce(0) { $0 + $1.commitsPerSecond } / count
+        deliveriesPerSecond = seeds.reduce(0) { $0 + $1.deliveriesPerSecond } / count
+    }
+
+    static func latency(_ summary: LatencySummary, _ read: KeyPath<LatencySummary, Double>) -> Double? {
+        summary.count > 0 ? summary[keyPath: read] : nil
+    }
+
+    /// The first SLO that failed, as `metric expected: actual`, or the first failure; nil when the point passed.
+    public var firstFailure: String? {
+        if let slo = slos.first(where: { !$0.passed }) {
+            return "\(slo.metric) \(slo.expected): \(ReportText.value(slo.actual, unit: slo.unit))"
+        }
+        return failures.first
+    }
+}
+
+/// The knee of latency against load, by Millsap's rule: the measured load where latency ÷ users is smallest,
+/// i.e. where a line from the origin touches the curve. Below it, each added user costs less latency than the
+/// average user so far; past it, more. Found among the measured points only, so its resolution is their spacing;
+/// none when the smallest ratio is at the largest load measured (the curve has not bent yet).
+public struct CapacityKnee: Codable, Sendable, Equatable {
+    public var users: Int
+    public var latencyMs: Double
+
+    enum CodingKeys: String, CodingKey {
+        case users
+        case latencyMs = "latency_ms"
+    }
+
+    public init(users: Int, latencyMs: Double) {
+        self.users = users
+        self.latencyMs = latencyMs
+    }
+
+    /// The knee of `points` (users, latency); nil with fewer than 3 points or no bend.
+    public static func find(_ points: [(users: Int, latencyMs: Double)]) -> CapacityKnee? {
+        let sorted = points.filter { $0.users > 0 && $0.latencyMs.isFinite }.sorted { $0.users < $1.users }
+        guard sorted.count >= 3 else { return nil }
+        let best = sorted.indices.min { sorted[$0].latencyMs / Double(sorted[$0].users)
+            < sorted[$1].latencyMs / Double(sorted[$1].users)
+        }!
+        guard best < sorted.count - 1 else { return nil }
+        return CapacityKnee(users: sorted[best].users, latencyMs: sorted[best].latencyMs)
+    }
+}
+
+extension Report {
+    /// Samples of `kind` completed before `beforeMs` (their time buckets), per second of that time: acknowledged
+    /// changes per second for `.ack`, applied deliveries per second for `.propagation`.
+    public func completionsPerSecond(_ kind: LatencyKind, beforeMs: Double) -> Double {
+        guard beforeMs > 0 else { return 0 }
+        let count = latency[kind].overTime.filter { $0.tMs < beforeMs }.reduce(UInt64(0)) { $0 + $1.count }
+        return Double(count) / (beforeMs / 1_000)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import TandemCoreTestSupport
+import Testing
+import TandemReport
+
+/// `tandem capacity`, the real binary, on a cluster whose only cost is the node actor's `per_message`: the
+/// capacity it finds is the queueing arithmetic's, more nodes never hold fewer users, the HTML has its charts,
+/// and bad input is one line and exit code 2.
+@Suite struct CapacityCommandTests {
+    /// Every user shares one record and changes a number at exponential intervals (mean 500 ms), and pings every
+    /// 2 s: 2.5 inbound messages per second, each holding its node's actor for 50 ms. One node saturates at
+    /// 1 / (2.5 × 0.05) = 8 users; round-robin placement puts ⌈U / n⌉ users on the busiest of n nodes.
+    static let scenario = """
+        name: cpu-bound
+        seed: 1
+        duration: 10s
+        settle: 3s
+        topology:
+          nodes: 1
+          store: {latency: 100us}
+          links:
+            client_node: {latency: 1ms}
+            node_store: {latency: 0ms}
+          node:
+            {cores: 1, per_message: 50ms, per_recipient: 0us, per_store_call: 0us, per_delivery: 0us, per_frame: 0us}
+        models:
+          - name: Doc
+            fields: {size: number}
+        population:
+          - group: users
+            users: 4
+            records: {model: Doc, count: 1}
+            behavior:
+              think_time: {exponential: {mean: 500ms}}
+              actions: {set_field: 1}
+        phases:
+          - ramp: {to: 4, over: 2s}
+          - steady: 8s
+
+        """
+    static let messagesPerUserPerSecond = 2.5
+    static let serviceSeconds = 0.05
+
+    static func scratch(_ name: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tandem-capacity-\(name)-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try scenario.write(to: folder.appendingPathComponent("cpu-bound.yaml"), atomically: true, encoding: .utf8)
+        return folder.path
+    }
+
+    static func capacity(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await runToCompletion(URL(fileURLWithPath: try TandemBinary.path()), ["capacity"] + arguments)
+    }
+
+    /// The p99 SLO (1 s, 20 service times) allows queues of an M/D/1-like node at 75–100 % utilisation; past
+    /// 100 % the backlog grows for the whole run and p99 is seconds.
+    @Test func theCapacityIsTheQueueingArithmeticsAndGrowsWithNodes() async throws {
+        let work = try Self.scratch("cpu")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let run = try await Self.capacity([
+            work + "/cpu-bound.yaml", "--slo", "latency.propagation.p99{phase: steady} < 1s", "--users", "2..30",
+            "--nodes", "1..3", "--seeds", "2", "--precision", "10%", "--jobs", "2", "--out", work + "/out",
+        ])
+        #expect(run.status == 0, "\(run.output)")
+        let plan = try CapacityPlan.decode(from: Data(contentsOf: URL(fileURLWithPath: work + "/out/capacity.json")))
+        #expect(plan.results.map(\.nodes) == [1, 2, 3])
+        #expect(plan.monotonicityViolations.isEmpty)
+        var previous = 0
+        for result in plan.results {
+            let capacity = try #require(result.capacity)
+            let busiest = (Double(capacity) / Double(result.nodes)).rounded(.up)
+            let utilisation = busiest * Self.messagesPerUserPerSecond * Self.serviceSeconds
+            #expect(utilisation >= 0.75 && utilisation <= 1.0, "\(result.nodes) node(s): \(capacity) users")
+            #expect(capacity >= previous)
+            previous = capacity
+            let failing = try #require(result.firstFailing)
+            #expect(failing > capacity && Double(failing - capacity) <= max(1, 0.1 * Double(capacity)))
+            if let knee = result.knee { #expect(knee.users <= capacity) }
+            #expect(result.usl != nil)
+        }
+        #expect(
+            run.output.contains("3 nodes hold \(plan.results[2].capacity!) users at propagation.p99{phase: steady} "))
+        let html = try String(contentsOfFile: work + "/out/capacity.html", encoding: .utf8)
+        #expect(html.components(separatedBy: "<svg class=\"chart\"").count == 3)
+        #expect(html.contains("<line class=\"slo\""))
+        #expect(html.contains("<polyline class=\"fit "))
+        #expect(html.contains("<circle class=\"knee "))
+        let markdown = try String(contentsOfFile: work + "/out/capacity.md", encoding: .utf8)
+        #expect(markdown.contains("**" + plan.answer[0] + "**"))
+    }
+
+    @Test(arguments: [
+        (["--slo", "latency.propagaton.p99 < 100ms", "--users", "2..30"],
+         "tandem capacity: --slo 'latency.propagaton.p99 < 100ms': unknown metric 'latency.propagaton.p99'; "
+            + "did you mean 'latency.propagation.p99'?"),
+        (["--slo", "latency.propagation.p99 < 100ms", "--users", "30..2"],
+         "tandem capacity: --users '30..2': the range is empty (30 > 2)"),
+        (["--slo", "latency.propagation.p99 < 100ms", "--users", "2..30", "--nodes", "0..2"],
+         "tandem capacity: --nodes '0..2': must lie within 1..256"),
+        (["--slo", "latency.propagation.p99 < 100ms", "--users", "2..30", "--target", "31"],
+         "tandem capacity: --target 31 lies outside --users 2..30"),
+        (["--users", "2..30"],
+         "tandem capacity: give at least one --slo, e.g. --slo \"latency.propagation.p99 < 100ms\""),
+        (["--slo", "latency.propagation.p99 < 100ms", "--users", "2..30", "--verify-live"],
+         "tandem capacity: --verify-live is not available yet: "
+            + "run the recommended point with `tandem run --live` instead"),
+    ])
+    func badInputIsOneLineAndExitCodeTwo(arguments: [String], message: String) async throws {
+        let work = try Self.scratch("bad-\(abs(message.hashValue))")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let run = try await Self.capacity([work + "/cpu-bound.yaml"] + arguments + ["--out", work + "/out"])
+        #expect(run.status == 2)
+        #expect(run.output == message + "\n")
+        #expect(!FileManager.default.fileExists(atPath: work + "/out"))
+    }
+}
