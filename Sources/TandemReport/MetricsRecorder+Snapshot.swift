@@ -213,10 +213,8 @@ extension MetricsRecorder {
                         : known.number == nil && known.kind == fault.kind && known.label == fault.label
                             && known.startNanos == fault.startNanos
                 }) {
+                    faults[index].startNanos = Swift.min(faults[index].startNanos, fault.startNanos)
                     faults[index].endNanos = Swift.max(faults[index].endNanos, fault.endNanos)
-                    faults[index] = FaultRecord(
-                        kind: faults[index].kind, label: faults[index].label, number: faults[index].number,
-                        startNanos: Swift.min(faults[index].startNanos, fault.startNanos), endNanos: faults[index].endNanos)
                 } else {
                     faults.append(FaultRecord(kind: fault.kind, label: fault.label, number: fault.fault,
                                               startNanos: fault.startNanos, endNanos: fault.endNanos))

@@ -71,7 +71,7 @@ public struct MetricsRecorder: Sendable {
         let kind: String
         let label: String
         let number: Int?
-        let startNanos: Int64
+        var startNanos: Int64
         var endNanos: Int64
     }
 
