@@ -74,6 +74,36 @@ import TandemEngine
         }
     }
 
+    /// A change the store holds that this node never applied (another node wrote it and was killed before publishing
+    /// it), retried here by its author after a reconnect: the node catches up first, so the author still sees every
+    /// version once and in order, its own as the `ack`, and the record moves on from there. The ack used to go out
+    /// at once, with the node behind: the author then got that version a second time when the node caught up.
+    @Test func aRetryOfAChangeOnlyTheStoreHoldsIsAckedInVersionOrder() async throws {
+        try await EngineWorld.withNode(joined: Users.alice, Users.bob) { world, node, a, b in
+            await a.change("age", value: 1, base: 0)
+            _ = a.drain()
+            _ = b.drain()
+            func entry(_ id: String, _ field: String, _ value: JSONValue, version: Int, by user: UserIdentity) -> ChangeEntry {
+                ChangeEntry(changeID: id, key: Self.key, field: field, version: version, baseVersion: version - 1, op: nil,
+                            oldValue: nil, newValue: value, user: user.ref, timestampMillis: 0, origin: .ws)
+            }
+            #expect(await world.store.append(entry("alice-lost", "age", 2, version: 2, by: Users.alice), autoResolved: nil) == .appended)
+            #expect(await world.store.append(entry("bob-elsewhere", "notes", "x", version: 3, by: Users.bob), autoResolved: nil) == .appended)
+            await a.send(.fieldChange(FieldChange(sessionID: "Contact:1", field: "age", baseVersion: 1, edit: .value(2),
+                                                  rid: .integer(9), changeID: "alice-lost")))
+            try await world.settle()
+            let toAlice = a.drain()
+            #expect(toAlice.versions == [2, 3], "\(toAlice)")
+            #expect(toAlice.acks.map(\.changeID) == ["alice-lost"])
+            #expect(toAlice.acks.map(\.rid) == [.integer(9)])
+            #expect(b.drain().versions == [2, 3])
+            #expect(await node.metrics.duplicateChanges == 1)
+            await a.change("age", value: 4, base: 3)
+            #expect(a.drain().versions == [4])
+            #expect(b.drain().versions == [4])
+        }
+    }
+
     /// A replay from the store longer than the client's outbound queue closes it as a slow consumer part way
     /// through; the node goes on (it used to trap on the dropped connection).
     @Test func aReplayThatOverflowsTheOutboundQueueClosesTheConnectionWith1013() async throws {

@@ -45,7 +45,7 @@ struct LiveRunTests {
         let report = try Self.report(out.appendingPathComponent("live-smoke/5/report.json"))
         let identity = try #require(report["identity"] as? [String: Any])
         #expect(identity["mode"] as? String == "live")
-        #expect(report["passed"] as? Bool == true)
+        #expect(report["passed"] as? Bool == true, "\(Self.findings(report))")
         let latency = try #require(report["latency"] as? [String: Any])
         let propagation = try #require(latency["propagation"] as? [String: Any])
         #expect((propagation["count"] as? Int ?? 0) > 1_000, "every user's edits reached the others: \(propagation)")
@@ -283,6 +283,16 @@ struct LiveRunTests {
     static func report(_ url: URL) throws -> [String: Any] {
         let data = try Data(contentsOf: url)
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// What the checkers found, in the report's own words: enough to tell a real fault from a slow machine.
+    static func findings(_ report: [String: Any]) -> String {
+        ["version_order_violations", "lost_acknowledged_writes", "convergence", "presence", "thresholds"]
+            .map { key in
+                let value = report[key].flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) }
+                return "\(key): " + (value.flatMap { String(data: $0, encoding: .utf8) }.map { String($0.prefix(2_000)) } ?? "-")
+            }
+            .joined(separator: "\n")
     }
 
     static func runCounters(_ report: [String: Any]) -> [String: Int] {

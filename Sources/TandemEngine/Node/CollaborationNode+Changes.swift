@@ -69,7 +69,7 @@ extension CollaborationNode {
                 if attempt > 0 { try await backOff(attempt: attempt) }
                 guard let session = sessions[request.key] else { break }
                 if let committed = session.history.last(where: { $0.changeID == request.changeID }) {
-                    return duplicate(committed, author: author)
+                    return try await duplicate(committed, author: author)
                 }
                 let history = try await historySince(request.key, version: request.baseVersion)
                 guard let current = sessions[request.key] else { break }
@@ -87,7 +87,7 @@ extension CollaborationNode {
                         continue
                     case .duplicate(let committed):
                         // A held conflict writes no change, so no id can repeat; answered as the retry it would be.
-                        return duplicate(committed, author: author)
+                        return try await duplicate(committed, author: author)
                     }
                 case .commit(let change, let autoResolved):
                     if configuration.ackBeforePersist, let author {
@@ -109,7 +109,7 @@ extension CollaborationNode {
                         try await catchUp(request.key)
                     case .duplicate(let committed):
                         // A retry older than the window: the store recognised its change id.
-                        return duplicate(committed, author: author)
+                        return try await duplicate(committed, author: author)
                     }
                 }
             }
@@ -181,11 +181,25 @@ extension CollaborationNode {
         for id in session.localConnections { sendSnapshot(key, to: id, rid: nil) }
     }
 
-    /// A retried change, committed before under the same change id (found in the window or by the store): acked
-    /// again, never committed twice.
-    private func duplicate(_ committed: ChangeEntry, author: ChangeAuthor?) -> CommitResult {
+    /// A retried change, committed before under the same change id (found in the window or by the store): never
+    /// committed twice, and answered without breaking the connection's version order.
+    ///
+    /// The store may hold the change before this node does: another node committed it and died before publishing it,
+    /// or this node's attempt failed after the store had written it. The node then catches up from the store first,
+    /// and the author gets `ack` in place of `model_changed` when that version comes, in order. A connection already
+    /// sent that version gets the `ack` again (it names an old version and moves nothing on); one behind it, with a
+    /// resync replay under way, gets the version from the replay, carrying its change id.
+    private func duplicate(_ committed: ChangeEntry, author: ChangeAuthor?) async throws -> CommitResult {
         metrics.duplicateChanges += 1
-        if let author { send(.ack(Messages.ack(committed, rid: author.rid)), to: author.connection) }
+        guard let author else { return .committed(committed) }
+        let key = committed.key
+        if let session = sessions[key], session.record.version < committed.version {
+            session.awaitingAcks[committed.changeID] = author
+            defer { sessions[key]?.awaitingAcks[committed.changeID] = nil }
+            try await catchUp(key)
+        } else if let sent = connections[author.connection]?.sessions[key]?.sentVersion, sent >= committed.version {
+            send(.ack(Messages.ack(committed, rid: author.rid)), to: author.connection)
+        }
         return .committed(committed)
     }
 

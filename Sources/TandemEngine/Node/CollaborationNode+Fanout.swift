@@ -46,6 +46,8 @@ extension CollaborationNode {
             sessions[change.key]!.history.removeFirst()
         }
         let session = sessions[change.key]!
+        let author =
+            author ?? (session.awaitingAcks.isEmpty ? nil : session.awaitingAcks.removeValue(forKey: change.changeID))
         let changed = ServerMessage.modelChanged(Messages.modelChanged(change))
         for id in session.localConnections {
             guard let joined = connections[id]?.sessions[change.key] else { continue }

@@ -54,6 +54,9 @@ final class SessionState {
     var history: Deque<ChangeEntry> = []
     /// Changes from the backplane that arrived ahead of a version gap, by version.
     var ahead: [Int: ChangeEntry] = [:]
+    /// Authors of retried changes the store already holds but this node has not applied yet, by change id: they get
+    /// `ack` in place of `model_changed` when the node catches up to that version.
+    var awaitingAcks: [String: ChangeAuthor] = [:]
     var presence = PresenceTable()
     /// Connections on this node that joined, in join order (the fan-out order).
     var localConnections: OrderedSet<String> = []
