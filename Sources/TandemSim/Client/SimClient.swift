@@ -195,16 +195,6 @@ public actor SimClient {
         }
     }
 
-    /// What the trace keeps of a delivery: the message type and, for versioned messages, the version.
-    static func tracePayload(_ message: ServerMessage) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in message.typeName.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        switch message {
-        case .modelChanged(let change): return hash &+ UInt64(change.version)
-        case .ack(let ack): return hash &+ UInt64(ack.version)
-        case .joined(let joined): return hash &+ UInt64(joined.version)
-        case .resynced(let resynced): return hash &+ UInt64(resynced.version)
-        default: return hash
-        }
-    }
+    /// What the trace keeps of a delivery: a digest of the message's type and content (`DeliveryDigest`).
+    static func tracePayload(_ message: ServerMessage) -> UInt64 { DeliveryDigest.of(message) }
 }
