@@ -152,6 +152,9 @@ extension CollaborationNode {
             }
             if current.localConnections.isEmpty && gates[key] == nil { sessions.removeValue(forKey: key) }
         }
-        if !beats.isEmpty { publish(.presenceHeartbeat(beats)) }
+        let perMessage = max(1, configuration.limits.heartbeatSessionsPerMessageMax)
+        for start in stride(from: 0, to: beats.count, by: perMessage) {
+            publish(.presenceHeartbeat(Array(beats[start..<min(beats.count, start + perMessage)])))
+        }
     }
 }

@@ -51,7 +51,8 @@ public actor CollaborationNode {
     public func start() async throws {
         precondition(!running, "node \(nodeID) started twice")
         running = true
-        let (stream, continuation) = AsyncStream<BackplaneEnvelope>.makeStream(bufferingPolicy: .unbounded)
+        let (stream, continuation) = AsyncStream<BackplaneEnvelope>.makeStream(
+            bufferingPolicy: .bufferingNewest(configuration.limits.backplaneOutboxCountMax))
         outbox = continuation
         let backplane = environment.backplane
         tasks.append(spawn { me in
@@ -202,9 +203,12 @@ public actor CollaborationNode {
         for id in targets where id != excluded { send(message, to: id) }
     }
 
+    /// Queues a message for the backplane; when the outbox is full its oldest message is dropped and counted.
     func publish(_ message: BackplaneMessage) {
         metrics.backplaneOut += 1
-        outbox?.yield(BackplaneEnvelope(origin: nodeID, message: message))
+        if case .dropped = outbox?.yield(BackplaneEnvelope(origin: nodeID, message: message)) {
+            metrics.backplaneOutboxDropped += 1
+        }
     }
 
     func nextID(_ prefix: String) -> String {

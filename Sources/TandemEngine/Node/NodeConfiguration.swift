@@ -52,6 +52,13 @@ public struct NodeLimits: Sendable, Hashable {
     public var auditBufferCountMax = 256
     /// Audit events held while the store refuses them; past this the oldest are dropped and counted.
     public var auditBacklogCountMax = 10_000
+    /// Backplane messages waiting to be published (the broker is slow or unreachable); past this the oldest are
+    /// dropped and counted. They are notifications only: other nodes catch up from the store, told by the versions
+    /// in later messages and heartbeats.
+    public var backplaneOutboxCountMax = 10_000
+    /// Sessions per presence heartbeat message; a node holding more sessions sends several messages per beat, so one
+    /// message (one Redis stream entry) stays bounded at this many sessions of at most `participantsPerSessionMax`.
+    public var heartbeatSessionsPerMessageMax = 256
     public var sessionsPerConnectionMax = 64
     /// Server frames queued for one connection; one more closes it with 1013 (slow consumer). The server's
     /// `limits.outbound_queue_count_max` and the simulator's write queues both default to this one number.

@@ -122,6 +122,8 @@ public struct NodeMetrics: Sendable, Hashable {
     public var duplicateChanges = 0
     /// Audit events dropped because the store refused them for longer than `auditBacklogCountMax` events.
     public var auditEventsDropped = 0
+    /// Backplane messages dropped from a full outbox (`backplaneOutboxCountMax`), oldest first.
+    public var backplaneOutboxDropped = 0
     public var storeErrors = 0
     public var backplaneErrors = 0
     public var backplaneIn = 0

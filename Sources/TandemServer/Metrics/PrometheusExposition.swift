@@ -94,6 +94,11 @@ struct PrometheusExposition {
         page.counter("tandem_backplane_messages_in_total", "Backplane messages received.", metrics.backplaneIn)
         page.counter("tandem_backplane_messages_out_total", "Backplane messages published.", metrics.backplaneOut)
         page.counter("tandem_backplane_errors_total", "Backplane publish failures.", metrics.backplaneErrors)
+        page.counter(
+            "tandem_backplane_outbox_dropped_total",
+            "Backplane messages dropped, oldest first, from a full outbox (10,000 waiting) while the broker lagged.",
+            metrics.backplaneOutboxDropped
+        )
         page.counter("tandem_gap_fills_total", "Version gaps filled from the store.", metrics.gapFills)
         page.counter(
             "tandem_audit_events_dropped_total",

@@ -76,6 +76,9 @@ final class SimNode: Sendable {
         }
         recorder.count("store_errors", node: index, by: metrics.storeErrors)
         recorder.count("backplane.errors", node: index, by: metrics.backplaneErrors)
+        if metrics.backplaneOutboxDropped > 0 {
+            recorder.count("backplane.outbox_dropped", node: index, by: metrics.backplaneOutboxDropped)
+        }
         recorder.count("backplane.in", node: index, by: metrics.backplaneIn)
         recorder.count("presence.expired", node: index, by: metrics.presenceExpired)
         recorder.count("conflicts.detected", node: index, by: metrics.conflictsDetected)
