@@ -20,6 +20,7 @@ final class LiveFaults: Sendable {
     let shard: Shard?
     let progress: @Sendable (String) -> Void
     private let random: LockedRandom
+    private let crashCounters = Mutex<[Int: [String: Double]]>([:])
 
     init(
         scenario: Scenario, seed: UInt64, targets: LiveTargets, clients: [SimClient], recorder: SimRecorder,
@@ -35,6 +36,22 @@ final class LiveFaults: Sendable {
         self.shard = shard
         self.progress = progress
         self.random = LockedRandom(SplitMix64.derive(seed: seed, stream: 0x6661756C74))
+    }
+
+    /// What each killed node had counted, read just before each kill, by node index.
+    var countersBeforeCrashes: [Int: [String: Double]] { crashCounters.withLock { $0 } }
+
+    /// Reads a node's running totals before it is killed, since its next incarnation starts from zero. What it counts
+    /// between this read (a few milliseconds; at most two seconds if it does not answer) and the kill is lost.
+    private func keepCounters(ofNode index: Int) async {
+        var rest = LiveREST(baseURL: targets.nodes[index].restURL)
+        rest.timeout = 2
+        guard let text = try? await rest.metrics() else {
+            recorder.count("metrics.scrape_failed", node: index)
+            return
+        }
+        let counters = PrometheusText.counters(text)
+        crashCounters.withLock { kept in kept[index, default: [:]].merge(counters, uniquingKeysWith: +) }
     }
 
     func start(_ index: Int) async {
@@ -57,6 +74,7 @@ final class LiveFaults: Sendable {
         case .brokerOutage:
             for proxy in proxies(on: .nodeBroker) { proxy.setMode(.reset) }
         case .crash(let crash):
+            await keepCounters(ofNode: crash.node.number - 1)
             await targets.nodes[crash.node.number - 1].server?.crash()
         case .disconnect(var disconnect):
             // A shard drops its share of a count (a percentage applies to each shard's users as it is).

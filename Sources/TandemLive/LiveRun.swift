@@ -222,7 +222,7 @@ public enum LiveRun {
             if counters.connectFailures > 0 {
                 recorder.count("client.connect_failures", node: nil, by: counters.connectFailures)
             }
-            let scraped = await scrapeNodes(targets, into: recorder)
+            let scraped = await scrapeNodes(targets, before: faults.countersBeforeCrashes, into: recorder)
             for client in clients { await client.finish() }
             let report = recorder.metrics.makeReport(
                 identity: RunIdentity(
@@ -281,15 +281,22 @@ public enum LiveRun {
     }
 
     /// Each node's own counters from `/metrics` (`tandem_*` samples without labels, and `tandem_server_events_total`
-    /// by event), into the report's node table; answers their keys (`name@node:node-N`).
-    private static func scrapeNodes(_ targets: LiveTargets, into recorder: SimRecorder) async -> [String] {
+    /// by event), into the report's node table; answers their keys (`name@node:node-N`). A node that was killed and
+    /// restarted adds the counters it had read just before each kill (`before`) to those of its last incarnation.
+    private static func scrapeNodes(
+        _ targets: LiveTargets, before crashes: [Int: [String: Double]], into recorder: SimRecorder
+    ) async -> [String] {
         var keys: [String] = []
         for (index, node) in targets.nodes.enumerated() {
-            guard let text = try? await LiveREST(baseURL: node.restURL).metrics() else {
+            var totals = crashes[index] ?? [:]
+            if let text = try? await LiveREST(baseURL: node.restURL).metrics() {
+                for sample in PrometheusText.samples(text) where !sample.name.hasSuffix("_sum") {
+                    totals[sample.name] = sample.isCounter ? totals[sample.name, default: 0] + sample.value : sample.value
+                }
+            } else {
                 recorder.count("metrics.scrape_failed", node: index)
-                continue
             }
-            for (name, value) in PrometheusText.samples(text) where !name.hasSuffix("_sum") {
+            for (name, value) in totals.sorted(by: { $0.key < $1.key }) {
                 recorder.count(name, node: index, by: Int(value.rounded()))
                 keys.append(PartialReport.counterKey(name, .node("node-\(index + 1)")))
             }
@@ -352,32 +359,64 @@ enum PrometheusText {
         "tandem_messages_in_total": "messages.in", "tandem_messages_out_total": "messages.out",
     ]
 
-    static func samples(_ text: String) -> [(String, Double)] {
-        var samples: [(String, Double)] = []
+    /// One value read from a page, under its report name.
+    struct Sample: Equatable {
+        var name: String
+        var value: Double
+        /// A running total since the process started (a counter, or a histogram's `_count`): what a node counted
+        /// before a crash adds to what its next incarnation counts. Otherwise a level (a gauge): only the last one holds.
+        var isCounter: Bool
+    }
+
+    static func samples(_ text: String) -> [Sample] {
+        var samples: [Sample] = []
+        var types: [Substring: Substring] = [:]
         var conflicts = 0.0
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+        for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ")
+            if line.hasPrefix("#") {
+                if parts.count >= 4, parts[1] == "TYPE" { types[parts[2]] = parts[3] }
+                continue
+            }
             guard parts.count >= 2, let value = Double(parts[1]), value.isFinite else { continue }
             let name = String(parts[0])
-            if let brace = name.firstIndex(of: "{") {
-                let base = name[..<brace]
+            let base = name.firstIndex(of: "{").map { name[..<$0] } ?? name[...]
+            let isCounter = Self.isCounter(base, types: types)
+            if base.endIndex != name.endIndex {
                 func label(_ key: String) -> Substring? {
                     guard let start = name.range(of: key + "=\""),
                           let end = name[start.upperBound...].firstIndex(of: "\"") else { return nil }
                     return name[start.upperBound..<end]
                 }
                 if base == "tandem_server_events_total", let event = label("event") {
-                    samples.append(("server.\(event)", value))
+                    samples.append(Sample(name: "server.\(event)", value: value, isCounter: isCounter))
                 } else if base == "tandem_conflicts_total", let kind = label("kind") {
-                    samples.append(("conflicts.\(kind)", value))
+                    samples.append(Sample(name: "conflicts.\(kind)", value: value, isCounter: isCounter))
                     conflicts += value
                 }
             } else if name.hasPrefix("tandem_") {
-                samples.append(("server.\(name.dropFirst("tandem_".count))", value))
-                if let same = sameAsSimulator[name] { samples.append((same, value)) }
+                samples.append(Sample(name: "server.\(name.dropFirst("tandem_".count))", value: value, isCounter: isCounter))
+                if let same = sameAsSimulator[name] { samples.append(Sample(name: same, value: value, isCounter: isCounter)) }
             }
         }
-        if conflicts > 0 { samples.append(("conflicts.detected", conflicts)) }
+        if conflicts > 0 { samples.append(Sample(name: "conflicts.detected", value: conflicts, isCounter: true)) }
         return samples
+    }
+
+    /// By the family's `# TYPE` (a histogram's or summary's `_count` and `_sum` run on like counters); a family the
+    /// page does not type is a counter when its name ends in `_total`, as Prometheus names them.
+    private static func isCounter(_ name: Substring, types: [Substring: Substring]) -> Bool {
+        if let type = types[name] { return type == "counter" }
+        for suffix in ["_count", "_sum", "_bucket"] where name.hasSuffix(suffix) {
+            if let type = types[name.dropLast(suffix.count)] { return type == "histogram" || type == "summary" }
+        }
+        return name.hasSuffix("_total")
+    }
+
+    /// The running totals of a page, by report name, `_sum`s left out (as the report leaves them out).
+    static func counters(_ text: String) -> [String: Double] {
+        samples(text).reduce(into: [:]) { totals, sample in
+            if sample.isCounter, !sample.name.hasSuffix("_sum") { totals[sample.name, default: 0] += sample.value }
+        }
     }
 }

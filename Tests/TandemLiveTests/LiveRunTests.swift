@@ -55,6 +55,12 @@ struct LiveRunTests {
         #expect((counters["faults.disconnected_clients"] ?? 0) >= 5, "\(counters)")
         #expect((counters["load_generator.frames_in"] ?? 0) > 0, "\(counters)")
         #expect(run.errors().contains("node-2 restarted"), "\(run.errors().suffix(2_000))")
+        // Every acknowledged change was committed once by some node, node-2's before its kill included: the run reads
+        // a node's counters just before killing it (only a change committed in those few milliseconds can be missed).
+        let nodes = try #require((report["load"] as? [String: Any])?["nodes"] as? [[String: Any]])
+        let commits = nodes.map { (($0["counters"] as? [String: Any])?["commits"] as? Int) ?? 0 }
+        let acks = try #require(latency["ack"] as? [String: Any])["count"] as? Int ?? 0
+        #expect(commits.reduce(0, +) + 2 >= acks, "commits by node \(commits), acks \(acks)")
         try await Self.expectNothingRunning(under: folder)
     }
 
