@@ -120,7 +120,9 @@ struct SecurityHardeningTests {
             .replacingOccurrences(of: "timeout: 30s", with: "timeout: 600s")
             .replacingOccurrences(of: "    - {username: bob, password: bob-pw, roles: [Editor]}\n", with: "")
             .replacingOccurrences(of: "    - {username: ada, password: ada-pw, roles: [Admin]}\n", with: "")
-        try await withServer(config: config) { server in
+        // The server hashes its two seed users' passwords at cost 12 before it listens: on a loaded 2-core machine
+        // with a debug build that took over 30 s once.
+        try await withServer(config: config, startTimeout: .seconds(180)) { server in
             // A cost-12 check takes a while on a loaded debug build: log in before the clock starts.
             let writer = try await ProtocolClient.connect(server, token: try await Self.patientLogin(server, "alice"),
                                                           name: "alice")

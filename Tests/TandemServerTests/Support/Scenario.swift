@@ -2,8 +2,10 @@ import TandemCore
 import Testing
 
 /// Runs `body` against a fresh server process and always stops it (its log is attached on failure).
-func withServer(config: String = TestConfig.standard, _ body: (ServerProcess) async throws -> Void) async throws {
-    let server = try await ServerProcess.start(config: config)
+func withServer(
+    config: String = TestConfig.standard, startTimeout: Duration = .seconds(30), _ body: (ServerProcess) async throws -> Void
+) async throws {
+    let server = try await ServerProcess.start(config: config, startTimeout: startTimeout)
     do {
         try await body(server)
     } catch {

@@ -57,7 +57,8 @@ final class ServerProcess: Sendable {
         config: String? = TestConfig.standard,
         directory: URL? = nil,
         arguments: [String] = [],
-        environment extra: [String: String] = [:]
+        environment extra: [String: String] = [:],
+        startTimeout: Duration = .seconds(30)
     ) async throws -> ServerProcess {
         let folder = try directory ?? makeDirectory()
         var configArguments: [String] = []
@@ -85,7 +86,7 @@ final class ServerProcess: Sendable {
         let pid = process.processIdentifier
         let port = try await waitFor(
             "server \(pid) to announce its port (log: \(stderrFile.path))",
-            timeout: .seconds(30)
+            timeout: startTimeout
         ) {
             if let port = output.announcedPort { return port }
             guard kill(pid, 0) == 0 else {
