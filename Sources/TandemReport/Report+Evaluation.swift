@@ -13,23 +13,33 @@ extension Report {
     /// A checker is judged by the scenario's own threshold when the scenario sets one on its metric
     /// (`divergent_clients: "> 0"` in a scenario that demonstrates what pub/sub loses); otherwise any
     /// finding fails the run.
-    public func checkFailures() -> [String] {
+    public func checkFailures() -> [String] { failedChecks().map(\.text) }
+
+    /// What kind of failure this run is, without its numbers: the checkers that failed (by metric name) and the
+    /// conditions of the failing thresholds. `tandem shrink` keeps a smaller scenario only when its run fails in
+    /// exactly these kinds. Empty for a run that passed.
+    public func failureKinds() -> [String] {
+        failedChecks().map(\.kind) + thresholds.filter { !$0.passed }.map { "\($0.metric) \($0.expected)" }
+    }
+
+    private func failedChecks() -> [(kind: String, text: String)] {
         let explicit = Set(thresholds.map(\.metric))
         let convergenceJudged = explicit.contains("divergent_clients") || explicit.contains("convergence.divergent_clients")
             || explicit.contains("convergence.within")
-        var failures: [String] = []
-        if !convergence.converged && !convergenceJudged { failures.append("did not converge") }
+        var failures: [(kind: String, text: String)] = []
+        if !convergence.converged && !convergenceJudged { failures.append(("converged", "did not converge")) }
         if !convergence.divergentClients.isEmpty && !convergenceJudged {
-            failures.append("\(convergence.divergentClients.count) divergent client view(s)")
+            failures.append(("divergent_clients", "\(convergence.divergentClients.count) divergent client view(s)"))
         }
         if !lostAcknowledgedWrites.isEmpty && !explicit.contains("lost_acknowledged_writes") {
-            failures.append("\(lostAcknowledgedWrites.count) lost acknowledged write(s)")
+            failures.append(("lost_acknowledged_writes", "\(lostAcknowledgedWrites.count) lost acknowledged write(s)"))
         }
         if !versionOrderViolations.isEmpty && !explicit.contains("version_order_violations") {
-            failures.append("\(versionOrderViolations.count) version order violation(s)")
+            failures.append(("version_order_violations", "\(versionOrderViolations.count) version order violation(s)"))
         }
         if !presence.ghostsAfterSettle.isEmpty && !explicit.contains("presence.ghosts_after_settle") {
-            failures.append("\(presence.ghostsAfterSettle.count) presence ghost(s) after settle")
+            failures.append(("presence.ghosts_after_settle",
+                             "\(presence.ghostsAfterSettle.count) presence ghost(s) after settle"))
         }
         return failures
     }

@@ -83,6 +83,9 @@ public struct RunIdentity: Codable, Sendable, Equatable {
     public var traceHash: String?
     /// The run's length on its own clock: virtual in `sim`, wall in `live`.
     public var simulatedTimeMs: Double
+    /// The engine switches the run had, as `tandem run` flags (`--no-gap-recovery`, `--wire`, …); absent when none,
+    /// so that `tandem replay` and `tandem shrink` run the same engine.
+    public var engineOptions: [String]?
 
     enum CodingKeys: String, CodingKey {
         case scenarioName = "scenario_name"
@@ -91,6 +94,7 @@ public struct RunIdentity: Codable, Sendable, Equatable {
         case engineVersion = "engine_version"
         case traceHash = "trace_hash"
         case simulatedTimeMs = "simulated_time_ms"
+        case engineOptions = "engine_options"
     }
 
     public init(
@@ -100,7 +104,8 @@ public struct RunIdentity: Codable, Sendable, Equatable {
         mode: RunMode,
         engineVersion: String,
         traceHash: String? = nil,
-        simulatedTimeMs: Double = 0
+        simulatedTimeMs: Double = 0,
+        engineOptions: [String]? = nil
     ) {
         self.scenarioName = scenarioName
         self.scenarioFileHash = scenarioFileHash
@@ -109,6 +114,7 @@ public struct RunIdentity: Codable, Sendable, Equatable {
         self.engineVersion = engineVersion
         self.traceHash = traceHash
         self.simulatedTimeMs = simulatedTimeMs
+        self.engineOptions = engineOptions
     }
 }
 

@@ -27,6 +27,14 @@ public struct SimulationOptions: Sendable {
     public var wire = false
 
     public init() {}
+
+    /// The options as `tandem run` flags, recorded in a report's identity; empty when all are defaults.
+    public var arguments: [String] {
+        let delayMs = Double(testHookCommitDelay.nanosecondsClamped) / 1e6
+        return (ackBeforePersist ? ["--ack-before-persist"] : []) + (gapRecovery == false ? ["--no-gap-recovery"] : [])
+            + (presenceExpiry ? [] : ["--no-presence-expiry"]) + (wire ? ["--wire"] : [])
+            + (delayMs > 0 ? ["--test-hook-commit-delay-ms", "\(delayMs)"] : [])
+    }
 }
 
 /// Where a running simulation is.

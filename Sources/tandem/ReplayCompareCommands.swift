@@ -20,13 +20,7 @@ struct ReplayCommand: ParsableCommand {
     var out = "Reports/replay"
 
     func run() throws {
-        let original: Report
-        do {
-            original = try Report.decode(from: Data(contentsOf: URL(fileURLWithPath: report)))
-        } catch {
-            FileHandleOutput.standardError("\(report): not a readable report: \(error)")
-            throw ExitCode(2)
-        }
+        let original = try ReportInput.read(report)
         let candidates = try ScenarioInput.load(scenarios)
         guard let scenario = candidates.first(where: { $0.name == original.identity.scenarioName }) else {
             FileHandleOutput.standardError("no scenario named \(original.identity.scenarioName) in \(scenarios)")
@@ -36,9 +30,10 @@ struct ReplayCommand: ParsableCommand {
             FileHandleOutput.standardError("warning: \(scenario.file) changed since the report was made "
                 + "(hash \(scenario.fileHash), report has \(original.identity.scenarioFileHash))")
         }
+        let options = try EngineOptions.simulationOptions(of: original)
         let replayed: Report
         do {
-            replayed = try Simulation.run(scenario, seed: original.identity.seed).report
+            replayed = try Simulation.run(scenario, seed: original.identity.seed, options: options).report
         } catch {
             FileHandleOutput.standardError("\(error)")
             throw ExitCode(1)

@@ -123,6 +123,9 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Where reports of failing seeds go.")
     var out = "Reports"
 
+    @Flag(help: "Shrink each failing seed's scenario to the smallest that still fails the same way (`tandem shrink`), into OUT/shrink.")
+    var shrink = false
+
     @OptionGroup var engine: EngineOptions
 
     func validate() throws {
@@ -135,7 +138,7 @@ struct SweepCommand: ParsableCommand {
             FileHandleOutput.standardError("\(path): sweep takes one scenario file, found \(scenarios.count) scenarios")
             throw ExitCode(2)
         }
-        var failing: [(seed: UInt64, reasons: [String])] = []
+        var failing: [(seed: UInt64, reasons: [String], report: Report?)] = []
         for offset in 0..<UInt64(seeds) {
             let seed = from + offset
             FileHandleOutput.progress("\(scenario.name): seed \(seed) (\(offset + 1)/\(seeds)), \(failing.count) failed so far")
@@ -143,17 +146,23 @@ struct SweepCommand: ParsableCommand {
                 let report = try Simulation.run(scenario, seed: seed, options: engine.simulationOptions).report
                 if !report.passed {
                     _ = try ReportOutput.write(report, under: out, folder: String(seed))
-                    failing.append((seed, report.failureReasons()))
+                    failing.append((seed, report.failureReasons(), report))
                 }
             } catch let error as SimulationError {
-                failing.append((seed, [error.message]))
+                failing.append((seed, [error.message], nil))
             }
         }
         FileHandleOutput.endProgress()
         print("\(scenario.name): \(seeds - failing.count) of \(seeds) seeds passed")
+        let switches = engine.arguments.map { " " + $0 }.joined()
         for failure in failing {
             print("  seed \(failure.seed): \(failure.reasons.first ?? "failed")")
-            print("    replay: tandem run \(path) --seed \(failure.seed)")
+            print("    replay: tandem run \(path) --seed \(failure.seed)\(switches)")
+            if shrink, let report = failure.report {
+                let shrunk = try ShrinkCommand.shrink(report, file: URL(fileURLWithPath: scenario.file),
+                                                      out: out + "/shrink", maxRuns: 400)
+                print("    shrunk (\(shrunk.removed.count) steps in \(shrunk.runs) runs): \(shrunk.command)")
+            }
         }
         if !failing.isEmpty { throw ExitCode(1) }
     }

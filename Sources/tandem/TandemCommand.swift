@@ -15,7 +15,7 @@ struct TandemCommand: ParsableCommand {
             """,
         subcommands: [
             RunCommand.self, SweepCommand.self, GateCommand.self, ReplayCommand.self, CompareCommand.self,
-            BenchCommand.self, CapacityCommand.self, MergeCommand.self,
+            BenchCommand.self, CapacityCommand.self, MergeCommand.self, ShrinkCommand.self,
         ],
         defaultSubcommand: RunCommand.self)
 }
@@ -59,11 +59,7 @@ struct EngineOptions: ParsableArguments {
     var testHookCommitDelayMs: Double = 0
 
     /// The options as written on the command line, for a replay command; empty when all are defaults.
-    var arguments: [String] {
-        (ackBeforePersist ? ["--ack-before-persist"] : []) + (noGapRecovery ? ["--no-gap-recovery"] : [])
-            + (noPresenceExpiry ? ["--no-presence-expiry"] : []) + (wire ? ["--wire"] : [])
-            + (testHookCommitDelayMs > 0 ? ["--test-hook-commit-delay-ms", "\(testHookCommitDelayMs)"] : [])
-    }
+    var arguments: [String] { simulationOptions.arguments }
 
     var simulationOptions: SimulationOptions {
         var options = SimulationOptions()
@@ -73,6 +69,31 @@ struct EngineOptions: ParsableArguments {
         options.wire = wire
         options.testHookCommitDelay = .nanoseconds(Int64((max(0, testHookCommitDelayMs) * 1e6).rounded()))
         return options
+    }
+}
+
+extension EngineOptions {
+    /// The engine the report's run had (`identity.engine_options`, as `tandem run` flags).
+    static func simulationOptions(of report: Report) throws -> SimulationOptions {
+        do {
+            return try parse(report.identity.engineOptions ?? []).simulationOptions
+        } catch {
+            FileHandleOutput.standardError("the report's engine options \(report.identity.engineOptions ?? []) are not "
+                + "this tandem's: \(message(for: error))")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Reads a `report.json`, turning a missing or unreadable file into exit code 2 with one line naming it.
+enum ReportInput {
+    static func read(_ path: String) throws -> Report {
+        do {
+            return try Report.decode(from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            FileHandleOutput.standardError("\(path): not a readable report: \(error)")
+            throw ExitCode(2)
+        }
     }
 }
 

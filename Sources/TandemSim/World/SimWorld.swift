@@ -56,7 +56,8 @@ final class SimWorld: Sendable {
         let report = context.recorder.metrics.makeReport(
             identity: RunIdentity(
                 scenarioName: scenario.name, scenarioFileHash: scenario.fileHash, seed: context.seed, mode: .sim,
-                engineVersion: options.engineVersion, simulatedTimeMs: Double(executor.nowNanos) / 1e6),
+                engineVersion: options.engineVersion, simulatedTimeMs: Double(executor.nowNanos) / 1e6,
+                engineOptions: options.arguments.isEmpty ? nil : options.arguments),
             convergence: convergence.report(divergentClients: divergent),
             lostAcknowledgedWrites: lost, versionOrderViolations: context.recorder.violations,
             presenceGhosts: ghosts, expectations: scenario.expectations, phases: scenario.phaseWindows)
