@@ -104,14 +104,7 @@ struct CompareCommand: ParsableCommand {
         return object["format"] != nil ? path : nil
     }
 
-    private func load(_ path: String) throws -> Report {
-        do {
-            return try Report.decode(from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            FileHandleOutput.standardError("\(path): not a readable report: \(error)")
-            throw ExitCode(2)
-        }
-    }
+    private func load(_ path: String) throws -> Report { try ReportInput.read(path) }
 }
 
 /// Reads `--tolerance` (`10%` or `0.1`); bad text is exit code 2.

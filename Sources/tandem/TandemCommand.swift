@@ -85,7 +85,8 @@ extension EngineOptions {
     }
 }
 
-/// Reads a `report.json`, turning a missing or unreadable file into exit code 2 with one line naming it.
+/// Reads a `report.json`, turning a missing or unreadable file into exit code 2 with one line naming it (as
+/// `DistributionInput` does for a `distribution.json`).
 enum ReportInput {
     static func read(_ path: String) throws -> Report {
         do {
