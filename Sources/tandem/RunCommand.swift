@@ -109,7 +109,12 @@ struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Run one scenario with many seeds; list the seeds that failed, each with its replay command.",
-        discussion: "Reports of failing seeds are written to OUT/<scenario>/<seed>/. Shard a large sweep with --from.")
+        discussion: """
+            Reports of failing seeds are written to OUT/<scenario>/<seed>/, and every seed's outcome to \
+            OUT/<scenario>/sweep.json. --shard I/N runs every N-th seed (one machine of N: a CI matrix or an indexed \
+            Job) and writes sweep-shard-I-of-N.json; `tandem merge` of the N shards' folders writes the sweep.json \
+            and reports the whole sweep writes.
+            """)
 
     @Argument(help: "A scenario file.")
     var path: String
@@ -126,10 +131,18 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Shrink each failing seed's scenario to the smallest that still fails the same way (`tandem shrink`), into OUT/shrink.")
     var shrink = false
 
+    @Option(help: "Run only the I-th of N slices of the seeds (seed number k from 0 goes to shard k mod N + 1).")
+    var shard: String?
+
     @OptionGroup var engine: EngineOptions
 
     func validate() throws {
         guard seeds > 0 else { throw ValidationError("--seeds must be at least 1") }
+        if let shard { _ = try parsedShard(shard) }
+    }
+
+    private func parsedShard(_ text: String) throws -> Shard {
+        do { return try Shard(parsing: text) } catch { throw ValidationError(error.description) }
     }
 
     func run() throws {
@@ -138,33 +151,64 @@ struct SweepCommand: ParsableCommand {
             FileHandleOutput.standardError("\(path): sweep takes one scenario file, found \(scenarios.count) scenarios")
             throw ExitCode(2)
         }
-        var failing: [(seed: UInt64, reasons: [String], report: Report?)] = []
-        for offset in 0..<UInt64(seeds) {
-            let seed = from + offset
-            FileHandleOutput.progress("\(scenario.name): seed \(seed) (\(offset + 1)/\(seeds)), \(failing.count) failed so far")
+        let slice = try shard.map(parsedShard)
+        let mine = SweepSummary.seeds(from: from, count: seeds, shard: slice)
+        var results: [SweepSummary.Result] = []
+        var reports: [UInt64: Report] = [:]
+        for (offset, seed) in mine.enumerated() {
+            let failed = results.count { !$0.passed }
+            FileHandleOutput.progress("\(scenario.name): seed \(seed) (\(offset + 1)/\(mine.count)), \(failed) failed so far")
             do {
                 let report = try Simulation.run(scenario, seed: seed, options: engine.simulationOptions).report
+                results.append(.init(seed: seed, passed: report.passed, traceHash: report.identity.traceHash,
+                                     failures: report.failureReasons()))
                 if !report.passed {
                     _ = try ReportOutput.write(report, under: out, folder: String(seed))
-                    failing.append((seed, report.failureReasons(), report))
+                    reports[seed] = report
                 }
             } catch let error as SimulationError {
-                failing.append((seed, [error.message], nil))
+                results.append(.init(seed: seed, passed: false, traceHash: nil, failures: [error.message]))
             }
         }
         FileHandleOutput.endProgress()
-        print("\(scenario.name): \(seeds - failing.count) of \(seeds) seeds passed")
-        let switches = engine.arguments.map { " " + $0 }.joined()
-        for failure in failing {
-            print("  seed \(failure.seed): \(failure.reasons.first ?? "failed")")
-            print("    replay: tandem run \(path) --seed \(failure.seed)\(switches)")
-            if shrink, let report = failure.report {
+        let summary = SweepSummary(
+            scenarioName: scenario.name, scenarioFile: path, scenarioFileHash: scenario.fileHash,
+            engineOptions: engine.arguments, firstSeed: from, seedCount: seeds, shard: slice, results: results)
+        try Self.write(summary, under: out)
+        for line in Self.lines(summary) { print(line) }
+        for failure in summary.failing {
+            if shrink, let report = reports[failure.seed] {
                 let shrunk = try ShrinkCommand.shrink(report, file: URL(fileURLWithPath: scenario.file),
                                                       out: out + "/shrink", maxRuns: 400)
-                print("    shrunk (\(shrunk.removed.count) steps in \(shrunk.runs) runs): \(shrunk.command)")
+                print("  seed \(failure.seed) shrunk (\(shrunk.removed.count) steps in \(shrunk.runs) runs): \(shrunk.command)")
             }
         }
-        if !failing.isEmpty { throw ExitCode(1) }
+        if !summary.failing.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Writes `OUT/<scenario>/sweep.json` (or the shard's file).
+    static func write(_ summary: SweepSummary, under out: String) throws {
+        let file = URL(fileURLWithPath: out).appendingPathComponent(summary.scenarioName)
+            .appendingPathComponent(summary.fileName)
+        let data: Data
+        do { data = try summary.jsonData() } catch {
+            FileHandleOutput.standardError("cannot encode \(file.path): \(error)")
+            throw ExitCode(2)
+        }
+        try FileOutput.write(data, to: file)
+    }
+
+    /// What a sweep prints: how many seeds passed, and each failing seed with its first reason and replay command.
+    static func lines(_ summary: SweepSummary) -> [String] {
+        let of = summary.shard.map { " (shard \($0) of \(summary.seedCount) seeds)" } ?? ""
+        var lines = ["\(summary.scenarioName): \(summary.results.count - summary.failing.count) of \(summary.results.count) "
+            + "seeds passed\(of)"]
+        let switches = summary.engineOptions.map { " " + $0 }.joined()
+        for failure in summary.failing {
+            lines.append("  seed \(failure.seed): \(failure.failures.first ?? "failed")")
+            lines.append("    replay: tandem run \(summary.scenarioFile) --seed \(failure.seed)\(switches)")
+        }
+        return lines
     }
 }
 
