@@ -7,7 +7,16 @@
 #   scripts/load.sh 250 1 60s 2s          # clients, records, duration, interval
 #   NODES=2 scripts/load.sh 250 1 60s 2s  # two nodes behind a throwaway redis-server + PostgreSQL (run as root)
 #   CONFIG=debug scripts/load.sh          # skip the (long) release build
+#   SCRATCH=.build-x scripts/load.sh      # build in (and run from) another scratch path
+#   SERVER_BIN=/tmp/old/tandem-server BUILD=0 scripts/load.sh 250 1 30s 2s   # another server build, no build step
 # One node uses the default store (SQLite under the run's data folder) unless DATABASE_URL is set.
+# TMPDIR=/dev/shm puts the run's folder (and the SQLite store) on tmpfs, out of reach of a busy disk.
+#
+# Server CPU: WARMUP (default 5) seconds after the clients start sending, the script reads the user and system
+# time of every server process (and of tandem-load) from /proc/<pid>/stat, again WINDOW seconds later (default:
+# the sending time less the warm-up and 2 s), and prints the server's CPU per fan-out delivery, user and system
+# apart, at the delivery rate tandem-load measured (nothing lost: that rate is the steady one). tandem-load runs
+# line-buffered (stdbuf) so the script sees when sending begins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=${1:-50}
@@ -16,16 +25,43 @@ duration=${3:-30s}
 interval=${4:-2s}
 config=${CONFIG:-release}
 nodes=${NODES:-1}
+scratch=(); [ -n "${SCRATCH:-}" ] && scratch=(--scratch-path "$SCRATCH")
 
-swift build -c "$config" --product tandem-server >&2
-swift build -c "$config" --product tandem-load >&2
-bin=$(swift build -c "$config" --show-bin-path)
+if [ "${BUILD:-1}" != 0 ]; then
+    swift build "${scratch[@]}" -c "$config" --product tandem-server >&2
+    swift build "${scratch[@]}" -c "$config" --product tandem-load >&2
+fi
+bin=$(swift build "${scratch[@]}" -c "$config" --show-bin-path)
+server_bin=${SERVER_BIN:-$bin/tandem-server}
 
-work=$(mktemp -d /tmp/tandem-load.XXXXXX)
+# Seconds in 500ms / 30s / 2m.
+seconds_of() {
+    case "$1" in
+        *ms) awk -v v="${1%ms}" 'BEGIN { print v / 1000 }' ;;
+        *s) echo "${1%s}" ;;
+        *m) echo $(( ${1%m} * 60 )) ;;
+        *) echo "bad duration $1" >&2; exit 2 ;;
+    esac
+}
+warmup=${WARMUP:-5}
+window=${WINDOW:-$(awk -v d="$(seconds_of "$duration")" -v w="$warmup" 'BEGIN { x = d - w - 2; print (x < 1 ? 1 : x) }')}
+# "utime stime" in clock ticks of every pid given, summed (fields 14 and 15 of /proc/<pid>/stat).
+cpu_ticks() {
+    local user=0 system=0 fields
+    for pid in "$@"; do
+        read -r -a fields <<<"$(sed 's/^.*) //' "/proc/$pid/stat")"
+        user=$((user + fields[11])); system=$((system + fields[12]))
+    done
+    echo "$user $system"
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tandem-load.XXXXXX")
 pids=()
+load_pid=""
 redis_pid=""
 pg_data=""
 cleanup() {
+    [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
     for pid in "${pids[@]}"; do
         if kill -0 "$pid" 2>/dev/null; then
             kill -TERM "$pid"
@@ -67,7 +103,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 urls=()
 for node in $(seq "$nodes"); do
     TANDEM_NODE_ID="node-$node" TANDEM_DATA_DIR="$work/data-$node" \
-        "$bin/tandem-server" serve --demo >"$work/stdout-$node" 2>"$work/stderr-$node" &
+        "$server_bin" serve --demo >"$work/stdout-$node" 2>"$work/stderr-$node" &
     pids+=($!)
     for _ in $(seq 300); do grep -q 'listening on' "$work/stdout-$node" 2>/dev/null && break; sleep 0.1; done
     url=$(sed -n 's/^tandem-server listening on //p' "$work/stdout-$node" | head -1)
@@ -76,8 +112,41 @@ for node in $(seq "$nodes"); do
 done
 echo "store: ${TANDEM_DATABASE_URL:-default SQLite}, backplane: ${TANDEM_REDIS_URL:-memory:}, nodes: ${urls[*]}"
 
-"$bin/tandem-load" --url "$(IFS=,; echo "${urls[*]}")" --clients "$clients" --records "$records" \
-    --duration "$duration" --interval "$interval"
+stdbuf -oL "$bin/tandem-load" --url "$(IFS=,; echo "${urls[*]}")" --clients "$clients" --records "$records" \
+    --duration "$duration" --interval "$interval" >"$work/load.out" 2>&1 &
+load_pid=$!
+until grep -q '; sending' "$work/load.out" 2>/dev/null; do
+    kill -0 "$load_pid" 2>/dev/null || break
+    sleep 0.1
+done
+sed -n '1,2p' "$work/load.out"
+cpu=""
+if kill -0 "$load_pid" 2>/dev/null; then
+    sleep "$warmup"
+    server_before=$(cpu_ticks "${pids[@]}"); load_before=$(cpu_ticks "$load_pid")
+    sleep "$window"
+    server_after=$(cpu_ticks "${pids[@]}"); load_after=$(cpu_ticks "$load_pid")
+    cpu="$server_before $server_after $load_before $load_after"
+fi
+load_status=0
+wait "$load_pid" || load_status=$?
+load_pid=""
+sed -n '3,$p' "$work/load.out"
+[ "$load_status" = 0 ] || exit "$load_status"
+rate=$(sed -n 's/^fan-out deliveries: [0-9]* (\([0-9]*\)\/s)$/\1/p' "$work/load.out")
+if [ -n "$cpu" ] && [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
+    # shellcheck disable=SC2086
+    awk -v hz="$(getconf CLK_TCK)" -v w="$window" -v warm="$warmup" -v rate="$rate" -v n="$nodes" \
+        'BEGIN { split(ARGV[1], t, " "); ARGV[1] = ""
+            us = (t[3] - t[1]) / hz; ss = (t[4] - t[2]) / hz; lu = (t[7] - t[5]) / hz; ls = (t[8] - t[6]) / hz
+            d = rate * w
+            printf "server CPU (%d node(s), %.0f s from %.0f s after sending began): %.1f %% of a core (user %.1f, system %.1f)\n", \
+                n, w, warm, 100 * (us + ss) / w, 100 * us / w, 100 * ss / w
+            printf "server CPU per delivery: %.2f us (user %.2f, system %.2f) at %d deliveries/s\n", \
+                1e6 * (us + ss) / d, 1e6 * us / d, 1e6 * ss / d, rate
+            printf "load generator CPU: %.1f %% of a core (user %.1f, system %.1f)\n", 100 * (lu + ls) / w, 100 * lu / w, 100 * ls / w
+        }' "$cpu"
+fi
 for url in "${urls[@]}"; do
     echo "--- $url/metrics"
     curl -s "$url/metrics" | grep -E '^tandem_(commits_total|messages_(in|out)_total|slow_consumers|commit_duration_seconds_(sum|count)|backplane_(messages|errors|lag))'

@@ -49,13 +49,7 @@ import TandemEngine
         try await inSimulation { executor in
             let world = EngineWorld(executor)
             let node = try await world.node()
-            var clients: [TestClient] = []
-            for index in 0..<20 {
-                let user = UserIdentity(id: 100 + index, username: "user\(index)", roles: ["Editor"])
-                let client = await TestClient.connect(user, to: node)
-                await client.join()
-                clients.append(client)
-            }
+            let clients = await TestClient.joinedEditors(20, to: node)
             for client in clients { _ = client.drain() }
             await withTaskGroup(of: Void.self) { group in
                 for (index, client) in clients.enumerated() {

@@ -1,4 +1,5 @@
 import TandemCore
+import TandemEngine
 import TandemServer
 import Testing
 
@@ -18,7 +19,7 @@ import Testing
         let polite = WebSocketTransport(capacity: 4)
         _ = polite.send(Self.pong)
         polite.close(code: 1001, reason: "bye")
-        #expect(await polite.next() == .message(Self.pong))
+        #expect(await polite.next() == .frame(SharedFrame(Self.pong)))
         #expect(await polite.next() == .close(code: 1001, reason: "bye"))
         #expect(await polite.next() == nil)
         let slow = WebSocketTransport(capacity: 4)
@@ -32,10 +33,22 @@ import Testing
         async let first = transport.next()
         await waitUntilQueuedWriter(transport)
         #expect(transport.send(Self.pong))
-        #expect(await first == .message(Self.pong))
+        #expect(await first == .frame(SharedFrame(Self.pong)))
         async let second = transport.next()
         transport.finish()
         #expect(await second == nil)
+    }
+
+    @Test func aSharedFrameIsQueuedAsItselfInEveryTransport() async {
+        let frame = SharedFrame(Self.pong)
+        let first = WebSocketTransport(capacity: 4)
+        let second = WebSocketTransport(capacity: 4)
+        #expect(first.send(frame) && second.send(frame))
+        guard case .frame(let a) = await first.next(), case .frame(let b) = await second.next() else {
+            Issue.record("both writers should get a frame")
+            return
+        }
+        #expect(a === frame && b === frame, "one object for every recipient, not a copy each")
     }
 
     /// Gives the `async let` a chance to park before the test sends (either order is correct).

@@ -48,7 +48,8 @@ extension CollaborationNode {
         let session = sessions[change.key]!
         let author =
             author ?? (session.awaitingAcks.isEmpty ? nil : session.awaitingAcks.removeValue(forKey: change.changeID))
-        let changed = ServerMessage.modelChanged(Messages.modelChanged(change))
+        // One frame for every recipient but the author (whose `ack` is its own): encoded once per change.
+        let changed = SharedFrame(.modelChanged(Messages.modelChanged(change)))
         for id in session.localConnections {
             guard let joined = connections[id]?.sessions[change.key] else { continue }
             if configuration.gapRecovery {

@@ -181,9 +181,18 @@ public actor CollaborationNode {
 
     /// Sends to one local connection; a full outbound queue drops the connection (slow consumer).
     func send(_ message: ServerMessage, to id: String) {
+        enqueue(to: id) { $0.send(message) }
+    }
+
+    /// Sends one message of a fan-out: every recipient gets the same `frame` (encoded once by the server).
+    func send(_ frame: SharedFrame, to id: String) {
+        enqueue(to: id) { $0.send(frame) }
+    }
+
+    private func enqueue(to id: String, _ send: (any ClientTransport) -> Bool) {
         guard let connection = connections[id] else { return }
         metrics.messagesOut += 1
-        if !connection.transport.send(message) {
+        if !send(connection.transport) {
             metrics.slowConsumersDropped += 1
             connection.transport.close(code: 1013, reason: "outbound queue full: slow consumer")
             for key in connection.sessions.keys.sorted() { leaveSession(key, connection: id) }
@@ -200,7 +209,8 @@ public actor CollaborationNode {
     /// Sends to every local connection in a session, in join order, except `excluded`.
     func broadcastLocal(_ key: RecordKey, _ message: ServerMessage, except excluded: String? = nil) {
         guard let targets = sessions[key]?.localConnections else { return }
-        for id in targets where id != excluded { send(message, to: id) }
+        let frame = SharedFrame(message)
+        for id in targets where id != excluded { send(frame, to: id) }
     }
 
     /// Queues a message for the backplane; when the outbox is full its oldest message is dropped and counted.

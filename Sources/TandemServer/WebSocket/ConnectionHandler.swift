@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 import NIOWebSocket
 import TandemCore
 import TandemEngine
@@ -107,13 +108,15 @@ struct ConnectionHandler: Sendable {
     }
 
     private func writeLoop(_ transport: WebSocketTransport, _ outbound: WebSocketOutboundWriter) async {
-        // Each message is encoded once per recipient; encoding once per fan-out is a later optimisation
-        // (the node would hand the transport pre-encoded bytes).
+        let codec = context.codec
         while let item = await transport.next() {
             switch item {
-            case .message(let message):
+            case .frame(let frame):
+                // Encoded by the first writer that gets to it; every recipient writes the same buffer, and the
+                // frame encoder writes the header apart from it (the payload is never copied per recipient).
+                let payload = frame.encoded { ByteBuffer(bytes: codec.encodeServerBytes($0)) }
                 do {
-                    try await outbound.write(.text(context.codec.encodeServer(message)))
+                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: payload)))
                 } catch {
                     transport.finish()
                     return

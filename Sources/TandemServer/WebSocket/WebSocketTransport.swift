@@ -10,15 +10,19 @@ import TandemEngine
 /// return false: the node then closes the connection with 1013 (slow consumer) and the client resyncs, so
 /// no client ever misses a version without knowing. A close request is delivered after the queued frames
 /// (1001 on shutdown flushes pending acks), except after an overflow, when the backlog is discarded.
+///
+/// The queue holds `SharedFrame`s: a fan-out puts the same frame in every recipient's queue and the writers
+/// encode it once between them (`SharedFrame.encoded`); a message for this connection alone gets a frame of
+/// its own.
 public final class WebSocketTransport: ClientTransport, Sendable {
     /// What the writer takes next.
     public enum Item: Sendable, Equatable {
-        case message(ServerMessage)
+        case frame(SharedFrame)
         case close(code: Int, reason: String)
     }
 
     private struct State: Sendable {
-        var queue: Deque<ServerMessage> = []
+        var queue: Deque<SharedFrame> = []
         var closeRequest: (code: Int, reason: String)?
         var closeDelivered = false
         var finished = false
@@ -34,8 +38,13 @@ public final class WebSocketTransport: ClientTransport, Sendable {
         self.capacity = capacity
     }
 
-    /// Enqueues a frame; false when the queue already holds `capacity` frames.
+    /// Enqueues a message for this connection alone; false when the queue already holds `capacity` frames.
     public func send(_ message: ServerMessage) -> Bool {
+        send(SharedFrame(message))
+    }
+
+    /// Enqueues a frame (possibly shared with other connections); false when the queue is full.
+    public func send(_ frame: SharedFrame) -> Bool {
         let (accepted, waiter): (Bool, CheckedContinuation<Item?, Never>?) = state.withLock { state in
             if state.finished || state.closeRequest != nil { return (true, nil) }  // closing: the frame is moot
             if let waiter = state.waiter {
@@ -43,10 +52,10 @@ public final class WebSocketTransport: ClientTransport, Sendable {
                 return (true, waiter)
             }
             guard state.queue.count < capacity else { return (false, nil) }
-            state.queue.append(message)
+            state.queue.append(frame)
             return (true, nil)
         }
-        waiter?.resume(returning: .message(message))
+        waiter?.resume(returning: .frame(frame))
         return accepted
     }
 
@@ -73,7 +82,7 @@ public final class WebSocketTransport: ClientTransport, Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Item?, Never>) in
                 let item: Item?? = state.withLock { state in
-                    if let message = state.queue.popFirst() { return .some(.message(message)) }
+                    if let frame = state.queue.popFirst() { return .some(.frame(frame)) }
                     if let request = state.closeRequest, !state.closeDelivered {
                         state.closeDelivered = true
                         return .some(.close(code: request.code, reason: request.reason))

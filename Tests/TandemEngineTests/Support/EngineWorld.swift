@@ -139,6 +139,18 @@ struct TestClient: Sendable {
         return TestClient(node: node, user: user, transport: transport, id: id)
     }
 
+    /// `count` editors (`user0`, `user1`, …), each connected and joined to `Contact:1` in turn.
+    static func joinedEditors(_ count: Int, to node: CollaborationNode) async -> [TestClient] {
+        var clients: [TestClient] = []
+        for index in 0..<count {
+            let user = UserIdentity(id: 100 + index, username: "user\(index)", roles: ["Editor"])
+            let client = await connect(user, to: node)
+            await client.join()
+            clients.append(client)
+        }
+        return clients
+    }
+
     func send(_ message: ClientMessage) async { await node.receive(message, from: id) }
 
     @discardableResult
