@@ -101,6 +101,27 @@ struct LiveClusterTests {
         }
         func output() -> String { (try? String(contentsOf: stdout, encoding: .utf8)) ?? "" }
         func errors() -> String { (try? String(contentsOf: stderr, encoding: .utf8)) ?? "" }
+
+        /// Waits for the run to exit. If it has not within `timeout`, stops it as an engineer would, with Ctrl-C
+        /// (SIGINT: the run stops every server, Redis and PostgreSQL it started), waits for that, SIGKILLs it as a
+        /// last resort, and throws: a run that hangs must not leave its children behind for the next tests.
+        func end(_ what: String, within timeout: Duration) async throws {
+            do {
+                try await waitUntil("\(what) to end", timeout: timeout) { !process.isRunning }
+            } catch {
+                interrupt()
+                try? await waitUntil("\(what) to stop after SIGINT", timeout: .seconds(60)) { !process.isRunning }
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                throw error
+            }
+        }
+
+        private func interrupt() {
+            if process.isRunning { kill(process.processIdentifier, SIGINT) }
+        }
+
+        /// A test that throws before the run ends still stops it (SIGINT, so its children are stopped too).
+        deinit { interrupt() }
     }
 
     static func folder() throws -> URL {

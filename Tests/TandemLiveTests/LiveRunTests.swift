@@ -40,7 +40,7 @@ struct LiveRunTests {
         let out = folder.appendingPathComponent("reports")
         let run = try LiveClusterTests.start(
             ["run", scenario, "--live", "--out", out.path], environment: ["TMPDIR": folder.path], binary: "tandem")
-        try await waitUntil("the live run to end", timeout: .seconds(420)) { !run.process.isRunning }
+        try await run.end("the live run", within: .seconds(420))
         #expect(run.process.terminationStatus == 0, "\(run.output())\n\(run.errors().suffix(3_000))")
         let report = try Self.report(out.appendingPathComponent("live-smoke/5/report.json"))
         let identity = try #require(report["identity"] as? [String: Any])
@@ -114,7 +114,7 @@ struct LiveRunTests {
             let out = folder.appendingPathComponent(label)
             let run = try LiveClusterTests.start(["run", file.path, "--out", out.path] + arguments,
                                                  environment: ["TMPDIR": folder.path])
-            try await waitUntil("the \(label) run to end", timeout: .seconds(240)) { !run.process.isRunning }
+            try await run.end("the \(label) run", within: .seconds(240))
             #expect(run.process.terminationStatus == status, "\(label): \(run.output())\n\(run.errors().suffix(2_000))")
             if label == "broken" { reports = try Self.report(out.appendingPathComponent("\(report)/report.json")) }
         }
@@ -145,7 +145,7 @@ struct LiveRunTests {
         let (up, arguments) = try await Self.standUp(file, in: folder)
         let out = folder.appendingPathComponent("reports")
         let run = try LiveClusterTests.start(arguments + ["--out", out.path, "--seed", "2"])
-        try await waitUntil("the run against the targets to end", timeout: .seconds(120)) { !run.process.isRunning }
+        try await run.end("the run against the targets", within: .seconds(120))
         #expect(run.process.terminationStatus == 0, "\(run.output())\n\(run.errors().suffix(2_000))")
         let report = try Self.report(out.appendingPathComponent("live-staging/2/report.json"))
         #expect((report["identity"] as? [String: Any])?["mode"] as? String == "live")
@@ -154,7 +154,7 @@ struct LiveRunTests {
         try (try String(contentsOf: file, encoding: .utf8) + "\nfaults:\n  - at: 2s\n    crash: {node: node-1}\n")
             .write(to: crash, atomically: true, encoding: .utf8)
         let refused = try LiveClusterTests.start(["run", crash.path] + arguments.dropFirst(2))
-        try await waitUntil("the refusal") { !refused.process.isRunning }
+        try await refused.end("the refusal", within: .seconds(15))
         #expect(refused.process.terminationStatus == 2)
         #expect(refused.errors().contains("faults[0] (crash)") && refused.errors().contains("--target"),
                 "\(refused.errors())")
@@ -195,7 +195,7 @@ struct LiveRunTests {
         let out = folder.appendingPathComponent("reports")
 
         let whole = try LiveClusterTests.start(["run", file.path] + target + ["--out", out.appendingPathComponent("whole").path])
-        try await waitUntil("the unsharded run to end", timeout: .seconds(120)) { !whole.process.isRunning }
+        try await whole.end("the unsharded run", within: .seconds(120))
         #expect(whole.process.terminationStatus == 0, "\(whole.output())\n\(whole.errors().suffix(2_000))")
 
         let sharded = out.appendingPathComponent("sharded")
@@ -212,7 +212,7 @@ struct LiveRunTests {
         let merged = out.appendingPathComponent("merged")
         let merge = try LiveClusterTests.start(
             ["merge", sharded.appendingPathComponent("live-shards/4").path, "--out", merged.path], binary: "tandem")
-        try await waitUntil("the merge") { !merge.process.isRunning }
+        try await merge.end("the merge", within: .seconds(15))
         #expect(merge.process.terminationStatus == 0, "\(merge.output())\n\(merge.errors())")
         #expect(merge.output().contains("merged 2 shards of live-shards seed 4"), "\(merge.output())")
 
