@@ -93,7 +93,7 @@ extension CollaborationNode {
                     if configuration.ackBeforePersist, let author {
                         sendEarlyAck(change, to: author)
                     }
-                    switch try await environment.store.append(change, autoResolved: autoResolved) {
+                    switch try await timed(.storeAppend, try await environment.store.append(change, autoResolved: autoResolved)) {
                     case .appended:
                         metrics.commits += 1
                         if let autoResolved {
@@ -120,6 +120,14 @@ extension CollaborationNode {
             metrics.storeErrors += 1
             return .rejected(ChangeRejection(.internal, "the store failed, change not committed: \(error)"))
         }
+    }
+
+    /// Awaits `work`, reporting how long it took as `stage` when the environment asks for stage timings.
+    func timed<T: Sendable>(_ stage: NodeStage, _ work: @autoclosure () async throws -> T) async rethrows -> T {
+        guard let stages = environment.stages else { return try await work() }
+        let start = environment.clock.nowNanos()
+        defer { stages.observe(stage, nanos: environment.clock.nowNanos() - start) }
+        return try await work()
     }
 
     /// The answer when every append attempt lost the race to other nodes: `internal` (nothing was committed),

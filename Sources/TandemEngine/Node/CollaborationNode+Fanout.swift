@@ -35,6 +35,8 @@ extension CollaborationNode {
 
     private func apply(_ change: ChangeEntry, author: ChangeAuthor?) {
         guard sessions[change.key] != nil else { return }
+        let start = environment.stages == nil ? 0 : environment.clock.nowNanos()
+        defer { environment.stages?.observe(.fanout, nanos: environment.clock.nowNanos() - start) }
         // Mutate in place: copying the session out and back would copy its whole history window per change.
         sessions[change.key]!.record.apply(change)
         if change.kind == .insert {

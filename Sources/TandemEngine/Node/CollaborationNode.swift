@@ -123,11 +123,22 @@ public actor CollaborationNode {
         metrics.connectionsClosed += 1
     }
 
-    /// Handles a decoded client frame.
-    public func receive(_ message: ClientMessage, from id: String) async {
+    /// Handles a decoded client frame; `arrivedNanos` (the node clock's time when it was decoded) times its wait
+    /// for the actor (`NodeStage.queueWait`).
+    public func receive(_ message: ClientMessage, from id: String, arrivedNanos: Int64? = nil) async {
         guard connections[id] != nil else { return }
         metrics.messagesIn += 1
         let now = environment.clock.nowNanos()
+        if let stages = environment.stages {
+            if let arrivedNanos { stages.observe(.queueWait, nanos: now - arrivedNanos) }
+            defer { stages.observe(.handle, nanos: environment.clock.nowNanos() - now) }
+            await admit(message, from: id, nowNanos: now)
+        } else {
+            await admit(message, from: id, nowNanos: now)
+        }
+    }
+
+    private func admit(_ message: ClientMessage, from id: String, nowNanos now: Int64) async {
         guard connections[id]!.bucket.take(nowNanos: now) else {
             metrics.rateLimited += 1
             breach(id, code: .rateLimited, message: "more than \(Int(configuration.limits.messagesPerSecond)) messages per second", rid: message.rid)

@@ -74,11 +74,17 @@ public struct NodeEnvironment: Sendable {
     public var backplane: any Backplane
     /// Seeds the node's random source (only used for jitter; ids are counters).
     public var seed: UInt64
+    /// Where the node reports how long its stages take (`NodeStage`); none in the simulator.
+    public var stages: (any NodeStageObserver)?
 
-    public init(clock: any TandemClock, store: any EventStore, backplane: any Backplane, seed: UInt64) {
+    public init(
+        clock: any TandemClock, store: any EventStore, backplane: any Backplane, seed: UInt64,
+        stages: (any NodeStageObserver)? = nil
+    ) {
         self.clock = clock
         self.store = store
         self.backplane = backplane
         self.seed = seed
+        self.stages = stages
     }
 }

@@ -91,7 +91,8 @@ public struct ServerApplication: Sendable {
         let audit = SecurityAudit(store: store, users: users, clock: clock, logger: logger)
         let node = CollaborationNode(
             configuration: configuration.nodeConfiguration,
-            environment: NodeEnvironment(clock: clock, store: store, backplane: backplane.backplane, seed: seed)
+            environment: NodeEnvironment(
+                clock: clock, store: store, backplane: backplane.backplane, seed: seed, stages: statistics.stages)
         )
         return ServerContext(
             configuration: configuration,

@@ -10,6 +10,11 @@ struct PrometheusExposition {
         text += "\(name) \(value)\n"
     }
 
+    mutating func counter(_ name: String, _ help: String, _ value: Double) {
+        header(name, help, type: "counter")
+        text += "\(name) \(Self.number(value))\n"
+    }
+
     mutating func gauge(_ name: String, _ help: String, _ value: Double) {
         header(name, help, type: "gauge")
         text += "\(name) \(Self.number(value))\n"
@@ -22,12 +27,26 @@ struct PrometheusExposition {
 
     mutating func histogram(_ name: String, _ help: String, bounds: [Double], _ snapshot: LatencyHistogram.Snapshot) {
         header(name, help, type: "histogram")
+        series(name, labels: "", bounds: bounds, snapshot)
+    }
+
+    /// One histogram family with a series per value of `label`.
+    mutating func histograms(
+        _ name: String, _ help: String, label: String, bounds: [Double], _ series: [(String, LatencyHistogram.Snapshot)]
+    ) {
+        header(name, help, type: "histogram")
+        for (value, snapshot) in series { self.series(name, labels: "\(label)=\"\(value)\",", bounds: bounds, snapshot) }
+    }
+
+    /// `labels` is empty or ends with a comma: it goes before `le`.
+    private mutating func series(_ name: String, labels: String, bounds: [Double], _ snapshot: LatencyHistogram.Snapshot) {
         for (bound, count) in zip(bounds, snapshot.cumulativeCounts) {
-            text += "\(name)_bucket{le=\"\(Self.number(bound))\"} \(count)\n"
+            text += "\(name)_bucket{\(labels)le=\"\(Self.number(bound))\"} \(count)\n"
         }
-        text += "\(name)_bucket{le=\"+Inf\"} \(snapshot.cumulativeCounts.last ?? 0)\n"
-        text += "\(name)_sum \(Self.number(snapshot.sumSeconds))\n"
-        text += "\(name)_count \(snapshot.count)\n"
+        text += "\(name)_bucket{\(labels)le=\"+Inf\"} \(snapshot.cumulativeCounts.last ?? 0)\n"
+        let plain = labels.isEmpty ? "" : "{\(labels.dropLast())}"
+        text += "\(name)_sum\(plain) \(Self.number(snapshot.sumSeconds))\n"
+        text += "\(name)_count\(plain) \(snapshot.count)\n"
     }
 
     private mutating func header(_ name: String, _ help: String, type: String) {
@@ -133,6 +152,24 @@ struct PrometheusExposition {
             bounds: statistics.commitLatency.bounds,
             statistics.commitLatency.snapshot()
         )
+        page.histograms(
+            "tandem_node_stage_seconds",
+            "Time of each stage of the node's work: decode (a client frame from its bytes), queue_wait (a decoded "
+                + "frame waiting for the node), handle (the node on one frame, store calls included), store_append "
+                + "(one append as the node waits for it), fanout (one change applied and queued to every local recipient).",
+            label: "stage",
+            bounds: NodeStageHistograms.boundsSeconds,
+            NodeStage.allCases.map { ($0.rawValue, statistics.stages.snapshot($0)) }
+        )
+        if let cpu = ProcessCPU.read() {
+            page.counter(
+                "process_cpu_seconds_total", "User and system CPU time this server process has spent, in seconds.",
+                cpu.seconds)
+            page.labelled(
+                "tandem_process_cpu_ticks_total",
+                "CPU time of this server process in clock ticks (1/\(ProcessCPU.ticksPerSecond) s), user and system apart.",
+                type: "counter", label: "mode", values: [("user", cpu.userTicks), ("system", cpu.systemTicks)])
+        }
         return page.text
     }
 }

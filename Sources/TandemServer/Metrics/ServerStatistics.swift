@@ -1,4 +1,5 @@
 import Synchronization
+import TandemEngine
 
 /// The server's own counters beyond the node's `NodeMetrics`: HTTP and auth outcomes, and the durable-commit
 /// latency histogram filled by `InstrumentedEventStore`.
@@ -25,6 +26,8 @@ public final class ServerStatistics: Sendable {
     }
 
     public let commitLatency = LatencyHistogram()
+    /// How long each of the node's stages takes (`tandem_node_stage_seconds`).
+    public let stages = NodeStageHistograms()
     private let counts = Mutex([Counter: Int]())
 
     public init() {}
@@ -34,4 +37,25 @@ public final class ServerStatistics: Sendable {
     }
 
     public func value(_ counter: Counter) -> Int { counts.withLock { $0[counter] ?? 0 } }
+}
+
+/// One histogram per `NodeStage`, with bounds from a microsecond to five seconds: the stages run from a few
+/// microseconds (a frame's decode, a fan-out to one recipient) to milliseconds (a store append), and seconds
+/// when the node is overloaded.
+public final class NodeStageHistograms: NodeStageObserver {
+    public static let boundsSeconds = [
+        0.000_001, 0.000_002_5, 0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5,
+        0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+    ]
+
+    private let histograms: [NodeStage: LatencyHistogram] = Dictionary(
+        uniqueKeysWithValues: NodeStage.allCases.map { ($0, LatencyHistogram(bounds: NodeStageHistograms.boundsSeconds)) })
+
+    public init() {}
+
+    public func observe(_ stage: NodeStage, nanos: Int64) {
+        histograms[stage]!.observe(seconds: Double(max(0, nanos)) / 1e9)
+    }
+
+    public func snapshot(_ stage: NodeStage) -> LatencyHistogram.Snapshot { histograms[stage]!.snapshot() }
 }

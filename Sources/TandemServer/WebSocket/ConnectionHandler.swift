@@ -150,8 +150,11 @@ struct ConnectionHandler: Sendable {
                 )
             case .text(let bytes):
                 do throws(WireError) {
+                    let start = context.clock.nowNanos()
                     let decoded = try context.codec.decodeClient(bytes)
-                    await node.receive(decoded, from: id)
+                    let decodedAt = context.clock.nowNanos()
+                    context.statistics.stages.observe(.decode, nanos: decodedAt - start)
+                    await node.receive(decoded, from: id, arrivedNanos: decodedAt)
                 } catch {
                     await node.receiveInvalid(code: error.code, message: error.message, rid: error.rid, from: id)
                 }

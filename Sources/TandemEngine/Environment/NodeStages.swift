@@ -1,0 +1,23 @@
+/// The stages of a node's work that the server times for `/metrics` (`tandem_node_stage_seconds{stage=…}`), so
+/// the simulator's node cost model can be fitted to a running server (`tandem calibrate`, issue 9 and 17).
+///
+/// Each is a wall-clock span on the node's clock:
+/// - `decode`: one client frame decoded from its bytes (on the connection's reader, outside the node);
+/// - `queue_wait`: a decoded client frame waiting for the node actor;
+/// - `handle`: the node handling one client frame, from the actor taking it to the end, store calls included;
+/// - `store_append`: one append of a change to the event store, as the node waits for it;
+/// - `fanout`: one committed change applied to its session and queued to every local recipient (synchronous
+///   actor time: divided by the recipients it is the per-recipient cost).
+public enum NodeStage: String, Sendable, CaseIterable, Hashable {
+    case decode
+    case queueWait = "queue_wait"
+    case handle
+    case storeAppend = "store_append"
+    case fanout
+}
+
+/// Receives the node's stage timings. Called on the node actor (and on connection readers for `decode`), so it
+/// must be cheap and thread-safe; the simulator passes none.
+public protocol NodeStageObserver: Sendable {
+    func observe(_ stage: NodeStage, nanos: Int64)
+}
