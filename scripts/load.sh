@@ -17,6 +17,9 @@
 # the sending time less the warm-up and 2 s), and prints the server's CPU per fan-out delivery, user and system
 # apart, at the delivery rate tandem-load measured (nothing lost: that rate is the steady one). tandem-load runs
 # line-buffered (stdbuf) so the script sees when sending begins.
+#
+# At the end each node's /metrics is summarised (scripts/stage-summary.py): the node's stage timings and the
+# simulator cost terms they give (per_message, per_frame, per_recipient; docs/BENCHMARKS.md "Node cost model").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=${1:-50}
@@ -149,5 +152,7 @@ if [ -n "$cpu" ] && [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
 fi
 for url in "${urls[@]}"; do
     echo "--- $url/metrics"
-    curl -s "$url/metrics" | grep -E '^tandem_(commits_total|messages_(in|out)_total|slow_consumers|commit_duration_seconds_(sum|count)|backplane_(messages|errors|lag))'
+    curl -s "$url/metrics" >"$work/metrics"
+    grep -E '^tandem_(commits_total|messages_(in|out)_total|slow_consumers|commit_duration_seconds_(sum|count)|backplane_(messages|errors|lag))' "$work/metrics"
+    scripts/stage-summary.py <"$work/metrics"
 done

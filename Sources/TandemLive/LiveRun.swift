@@ -33,7 +33,7 @@ public struct LiveRunOptions: Sendable {
     /// When the schedule's time 0 is, on the wall clock (every shard of a run is given the same); nil: once every
     /// user has logged in.
     public var startAt: Date?
-    public var engineVersion = "0.1.0"
+    public var engineVersion = EngineVersion.current
 
     public init(serverBinary: URL) { self.serverBinary = serverBinary }
 }

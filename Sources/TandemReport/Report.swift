@@ -86,8 +86,22 @@ public struct RunIdentity: Codable, Sendable, Equatable {
     /// The engine switches the run had, as `tandem run` flags (`--no-gap-recovery`, `--wire`, …); absent when none,
     /// so that `tandem replay` and `tandem shrink` run the same engine.
     public var engineOptions: [String]?
+    /// The calibration profile under the scenario's topology (`topology.profile` or `--profile`); absent when none.
+    public var profile: Profile?
+
+    /// A calibration profile file and the hash of its bytes.
+    public struct Profile: Codable, Sendable, Equatable {
+        public var file: String
+        public var hash: String
+
+        public init(file: String, hash: String) {
+            self.file = file
+            self.hash = hash
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
+        case profile
         case scenarioName = "scenario_name"
         case scenarioFileHash = "scenario_file_hash"
         case seed, mode
@@ -105,7 +119,8 @@ public struct RunIdentity: Codable, Sendable, Equatable {
         engineVersion: String,
         traceHash: String? = nil,
         simulatedTimeMs: Double = 0,
-        engineOptions: [String]? = nil
+        engineOptions: [String]? = nil,
+        profile: Profile? = nil
     ) {
         self.scenarioName = scenarioName
         self.scenarioFileHash = scenarioFileHash
@@ -115,6 +130,7 @@ public struct RunIdentity: Codable, Sendable, Equatable {
         self.traceHash = traceHash
         self.simulatedTimeMs = simulatedTimeMs
         self.engineOptions = engineOptions
+        self.profile = profile
     }
 }
 

@@ -46,6 +46,8 @@ public struct Scenario: Sendable, Equatable {
     public var file: String
     /// FNV-1a 64 of the file's bytes as 16 lowercase hex digits: the scenario's identity in reports.
     public var fileHash: String
+    /// The calibration profile under the topology, if any (`topology.profile` or `--profile`).
+    public var profile: ScenarioProfile?
 
     public init(
         name: String,

@@ -1,7 +1,20 @@
 extension ScenarioDecoder {
-    func decodeTopology(_ value: YAMLValue) throws -> Topology {
-        let map = try value.mapping(allowing: ["nodes", "broker", "store", "links", "node"])
-        var topology = Topology()
+    /// `topology`, over `base` (the defaults, or a calibration profile's values): a key given here replaces the
+    /// base's value, term by term inside `node`, `links` and `store`. `profile:` names the profile file (relative
+    /// to the scenario's folder); a profile given to the loader (`--profile`) is used instead.
+    func decodeTopology(_ value: YAMLValue?, profile: ScenarioProfile.Source?) throws -> (Topology, ScenarioProfile?) {
+        let map = try value?.mapping(allowing: ["nodes", "broker", "store", "links", "node", "profile"])
+        let named = try map?.optional("profile").map { try ScenarioProfile.Source.named($0) }
+        guard let source = profile ?? named else {
+            return (try value.map { try decodeTopology($0, base: Topology()) } ?? Topology(), nil)
+        }
+        let loaded = try ScenarioProfile.load(source)
+        return (try value.map { try decodeTopology($0, base: loaded.topology) } ?? loaded.topology, loaded.profile)
+    }
+
+    func decodeTopology(_ value: YAMLValue, base: Topology) throws -> Topology {
+        let map = try value.mapping(allowing: ["nodes", "broker", "store", "links", "node", "profile"])
+        var topology = base
         if let nodes = try map.optional("nodes") {
             topology.nodeCount = try nodes.integer(in: 1...Topology.nodeCountMax)
         }
@@ -21,7 +34,7 @@ extension ScenarioDecoder {
         }
         if let links = try map.optional("links") {
             let linksMap = try links.mapping(allowing: LinkKind.allCases.map(\.rawValue))
-            let defaults = Links()
+            let defaults = base.links
             func link(_ kind: LinkKind) throws -> LinkSettings {
                 try linksMap.optional(kind.rawValue).map { try decodeLink($0, default: defaults[kind]) }
                     ?? defaults[kind]
@@ -29,16 +42,16 @@ extension ScenarioDecoder {
             topology.links = Links(
                 clientNode: try link(.clientNode), nodeBroker: try link(.nodeBroker), nodeStore: try link(.nodeStore))
         }
-        if let node = try map.optional("node") { topology.node = try decodeNodeCosts(node) }
+        if let node = try map.optional("node") { topology.node = try decodeNodeCosts(node, base: base.node) }
         return topology
     }
 
     /// `topology.node`: cores, the five cost terms (each a duration distribution), the write-queue limit.
     /// `cpu_per_message`, the key before the cost model had terms, is `per_message` under its old name.
-    private func decodeNodeCosts(_ value: YAMLValue) throws -> NodeCosts {
+    private func decodeNodeCosts(_ value: YAMLValue, base: NodeCosts) throws -> NodeCosts {
         let legacy = "cpu_per_message"
         let map = try value.mapping(allowing: ["cores", "write_queue_max", legacy] + NodeCosts.termKeys)
-        var costs = NodeCosts.measured
+        var costs = base
         if let cores = try map.optional("cores") { costs.cores = try cores.integer(in: 1...NodeCosts.coresMax) }
         if let limit = try map.optional("write_queue_max") {
             costs.writeQueueMax = try limit.integer(in: 1...1_000_000)

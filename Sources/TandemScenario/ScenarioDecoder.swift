@@ -4,6 +4,9 @@
 /// whatever their order in the file, so that later sections can check names against earlier ones.
 /// The first problem found is thrown; unknown keys of a mapping are found before its values are read.
 struct ScenarioDecoder {
+    /// A calibration profile that replaces the one the scenario names (`tandem run --profile FILE`).
+    var profile: ScenarioProfile.Source?
+
     static let rootKeys = [
         "name", "description", "seed", "duration", "settle", "topology", "models", "population", "phases",
         "faults", "expect",
@@ -24,13 +27,14 @@ struct ScenarioDecoder {
                 .invalidValue, "a scenario may last at most \(DurationText.format(Self.durationMax))")
         }
         let settle = try map.optional("settle")?.duration(allowZero: true) ?? Scenario.defaultSettle
-        let topology = try map.optional("topology").map(decodeTopology) ?? Topology()
+        let (topology, profile) = try decodeTopology(map.optional("topology"), profile: self.profile)
         let models = try decodeModels(map.required("models"))
         let population = try decodePopulation(map.required("population"), models: models, topology: topology)
         var scenario = Scenario(
             name: name, description: description, seed: seed, duration: duration, settle: settle,
             topology: topology, models: models, population: population, phases: [], file: root.file,
             fileHash: fileHash)
+        scenario.profile = profile
         scenario.phases = try map.optional("phases").map { try decodePhases($0, scenario: scenario) }
             ?? [.ramp(to: scenario.totalUserCount, over: .zero)]
         scenario.faults = try map.optional("faults").map { try decodeFaults($0, scenario: scenario) } ?? []

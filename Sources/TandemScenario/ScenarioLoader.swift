@@ -12,12 +12,13 @@ public enum ScenarioLoader {
     /// Loads one file, or every `*.yaml` and `*.yml` file of a directory (not recursive), sorted by name.
     ///
     /// Two scenarios with the same `name` in one directory are an error, since reports are filed by name.
-    public static func load(path: String) throws(ScenarioError) -> [Scenario] {
+    /// `profile` is a calibration profile to use instead of the one a scenario names (`--profile`).
+    public static func load(path: String, profile: String? = nil) throws(ScenarioError) -> [Scenario] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw unreadable(path, "no such file or directory")
         }
-        guard isDirectory.boolValue else { return [try loadFile(path: path)] }
+        guard isDirectory.boolValue else { return [try loadFile(path: path, profile: profile)] }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: path)
@@ -29,7 +30,7 @@ public enum ScenarioLoader {
         var scenarios = [Scenario]()
         for file in files {
             let separator = path.hasSuffix("/") ? "" : "/"
-            let scenario = try loadFile(path: path + separator + file)
+            let scenario = try loadFile(path: path + separator + file, profile: profile)
             if let earlier = scenarios.first(where: { $0.name == scenario.name }) {
                 throw ScenarioError(
                     code: .invalidValue, file: scenario.file, line: 1, column: 1, keyPath: "name",
@@ -41,7 +42,7 @@ public enum ScenarioLoader {
     }
 
     /// Loads one scenario file.
-    public static func loadFile(path: String) throws(ScenarioError) -> Scenario {
+    public static func loadFile(path: String, profile: String? = nil) throws(ScenarioError) -> Scenario {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw unreadable(path, "cannot read the file")
         }
@@ -51,15 +52,16 @@ public enum ScenarioLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw unreadable(path, "the file is not UTF-8 text")
         }
-        return try load(yaml: text, file: path)
+        return try load(yaml: text, file: path, profile: profile)
     }
 
     /// Loads a scenario from text; `file` is the name errors and ``Scenario/file`` use.
     /// ``Scenario/fileHash`` is the hash of the text's UTF-8 bytes.
-    public static func load(yaml: String, file: String) throws(ScenarioError) -> Scenario {
+    public static func load(yaml: String, file: String, profile: String? = nil) throws(ScenarioError) -> Scenario {
         let root = try compose(yaml, file: file)
         do {
-            return try ScenarioDecoder().decode(root, fileHash: FNV1a.hexHash(yaml.utf8))
+            let decoder = ScenarioDecoder(profile: profile.map { ScenarioProfile.Source(path: $0, reference: nil) })
+            return try decoder.decode(root, fileHash: FNV1a.hexHash(yaml.utf8))
         } catch let error as ScenarioError {
             throw error
         } catch {

@@ -21,7 +21,7 @@ public struct SimulationOptions: Sendable {
     /// Called on the simulation thread about once per simulated second.
     public var progress: (@Sendable (SimulationProgress) -> Void)?
     /// The engine version written into reports.
-    public var engineVersion = "0.1.0"
+    public var engineVersion = EngineVersion.current
     /// `--wire`: every message is encoded by its sender and decoded by its receiver with the production codecs
     /// (client frames, server frames, backplane JSON). Slower; the trace must not change.
     public var wire = false

@@ -56,10 +56,12 @@ struct CapacityCommand: ParsableCommand {
 
     @OptionGroup var engine: EngineOptions
 
+    @OptionGroup var profileOption: ProfileOption
+
     func run() throws {
         let started = ContinuousClock.now  // determinism: ok (the search's wall time)
         let input = try parseInput()
-        let scenarios = try ScenarioInput.load(path)
+        let scenarios = try ScenarioInput.load(path, profile: profileOption.profile)
         guard var scenario = scenarios.first, scenarios.count == 1 else {
             Self.fail("\(path): capacity takes one scenario file, found \(scenarios.count) scenarios")
         }

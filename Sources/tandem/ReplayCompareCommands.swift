@@ -21,7 +21,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let original = try ReportInput.read(report)
-        let candidates = try ScenarioInput.load(scenarios)
+        let candidates = try ScenarioInput.load(scenarios, profile: original.identity.profile?.file)
         guard let scenario = candidates.first(where: { $0.name == original.identity.scenarioName }) else {
             FileHandleOutput.standardError("no scenario named \(original.identity.scenarioName) in \(scenarios)")
             throw ExitCode(2)
@@ -29,6 +29,10 @@ struct ReplayCommand: ParsableCommand {
         if scenario.fileHash != original.identity.scenarioFileHash {
             FileHandleOutput.standardError("warning: \(scenario.file) changed since the report was made "
                 + "(hash \(scenario.fileHash), report has \(original.identity.scenarioFileHash))")
+        }
+        if let profile = original.identity.profile, let now = scenario.profile, now.hash != profile.hash {
+            FileHandleOutput.standardError("warning: the profile \(profile.file) changed since the report was made "
+                + "(hash \(now.hash), report has \(profile.hash))")
         }
         let options = try EngineOptions.simulationOptions(of: original)
         let replayed: Report

@@ -35,9 +35,14 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var engine: EngineOptions
 
+    @OptionGroup var profileOption: ProfileOption
+
     func validate() throws {
         if !live && (databaseURL != nil || serverBinary != nil) {
             throw ValidationError("--database-url and --server-binary are for live runs: add --live")
+        }
+        if live && profileOption.profile != nil {
+            throw ValidationError("--profile sets the simulator's costs; a live run has the real ones: drop --live or --profile")
         }
         if live && engine.noGapRecovery {
             throw ValidationError("--no-gap-recovery is for the simulator (the servers take broker.recovery from "
@@ -47,7 +52,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         if live { try LiveHandover.exec(liveArguments) }
-        let scenarios = try ScenarioInput.load(path)
+        let scenarios = try ScenarioInput.load(path, profile: profileOption.profile)
         var failed = false
         for scenario in scenarios {
             let report = try simulate(scenario)
@@ -136,6 +141,8 @@ struct SweepCommand: ParsableCommand {
 
     @OptionGroup var engine: EngineOptions
 
+    @OptionGroup var profileOption: ProfileOption
+
     func validate() throws {
         guard seeds > 0 else { throw ValidationError("--seeds must be at least 1") }
         if let shard { _ = try parsedShard(shard) }
@@ -146,7 +153,7 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
-        let scenarios = try ScenarioInput.load(path)
+        let scenarios = try ScenarioInput.load(path, profile: profileOption.profile)
         guard scenarios.count == 1, let scenario = scenarios.first else {
             FileHandleOutput.standardError("\(path): sweep takes one scenario file, found \(scenarios.count) scenarios")
             throw ExitCode(2)

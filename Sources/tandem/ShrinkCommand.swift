@@ -73,7 +73,8 @@ struct ShrinkCommand: ParsableCommand {
         var runs = 0
 
         func stillFails(_ yaml: String) throws -> Bool {
-            guard let scenario = try? ScenarioLoader.load(yaml: yaml, file: "\(original.identity.scenarioName)-shrunk.yaml")
+            guard let scenario = try? ScenarioLoader.load(
+                yaml: yaml, file: "\(original.identity.scenarioName)-shrunk.yaml", profile: original.identity.profile?.file)
             else { return false }  // a step the loader refuses (a fault after the new end, say) is no step
             runs += 1
             do {
@@ -174,7 +175,7 @@ struct ShrinkCommand: ParsableCommand {
     /// The report's scenario file: `given`, or the scenario of that name under `folder`; its bytes must be the ones
     /// the report ran (the same `scenario_file_hash`), or shrinking would chase another failure.
     static func scenarioFile(of report: Report, given: String?, under folder: String) throws -> URL {
-        let candidates = try ScenarioInput.load(given ?? folder)
+        let candidates = try ScenarioInput.load(given ?? folder, profile: report.identity.profile?.file)
         let name = report.identity.scenarioName
         guard let scenario = given != nil ? candidates.first : candidates.first(where: { $0.name == name }) else {
             FileHandleOutput.standardError("no scenario named \(name) in \(folder): pass its file with --scenario")

@@ -42,6 +42,14 @@ enum FileHandleOutput {
 
 /// Options that change how the engine is built for a run (the deliberately broken ones exist to prove
 /// that the checkers catch what they claim to).
+/// `--profile FILE`: the simulator's costs from a calibration profile (`tandem calibrate`).
+struct ProfileOption: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "A calibration profile (tandem calibrate) under every scenario's topology, instead of the one it names; "
+            + "values the scenario gives still win.", valueName: "file"))
+    var profile: String?
+}
+
 struct EngineOptions: ParsableArguments {
     @Flag(help: "Broken engine: acknowledge changes before they are stored (the lost-write checker must fail).")
     var ackBeforePersist = false
@@ -100,9 +108,10 @@ enum ReportInput {
 
 /// Loads scenario files, turning every loading problem into exit code 2 with the file:line:column message.
 enum ScenarioInput {
-    static func load(_ path: String) throws -> [Scenario] {
+    /// `profile`: a calibration profile to use instead of the one a scenario names (`--profile`).
+    static func load(_ path: String, profile: String? = nil) throws -> [Scenario] {
         do {
-            return try ScenarioLoader.load(path: path)
+            return try ScenarioLoader.load(path: path, profile: profile)
         } catch {
             FileHandleOutput.standardError("\(error)")
             throw ExitCode(2)

@@ -57,7 +57,8 @@ final class SimWorld: Sendable {
             identity: RunIdentity(
                 scenarioName: scenario.name, scenarioFileHash: scenario.fileHash, seed: context.seed, mode: .sim,
                 engineVersion: options.engineVersion, simulatedTimeMs: Double(executor.nowNanos) / 1e6,
-                engineOptions: options.arguments.isEmpty ? nil : options.arguments),
+                engineOptions: options.arguments.isEmpty ? nil : options.arguments,
+                profile: scenario.profile.map { RunIdentity.Profile(file: $0.file, hash: $0.hash) }),
             convergence: convergence.report(divergentClients: divergent),
             lostAcknowledgedWrites: lost, versionOrderViolations: context.recorder.violations,
             presenceGhosts: ghosts, expectations: scenario.expectations, phases: scenario.phaseWindows)
