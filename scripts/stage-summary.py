@@ -4,7 +4,7 @@
 (docs/BENCHMARKS.md, "Node cost model"):
 
   per_frame     ~ mean decode
-  per_message   ~ mean handle - mean store_append x appends per handled frame (the node's own time on a frame)
+  per_message   ~ (busy time - fan-out time of the changes committed here) / frames handled
   per_recipient ~ mean fanout / recipients per change (messages out per commit)
 
 Usage: curl -s http://127.0.0.1:PORT/metrics | scripts/stage-summary.py
@@ -59,12 +59,13 @@ def main():
         p50, p99 = (quantile(entry["buckets"], count, q) for q in (0.5, 0.99))
         print(f"{stage:<13} {count:>10.0f} {1e6 * means[stage]:>10.1f} {1e6 * p50:>10.1f} {1e6 * p99:>10.1f}")
     handled = stages.get("handle", {}).get("count", 0)
-    appends = stages.get("store_append", {}).get("count", 0)
     commits = plain.get("tandem_commits_total", 0)
     out = plain.get("tandem_messages_out_total", 0)
-    if handled:
-        own = means["handle"] - means.get("store_append", 0) * appends / handled
-        print(f"per_message ~ {1e6 * own:.1f} us (handle less the appends it waits for)")
+    if handled and "busy" in stages:
+        busy = stages["busy"]["sum"]
+        own = (busy - means.get("fanout", 0) * commits) / handled
+        print(f"per_message ~ {1e6 * own:.1f} us (the node's own time per frame, {1e6 * busy / handled:.1f} us, "
+              f"less the fan-outs of the changes it committed)")
     if "decode" in means:
         print(f"per_frame ~ {1e6 * means['decode']:.1f} us (decode)")
     if commits and "fanout" in means:

@@ -30,11 +30,15 @@ struct StageMetricsTests {
             #expect(added("decode") == Double(changes), "\(after)")
             #expect(added("queue_wait") == Double(changes))
             #expect(added("handle") == Double(changes))
+            #expect(added("busy") == Double(changes))
             #expect(added("store_append") == Double(changes))
             #expect(added("fanout") == Double(changes))
             // Handling a change includes its append: the node's time on the changes is at least the store's.
             #expect(added("handle", "sum") >= added("store_append", "sum"))
             #expect(added("store_append", "sum") > 0)
+            // The node's own time is its handling less the waits (the appends among them), and holds the fan-outs.
+            #expect(added("busy", "sum") > 0 && added("busy", "sum") <= added("handle", "sum") - added("store_append", "sum") + 1e-6)
+            #expect(added("busy", "sum") >= added("fanout", "sum") - 1e-6)
             // Buckets are cumulative and end at the count.
             let buckets = NodeStageHistograms.boundsSeconds.map {
                 after["tandem_node_stage_seconds_bucket{stage=\"handle\",le=\"\(PrometheusExposition.number($0))\"}"] ?? -1

@@ -64,20 +64,20 @@ extension CollaborationNode {
         await enterGate(request.key)
         defer { leaveGate(request.key) }
         do {
-            try await loadSession(request.key, model: model)
+            try await waiting(try await loadSession(request.key, model: model))
             for attempt in 0..<configuration.limits.appendAttemptsMax {
-                if attempt > 0 { try await backOff(attempt: attempt) }
+                if attempt > 0 { try await waiting(try await backOff(attempt: attempt)) }
                 guard let session = sessions[request.key] else { break }
                 if let committed = session.history.last(where: { $0.changeID == request.changeID }) {
-                    return try await duplicate(committed, author: author)
+                    return try await waiting(try await duplicate(committed, author: author))
                 }
-                let history = try await historySince(request.key, version: request.baseVersion)
+                let history = try await waiting(try await historySince(request.key, version: request.baseVersion))
                 guard let current = sessions[request.key] else { break }
                 switch ChangeResolver.resolve(request, field: field, record: current.record, history: history) {
                 case .rejected(let rejection):
                     return .rejected(rejection)
                 case .conflict(let conflict):
-                    switch try await environment.store.saveConflict(conflict, with: nil) {
+                    switch try await waiting(try await environment.store.saveConflict(conflict, with: nil)) {
                     case .appended:
                         metrics.conflictsDetected += 1
                         metrics.conflictsManual += 1
@@ -93,7 +93,7 @@ extension CollaborationNode {
                     if configuration.ackBeforePersist, let author {
                         sendEarlyAck(change, to: author)
                     }
-                    switch try await timed(.storeAppend, try await environment.store.append(change, autoResolved: autoResolved)) {
+                    switch try await waiting(as: .storeAppend, try await environment.store.append(change, autoResolved: autoResolved)) {
                     case .appended:
                         metrics.commits += 1
                         if let autoResolved {
@@ -106,7 +106,7 @@ extension CollaborationNode {
                         return .committed(change)
                     case .versionClash:
                         metrics.appendClashes += 1
-                        try await catchUp(request.key)
+                        try await waiting(try await catchUp(request.key))
                     case .duplicate(let committed):
                         // A retry older than the window: the store recognised its change id.
                         return try await duplicate(committed, author: author)
@@ -122,11 +122,16 @@ extension CollaborationNode {
         }
     }
 
-    /// Awaits `work`, reporting how long it took as `stage` when the environment asks for stage timings.
-    func timed<T: Sendable>(_ stage: NodeStage, _ work: @autoclosure () async throws -> T) async rethrows -> T {
+    /// Awaits `work` as a wait of the frame being handled (not the node's own time: `NodeStage.busy`), and reports
+    /// it as `stage` too if given, when the environment asks for stage timings.
+    func waiting<T: Sendable>(as stage: NodeStage? = nil, _ work: @autoclosure () async throws -> T) async rethrows -> T {
         guard let stages = environment.stages else { return try await work() }
         let start = environment.clock.nowNanos()
-        defer { stages.observe(stage, nanos: environment.clock.nowNanos() - start) }
+        defer {
+            let nanos = environment.clock.nowNanos() - start
+            NodeWaits.current?.add(nanos)
+            if let stage { stages.observe(stage, nanos: nanos) }
+        }
         return try await work()
     }
 

@@ -131,8 +131,11 @@ public actor CollaborationNode {
         let now = environment.clock.nowNanos()
         if let stages = environment.stages {
             if let arrivedNanos { stages.observe(.queueWait, nanos: now - arrivedNanos) }
-            defer { stages.observe(.handle, nanos: environment.clock.nowNanos() - now) }
-            await admit(message, from: id, nowNanos: now)
+            let waits = NodeWaits()
+            await NodeWaits.$current.withValue(waits) { await admit(message, from: id, nowNanos: now) }
+            let handled = environment.clock.nowNanos() - now
+            stages.observe(.handle, nanos: handled)
+            stages.observe(.busy, nanos: handled - waits.nanos)
         } else {
             await admit(message, from: id, nowNanos: now)
         }
@@ -273,9 +276,11 @@ public actor CollaborationNode {
 
     func enterGate(_ key: RecordKey) async {
         if gates[key, default: RecordGate()].enter() { return }
+        let start = environment.stages == nil ? 0 : environment.clock.nowNanos()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             gates[key]!.wait(continuation)
         }
+        if environment.stages != nil { NodeWaits.current?.add(environment.clock.nowNanos() - start) }
     }
 
     func leaveGate(_ key: RecordKey) {

@@ -155,7 +155,8 @@ struct PrometheusExposition {
         page.histograms(
             "tandem_node_stage_seconds",
             "Time of each stage of the node's work: decode (a client frame from its bytes), queue_wait (a decoded "
-                + "frame waiting for the node), handle (the node on one frame, store calls included), store_append "
+                + "frame waiting for the node), handle (the node on one frame, store calls included), busy (handle less its "
+                + "waits for the record's gate and the store: the node's own time), store_append "
                 + "(one append as the node waits for it), fanout (one change applied and queued to every local recipient).",
             label: "stage",
             bounds: NodeStageHistograms.boundsSeconds,
