@@ -67,6 +67,9 @@ public struct LiveRunError: Error, Sendable, CustomStringConvertible {
 public struct LiveRunResult: Sendable {
     public var report: Report
     public var partial: PartialReport?
+    /// Each node's last `/metrics` page, in node order (empty when it could not be read): what `tandem calibrate`
+    /// fits the simulator from.
+    public var metricsPages: [String] = []
 }
 
 /// Runs a scenario against real processes: its topology as `tandem-server` nodes (with Redis and PostgreSQL when it
@@ -222,7 +225,7 @@ public enum LiveRun {
             if counters.connectFailures > 0 {
                 recorder.count("client.connect_failures", node: nil, by: counters.connectFailures)
             }
-            let scraped = await scrapeNodes(targets, before: faults.countersBeforeCrashes, into: recorder)
+            let (scraped, pages) = await scrapeNodes(targets, before: faults.countersBeforeCrashes, into: recorder)
             for client in clients { await client.finish() }
             let report = recorder.metrics.makeReport(
                 identity: RunIdentity(
@@ -239,7 +242,7 @@ public enum LiveRun {
                     shard: shard, scenarioFile: scenario.file, report: report, metrics: recorder.metrics.snapshot(),
                     sharedCounters: scraped + [PartialReport.counterKey("load_generator.peak_rss_mib", .run)])
             }
-            return LiveRunResult(report: report, partial: partial)
+            return LiveRunResult(report: report, partial: partial, metricsPages: pages)
         } catch {
             for client in clients { await client.finish() }
             throw error
@@ -285,11 +288,14 @@ public enum LiveRun {
     /// restarted adds the counters it had read just before each kill (`before`) to those of its last incarnation.
     private static func scrapeNodes(
         _ targets: LiveTargets, before crashes: [Int: [String: Double]], into recorder: SimRecorder
-    ) async -> [String] {
+    ) async -> (keys: [String], pages: [String]) {
         var keys: [String] = []
+        var pages: [String] = []
         for (index, node) in targets.nodes.enumerated() {
             var totals = crashes[index] ?? [:]
-            if let text = try? await LiveREST(baseURL: node.restURL).metrics() {
+            let page = try? await LiveREST(baseURL: node.restURL).metrics()
+            pages.append(page ?? "")
+            if let text = page {
                 for sample in PrometheusText.samples(text) where !sample.name.hasSuffix("_sum") {
                     totals[sample.name] = sample.isCounter ? totals[sample.name, default: 0] + sample.value : sample.value
                 }
@@ -301,7 +307,7 @@ public enum LiveRun {
                 keys.append(PartialReport.counterKey(name, .node("node-\(index + 1)")))
             }
         }
-        return keys
+        return (keys, pages)
     }
 }
 

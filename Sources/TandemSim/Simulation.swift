@@ -73,7 +73,9 @@ public enum Simulation {
         }
         let elapsed = ContinuousClock.now - started  // determinism: ok (wall time only)
         guard case .returned(var report) = run.outcome, run.isClean else {
-            throw SimulationError(message: "simulation of \(scenario.name) (seed \(seed)) failed:\n\(run.report)")
+            var message = "simulation of \(scenario.name) (seed \(seed)) failed:"
+            if case .threw(let error) = run.outcome { message += "\n  the run stopped on: \(error)" }
+            throw SimulationError(message: message + "\n\(run.report)")
         }
         report.identity.traceHash = String(run.statistics.traceHash, radix: 16).leftPadded(to: 16)
         report.wall = WallClock(timeMs: Double(elapsed.nanosecondsClamped) / 1e6, startedAtUnixMs: startedUnix)

@@ -15,7 +15,7 @@ struct TandemLiveCommand: AsyncParsableCommand {
         discussion: """
             `run` plays scenarios against real processes and writes the same reports as the simulator (mode: live);             `up` stands a scenario's topology up and keeps it up. Exit codes: 0 every check and threshold met, 1 a             threshold or checker failed, 2 bad input or a part that would not start.
             """,
-        subcommands: [Run.self, Up.self],
+        subcommands: [Run.self, Up.self, Calibrate.self],
         defaultSubcommand: Run.self
     )
 }

@@ -228,13 +228,31 @@ enum LiveHandover {
         let live = own.deletingLastPathComponent().appendingPathComponent("tandem-live").path
         guard FileManager.default.isExecutableFile(atPath: live) else {
             FileHandleOutput.standardError(
-                "tandem run --live needs tandem-live next to \(own.path); build it: "
+                "tandem \(arguments.first == "calibrate" ? "calibrate" : "run --live") needs tandem-live next to \(own.path); build it: "
                     + "swift build --product tandem-live (and tandem-server)")
             throw ExitCode(2)
         }
         let argv = ([live] + arguments).map { strdup($0) } + [nil]
         execv(live, argv)
-        FileHandleOutput.standardError("tandem run --live: cannot start \(live): errno \(errno)")
+        FileHandleOutput.standardError("tandem: cannot start \(live): errno \(errno)")
         throw ExitCode(2)
     }
+}
+
+/// `tandem calibrate`: live runs need NIO and real processes, so it is `tandem-live calibrate`'s, handed over.
+struct CalibrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calibrate",
+        abstract: "Fit the simulator's costs to real servers (runs tandem-live calibrate; see its --help).",
+        discussion: """
+            tandem calibrate FILE [--hold-out FILE]… [--out DIR] [--seed N]: runs FILE live, fits a profile \
+            (OUT/profile.yaml) from the servers' stage timings, and compares the simulator with the profile \
+            against live on FILE and every held-out scenario (OUT/calibration.{json,md,html}). Needs tandem-live \
+            and tandem-server built next to tandem.
+            """)
+
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for tandem-live calibrate.")
+    var arguments: [String] = []
+
+    func run() throws { try LiveHandover.exec(["calibrate"] + arguments) }
 }

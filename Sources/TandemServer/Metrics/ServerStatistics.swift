@@ -39,14 +39,14 @@ public final class ServerStatistics: Sendable {
     public func value(_ counter: Counter) -> Int { counts.withLock { $0[counter] ?? 0 } }
 }
 
-/// One histogram per `NodeStage`, with bounds from a microsecond to five seconds: the stages run from a few
-/// microseconds (a frame's decode, a fan-out to one recipient) to milliseconds (a store append), and seconds
-/// when the node is overloaded.
+/// One histogram per `NodeStage`, with bounds from a microsecond to ten seconds, five per decade (each about 1.6
+/// times the last): the stages run from a few microseconds (a frame's decode, a fan-out to one recipient) to
+/// milliseconds (a store append), and seconds when the node is overloaded; `tandem calibrate` reads medians and
+/// 99th percentiles from them, and a bucket this narrow keeps the interpolation within a few percent.
 public final class NodeStageHistograms: NodeStageObserver {
-    public static let boundsSeconds = [
-        0.000_001, 0.000_002_5, 0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5,
-        0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-    ]
+    public static let boundsSeconds: [Double] = (-6...0).flatMap { exponent in
+        ["1", "1.6", "2.5", "4", "6.3"].map { Double("\($0)e\(exponent)")! }
+    } + [10]
 
     private let histograms: [NodeStage: LatencyHistogram] = Dictionary(
         uniqueKeysWithValues: NodeStage.allCases.map { ($0, LatencyHistogram(bounds: NodeStageHistograms.boundsSeconds)) })
