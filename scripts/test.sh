@@ -9,18 +9,8 @@ cd "$(dirname "$0")/.."
 
 log() { printf '[test.sh] %s\n' "$*" >&2; }
 
-# 1. System packages (hiredis and redis for the backplane, PostgreSQL and SQLite for the stores).
-need=()
-command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-[ -f /usr/include/hiredis/hiredis.h ] || need+=(libhiredis-dev)
-[ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-if [ ${#need[@]} -gt 0 ]; then
-    log "installing ${need[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+# 1. System packages (hiredis and redis for the backplane, PostgreSQL and SQLite for the stores): one list, in setup.sh.
+scripts/setup.sh --test
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 

@@ -49,6 +49,7 @@ public enum StoreTable: String, Sendable, Hashable, CaseIterable {
     case records = "tandem_records"
     case comments = "tandem_comments"
     case migrations = "schema_migrations"
+    case recordIDSequences = "tandem_record_sequences"
 }
 
 /// A row of `ab_collaboration_sessions`: one per record anyone joined, derived from the audit events.

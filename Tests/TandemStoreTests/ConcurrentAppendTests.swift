@@ -39,6 +39,37 @@ struct ConcurrentAppendTests {
         }
     }
 
+    /// Two nodes sharing a database claim keys for new records at once: every key is claimed exactly once.
+    @Test
+    func twoPostgresStoresClaimDistinctRecordIDs() async throws {
+        try await TestPostgres.withStore { first, url throws in
+            try await PostgresEventStore.withStore(url: url, logger: TestPostgres.quietLogger, options: TestPostgres.options) { second in
+                try await Self.expectDistinctClaims(stores: [first, second])
+            }
+        }
+    }
+
+    @Test
+    func twoSQLiteStoresOnOneFileClaimDistinctRecordIDs() async throws {
+        try await TemporarySQLite.withStore { first, path throws in
+            let second = try await SQLiteEventStore(path: path)
+            try await Self.expectDistinctClaims(stores: [first, second])
+            await second.close()
+        }
+    }
+
+    static func expectDistinctClaims(stores: [any EventStore]) async throws {
+        let claimCount = writerCount * changesPerWriter
+        let claimed = try await withThrowingTaskGroup(of: Int.self) { group in
+            for claim in 0..<claimCount {
+                let store = stores[claim % stores.count]
+                group.addTask { try await store.nextRecordID(model: "Contact") }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(claimed.sorted() == Array(1...claimCount))
+    }
+
     /// Each writer appends its changes, retrying a clash at the version the store reported, as a node does.
     /// Expects at least one clash: a race that never raced would prove nothing.
     static func race(stores: [any EventStore]) async throws {

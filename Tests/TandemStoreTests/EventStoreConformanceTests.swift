@@ -98,6 +98,35 @@ struct EventStoreConformanceTests {
         }
     }
 
+    /// Keys claimed for records created without one: per model, after every integer id held (deleted ones too),
+    /// never the same twice even when claimed at once.
+    @Test(arguments: StoreKind.allCases)
+    func nextRecordIDCountsOnPastEveryIntegerIDAndNeverRepeats(kind: StoreKind) async throws {
+        try await kind.withStore { store throws in
+            #expect(try await store.nextRecordID(model: "Contact") == 1)
+            #expect(try await store.nextRecordID(model: "Contact") == 2)
+            #expect(try await store.nextRecordID(model: "Note") == 1)
+            for id in ["9", "abc", "0012", "1234567890123456789"] {
+                let key = RecordKey(model: "Contact", recordID: id)
+                #expect(try await store.append(Samples.change(key, version: 1), autoResolved: nil) == .appended)
+            }
+            #expect(try await store.nextRecordID(model: "Contact") == 13, "0012 counts as 12; 19 digits do not count")
+            let held = RecordKey(model: "Contact", recordID: "40")
+            #expect(try await store.append(Samples.change(held, version: 1), autoResolved: nil) == .appended)
+            let gone = try #require(try await store.loadRecord(held))
+            let deletion = ChangeEntry.deletion(
+                of: gone, changeID: "d40", baseVersion: 1, user: Samples.bob, timestampMillis: 9_000, origin: .rest)
+            #expect(try await store.append(deletion, autoResolved: nil) == .appended)
+            #expect(try await store.nextRecordID(model: "Contact") == 41, "a deleted record's key is not reused")
+            let claimed = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<16 { group.addTask { try await store.nextRecordID(model: "Contact") } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(claimed.sorted() == Array(42..<58))
+            #expect(try await store.nextRecordID(model: "Note") == 2)
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func aDeletionIsTheNextVersionEmptiesTheRecordAndAnInsertCreatesItAgain(kind: StoreKind) async throws {
         try await kind.withStore { store throws in

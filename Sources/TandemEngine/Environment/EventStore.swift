@@ -65,6 +65,11 @@ public protocol EventStore: Sendable {
     /// holds in all: the records at positions `offset ..< offset + limit` of that order. Deleted records are
     /// left out (`loadRecord` still finds them, marked `deleted`).
     func records(model: String, offset: Int, limit: Int) async throws -> (total: Int, records: [RecordState])
+    /// Claims the next integer primary key of `model` (1, 2, 3 …) for a record created without one, atomically
+    /// in the store, so two callers (two nodes sharing a database included) never get the same key: one more
+    /// than both the last key claimed and the largest integer id (canonical or not, of up to 18 digits) of any
+    /// record of the model the store holds, deleted ones included, so a claimed key was never used.
+    func nextRecordID(model: String) async throws -> Int
     func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult
     /// Changes with versions after `version`, at most `limit`, oldest first.
     func changes(_ key: RecordKey, after version: Int, limit: Int) async throws -> ChangeLogSlice

@@ -14,6 +14,7 @@ public actor InMemoryEventStore: EventStore {
     private var conflicts: [RecordKey: [String: ConflictRecord]] = [:]
     private var commentsByRecord: [RecordKey: [Comment]] = [:]
     public private(set) var auditLog: [AuditEvent] = []
+    private var lastRecordIDs: [String: Int] = [:]
 
     public init() {}
 
@@ -25,6 +26,14 @@ public actor InMemoryEventStore: EventStore {
         let start = min(max(0, offset), all.count)
         let end = start + min(max(0, limit), all.count - start)
         return (all.count, Array(all[start..<end]))
+    }
+
+    public func nextRecordID(model: String) -> Int {
+        let largest = records.keys.lazy.filter { $0.model == model }.compactMap { RecordIDSequence.integer($0.recordID) }
+            .max() ?? 0
+        let next = max((lastRecordIDs[model] ?? 0) + 1, largest + 1)
+        lastRecordIDs[model] = next
+        return next
     }
 
     public func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) -> AppendResult {

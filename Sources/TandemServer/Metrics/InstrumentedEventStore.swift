@@ -21,6 +21,8 @@ struct InstrumentedEventStore: EventStore {
         try await base.records(model: model, offset: offset, limit: limit)
     }
 
+    func nextRecordID(model: String) async throws -> Int { try await base.nextRecordID(model: model) }
+
     func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult {
         try await timed { try await base.append(change, autoResolved: autoResolved) }
     }

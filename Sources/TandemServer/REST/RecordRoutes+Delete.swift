@@ -30,7 +30,7 @@ extension RecordRoutes {
             return JSONResponse.make(
                 .ok,
                 .object([
-                    "message": "OK", "id": .string(key.recordID), "model": .string(schema.name),
+                    "message": "OK", "id": Self.primaryKeyJSON(key.recordID), "model": .string(schema.name),
                     "version": .int(deletion.version), "change_id": .string(deletion.changeID),
                 ])
             )
@@ -39,12 +39,12 @@ extension RecordRoutes {
                 .conflict,
                 "\(schema.name) \"\(key.recordID)\" changed since base_version \(base ?? current): it is at version "
                     + "\(current); read it again and repeat the DELETE with base_version=\(current) if it should go",
-                extra: ["id": .string(key.recordID), "version": .int(current)]
+                extra: ["id": Self.primaryKeyJSON(key.recordID), "version": .int(current)]
             )
         case .rejected(let rejection):
             return JSONResponse.error(
                 Self.status(for: rejection.code), rejection.message,
-                extra: ["code": .string(rejection.code.rawValue), "id": .string(key.recordID)]
+                extra: ["code": .string(rejection.code.rawValue), "id": Self.primaryKeyJSON(key.recordID)]
             )
         }
     }

@@ -31,6 +31,9 @@ struct RecordRoutes: Sendable {
         router.delete("/api/v1/:model/:pk") { request, requestContext in
             await onTarget(request, requestContext, delete)
         }
+        router.get("/api/v1/:model/_info") { request, requestContext in
+            await info(request, model: requestContext.parameters.get("model"))
+        }
         router.get("/api/v1/:model") { request, requestContext in
             await list(request, model: requestContext.parameters.get("model"))
         }
@@ -49,13 +52,29 @@ struct RecordRoutes: Sendable {
         case .failure(let rejection): return .failure(rejection)
         case .success(let found): user = found
         }
-        guard let name, let model = context.configuration.models[name] else {
+        guard let name, let model = Self.resource(name, in: context.configuration.models) else {
             return .failure(HTTPRejection(.notFound, "unknown model \"\(name ?? "")\""))
         }
         guard context.configuration.access.canShow(user.identity, model: model.name) else {
             return .failure(HTTPRejection(.forbidden, "user \(user.username) may not see \(model.name)"))
         }
         return .success((user, model))
+    }
+
+    /// The model a path names: Flask-AppBuilder's resource name, the model's name in lowercase (`contact`), or
+    /// the model's name as configured (`Contact`, kept as an alias). A lowercase name that two models share
+    /// names neither.
+    static func resource(_ name: String, in models: ModelRegistry) -> ModelSchema? {
+        if let exact = models[name] { return exact }
+        let matching = models.models.values.filter { $0.name.lowercased() == name }
+        return matching.count == 1 ? matching.first : nil
+    }
+
+    /// A primary key as the REST API writes it: a number when the id is an integer's canonical digits (as the
+    /// keys POST assigns are), a string otherwise.
+    static func primaryKeyJSON(_ recordID: String) -> JSONValue {
+        if let number = RecordIDSequence.integer(recordID), String(number) == recordID { return .int(number) }
+        return .string(recordID)
     }
 
     /// The user, model and record a `/api/v1/<model>/<pk>` request is about.
@@ -92,7 +111,7 @@ struct RecordRoutes: Sendable {
             if record.deleted {
                 return JSONResponse.error(
                     .notFound, ChangeRejection.deleted(key, at: record.version).message,
-                    extra: ["id": .string(key.recordID), "version": .int(record.version), "deleted": true]
+                    extra: ["id": Self.primaryKeyJSON(key.recordID), "version": .int(record.version), "deleted": true]
                 )
             }
             return JSONResponse.make(.ok, Self.recordJSON(record))
@@ -107,7 +126,7 @@ struct RecordRoutes: Sendable {
 
     static func recordJSON(_ record: RecordState) -> JSONValue {
         .object([
-            "id": .string(record.key.recordID), "model": .string(record.key.model), "version": .int(record.version),
+            "id": primaryKeyJSON(record.key.recordID), "model": .string(record.key.model), "version": .int(record.version),
             "result": .object(record.fields), "field_versions": .object(record.fieldVersions.mapValues { .int($0) }),
         ])
     }

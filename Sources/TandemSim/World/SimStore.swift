@@ -78,6 +78,10 @@ struct SimStoreClient: EventStore {
         return (page.total, page.records)
     }
 
+    func nextRecordID(model: String) async throws -> Int {
+        try await call("next \(model) id") { await $0.nextRecordID(model: model) }
+    }
+
     func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult {
         try await call("append \(change.key) v\(change.version)", extraServiceNanos: store.commitDelayNanos) {
             await $0.append(change, autoResolved: autoResolved)

@@ -40,6 +40,30 @@ extension PostgresEventStore {
         }
     }
 
+    /// One upsert: a concurrent claim of the same model waits on the row's lock and then counts on from the
+    /// value the first committed, so two nodes never claim one key.
+    public func nextRecordID(model: String) async throws -> Int {
+        let context = "next \(model) id: tandem_record_sequences"
+        return try await withConnection(context) { connection in
+            let rows = try await self.rows(
+                connection,
+                context,
+                """
+                INSERT INTO tandem_record_sequences (model_name, last_value)
+                VALUES ($1, (SELECT COALESCE(MAX(record_id::BIGINT), 0) + 1 FROM tandem_records
+                             WHERE model_name = $1 AND record_id ~ '^[0-9]{1,\(RecordIDSequence.digitsMax)}$'))
+                ON CONFLICT (model_name) DO UPDATE
+                SET last_value = GREATEST(tandem_record_sequences.last_value + 1, EXCLUDED.last_value)
+                RETURNING last_value
+                """,
+                Self.binds(model)
+            )
+            guard let row = rows.first else { throw StoreError("\(context): the upsert returned no row") }
+            let next: Int64 = try self.decode(row, Int64.self, context)
+            return Int(next)
+        }
+    }
+
     private typealias RecordPageColumns = (String, String, Int64, String, String, Int64, Int64, Int64)
 
     private func recordCount(

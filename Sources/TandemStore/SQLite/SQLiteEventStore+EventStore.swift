@@ -29,6 +29,27 @@ extension SQLiteEventStore {
         return (Int(total), states)
     }
 
+    /// One upsert in the write transaction SQLite serializes (processes sharing the file included).
+    public func nextRecordID(model: String) throws -> Int {
+        var next: Int64 = 0
+        try connection.transaction("next \(model) id: tandem_record_sequences") { () throws(StoreError) in
+            try connection.query(
+                """
+                INSERT INTO tandem_record_sequences (model_name, last_value)
+                VALUES (?, (SELECT COALESCE(MAX(CAST(record_id AS INTEGER)), 0) + 1 FROM tandem_records
+                            WHERE model_name = ? AND record_id <> '' AND record_id NOT GLOB '*[^0-9]*'
+                            AND length(record_id) <= \(RecordIDSequence.digitsMax)))
+                ON CONFLICT (model_name) DO UPDATE
+                SET last_value = MAX(tandem_record_sequences.last_value + 1, excluded.last_value)
+                RETURNING last_value
+                """,
+                [.text(model), .text(model)],
+                context: "next \(model) id: tandem_record_sequences"
+            ) { row in next = row.integer(0) }
+        }
+        return Int(next)
+    }
+
     public func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) throws -> AppendResult {
         let changeRow = try ChangeRow(change)
         let conflictRow = try autoResolved.map { conflict throws(StoreError) in try ConflictRow(conflict) }

@@ -184,6 +184,16 @@ extension Migration {
         ]
     )
 
+    /// Version 4: the last integer primary key claimed per model, for records created over REST without one
+    /// (`EventStore.nextRecordID`); claimed with one upsert, so nodes sharing the database never claim a key twice.
+    static let recordIDSequences = Migration(
+        version: 4,
+        name: "record id sequences",
+        statements: [
+            "CREATE TABLE tandem_record_sequences (model_name TEXT PRIMARY KEY, last_value {INT} NOT NULL)"
+        ]
+    )
+
     /// Every column of `ab_model_change_log` (and its archive), in table order, for moving rows.
     static let changeLogColumns = "id, " + ChangeRow.columns
 

@@ -30,7 +30,7 @@ struct Migration: Sendable {
     }
 
     /// Every migration, by ascending version.
-    static let all: [Migration] = [.initialTables, .archiveTables, .recordDeletion]
+    static let all: [Migration] = [.initialTables, .archiveTables, .recordDeletion, .recordIDSequences]
 
     /// The ledger itself; created before anything else, outside the numbered migrations.
     static func ledger(for dialect: Dialect) -> String {

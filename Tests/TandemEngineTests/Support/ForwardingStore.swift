@@ -11,6 +11,8 @@ extension ForwardingStore {
     func records(model: String, offset: Int, limit: Int) async throws -> (total: Int, records: [RecordState]) {
         await inner.records(model: model, offset: offset, limit: limit)
     }
+
+    func nextRecordID(model: String) async throws -> Int { await inner.nextRecordID(model: model) }
     func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult {
         await inner.append(change, autoResolved: autoResolved)
     }

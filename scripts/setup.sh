@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs (apt) what building the server side needs on a fresh Debian machine with Swift 6.3, and with --test
+# also what the test suite runs against. The one list of system packages: scripts/test.sh calls this too.
+#
+#   scripts/setup.sh          # libhiredis-dev (CHiredis, the Redis backplane) and libsqlite3-dev (the SQLite store)
+#   scripts/setup.sh --test   # plus redis-server and PostgreSQL (the live backplane and store the tests start)
+#
+# Only what is missing is installed; nothing happens when everything is there. The simulator (`tandem`) needs none
+# of it.
+set -euo pipefail
+
+case "${1:-}" in
+    "") test_packages=0 ;;
+    --test) test_packages=1 ;;
+    *) printf 'setup.sh: unknown argument "%s" (expected nothing or --test)\n' "$1" >&2; exit 2 ;;
+esac
+
+need=()
+[ -f /usr/include/hiredis/hiredis.h ] || need+=(libhiredis-dev)
+[ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+if [ "$test_packages" = 1 ]; then
+    command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+    printf '[setup.sh] installing %s\n' "${need[*]}" >&2
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
