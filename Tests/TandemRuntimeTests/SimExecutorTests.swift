@@ -95,7 +95,10 @@ import Testing
     }
 
     @Test func aPlainTaskEscapeIsDetectedAndReported() async {
-        let run = await simulateOnThread { sim in
+        // The escaped task runs on the global pool, which the other suites' in-process simulations can hold for
+        // long stretches on a 2-core machine (CI saw 77 s): a generous grace keeps its late return from reading as a
+        // hang. Unstarved, it returns within milliseconds and the grace is never waited out.
+        let run = await simulateOnThread(limits: SimLimits(hangGraceWallMillis: 600_000)) { sim in
             // Negative control: a plain Task {} loses the executor preference.
             await Task {
                 try? await Task.sleep(for: .milliseconds(1), clock: sim.clock)
