@@ -127,6 +127,28 @@ public struct StageMetrics: Sendable, Equatable {
         return String(text[start.upperBound..<end])
     }
 
+    /// What was measured between `earlier` and this page of the same process: histograms and values less
+    /// `earlier`'s. Nil when they are not of one process (a value went down: the node restarted in between).
+    public func since(_ earlier: StageMetrics) -> StageMetrics? {
+        var delta = StageMetrics()
+        for (name, value) in values {
+            let before = earlier.values[name] ?? 0
+            if value < before { return nil }
+            delta.values[name] = value - before
+        }
+        for (stage, histogram) in stages {
+            guard let before = earlier.stages[stage], before.bounds == histogram.bounds else {
+                delta.stages[stage] = histogram
+                continue
+            }
+            if histogram.count < before.count { return nil }
+            delta.stages[stage] = Histogram(
+                bounds: histogram.bounds, cumulative: zip(histogram.cumulative, before.cumulative).map(-),
+                sum: histogram.sum - before.sum, count: histogram.count - before.count)
+        }
+        return delta
+    }
+
     /// Several nodes' pages as one: histograms and values added.
     public static func merged(_ pages: [StageMetrics]) -> StageMetrics {
         pages.reduce(into: StageMetrics()) { total, page in

@@ -70,6 +70,9 @@ public struct LiveRunResult: Sendable {
     /// Each node's last `/metrics` page, in node order (empty when it could not be read): what `tandem calibrate`
     /// fits the simulator from.
     public var metricsPages: [String] = []
+    /// Each node's page just before the schedule started (after logins): subtracted from the last one, the
+    /// played run alone, without start-up, seeding and logins.
+    public var metricsPagesAtStart: [String] = []
 }
 
 /// Runs a scenario against real processes: its topology as `tandem-server` nodes (with Redis and PostgreSQL when it
@@ -180,6 +183,8 @@ public enum LiveRun {
         let durationNanos = scenario.duration.nanosecondsClamped
         let totalNanos = scenario.totalDuration.nanosecondsClamped
         var convergence = ConvergenceTracker(settleStartNanos: durationNanos)
+        var startPages: [String] = []
+        for node in targets.nodes { startPages.append((try? await LiveREST(baseURL: node.restURL).metrics()) ?? "") }
         progress("playing \(scenario.name) for \(scenario.totalDuration) (seed \(seed))")
         do {
             // Every task the clients start prefers the loop their sockets are on.
@@ -242,7 +247,7 @@ public enum LiveRun {
                     shard: shard, scenarioFile: scenario.file, report: report, metrics: recorder.metrics.snapshot(),
                     sharedCounters: scraped + [PartialReport.counterKey("load_generator.peak_rss_mib", .run)])
             }
-            return LiveRunResult(report: report, partial: partial, metricsPages: pages)
+            return LiveRunResult(report: report, partial: partial, metricsPages: pages, metricsPagesAtStart: startPages)
         } catch {
             for client in clients { await client.finish() }
             throw error

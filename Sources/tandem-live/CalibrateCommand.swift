@@ -49,12 +49,19 @@ struct Calibrate: AsyncParsableCommand {
 
         progress("running \(fitScenario.name) live to fit on")
         let fitted = try await live(fitScenario, binary: binary, stop: stop)
-        let pages = fitted.metricsPages.filter { !$0.isEmpty }
-        guard !pages.isEmpty else {
+        // Each node's played run alone: its last page less the one read just before the schedule started (the
+        // whole page where there is none, or the node restarted in between).
+        let played = fitted.metricsPages.enumerated().compactMap { index, page -> StageMetrics? in
+            guard !page.isEmpty else { return nil }
+            let end = StageMetrics.parse(page)
+            let start = index < fitted.metricsPagesAtStart.count ? fitted.metricsPagesAtStart[index] : ""
+            return start.isEmpty ? end : end.since(StageMetrics.parse(start)) ?? end
+        }
+        guard !played.isEmpty else {
             note("tandem-live: calibrate: no node's /metrics could be read at the end of the run: nothing to fit")
             throw ExitCode(2)
         }
-        let fit = CalibrationFit.fit(StageMetrics.merged(pages.map(StageMetrics.parse)))
+        let fit = CalibrationFit.fit(StageMetrics.merged(played))
         let profileURL = folder.appendingPathComponent("profile.yaml")
         let profile = fit.profileYAML(calibrated: [
             ("from", "\(fitScenario.file) seed \(fitted.report.identity.seed)"),

@@ -95,6 +95,17 @@ struct CalibrationFitTests {
         #expect(scenario.profile?.file == profile.path)
     }
 
+    @Test func theRunPlayedIsTheLastPageLessTheFirst() throws {
+        let start = StageMetrics.parse(Self.page("fanout", [1e-5, 2e-5]) + "tandem_commits_total 2\nprocess_cpu_seconds_total 1.5\n")
+        let end = StageMetrics.parse(Self.page("fanout", [1e-5, 2e-5, 3e-5, 5e-5]) + "tandem_commits_total 4\nprocess_cpu_seconds_total 2\n")
+        let played = try #require(end.since(start))
+        #expect(played.stages["fanout"]?.count == 2)
+        #expect(abs((played.stages["fanout"]?.sum ?? 0) - 8e-5) < 1e-12)
+        #expect(played.stages["fanout"]?.cumulative.last == 2)
+        #expect(played.values["tandem_commits_total"] == 2 && played.values["process_cpu_seconds_total"] == 0.5)
+        #expect(start.since(end) == nil, "a value that went down: a restarted node, not one run")
+    }
+
     @Test func pagesOfSeveralNodesAddUp() {
         let one = StageMetrics.parse(Self.page("fanout", [1e-5, 2e-5]) + "tandem_commits_total 2\n")
         let two = StageMetrics.parse(Self.page("fanout", [3e-5]) + "tandem_commits_total 1\n")
