@@ -11,7 +11,7 @@ struct TandemServerCommand: AsyncParsableCommand {
         commandName: "tandem-server",
         abstract: "Tandem's real-time collaboration server: WebSocket /ws, REST /api/v1, /healthz and /metrics.",
         discussion: "Configuration: embedded demo defaults, then --config FILE (YAML), then TANDEM_* environment "
-            + "variables. See docs/server.md. A bad configuration exits with status 2.",
+            + "variables. Every key: docs/admin-guide.md. A bad configuration exits with status 2.",
         subcommands: [
             Serve.self, CreateUser.self, UpdateUser.self, Revoke.self, Migrate.self, Prune.self, CleanupSessions.self,
         ],

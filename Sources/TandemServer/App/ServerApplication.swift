@@ -214,6 +214,14 @@ public struct ServerApplication: Sendable {
         return router
     }
 
+    /// Every route the server answers, as `METHOD /path` with Hummingbird's `{parameter}` captures, read back from the
+    /// two routers `run` serves (the WebSocket upgrade is a `GET` on both). `DocsReferenceTests` holds
+    /// `docs/reference.md` to this list, so a route added to a router without docs fails the tests.
+    static func routeDescriptions(_ context: ServerContext) -> [String] {
+        let routes = httpRouter(context).routes.map(\.description) + webSocketRouter(context).routes.map(\.description)
+        return Array(Set(routes)).sorted()
+    }
+
     static func webSocketRouter(_ context: ServerContext) -> Router<TandemWebSocketRequestContext> {
         let router = Router(context: TandemWebSocketRequestContext.self)
         let handler = ConnectionHandler(context: context)

@@ -1,6 +1,9 @@
 import TandemCore
 
 extension ServerConfiguration {
+    /// The keys of a field's mapping form (`{type, policy, restricted}`).
+    static let fieldSpecKeys = ["type", "policy", "restricted"]
+
     /// `models:` — each model maps field names to a type name, or to `{type, policy, restricted}`.
     static func decodeModels(_ section: ConfigValue) throws(ConfigurationError) -> ModelRegistry {
         var models: [ModelSchema] = []
@@ -31,7 +34,7 @@ extension ServerConfiguration {
         var type: FieldType?
         var policy = ConflictPolicy.lastWriterWins
         var restricted = false
-        for (key, value) in try spec.mapping(allowed: ["type", "policy", "restricted"]) {
+        for (key, value) in try spec.mapping(allowed: fieldSpecKeys) {
             switch key {
             case "type": type = try fieldType(value)
             case "policy":

@@ -6,6 +6,54 @@ extension ServerConfiguration {
         "server", "database", "backplane", "auth", "models", "roles", "limits", "heartbeat",
         "logging",
     ]
+    static let serverKeys = [
+        "host", "port", "node_id", "data_dir", "allowed_origins", "shutdown_grace", "strict_transport_security",
+    ]
+    static let databaseKeys = ["url"]
+    static let authKeys = [
+        "jwt_secret", "access_token_ttl", "refresh_token_ttl", "bcrypt_cost", "users_file", "issuer", "seed_users",
+        "login_throttle", "bcrypt_concurrency", "bcrypt_queue_max", "users_file_poll",
+    ]
+    static let loginThrottleKeys = [
+        "username_failures_free", "address_failures_free", "backoff_base", "backoff_max", "forget_after",
+    ]
+    static let seedUserKeys = ["username", "password", "roles"]
+    static let limitsKeys = [
+        "frame_bytes_max", "frame_bytes_hard_max", "messages_per_second", "message_burst",
+        "participants_per_session_max", "outbound_queue_count_max", "breaches_before_close_max",
+        "sessions_per_connection_max", "request_body_bytes_max", "sockets_per_address_max",
+        "socket_upgrades_per_second_per_address", "socket_upgrade_burst_per_address",
+    ]
+    static let heartbeatKeys = ["interval", "timeout"]
+    static let loggingKeys = ["level"]
+
+    /// Every key a configuration file may hold, as the admin guide names them: dotted paths, `<Model>`, `<field>`
+    /// and `<Role>` for names the file chooses, `[]` for a list's items. Built from the same lists the reader
+    /// checks files against, so a key added to a reader shows up here (and `DocsReferenceTests` asks for its docs).
+    static var acceptedKeyPaths: [String] {
+        func paths(_ prefix: String, _ keys: [String]) -> [String] { keys.map { "\(prefix).\($0)" } }
+        var result: [String] = []
+        for section in topLevelKeys {
+            switch section {
+            case "server": result += paths(section, serverKeys)
+            case "database": result += paths(section, databaseKeys)
+            case "backplane": result += paths(section, backplaneKeys)
+            case "auth":
+                result += paths(section, authKeys)
+                result += paths("auth.login_throttle", loginThrottleKeys)
+                result += paths("auth.seed_users[]", seedUserKeys)
+            case "models":
+                result.append("models.<Model>.<field>")
+                result += paths("models.<Model>.<field>", fieldSpecKeys)
+            case "roles": result.append("roles.<Role>")
+            case "limits": result += paths(section, limitsKeys)
+            case "heartbeat": result += paths(section, heartbeatKeys)
+            case "logging": result += paths(section, loggingKeys)
+            default: result.append(section)
+            }
+        }
+        return result
+    }
 
     /// Reads a YAML configuration file over the embedded defaults; every mistake names file, line and key.
     public static func load(file path: String) throws(ConfigurationError) -> ServerConfiguration {
@@ -62,7 +110,7 @@ extension ServerConfiguration {
         switch key {
         case "server": try applyServer(section)
         case "database":
-            for (key, value) in try section.mapping(allowed: ["url"]) where key == "url" {
+            for (key, value) in try section.mapping(allowed: Self.databaseKeys) where key == "url" {
                 databaseURL = try value.text()
             }
         case "backplane": try applyBackplane(section)
@@ -71,7 +119,7 @@ extension ServerConfiguration {
         case "roles": access = try Self.decodeRoles(section)
         case "limits": try applyLimits(section)
         case "heartbeat":
-            for (key, value) in try section.mapping(allowed: ["interval", "timeout"]) {
+            for (key, value) in try section.mapping(allowed: Self.heartbeatKeys) {
                 if key == "interval" {
                     heartbeatInterval = try value.duration()
                 } else {
@@ -85,7 +133,7 @@ extension ServerConfiguration {
                 )
             }
         case "logging":
-            for (_, value) in try section.mapping(allowed: ["level"]) { logLevel = try Self.logLevel(value) }
+            for (_, value) in try section.mapping(allowed: Self.loggingKeys) { logLevel = try Self.logLevel(value) }
         default: break
         }
     }
@@ -98,10 +146,7 @@ extension ServerConfiguration {
     }
 
     private mutating func applyServer(_ section: ConfigValue) throws(ConfigurationError) {
-        let keys = [
-            "host", "port", "node_id", "data_dir", "allowed_origins", "shutdown_grace", "strict_transport_security",
-        ]
-        for (key, value) in try section.mapping(allowed: keys) {
+        for (key, value) in try section.mapping(allowed: Self.serverKeys) {
             switch key {
             case "host": host = try value.text()
             case "port": port = try value.integer(in: 0...65_535)
@@ -125,11 +170,7 @@ extension ServerConfiguration {
     }
 
     private mutating func applyAuth(_ section: ConfigValue) throws(ConfigurationError) {
-        let keys = [
-            "jwt_secret", "access_token_ttl", "refresh_token_ttl", "bcrypt_cost", "users_file", "issuer", "seed_users",
-            "login_throttle", "bcrypt_concurrency", "bcrypt_queue_max", "users_file_poll",
-        ]
-        for (key, value) in try section.mapping(allowed: keys) {
+        for (key, value) in try section.mapping(allowed: Self.authKeys) {
             switch key {
             case "jwt_secret":
                 let secret = try value.text()
@@ -152,8 +193,7 @@ extension ServerConfiguration {
 
     private static func decodeLoginThrottle(_ value: ConfigValue) throws(ConfigurationError) -> LoginThrottleSettings {
         var settings = LoginThrottleSettings()
-        let keys = ["username_failures_free", "address_failures_free", "backoff_base", "backoff_max", "forget_after"]
-        for (key, field) in try value.mapping(allowed: keys) {
+        for (key, field) in try value.mapping(allowed: loginThrottleKeys) {
             switch key {
             case "username_failures_free": settings.usernameFailuresFree = try field.integer(in: 0...1_000_000)
             case "address_failures_free": settings.addressFailuresFree = try field.integer(in: 0...1_000_000)
@@ -174,7 +214,7 @@ extension ServerConfiguration {
             var username: String?
             var password: String?
             var roles: [String] = []
-            for (key, field) in try item.mapping(allowed: ["username", "password", "roles"]) {
+            for (key, field) in try item.mapping(allowed: seedUserKeys) {
                 switch key {
                 case "username": username = try field.text()
                 case "password": password = try field.text()
@@ -190,13 +230,7 @@ extension ServerConfiguration {
     }
 
     private mutating func applyLimits(_ section: ConfigValue) throws(ConfigurationError) {
-        let keys = [
-            "frame_bytes_max", "frame_bytes_hard_max", "messages_per_second", "message_burst",
-            "participants_per_session_max", "outbound_queue_count_max", "breaches_before_close_max",
-            "sessions_per_connection_max", "request_body_bytes_max", "sockets_per_address_max",
-            "socket_upgrades_per_second_per_address", "socket_upgrade_burst_per_address",
-        ]
-        for (key, value) in try section.mapping(allowed: keys) {
+        for (key, value) in try section.mapping(allowed: Self.limitsKeys) {
             switch key {
             case "frame_bytes_max": limits.frameBytesMax = try value.integer(in: 256...(64 << 20))
             case "frame_bytes_hard_max": limits.frameBytesHardMax = try value.integer(in: 256...(256 << 20))

@@ -5,7 +5,7 @@ import TandemEngine
 /// and the limits it enforces.
 ///
 /// Built from embedded defaults (the documented demo), then one YAML file, then `TANDEM_*` environment
-/// variables, in that order; `docs/server.md` lists every key. The value is plain data: nothing here opens
+/// variables, in that order; `docs/admin-guide.md` lists every key. The value is plain data: nothing here opens
 /// a file or a socket.
 public struct ServerConfiguration: Sendable {
     /// The address the HTTP and WebSocket listener binds; port 0 lets the system pick a free one.
