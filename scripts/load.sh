@@ -18,8 +18,8 @@
 # apart, at the delivery rate tandem-load measured (nothing lost: that rate is the steady one). tandem-load runs
 # line-buffered (stdbuf) so the script sees when sending begins.
 #
-# At the end each node's /metrics is summarised (scripts/stage-summary.py): the node's stage timings and the
-# simulator cost terms they give (per_message, per_frame, per_recipient; docs/BENCHMARKS.md "Node cost model").
+# At the end each node's /metrics is summarised (scripts/stage-summary.py): the node's stage timings (the cost
+# terms they give are fitted by `tandem calibrate`, docs/calibration.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=${1:-50}

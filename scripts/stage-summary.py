@@ -1,11 +1,8 @@
 #!/usr/bin/env python3
 """Summarises one tandem-server /metrics page (read from stdin): each node stage's count, mean and percentiles
-(interpolated within tandem_node_stage_seconds buckets), and the simulator cost terms they give
-(docs/BENCHMARKS.md, "Node cost model"):
-
-  per_frame     ~ mean decode
-  per_message   ~ (busy time - fan-out time of the changes committed here) / frames handled
-  per_recipient ~ mean fanout / recipients per change (messages out per commit)
+(interpolated linearly within tandem_node_stage_seconds buckets, as Prometheus's histogram_quantile does), and the
+frames out per commit. The simulator cost terms these give are fitted in one place, `tandem calibrate`
+(CalibrationFit, docs/calibration.md), not here.
 
 Usage: curl -s http://127.0.0.1:PORT/metrics | scripts/stage-summary.py
 """
@@ -58,20 +55,9 @@ def main():
         means[stage] = entry["sum"] / count if count else float("nan")
         p50, p99 = (quantile(entry["buckets"], count, q) for q in (0.5, 0.99))
         print(f"{stage:<13} {count:>10.0f} {1e6 * means[stage]:>10.1f} {1e6 * p50:>10.1f} {1e6 * p99:>10.1f}")
-    handled = stages.get("handle", {}).get("count", 0)
     commits = plain.get("tandem_commits_total", 0)
-    out = plain.get("tandem_messages_out_total", 0)
-    if handled and "busy" in stages:
-        busy = stages["busy"]["sum"]
-        own = (busy - means.get("fanout", 0) * commits) / handled
-        print(f"per_message ~ {1e6 * own:.1f} us (the node's own time per frame, {1e6 * busy / handled:.1f} us, "
-              f"less the fan-outs of the changes it committed)")
-    if "decode" in means:
-        print(f"per_frame ~ {1e6 * means['decode']:.1f} us (decode)")
-    if commits and "fanout" in means:
-        recipients = out / commits
-        print(f"per_recipient ~ {1e6 * means['fanout'] / max(recipients, 1):.2f} us "
-              f"(fanout {1e6 * means['fanout']:.1f} us over {recipients:.1f} frames out per commit)")
+    if commits:
+        print(f"frames out per commit: {plain.get('tandem_messages_out_total', 0) / commits:.1f}")
 
 
 if __name__ == "__main__":

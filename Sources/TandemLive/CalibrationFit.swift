@@ -94,37 +94,25 @@ public struct StageMetrics: Sendable, Equatable {
     public static func parse(_ text: String) -> StageMetrics {
         var metrics = StageMetrics()
         let family = "tandem_node_stage_seconds_"
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
+        for line in PrometheusText.lines(text) {
+            guard line.name.hasPrefix(family) else {
+                if line.labels.isEmpty { metrics.values[String(line.name)] = line.value }
                 continue
             }
-            let name = line[..<space]
-            guard name.hasPrefix(family) else {
-                if !name.contains("{") { metrics.values[String(name)] = value }
-                continue
-            }
-            let rest = name.dropFirst(family.count)
-            guard let brace = rest.firstIndex(of: "{"), let stage = label("stage", in: rest) else { continue }
+            guard let stage = line.label("stage").map(String.init) else { continue }
             var histogram = metrics.stages[stage] ?? Histogram()
-            switch rest[..<brace] {
+            switch line.name.dropFirst(family.count) {
             case "bucket":
-                guard let le = label("le", in: rest) else { continue }
+                guard let le = line.label("le") else { continue }
                 histogram.bounds.append(le == "+Inf" ? .infinity : Double(le) ?? .infinity)
-                histogram.cumulative.append(value)
-            case "sum": histogram.sum = value
-            case "count": histogram.count = value
+                histogram.cumulative.append(line.value)
+            case "sum": histogram.sum = line.value
+            case "count": histogram.count = line.value
             default: continue
             }
             metrics.stages[stage] = histogram
         }
         return metrics
-    }
-
-    private static func label(_ key: String, in text: Substring) -> String? {
-        guard let start = text.range(of: key + "=\""), let end = text[start.upperBound...].firstIndex(of: "\"") else {
-            return nil
-        }
-        return String(text[start.upperBound..<end])
     }
 
     /// What was measured between `earlier` and this page of the same process: histograms and values less

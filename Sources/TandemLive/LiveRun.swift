@@ -379,34 +379,54 @@ enum PrometheusText {
         var isCounter: Bool
     }
 
+    /// One sample line of a page: the family-or-series name (before any `{`), its labels' text, its value.
+    struct Line {
+        var name: Substring
+        var labels: Substring
+        var value: Double
+
+        /// The value of label `key`, if the line has it.
+        func label(_ key: String) -> Substring? {
+            guard let start = labels.range(of: key + "=\""),
+                  let end = labels[start.upperBound...].firstIndex(of: "\"") else { return nil }
+            return labels[start.upperBound..<end]
+        }
+    }
+
+    /// Every sample line of a page (comments and lines without a finite value skipped), and the `# TYPE` of each
+    /// family seen before it, by family name.
+    static func lines(_ text: String, types: ((Substring, Substring) -> Void)? = nil) -> [Line] {
+        text.split(separator: "\n").compactMap { line -> Line? in
+            if line.hasPrefix("#") {
+                let parts = line.split(separator: " ")
+                if parts.count >= 4, parts[1] == "TYPE" { types?(parts[2], parts[3]) }
+                return nil
+            }
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]),
+                  value.isFinite else { return nil }
+            let series = line[..<space]
+            let brace = series.firstIndex(of: "{") ?? series.endIndex
+            return Line(name: series[..<brace], labels: series[brace...], value: value)
+        }
+    }
+
     static func samples(_ text: String) -> [Sample] {
         var samples: [Sample] = []
         var types: [Substring: Substring] = [:]
         var conflicts = 0.0
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if line.hasPrefix("#") {
-                if parts.count >= 4, parts[1] == "TYPE" { types[parts[2]] = parts[3] }
-                continue
-            }
-            guard parts.count >= 2, let value = Double(parts[1]), value.isFinite else { continue }
-            let name = String(parts[0])
-            let base = name.firstIndex(of: "{").map { name[..<$0] } ?? name[...]
+        for line in lines(text, types: { types[$0] = $1 }) {
+            let (base, value) = (line.name, line.value)
             let isCounter = Self.isCounter(base, types: types)
-            if base.endIndex != name.endIndex {
-                func label(_ key: String) -> Substring? {
-                    guard let start = name.range(of: key + "=\""),
-                          let end = name[start.upperBound...].firstIndex(of: "\"") else { return nil }
-                    return name[start.upperBound..<end]
-                }
-                if base == "tandem_server_events_total", let event = label("event") {
+            if !line.labels.isEmpty {
+                if base == "tandem_server_events_total", let event = line.label("event") {
                     samples.append(Sample(name: "server.\(event)", value: value, isCounter: isCounter))
-                } else if base == "tandem_conflicts_total", let kind = label("kind") {
+                } else if base == "tandem_conflicts_total", let kind = line.label("kind") {
                     samples.append(Sample(name: "conflicts.\(kind)", value: value, isCounter: isCounter))
                     conflicts += value
                 }
-            } else if name.hasPrefix("tandem_") {
-                samples.append(Sample(name: "server.\(name.dropFirst("tandem_".count))", value: value, isCounter: isCounter))
+            } else if base.hasPrefix("tandem_") {
+                let name = String(base)
+                samples.append(Sample(name: "server.\(base.dropFirst("tandem_".count))", value: value, isCounter: isCounter))
                 if let same = sameAsSimulator[name] { samples.append(Sample(name: same, value: value, isCounter: isCounter)) }
             }
         }
