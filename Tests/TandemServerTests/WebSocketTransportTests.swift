@@ -1,6 +1,11 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
 import TandemCore
 import TandemEngine
 import TandemServer
+import TandemWire
 import Testing
 
 /// The bounded outbound queue behind every WebSocket.
@@ -54,5 +59,118 @@ import Testing
     /// Gives the `async let` a chance to park before the test sends (either order is correct).
     private func waitUntilQueuedWriter(_ transport: WebSocketTransport) async {
         for _ in 0..<100 { await Task.yield() }
+    }
+}
+
+/// The transport writing to its socket's event loop by itself (the server's `/ws`), on NIO's testing channel.
+@Suite struct WebSocketTransportChannelWriterTests {
+    static let pong = ServerMessage.pong(Pong(serverTime: 0, rid: nil))
+
+    /// Counts flushes and, while `holding`, keeps writes from completing (a peer that does not read).
+    final class Outbound: ChannelOutboundHandler, @unchecked Sendable {
+        // @unchecked: every member is touched only on the channel's event loop (NIO calls the handler there, and
+        // the test reaches it through `eventLoop.submit`).
+        typealias OutboundIn = WebSocketFrame
+        typealias OutboundOut = WebSocketFrame
+        var flushes = 0
+        var payloads: [String] = []
+        var holding = false
+        var held: [EventLoopPromise<Void>] = []
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            let frame = unwrapOutboundIn(data)
+            payloads.append(String(buffer: frame.unmaskedData))
+            if holding {
+                if let promise { held.append(promise) }
+            } else {
+                promise?.succeed()
+            }
+        }
+
+        func flush(context: ChannelHandlerContext) { flushes += 1 }
+
+        func release() {
+            holding = false
+            for promise in held { promise.succeed() }
+            held.removeAll()
+        }
+    }
+
+    static func make(capacity: Int) async throws -> (WebSocketTransport, NIOAsyncTestingChannel, Outbound) {
+        let outbound = Outbound()
+        let channel = try await NIOAsyncTestingChannel(handler: outbound)
+        let codec = WireCodec()
+        let transport = WebSocketTransport(
+            capacity: capacity, writer: .init(channel: channel) { ByteBuffer(bytes: codec.encodeServerBytes($0)) })
+        return (transport, channel, outbound)
+    }
+
+    /// Runs `body` on the loop and returns its result (after everything the loop was given before it).
+    static func onLoop<T: Sendable>(_ channel: NIOAsyncTestingChannel, _ body: @escaping @Sendable () -> T) async throws
+        -> T
+    {
+        try await channel.eventLoop.submit(body).get()
+    }
+
+    static func pong(_ time: Int) -> ServerMessage { .pong(Pong(serverTime: Int64(time), rid: nil)) }
+
+    @Test func framesQueuedBeforeTheDrainGoOutInOrderWithOneFlush() async throws {
+        let (transport, channel, outbound) = try await Self.make(capacity: 8)
+        // Hold the loop so the three frames are queued before the drain their first send scheduled runs.
+        let gate = DispatchSemaphore(value: 0)
+        channel.eventLoop.execute { gate.wait() }
+        for time in 1...3 { #expect(transport.send(Self.pong(time))) }
+        gate.signal()
+        let (payloads, flushes) = try await Self.onLoop(channel) { (outbound.payloads, outbound.flushes) }
+        let codec = WireCodec()
+        #expect(payloads == (1...3).map { String(decoding: codec.encodeServerBytes(Self.pong($0)), as: UTF8.self) })
+        #expect(flushes == 1, "one flush for the batch, not one per frame")
+        #expect(transport.queuedCount == 0)
+        // A later frame is a batch of its own.
+        #expect(transport.send(Self.pong(4)))
+        let later = try await Self.onLoop(channel) { (outbound.payloads.count, outbound.flushes) }
+        #expect(later == (4, 2))
+    }
+
+    @Test func framesTheSocketHasNotTakenCountAgainstTheLimit() async throws {
+        let (transport, channel, outbound) = try await Self.make(capacity: 2)
+        try await Self.onLoop(channel) { outbound.holding = true }
+        #expect(transport.send(Self.pong(1)) && transport.send(Self.pong(2)))
+        _ = try await Self.onLoop(channel) { outbound.payloads.count }  // both handed to the channel, unwritten
+        #expect(transport.queuedCount == 2)
+        #expect(!transport.send(Self.pong(3)), "a peer that does not read fills the limit: the node closes with 1013")
+        try await Self.onLoop(channel) { outbound.release() }
+        #expect(transport.queuedCount == 0)
+        #expect(transport.send(Self.pong(3)))
+    }
+
+    @Test func theCloseComesAfterTheFramesQueuedBeforeIt() async throws {
+        let (transport, channel, outbound) = try await Self.make(capacity: 8)
+        let gate = DispatchSemaphore(value: 0)
+        channel.eventLoop.execute { gate.wait() }
+        #expect(transport.send(Self.pong(1)) && transport.send(Self.pong(2)))
+        transport.close(code: 1001, reason: "bye")
+        #expect(transport.send(Self.pong(3)), "a frame after the close request is moot, not a failure")
+        async let item = transport.next()
+        gate.signal()
+        #expect(await item == .close(code: 1001, reason: "bye"))
+        // By the time the close is handed back, the frames before it are with the channel (and nothing after).
+        #expect(try await Self.onLoop(channel) { outbound.payloads.count } == 2)
+        #expect(await transport.next() == nil)
+    }
+
+    @Test func aSlowConsumerCloseDiscardsTheQueueAndFinishEndsTheWriter() async throws {
+        let (transport, channel, outbound) = try await Self.make(capacity: 8)
+        let gate = DispatchSemaphore(value: 0)
+        channel.eventLoop.execute { gate.wait() }
+        #expect(transport.send(Self.pong(1)))
+        transport.close(code: 1013, reason: "slow")
+        gate.signal()
+        #expect(await transport.next() == .close(code: 1013, reason: "slow"))
+        #expect(try await Self.onLoop(channel) { outbound.payloads.count } == 0)
+        let other = try await Self.make(capacity: 8).0
+        async let ended = other.next()
+        other.finish()
+        #expect(await ended == nil)
     }
 }

@@ -236,7 +236,8 @@ public struct ServerApplication: Sendable {
                 inbound: inbound,
                 outbound: outbound,
                 request: wsContext.request,
-                address: wsContext.requestContext.clientAddress
+                address: wsContext.requestContext.clientAddress,
+                channel: wsContext.requestContext.channel
             )
         }
         return router

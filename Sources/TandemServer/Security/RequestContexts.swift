@@ -27,11 +27,14 @@ public struct TandemWebSocketRequestContext: RequestContext, WebSocketRequestCon
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<Self>
     public let remoteAddress: SocketAddress?
+    /// The connection's channel (after the upgrade, the WebSocket's): frames are written to it directly.
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.webSocket = .init()
         self.remoteAddress = source.channel.remoteAddress
+        self.channel = source.channel
     }
 
     public var clientAddress: String { TandemRequestContext.describe(remoteAddress) }

@@ -19,9 +19,10 @@ struct ConnectionHandler: Sendable {
 
     private enum Finished: Sendable { case writer, reader, watchdog }
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request, address: String)
-        async
-    {
+    func run(
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request, address: String,
+        channel: any Channel
+    ) async {
         guard context.tracker.open() else {
             try? await outbound.close(.goingAway, reason: "server shutting down")
             return
@@ -43,7 +44,12 @@ struct ConnectionHandler: Sendable {
             await context.audit.socketRefused(address: address, reason: "unauthenticated: \(message)")
             return
         }
-        let transport = WebSocketTransport(capacity: context.configuration.limits.outboundQueueCountMax)
+        // Frames go straight to the socket's event loop, a batch per drain, flushed once (see WebSocketTransport);
+        // each is encoded by the first connection that writes it, and every recipient writes the same buffer.
+        let codec = context.codec
+        let transport = WebSocketTransport(
+            capacity: context.configuration.limits.outboundQueueCountMax,
+            writer: .init(channel: channel) { ByteBuffer(bytes: codec.encodeServerBytes($0)) })
         context.sockets.add(user: user.id, transport)
         defer { context.sockets.remove(user: user.id, transport) }
         // A revocation that landed between the token check and the registration above found no socket to
@@ -107,13 +113,13 @@ struct ConnectionHandler: Sendable {
         await context.audit.socketRefused(address: address, reason: refusal.rawValue)
     }
 
+    /// Writes the close the node asks for once the frames before it are with the channel (the transport writes
+    /// the frames itself); a transport without a channel writer hands its frames here too.
     private func writeLoop(_ transport: WebSocketTransport, _ outbound: WebSocketOutboundWriter) async {
         let codec = context.codec
         while let item = await transport.next() {
             switch item {
             case .frame(let frame):
-                // Encoded by the first writer that gets to it; every recipient writes the same buffer, and the
-                // frame encoder writes the header apart from it (the payload is never copied per recipient).
                 let payload = frame.encoded { ByteBuffer(bytes: codec.encodeServerBytes($0)) }
                 do {
                     try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: payload)))

@@ -1,10 +1,19 @@
 import DequeModule
+import NIOCore
+import NIOWebSocket
 import Synchronization
 import TandemCore
 import TandemEngine
 
 /// The node's `ClientTransport` for one WebSocket: a bounded outbound queue the node fills synchronously and
-/// one writer task drains onto the socket.
+/// that is drained onto the socket.
+///
+/// With a `ChannelWriter` (the server's `/ws`), frames go to the socket's event loop directly: the first frame
+/// queued schedules one drain there, which writes every frame queued by then and flushes once — no task, actor
+/// or continuation per frame. The limit then counts the frames queued plus those handed to the channel whose
+/// write has not completed (NIO holds them while the peer does not read), so a peer that stops reading fills
+/// it and is closed with 1013 as before. Without one (tests, other framings), a writer task takes the frames
+/// with `next()`.
 ///
 /// Unlike `AsyncStream`'s `bufferingNewest`, which silently drops old frames, a full queue makes `send`
 /// return false: the node then closes the connection with 1013 (slow consumer) and the client resyncs, so
@@ -21,8 +30,23 @@ public final class WebSocketTransport: ClientTransport, Sendable {
         case close(code: Int, reason: String)
     }
 
+    /// Where a transport writes by itself: a WebSocket channel, and how a frame's payload is encoded.
+    public struct ChannelWriter: Sendable {
+        public let channel: any Channel
+        public let encode: @Sendable (ServerMessage) -> ByteBuffer
+
+        public init(channel: any Channel, encode: @escaping @Sendable (ServerMessage) -> ByteBuffer) {
+            self.channel = channel
+            self.encode = encode
+        }
+    }
+
     private struct State: Sendable {
         var queue: Deque<SharedFrame> = []
+        /// A drain is scheduled on the channel's event loop (only with a `ChannelWriter`).
+        var drainScheduled = false
+        /// Frames handed to the channel whose write has not completed yet (only with a `ChannelWriter`).
+        var inFlight = 0
         var closeRequest: (code: Int, reason: String)?
         var closeDelivered = false
         var finished = false
@@ -31,11 +55,14 @@ public final class WebSocketTransport: ClientTransport, Sendable {
     }
 
     public let capacity: Int
+    /// Writes frames to the socket's event loop itself when set; else a writer task calls `next()`.
+    public let writer: ChannelWriter?
     private let state = Mutex(State())
 
-    public init(capacity: Int) {
+    public init(capacity: Int, writer: ChannelWriter? = nil) {
         precondition(capacity > 0, "outbound queue capacity must be positive")
         self.capacity = capacity
+        self.writer = writer
     }
 
     /// Enqueues a message for this connection alone; false when the queue already holds `capacity` frames.
@@ -45,6 +72,7 @@ public final class WebSocketTransport: ClientTransport, Sendable {
 
     /// Enqueues a frame (possibly shared with other connections); false when the queue is full.
     public func send(_ frame: SharedFrame) -> Bool {
+        if let writer { return send(frame, to: writer) }
         let (accepted, waiter): (Bool, CheckedContinuation<Item?, Never>?) = state.withLock { state in
             if state.finished || state.closeRequest != nil { return (true, nil) }  // closing: the frame is moot
             if let waiter = state.waiter {
@@ -57,6 +85,52 @@ public final class WebSocketTransport: ClientTransport, Sendable {
         }
         waiter?.resume(returning: .frame(frame))
         return accepted
+    }
+
+    private func send(_ frame: SharedFrame, to writer: ChannelWriter) -> Bool {
+        let (accepted, schedule): (Bool, Bool) = state.withLock { state in
+            if state.finished || state.closeRequest != nil { return (true, false) }  // closing: the frame is moot
+            guard state.queue.count + state.inFlight < capacity else { return (false, false) }
+            state.queue.append(frame)
+            guard !state.drainScheduled else { return (true, false) }
+            state.drainScheduled = true
+            return (true, true)
+        }
+        if schedule { writer.channel.eventLoop.execute { self.drain(writer) } }
+        return accepted
+    }
+
+    /// On the channel's event loop: writes every queued frame in order and flushes once. The last write's
+    /// completion (writes complete in order) returns the whole batch to the limit.
+    private func drain(_ writer: ChannelWriter) {
+        let batch: Deque<SharedFrame> = state.withLock { state in
+            state.drainScheduled = false
+            defer { state.queue.removeAll(keepingCapacity: true) }
+            if state.finished { return [] }  // the connection is over: nothing more goes out
+            state.inFlight += state.queue.count
+            return state.queue
+        }
+        guard !batch.isEmpty else { return }
+        let channel = writer.channel
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        for (index, frame) in batch.enumerated() {
+            let payload = frame.encoded(writer.encode)
+            let last = index == batch.count - 1
+            channel.write(WebSocketFrame(fin: true, opcode: .text, data: payload), promise: last ? written : nil)
+        }
+        channel.flush()
+        let count = batch.count
+        written.futureResult.whenComplete { result in
+            self.state.withLock { $0.inFlight -= count }
+            if case .failure = result { self.finish() }
+        }
+    }
+
+    /// With a `ChannelWriter`: returns once every frame queued before a close was requested has been handed to
+    /// the channel, so a close frame written after this goes out after them.
+    public func handOverQueued() async {
+        guard let writer else { return }
+        try? await writer.channel.eventLoop.submit { self.drain(writer) }.get()
     }
 
     /// Asks the writer to close the socket with `code` once the queued frames are out (at once for 1013).
@@ -78,8 +152,21 @@ public final class WebSocketTransport: ClientTransport, Sendable {
     }
 
     /// The next frame or close request; nil once the transport is finished (or the close was delivered).
+    /// With a `ChannelWriter` the frames go out by themselves: this returns the close request once it is made
+    /// and the frames queued before it are with the channel, or nil when the transport finishes.
     public func next() async -> Item? {
-        await withTaskCancellationHandler {
+        if writer != nil {
+            await closeRequested()
+            let request: (code: Int, reason: String)? = state.withLock { state in
+                guard let request = state.closeRequest, !state.closeDelivered, !state.finished else { return nil }
+                state.closeDelivered = true
+                return request
+            }
+            guard let request else { return nil }
+            await handOverQueued()
+            return .close(code: request.code, reason: request.reason)
+        }
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Item?, Never>) in
                 let item: Item?? = state.withLock { state in
                     if let frame = state.queue.popFirst() { return .some(.frame(frame)) }
@@ -129,6 +216,7 @@ public final class WebSocketTransport: ClientTransport, Sendable {
         }
     }
 
-    /// Frames waiting to be written.
-    public var queuedCount: Int { state.withLock { $0.queue.count } }
+    /// Frames waiting to be written (with a `ChannelWriter`, also those handed to the channel and not yet
+    /// written to the socket).
+    public var queuedCount: Int { state.withLock { $0.queue.count + $0.inFlight } }
 }
