@@ -176,6 +176,17 @@ let package = Package(
             path: "Benchmarks/node-cost-bench",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "ws-floor",
+            dependencies: [
+                "TandemCore", "TandemWire",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ws-floor",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TandemCoreTests",
             dependencies: [

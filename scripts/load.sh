@@ -9,6 +9,8 @@
 #   CONFIG=debug scripts/load.sh          # skip the (long) release build
 #   SCRATCH=.build-x scripts/load.sh      # build in (and run from) another scratch path
 #   SERVER_BIN=/tmp/old/tandem-server BUILD=0 scripts/load.sh 250 1 30s 2s   # another server build, no build step
+#   SERVER_BIN=.build-release/release/ws-floor BUILD=0 scripts/load.sh 250 1 30s 2s   # the bare NIO floor
+#   (scripts/floor-compare.sh alternates tandem-server and the floor and prints the ratio)
 # One node uses the default store (SQLite under the run's data folder) unless DATABASE_URL is set.
 # TMPDIR=/dev/shm puts the run's folder (and the SQLite store) on tmpfs, out of reach of a busy disk.
 #
@@ -153,6 +155,6 @@ fi
 for url in "${urls[@]}"; do
     echo "--- $url/metrics"
     curl -s "$url/metrics" >"$work/metrics"
-    grep -E '^tandem_(commits_total|messages_(in|out)_total|slow_consumers|commit_duration_seconds_(sum|count)|backplane_(messages|errors|lag))' "$work/metrics"
-    scripts/stage-summary.py <"$work/metrics"
+    grep -E '^tandem_(commits_total|messages_(in|out)_total|slow_consumers|commit_duration_seconds_(sum|count)|backplane_(messages|errors|lag))' "$work/metrics" || true
+    if grep -q '^tandem_node_stage_seconds' "$work/metrics"; then scripts/stage-summary.py <"$work/metrics"; fi
 done
