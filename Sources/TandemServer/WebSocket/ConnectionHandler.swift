@@ -17,8 +17,6 @@ struct ConnectionHandler: Sendable {
     /// How long after a close request the connection is torn down even if the peer never answers.
     var closeGrace: Duration = .seconds(3)
 
-    private enum Finished: Sendable { case writer, reader, watchdog }
-
     func run(
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request, address: String,
         channel: any Channel
@@ -60,22 +58,18 @@ struct ConnectionHandler: Sendable {
         }
         let id = await context.node.connect(user: user.identity, transport: transport)
         context.logger.debug("connected", metadata: ["connection": "\(id)", "user": "\(user.username)"])
-        await withTaskGroup(of: Finished.self) { group in
+        await withTaskGroup(of: Void.self) { group in
+            // The reader runs in this task and one task beside it (every task costs memory on every idle socket):
+            // it writes the close the node asks for (the frames go out by themselves), then gives the peer
+            // `closeGrace` to answer before closing the socket, which ends the reader.
             group.addTask {
                 await writeLoop(transport, outbound)
-                return .writer
-            }
-            group.addTask {
-                await readLoop(inbound, connection: id)
-                transport.finish()
-                return .reader
-            }
-            group.addTask {
                 await transport.closeRequested()
-                try? await context.clock.sleep(for: closeGrace)
-                return .watchdog
+                guard (try? await context.clock.sleep(for: closeGrace)) != nil else { return }
+                channel.close(promise: nil)
             }
-            while let finished = await group.next(), finished == .writer {}
+            await readLoop(inbound, connection: id)
+            transport.finish()
             group.cancelAll()
         }
         transport.finish()

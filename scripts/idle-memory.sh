@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Memory per idle WebSocket (issue 10): starts a release tandem-server (`serve --demo`, SQLite on a temp folder),
+# opens N authenticated WebSockets that each wait for `connection_confirmed` and then stay idle (no join, no
+# frames), and prints the server's resident memory before and after, and the growth per connection.
+#
+#   scripts/idle-memory.sh                     # 10,000 sockets against .build-release/release/tandem-server
+#   scripts/idle-memory.sh 2000                # another count
+#   SERVER_BIN=.build-release/release/ws-floor scripts/idle-memory.sh   # the bare NIO floor, the same way
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-10000}
+server_bin=${SERVER_BIN:-${SCRATCH:-.build-release}/release/tandem-server}
+[ -x "$server_bin" ] || { echo "idle-memory: $server_bin is not built (swift build -c release --product tandem-server --scratch-path .build-release)" >&2; exit 2; }
+ulimit -n "$(ulimit -Hn)"
+[ "$(ulimit -n)" -gt $((count + 100)) ] || { echo "idle-memory: ulimit -n is $(ulimit -n), too low for $count sockets" >&2; exit 2; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/tandem-idle.XXXXXX")
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT INT TERM
+TANDEM_PORT=0 TANDEM_BCRYPT_COST=4 TANDEM_LOG_LEVEL=warning TANDEM_DATA_DIR="$work/data" \
+    TANDEM_JWT_SECRET="idle-memory-secret-0123456789abcdef-0123456789" \
+    TANDEM_SOCKETS_PER_ADDRESS_MAX=$((count + 100)) TANDEM_SOCKET_UPGRADES_PER_SECOND_PER_ADDRESS=1000000 \
+    "$server_bin" serve --demo >"$work/stdout" 2>"$work/stderr" &
+pid=$!
+for _ in $(seq 300); do grep -q 'listening on' "$work/stdout" 2>/dev/null && break; sleep 0.1; done
+url=$(sed -n 's/^tandem-server listening on //p' "$work/stdout" | head -1)
+[ -n "$url" ] || { cat "$work/stderr" >&2; echo "idle-memory: the server did not start" >&2; exit 1; }
+python3 - "$url" "$count" "$pid" <<'PY'
+import asyncio, json, sys, time, urllib.request
+
+url, count, pid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+host, port = url.removeprefix("http://").split(":")
+
+def rss_kib():
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+
+request = urllib.request.Request(url + "/api/v1/security/login", method="POST",
+    data=json.dumps({"username": "editor", "password": "editor", "provider": "db"}).encode(),
+    headers={"Content-Type": "application/json"})
+token = json.load(urllib.request.urlopen(request))["access_token"]
+upgrade = (f"GET /ws?token={token} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").encode()
+
+async def open_one():
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(upgrade)
+    seen = b""
+    while b"connection_confirmed" not in seen:
+        chunk = await asyncio.wait_for(reader.read(4096), 30)
+        if not chunk:
+            raise RuntimeError("closed before connection_confirmed: " + seen[:200].decode(errors="replace"))
+        seen += chunk
+    return writer
+
+async def main():
+    time.sleep(1)
+    before = rss_kib()
+    writers = []
+    started = time.monotonic()
+    for start in range(0, count, 500):
+        writers += await asyncio.gather(*(open_one() for _ in range(min(500, count - start))))
+    opened = time.monotonic() - started
+    await asyncio.sleep(3)
+    after = rss_kib()
+    print(f"idle-memory: {count} idle WebSockets opened in {opened:.1f} s; server RSS {before / 1024:.1f} MiB -> "
+          f"{after / 1024:.1f} MiB: {(after - before) / count:.1f} KiB per connection")
+    for writer in writers:
+        writer.close()
+
+asyncio.run(main())
+PY
