@@ -30,7 +30,8 @@ extension ClientTransport {
 /// recipient; the simulator reads `message` and leaves the cache alone.
 public final class SharedFrame: Sendable, Equatable {
     public let message: ServerMessage
-    private let cache = Mutex<(any Sendable)?>(nil)
+    /// The encoding, boxed: reading it back is a class check, not an existential cast per recipient.
+    @usableFromInline let cache = Mutex<AnyObject?>(nil)
 
     public init(_ message: ServerMessage) {
         self.message = message
@@ -38,14 +39,22 @@ public final class SharedFrame: Sendable, Equatable {
 
     /// The message as `encode` renders it, computed by the first caller and cached for the others (who wait
     /// for it rather than encode it again). Callers of one frame must all ask for the same `Encoding` type;
-    /// a different one replaces the cached value.
+    /// a different one replaces the cached value. Inlinable, so a caller's `Encoding` is a concrete type there.
+    @inlinable
     public func encoded<Encoding: Sendable>(_ encode: (ServerMessage) -> Encoding) -> Encoding {
         cache.withLock { cache in
-            if let cached = cache as? Encoding { return cached }
+            if let cached = cache as? EncodedBox<Encoding> { return cached.value }
             let encoding = encode(message)
-            cache = encoding
+            cache = EncodedBox(encoding)
             return encoding
         }
+    }
+
+    @usableFromInline
+    final class EncodedBox<Value: Sendable>: Sendable {
+        @usableFromInline let value: Value
+
+        @usableFromInline init(_ value: Value) { self.value = value }
     }
 
     /// Frames are equal when they carry equal messages (whatever either has cached).
