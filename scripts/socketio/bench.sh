@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Server CPU per fan-out delivery on the Socket.IO endpoint beside the native /ws one, same load shape, runs
-# alternated (native, socket.io, native, socket.io, …), each against a fresh release server (SQLite store):
+# alternated in pairs (native then socket.io, then socket.io then native, …), each against a fresh server (SQLite
+# store; release build unless BIN says otherwise):
 #
 #   scripts/socketio/bench.sh                 # 3 pairs of 50 clients on 1 record for 30 s, one change every 1 s each
 #   scripts/socketio/bench.sh 3 50 1 30 1     # pairs, clients, records, seconds, interval (s)
@@ -80,8 +81,12 @@ run() {
 echo "$(nproc) cores, $(uptime | sed 's/.*load average/load average/'); $pairs pairs of $clients clients on $records record(s), ${seconds} s, one change every ${interval} s each" >&2
 ratios=()
 for pair in $(seq "$pairs"); do
-    native=$(run native "$pair")
-    sio=$(run socket.io "$pair")
+    # Odd pairs run native first, even pairs socket.io first, so neither always has the warmer (or quieter) slot.
+    if [ $((pair % 2)) = 1 ]; then
+        native=$(run native "$pair"); sio=$(run socket.io "$pair")
+    else
+        sio=$(run socket.io "$pair"); native=$(run native "$pair")
+    fi
     ratio=$(awk -v a="$sio" -v b="$native" 'BEGIN { printf "%.3f", a / b }')
     ratios+=("$ratio")
     echo "pair $pair: socket.io / native = $ratio" >&2
