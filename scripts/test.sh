@@ -54,7 +54,8 @@ export TANDEM_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres
 log "PostgreSQL on port $pg_port"
 
 # 4. python-socketio in a venv, for the Socket.IO endpoint's tests (pinned in the script).
-export TANDEM_TEST_SOCKETIO_PYTHON=$(scripts/socketio/venv.sh)
+socketio_python=$(scripts/socketio/venv.sh)
+export TANDEM_TEST_SOCKETIO_PYTHON="$socketio_python"
 log "python-socketio: $TANDEM_TEST_SOCKETIO_PYTHON"
 
 # 5. Every test target (the executables are built first: tests run the real `tandem` binary).
