@@ -197,6 +197,14 @@ async def scenario_collaborate(base, record):
     _, pong = await bob.event("pong", after=mark)
     check(pong["rid"] == 9, f"an event sent without an acknowledgement is answered by an event: {pong}")
 
+    mark = len(bob.events)
+    await bob.sio.emit("comment", {"session_id": session, "field": "name", "text": "x" * 70_000}, namespace=NAMESPACE)
+    _, too_large = await bob.event("error", lambda data: data["code"] == "too_large", after=mark)
+    check("more than the limit of 65536 bytes" in too_large["message"],
+          f"a packet past the frame limit is too_large, as on /ws: {too_large}")
+    pong = await bob.call("ping", {})
+    check(pong["type"] == "pong", f"and the connection is kept: {pong}")
+
     mark = len(alice.events)
     await bob.sio.emit("cursor", {"session_id": session, "field": "name", "state": "focus"}, namespace=NAMESPACE)
     _, cursor = await alice.event("cursor_moved", after=mark)
