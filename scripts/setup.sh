@@ -3,7 +3,8 @@
 # also what the test suite runs against. The one list of system packages: scripts/test.sh calls this too.
 #
 #   scripts/setup.sh          # libhiredis-dev (CHiredis, the Redis backplane) and libsqlite3-dev (the SQLite store)
-#   scripts/setup.sh --test   # plus redis-server and PostgreSQL (the live backplane and store the tests start)
+#   scripts/setup.sh --test   # plus redis-server and PostgreSQL (the live backplane and store the tests start),
+#                             # and python3 with venv (the Socket.IO tests' python-socketio)
 #
 # Only what is missing is installed; nothing happens when everything is there. The simulator (`tandem`) needs none
 # of it.
@@ -21,6 +22,9 @@ need=()
 if [ "$test_packages" = 1 ]; then
     command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+    # python3 with venv: the Socket.IO tests run python-socketio from a venv (scripts/socketio/venv.sh).
+    command -v python3 >/dev/null 2>&1 || need+=(python3)
+    python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 fi
 if [ ${#need[@]} -gt 0 ]; then
     printf '[setup.sh] installing %s\n' "${need[*]}" >&2

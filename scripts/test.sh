@@ -53,13 +53,18 @@ runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg.log" -w -t 30
 export TANDEM_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
 log "PostgreSQL on port $pg_port"
 
-# 4. Every test target (the executables are built first: tests run the real `tandem` binary).
+# 4. python-socketio in a venv, for the Socket.IO endpoint's tests (pinned in the script).
+socketio_python=$(scripts/socketio/venv.sh)
+export TANDEM_TEST_SOCKETIO_PYTHON="$socketio_python"
+log "python-socketio: $TANDEM_TEST_SOCKETIO_PYTHON"
+
+# 5. Every test target (the executables are built first: tests run the real `tandem` binary).
 log "swift build"
 swift build
 log "swift test $*"
 swift test "$@"
 
-# 5. The scenario gate: CI scenarios under K seeds against their committed baseline distributions, with a release
+# 6. The scenario gate: CI scenarios under K seeds against their committed baseline distributions, with a release
 #    build of `tandem` (skipped when filtering tests).
 if [ $# -eq 0 ]; then
     log "scenario gate"

@@ -67,18 +67,7 @@ public struct WireCodec: Sendable {
             )
         }
         guard byteCount > 0 else { throw WireError(code: .invalidMessage, message: "empty frame") }
-        let parser = JSONParser(limits: JSONParser.Limits(bytesMax: bytesMax, depthMax: limits.depthMax))
-        let value: JSONValue
-        do throws(JSONParseError) {
-            value = try parser.parse(frame)
-        } catch {
-            switch error.kind {
-            case .tooDeep, .tooLarge:
-                throw WireError(code: .tooLarge, message: "frame \(error.message) (at byte \(error.offset))")
-            default:
-                throw WireError(code: .invalidMessage, message: "invalid JSON at byte \(error.offset): \(error.message)")
-            }
-        }
+        let value = try parseJSON(frame, bytesMax: bytesMax)
         guard case .object(let members) = value else {
             throw WireError(code: .invalidMessage, message: "frame must be a JSON object, got \(value.typeName)")
         }
@@ -91,7 +80,23 @@ public struct WireCodec: Sendable {
         return (object, type)
     }
 
-    private static func readRequestID(_ members: [String: JSONValue]) throws(WireError) -> RequestID? {
+    /// Parses JSON text strictly, within `bytesMax` and the nesting limit; errors are `too_large` or
+    /// `invalid_message` with the byte offset.
+    public func parseJSON(_ bytes: some Collection<UInt8>, bytesMax: Int) throws(WireError) -> JSONValue {
+        let parser = JSONParser(limits: JSONParser.Limits(bytesMax: bytesMax, depthMax: limits.depthMax))
+        do throws(JSONParseError) {
+            return try parser.parse(bytes)
+        } catch {
+            switch error.kind {
+            case .tooDeep, .tooLarge:
+                throw WireError(code: .tooLarge, message: "frame \(error.message) (at byte \(error.offset))")
+            default:
+                throw WireError(code: .invalidMessage, message: "invalid JSON at byte \(error.offset): \(error.message)")
+            }
+        }
+    }
+
+    static func readRequestID(_ members: [String: JSONValue]) throws(WireError) -> RequestID? {
         guard let value = members["rid"], value != .null else { return nil }
         if case .string(let text) = value { return .string(text) }
         if let number = value.intValue { return .integer(number) }

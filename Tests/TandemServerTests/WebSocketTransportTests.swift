@@ -101,7 +101,8 @@ import Testing
         let channel = try await NIOAsyncTestingChannel(handler: outbound)
         let codec = WireCodec()
         let transport = WebSocketTransport(
-            capacity: capacity, writer: .init(channel: channel) { ByteBuffer(bytes: codec.encodeServerBytes($0)) })
+            capacity: capacity,
+            writer: .init(channel: channel) { frame in frame.encoded { ByteBuffer(bytes: codec.encodeServerBytes($0)) } })
         return (transport, channel, outbound)
     }
 

@@ -151,6 +151,11 @@ public actor CollaborationNode {
         await dispatch(message, from: id)
     }
 
+    /// A transport-level sign of life that carries no message (a Socket.IO pong): counts as a heartbeat.
+    public func heard(from id: String) {
+        touch(id, nowNanos: environment.clock.nowNanos())
+    }
+
     /// Answers a frame that could not be decoded; repeated breaches close the connection (1008).
     public func receiveInvalid(code: ErrorCode, message: String, rid: RequestID?, from id: String) {
         guard connections[id] != nil else { return }

@@ -211,6 +211,7 @@ public struct ServerApplication: Sendable {
         SystemRoutes(context: context).register(on: router)
         AuthRoutes(context: context).register(on: router)
         RecordRoutes(context: context).register(on: router)
+        SocketIORoutes(context: context).register(on: router)
         return router
     }
 
@@ -225,21 +226,10 @@ public struct ServerApplication: Sendable {
     static func webSocketRouter(_ context: ServerContext) -> Router<TandemWebSocketRequestContext> {
         let router = Router(context: TandemWebSocketRequestContext.self)
         let handler = ConnectionHandler(context: context)
-        router.ws("/ws") { request, _ in
-            guard context.origins.permits(request.headers[values: .origin], host: request.head.authority) else {
-                context.statistics.count(.originsRefused)
-                return .dontUpgrade
-            }
-            return context.tracker.isDraining ? .dontUpgrade : .upgrade([:])
-        } onUpgrade: { inbound, outbound, wsContext in
-            await handler.run(
-                inbound: inbound,
-                outbound: outbound,
-                request: wsContext.request,
-                address: wsContext.requestContext.clientAddress,
-                channel: wsContext.requestContext.channel
-            )
+        router.socket("/ws", context) { inbound, outbound, request, address, channel in
+            await handler.run(inbound: inbound, outbound: outbound, request: request, address: address, channel: channel)
         }
+        SocketIORoutes(context: context).register(on: router)
         return router
     }
 }

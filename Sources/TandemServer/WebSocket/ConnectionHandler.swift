@@ -6,159 +6,99 @@ import TandemCore
 import TandemEngine
 import TandemWire
 
-/// Serves one `/ws` connection: authenticates it, registers a `WebSocketTransport` with the node, and runs
-/// a writer (queue → socket) and a reader (socket → node) until either side closes.
-///
-/// A close requested by the node (1001 shutdown, 1008 abuse, 1013 slow consumer, 4408 heartbeat) is written
-/// after the queued frames; the reader then waits for the peer's close reply, bounded by `closeGrace`, so a
-/// peer that stopped reading cannot hold the handler open.
+/// Serves one `/ws` connection: the token comes with the upgrade request, each text frame is one protocol
+/// message, each queued message one text frame. Admission, authentication and the session itself are
+/// `SocketSession`'s, shared with the Socket.IO endpoint.
 struct ConnectionHandler: Sendable {
-    let context: ServerContext
-    /// How long after a close request the connection is torn down even if the peer never answers.
-    var closeGrace: Duration = .seconds(3)
+    let session: SocketSession
+
+    init(context: ServerContext) {
+        self.session = SocketSession(context: context)
+    }
 
     func run(
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request, address: String,
         channel: any Channel
     ) async {
-        guard context.tracker.open() else {
-            try? await outbound.close(.goingAway, reason: "server shutting down")
-            return
-        }
-        defer { context.tracker.closed() }
-        if let refusal = context.addresses.admit(address) {
-            await refuse(outbound, refusal, address: address)
-            return
-        }
-        defer { context.addresses.release(address) }
-        let token = ServerContext.bearerToken(
-            authorization: request.headers[.authorization],
-            query: request.uri.queryParameters["token"].map(String.init)
-        )
-        guard let token, let user = await context.tokens.authenticate(accessToken: token) else {
-            let message =
-                token == nil ? "no token: send Authorization: Bearer <jwt> or ?token=<jwt>" : "invalid or expired token"
-            await refuse(outbound, message: message)
-            await context.audit.socketRefused(address: address, reason: "unauthenticated: \(message)")
-            return
-        }
-        // Frames go straight to the socket's event loop, a batch per drain, flushed once (see WebSocketTransport);
-        // each is encoded by the first connection that writes it, and every recipient writes the same buffer.
-        let codec = context.codec
-        let transport = WebSocketTransport(
-            capacity: context.configuration.limits.outboundQueueCountMax,
-            writer: .init(channel: channel) { ByteBuffer(bytes: codec.encodeServerBytes($0)) })
-        context.sockets.add(user: user.id, transport)
-        defer { context.sockets.remove(user: user.id, transport) }
-        // A revocation that landed between the token check and the registration above found no socket to
-        // close: check again now that the socket is registered.
-        guard await context.tokens.authenticate(accessToken: token) != nil else {
-            await refuse(outbound, message: "invalid or expired token")
-            return
-        }
-        let id = await context.node.connect(user: user.identity, transport: transport)
-        context.logger.debug("connected", metadata: ["connection": "\(id)", "user": "\(user.username)"])
-        await withTaskGroup(of: Void.self) { group in
-            // The reader runs in this task and one task beside it (every task costs memory on every idle socket):
-            // it writes the close the node asks for (the frames go out by themselves), then gives the peer
-            // `closeGrace` to answer before closing the socket, which ends the reader.
-            group.addTask {
-                await writeLoop(transport, outbound)
-                await transport.closeRequested()
-                guard (try? await context.clock.sleep(for: closeGrace)) != nil else { return }
-                channel.close(promise: nil)
-            }
-            await readLoop(inbound, connection: id)
-            transport.finish()
-            group.cancelAll()
-        }
-        transport.finish()
-        await context.node.disconnect(id)
-        context.logger.debug("disconnected", metadata: ["connection": "\(id)"])
-    }
-
-    /// PROTOCOL.md: an `unauthenticated` error frame, then close 4401.
-    private func refuse(_ outbound: WebSocketOutboundWriter, message: String) async {
-        context.statistics.count(.unauthenticatedSockets)
-        let frame = context.codec.encodeServer(.error(ErrorMessage(code: .unauthenticated, message: message, rid: nil)))
-        try? await outbound.write(.text(frame))
-        try? await outbound.close(.unknown(4401), reason: "unauthenticated")
-    }
-
-    /// A per-address limit: a `rate_limited` error frame, then close 4429 (a protocol extension).
-    private func refuse(_ outbound: WebSocketOutboundWriter, _ refusal: AddressLimiter.Refusal, address: String)
-        async
-    {
-        let limits = context.configuration.limits
-        let message: String
-        switch refusal {
-        case .openLimit:
-            context.statistics.count(.socketsRefusedOpenLimit)
-            message = "too many open sockets from \(address) (limit \(limits.socketsPerAddressMax)); close one first"
-        case .upgradeRate:
-            context.statistics.count(.socketsRefusedUpgradeRate)
-            message =
-                "too many new sockets from \(address) (limit \(limits.socketUpgradesPerSecondPerAddress) per second); "
-                + "retry after a second"
-        }
-        let frame = context.codec.encodeServer(.error(ErrorMessage(code: .rateLimited, message: message, rid: nil)))
-        try? await outbound.write(.text(frame))
-        try? await outbound.close(.unknown(4429), reason: "too many sockets from this address")
-        await context.audit.socketRefused(address: address, reason: refusal.rawValue)
-    }
-
-    /// Writes the close the node asks for once the frames before it are with the channel (the transport writes
-    /// the frames itself); a transport without a channel writer hands its frames here too.
-    private func writeLoop(_ transport: WebSocketTransport, _ outbound: WebSocketOutboundWriter) async {
-        let codec = context.codec
-        while let item = await transport.next() {
-            switch item {
-            case .frame(let frame):
-                let payload = frame.encoded { ByteBuffer(bytes: codec.encodeServerBytes($0)) }
-                do {
-                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: payload)))
-                } catch {
-                    transport.finish()
-                    return
-                }
-            case .close(let code, let reason):
-                try? await outbound.close(WebSocketErrorCode(codeNumber: code), reason: reason)
+        let context = session.context
+        await session.admitted(address: address, refuse: { await refuse(outbound, $0) }) {
+            let token = ServerContext.bearerToken(
+                authorization: request.headers[.authorization],
+                query: request.uri.queryParameters["token"].map(String.init)
+            )
+            let missing = "no token: send Authorization: Bearer <jwt> or ?token=<jwt>"
+            let user: UserRecord
+            switch await session.authenticate(token: token, address: address, missing: missing) {
+            case .success(let found): user = found
+            case .failure(let refusal):
+                await refuse(outbound, refusal)
                 return
             }
+            let served = await session.serve(
+                user: user,
+                token: token ?? "",
+                channel: channel,
+                // Frames go straight to the socket's event loop, a batch per drain, flushed once (see
+                // WebSocketTransport); the writer only writes the close.
+                channelWriter: .init(channel: channel) { [codec = context.codec] in $0.nativeBytes(codec) },
+                writer: NativeWriter(outbound: outbound, codec: context.codec),
+                reader: NativeReader(
+                    messages: InboundMessageReader(inbound, bytesMax: context.configuration.limits.frameBytesMax)
+                )
+            )
+            if !served { await refuse(outbound, .unauthenticated("invalid or expired token")) }
         }
     }
 
-    private func readLoop(_ inbound: WebSocketInboundStream, connection id: String) async {
-        let limits = context.configuration.limits
-        var reader = InboundMessageReader(inbound, bytesMax: limits.frameBytesMax)
-        let node = context.node
-        while let message = try? await reader.next() {
-            switch message {
-            case .binary(let byteCount):
-                await node.receiveInvalid(
-                    code: .invalidMessage,
-                    message: "binary frames are not accepted (got \(byteCount) bytes): send JSON text frames",
-                    rid: nil,
-                    from: id
-                )
-            case .tooLarge(let byteCount):
-                await node.receiveInvalid(
-                    code: .tooLarge,
-                    message: "message is \(byteCount) bytes, more than the limit of \(limits.frameBytesMax) bytes",
-                    rid: nil,
-                    from: id
-                )
-            case .text(let bytes):
-                do throws(WireError) {
-                    let start = context.clock.nowNanos()
-                    let decoded = try context.codec.decodeClient(bytes)
-                    let decodedAt = context.clock.nowNanos()
-                    context.statistics.stages.observe(.decode, nanos: decodedAt - start)
-                    await node.receive(decoded, from: id, arrivedNanos: decodedAt)
-                } catch {
-                    await node.receiveInvalid(code: error.code, message: error.message, rid: error.rid, from: id)
-                }
+    /// PROTOCOL.md: an `error` frame (`unauthenticated` then close 4401, or `rate_limited` then close 4429, a
+    /// protocol extension); a draining server closes 1001.
+    private func refuse(_ outbound: WebSocketOutboundWriter, _ refusal: SocketSession.Refusal) async {
+        if let error = refusal.errorMessage {
+            try? await outbound.write(.text(session.context.codec.encodeServer(.error(error))))
+        }
+        switch refusal {
+        case .unauthenticated: try? await outbound.close(.unknown(4401), reason: "unauthenticated")
+        case .rateLimited: try? await outbound.close(.unknown(4429), reason: "too many sockets from this address")
+        case .shuttingDown: try? await outbound.close(.goingAway, reason: "server shutting down")
+        }
+    }
+}
+
+/// Native frames out: each queued message is its protocol JSON as one text frame.
+struct NativeWriter: SessionWriter {
+    let outbound: WebSocketOutboundWriter
+    let codec: WireCodec
+
+    func write(_ frame: SharedFrame) async throws {
+        // Encoded by the first writer that gets to it; every recipient writes the same buffer, and the frame
+        // encoder writes the header apart from it (the payload is never copied per recipient).
+        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame.nativeBytes(codec))))
+    }
+
+    func close(code: Int, reason: String) async {
+        try? await outbound.close(WebSocketErrorCode(codeNumber: code), reason: reason)
+    }
+}
+
+extension SharedFrame {
+    /// The message's native JSON bytes, encoded once for every recipient (native or Socket.IO) of the frame.
+    func nativeBytes(_ codec: WireCodec) -> ByteBuffer {
+        encoded { ByteBuffer(bytes: codec.encodeServerBytes($0)) }
+    }
+}
+
+/// Native frames in: each text frame is one protocol message.
+struct NativeReader: SessionReader {
+    var messages: InboundMessageReader
+
+    mutating func run(_ session: SocketSession, connection id: String, transport: WebSocketTransport) async {
+        let codec = session.context.codec
+        while let message = try? await messages.next() {
+            guard case .text(let bytes) = message else {
+                await session.reject(from: id, message)
+                continue
             }
+            await session.deliver(from: id) { () throws(WireError) in try codec.decodeClient(bytes) }
         }
     }
 }

@@ -30,12 +30,13 @@ public final class WebSocketTransport: ClientTransport, Sendable {
         case close(code: Int, reason: String)
     }
 
-    /// Where a transport writes by itself: a WebSocket channel, and how a frame's payload is encoded.
+    /// Where a transport writes by itself: a WebSocket channel, and a frame's payload (the frame's shared
+    /// encoding, so that every recipient writes the same buffer).
     public struct ChannelWriter: Sendable {
         public let channel: any Channel
-        public let encode: @Sendable (ServerMessage) -> ByteBuffer
+        public let encode: @Sendable (SharedFrame) -> ByteBuffer
 
-        public init(channel: any Channel, encode: @escaping @Sendable (ServerMessage) -> ByteBuffer) {
+        public init(channel: any Channel, encode: @escaping @Sendable (SharedFrame) -> ByteBuffer) {
             self.channel = channel
             self.encode = encode
         }
@@ -114,7 +115,7 @@ public final class WebSocketTransport: ClientTransport, Sendable {
         let channel = writer.channel
         let written = channel.eventLoop.makePromise(of: Void.self)
         for (index, frame) in batch.enumerated() {
-            let payload = frame.encoded(writer.encode)
+            let payload = writer.encode(frame)
             let last = index == batch.count - 1
             channel.write(WebSocketFrame(fin: true, opcode: .text, data: payload), promise: last ? written : nil)
         }
