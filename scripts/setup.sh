@@ -3,7 +3,7 @@
 # also what the test suite runs against. The one list of system packages: scripts/test.sh calls this too.
 #
 #   scripts/setup.sh          # libhiredis-dev (CHiredis, the Redis backplane) and libsqlite3-dev (the SQLite store)
-#   scripts/setup.sh --test   # plus redis-server and PostgreSQL (the live backplane and store the tests start)
+#   scripts/setup.sh --test   # plus redis-server and PostgreSQL (the live backplane and store the tests start), nodejs
 #
 # Only what is missing is installed; nothing happens when everything is there. The simulator (`tandem`) needs none
 # of it.
@@ -21,6 +21,7 @@ need=()
 if [ "$test_packages" = 1 ]; then
     command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+    command -v node >/dev/null 2>&1 || need+=(nodejs)   # the browser client's unit tests (node --test)
 fi
 if [ ${#need[@]} -gt 0 ]; then
     printf '[setup.sh] installing %s\n' "${need[*]}" >&2

@@ -302,7 +302,7 @@ class Controller {
   }
 
   setBadge(state, text = state) {
-    this.form.dataset.connectionState = state;
+    this.form.dataset.tandemConnection = state;
     if (this.badge) {
       this.badge.dataset.connectionState = state;
       this.badge.textContent = text;
