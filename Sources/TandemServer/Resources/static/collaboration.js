@@ -146,6 +146,8 @@ class Controller {
         type: wrapper.dataset.fieldType || "string",
         strategy: wrapper.dataset.strategy || "",
         label: wrapper.querySelector("label")?.textContent.trim() || name,
+        // The page made it read-only (a field this user may not edit): it stays so whatever the session says.
+        locked: Boolean(input && (input.readOnly || input.disabled)),
         noteTimer: null, typingTimer: null,
       });
     }
@@ -187,6 +189,7 @@ class Controller {
     ensureStylesheet(this.document);
     this.form.classList.add("tandem-collaborative");
     this.setBadge("reconnecting", "connecting…");
+    this.setEditable(false); // until joined: what was typed before could not be placed in the record's history
     for (const field of this.fields.values()) this.bindField(field);
     this.renderComments();
     const view = this.document.defaultView;
@@ -244,15 +247,12 @@ class Controller {
 
   receive(message) {
     if (message.type === "connection_confirmed") {
+      // The badge says connected once the session is live again (joined or resynced), not when the socket opens.
       const reconnect = this.connection.confirmed();
-      this.setBadge("connected");
       this.startHeartbeat(message.heartbeat_ms ?? 15000);
       if (reconnect) this.session.reconnected();
       else this.session.join();
       return;
-    }
-    if (message.type === "error" && message.code === "unauthenticated") {
-      this.notify("onError", "error", message, message);
     }
     try {
       this.session.receive(message);
@@ -336,6 +336,7 @@ class Controller {
       case "conflictResolved":
         return this.onConflictResolved(event.message);
       case "resynced":
+        this.setBadge("connected");
         return this.flushOutbox();
       case "deleted":
         this.form.dataset.deleted = "true";
@@ -353,13 +354,14 @@ class Controller {
     this.form.toggleAttribute("data-read-only", event.readOnly);
     if (event.deleted) this.form.dataset.deleted = "true";
     this.setEditable(!event.readOnly && !event.deleted);
+    this.setBadge("connected");
     this.flushOutbox();
   }
 
   setEditable(editable) {
     for (const field of this.fields.values()) {
       const input = field.input;
-      if (!input) continue;
+      if (!input || field.locked) continue;
       if (input.type === "checkbox" || input.tagName === "SELECT") input.disabled = !editable;
       else input.readOnly = !editable;
       input.setAttribute("aria-readonly", String(!editable));
@@ -616,7 +618,6 @@ class Controller {
     const field = this.fields.get(conflict.field);
     if (field?.input) {
       const shown = choice === "local" ? conflict.local_value : choice === "remote" ? conflict.remote_value : value;
-      if (field.type === "text") this.session.editText(field.name, shown);
       writeInput(field.input, field.type, shown);
     }
     this.clearConflict(conflict.conflict_id, conflict.field);
