@@ -166,6 +166,26 @@ test("offline: edits are kept, and sent after the resync; the others' changes ar
   assert.ok(eventsOf(alice, "resynced").length === 1);
 });
 
+test("edits made while the resync runs wait for it, and are sent once, after the replay", () => {
+  const { server, alice, bob } = joinedPair();
+  server.disconnect(alice);
+  bob.session.editText("notes", "Hello world, says bob");
+  server.deliverAll();
+  const sent = [];
+  const send = alice.session.send;
+  alice.session.send = (frame) => { sent.push(frame.type); send(frame); };
+  server.reconnect(alice); // the resync request is out; its replay not yet delivered
+  alice.session.editText("notes", "Hello world!");
+  alice.session.editValue("age", 5);
+  assert.deepEqual(sent, ["resync"], "nothing goes out before the replay ends");
+  server.deliverAll();
+  assert.deepEqual(sent, ["resync", "field_change", "field_change"]);
+  assert.equal(server.values.notes, "Hello world!, says bob", "at one position the later arrival goes first");
+  assert.equal(alice.session.texts.get("notes").local, server.values.notes);
+  assert.equal(server.values.age, 5);
+  assert.equal(alice.session.version, server.version);
+});
+
 test("a change whose ack was lost is recognised in the replay by its change_id, not applied twice", () => {
   const { server, alice, bob } = joinedPair();
   alice.session.editText("notes", "Hello world!");

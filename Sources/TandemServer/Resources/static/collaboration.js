@@ -908,6 +908,10 @@ function mirrorBox(layer, input, style) {
   ]) {
     s.setProperty(property, style.getPropertyValue(property));
   }
+  // A textarea's scrollbar narrows its text; the layer has none, so it pads the same width instead.
+  const borders = parseFloat(style.borderLeftWidth) + parseFloat(style.borderRightWidth);
+  const scrollbar = Math.max(0, input.offsetWidth - input.clientWidth - borders);
+  s.paddingRight = `${parseFloat(style.paddingRight) + scrollbar}px`;
 }
 
 /** Adds collaboration.css (next to this file) once, unless the page already styles the client. */
