@@ -178,7 +178,12 @@ class Controller {
   notify(name, event, detail, ...args) {
     let handled = false;
     for (const hooks of this.hooks) {
-      if (typeof hooks[name] === "function" && hooks[name](...args) === true) handled = true;
+      if (typeof hooks[name] !== "function") continue;
+      try {
+        if (hooks[name](...args) === true) handled = true;
+      } catch (error) {
+        console.error(`tandem: the ${name} hook failed`, error); // an embedder's bug must not stop the client
+      }
     }
     const CustomEventType = this.document.defaultView?.CustomEvent ?? globalThis.CustomEvent;
     if (CustomEventType) this.form.dispatchEvent(new CustomEventType(`tandem:${event}`, { detail }));
@@ -257,7 +262,7 @@ class Controller {
     try {
       this.session.receive(message);
     } catch (error) {
-      // A frame that does not fit what we know (it should not happen): start again from a snapshot.
+      // A frame that does not fit what we know (it should not happen): drop the socket and resync on a new one.
       this.notify("onError", "error", { code: "client", message: String(error) }, { code: "client", message: String(error) });
       this.socket?.close(4000);
     }
