@@ -245,6 +245,19 @@ test("cursors: a remote caret is shifted past our unacknowledged edits and follo
   assert.equal(alice.session.cursors.has("bob"), false);
 });
 
+test("cursors: our own caret is sent in the server's text, without our unacknowledged edits", () => {
+  const { server, alice, bob } = joinedPair();
+  alice.session.editText("notes", "Hi! Hello world"); // not yet acknowledged by the time the cursor goes
+  const frames = [];
+  alice.session.send = (frame) => frames.push(frame);
+  alice.session.cursor("notes", "focus", { index: 10, end: 15 }); // "world" in alice's text
+  assert.deepEqual(frames[0].position, { index: 6, end: 11 }, "\"world\" in the server's text");
+  server.deliverAll();
+  alice.session.cursor("notes", "focus", { index: 10, end: 15 });
+  assert.deepEqual(frames[1].position, { index: 10, end: 15 }, "acknowledged: the texts agree");
+  assert.equal(bob.session.texts.get("notes").local, "Hi! Hello world");
+});
+
 test("comments: threaded, everyone sees them, and a later joiner gets them in the snapshot", () => {
   const { server, alice, bob } = joinedPair();
   alice.session.comment("name", "Is this the full name?");

@@ -125,11 +125,20 @@ export class RecordSession {
     return this.pending.has(field) || this.queued.has(field);
   }
 
-  /** The user's focus moved into `field` (position {index, end} for text fields), or out of it (state "blur"). */
+  /**
+   * The user's focus moved into `field` (position {index, end} in the local text, for text fields), or out of it
+   * (state "blur"). The position is sent in the server's text: our unacknowledged edits are taken out of it.
+   */
   cursor(field, state, position) {
     if (!this.joined) return;
     const frame = { type: "cursor", session_id: this.sessionId, field, state };
-    if (position && state === "focus") frame.position = position;
+    if (position && state === "focus") {
+      const entry = this.texts.get(field);
+      const pending = entry?.state.pending();
+      const toServer = pending ? pending.invert(entry.server) : null;
+      const move = (index) => (toServer ? toServer.transformIndex(index) : index);
+      frame.position = { index: move(position.index), end: move(position.end) };
+    }
     this.send(frame);
   }
 
