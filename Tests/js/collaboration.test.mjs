@@ -61,6 +61,12 @@ test("values are written so that reading gives them back", () => {
   writeInput(local, "datetime", "2026-01-02T03:04:05.000Z");
   assert.match(local.value, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/, "datetime-local takes local time without a zone");
   assert.equal(readInput(local, "datetime"), "2026-01-02T03:04:05.000Z", "and reads back as the same instant");
+  const utc = { value: "", type: "datetime-local", dataset: { timezone: "UTC" } };
+  writeInput(utc, "datetime", "2026-01-02T03:04:05.000Z");
+  assert.equal(utc.value, "2026-01-02T03:04:05", "data-timezone=\"UTC\": shown in UTC");
+  assert.equal(readInput(utc, "datetime"), "2026-01-02T03:04:05.000Z");
+  assert.equal(readInput({ value: "2026-01-02T03:04", type: "datetime-local", dataset: { timezone: "UTC" } }, "datetime"),
+    "2026-01-02T03:04:00.000Z", "without seconds");
 });
 
 test("formatValue shows null as empty and JSON pretty-printed", () => {

@@ -55,7 +55,10 @@ export function readInput(input, type) {
     }
     case "datetime": {
       if (text.trim() === "") return null;
-      const date = new Date(text); // datetime-local values are local time; RFC 3339 ones carry their offset
+      // datetime-local values are the browser's local time, or UTC when the input says data-timezone="UTC";
+      // RFC 3339 values carry their offset.
+      const utc = input.type === "datetime-local" && input.dataset?.timezone === "UTC";
+      const date = new Date(utc ? `${text}Z` : text);
       return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
     }
     case "json":
@@ -78,19 +81,24 @@ export function writeInput(input, type, value) {
     else input.value = String(value === true);
     return;
   }
-  input.value = formatValue(value, type, input.type);
+  input.value = formatValue(value, type, input.type, input.dataset?.timezone === "UTC");
 }
 
-/** `value` as text: JSON pretty-printed, datetimes as a datetime-local input wants them, null as "". */
-export function formatValue(value, type, inputType = "") {
+/**
+ * `value` as text: JSON pretty-printed, datetimes as a datetime-local input wants them (local time, or UTC when
+ * `utc`), null as "".
+ */
+export function formatValue(value, type, inputType = "", utc = false) {
   if (value === null || value === undefined) return "";
   if (type === "json" || type === "list") return JSON.stringify(value, null, 2);
   if (type === "datetime" && inputType === "datetime-local") {
     const date = new Date(value);
     if (Number.isNaN(date.getTime())) return "";
-    const pad = (n, width = 2) => String(n).padStart(width, "0");
-    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:` +
-      `${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+    const pad = (n) => String(n).padStart(2, "0");
+    const [year, month, day, hours, minutes, seconds] = utc
+      ? [date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds()]
+      : [date.getFullYear(), date.getMonth(), date.getDate(), date.getHours(), date.getMinutes(), date.getSeconds()];
+    return `${year}-${pad(month + 1)}-${pad(day)}T${pad(hours)}:${pad(minutes)}:${pad(seconds)}`;
   }
   return String(value);
 }
@@ -379,6 +387,7 @@ class Controller {
       writeInput(field.input, field.type, value);
       field.input.removeAttribute("aria-invalid");
     }
+    if (field?.type === "list") this.renderListItems(field, value);
     if (field && user && user.username !== this.username) this.noteChange(field, user.username);
     this.notify("onChange", "change", { field: name, value, user }, name, value, { user });
   }
@@ -400,6 +409,20 @@ class Controller {
     if (field && user && user.username !== this.username) this.noteChange(field, user.username);
     if (field) this.renderCarets(field);
     this.notify("onChange", "change", { field: name, value: text, user }, name, text, { user });
+  }
+
+  /** A list field's read-only item view (`[data-list-items]` in its wrapper), if the page has one. */
+  renderListItems(field, value) {
+    const list = field.wrapper.querySelector("[data-list-items]");
+    if (!list || !Array.isArray(value)) return;
+    list.replaceChildren(...value.map((item) => {
+      const entry = this.document.createElement("li");
+      if (item && typeof item === "object" && "id" in item) entry.dataset.itemId = String(item.id);
+      const code = this.document.createElement("code");
+      code.textContent = JSON.stringify(item);
+      entry.append(code);
+      return entry;
+    }));
   }
 
   /** A short highlight on the field, naming who changed it. */
