@@ -280,8 +280,43 @@ class Controller {
     this.env.clearInterval(this.heartbeat);
     this.socket = null;
     const { state, retryInMs } = this.connection.closed(code, this.env.random(), this.env.online());
+    if (code === 4401 && this.tokenSource() && this.connection.retryWithNewToken()) {
+      this.setBadge("reconnecting");
+      this.renewToken();
+      return;
+    }
     this.setBadge(state);
     if (retryInMs !== null) this.retryTimer = this.env.setTimeout(() => this.connect(), retryInMs);
+  }
+
+  /** Where a fresh token comes from: a `refreshToken` hook, or `data-token-url` (GET, with the page's cookies). */
+  tokenSource() {
+    const hook = this.hooks.find((hooks) => typeof hooks.refreshToken === "function");
+    if (hook) return () => hook.refreshToken();
+    const url = this.form.dataset.tokenUrl;
+    const fetchJSON = this.env.fetch ?? globalThis.fetch;
+    if (!url || !fetchJSON) return null;
+    return async () => {
+      const response = await fetchJSON(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      const body = await response.json();
+      return body.access_token ?? body.token;
+    };
+  }
+
+  /** The token was refused (expired): get a new one and connect again at once; without one the badge says offline. */
+  async renewToken() {
+    try {
+      const token = await this.tokenSource()();
+      if (typeof token !== "string" || token === "") throw new Error("no token");
+      this.form.dataset.token = token;
+      if (!this.connection.final) this.connect();
+    } catch (error) {
+      this.connection.stop();
+      this.setBadge("offline");
+      this.notify("onError", "error", { code: "unauthenticated", message: String(error) },
+        { code: "unauthenticated", message: `could not renew the token: ${error}` });
+    }
   }
 
   retryNow() {
