@@ -106,7 +106,7 @@ export function formatValue(value, type, inputType = "", utc = false) {
 /**
  * Makes `form` collaborative. Hooks (all optional): onChange(field, value, {user, origin}), onPresence(participants),
  * onConflict(conflict, settle) — return true to handle it yourself instead of the built-in dialog —, onComment(comment),
- * onConnection(state), onError(error). The same happenings are also dispatched on the form as `tandem:…` events.
+ * onConnection(state), onError(error), refreshToken() — a promise of a fresh token when the server refused ours. The same happenings are also dispatched on the form as `tandem:…` events.
  * Attaching a form twice returns the first controller, with the new hooks added.
  */
 export function attach(form, hooks = {}, environment = {}) {
