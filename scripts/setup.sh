@@ -4,7 +4,8 @@
 #
 #   scripts/setup.sh          # libhiredis-dev (CHiredis, the Redis backplane) and libsqlite3-dev (the SQLite store)
 #   scripts/setup.sh --test   # plus redis-server and PostgreSQL (the live backplane and store the tests start),
-#                             # and chromium with chromium-driver (the browser tests)
+#                             # nodejs (the browser client's unit tests) and chromium with chromium-driver (the
+#                             # browser tests)
 #   scripts/setup.sh --browser  # only chromium and chromium-driver
 #
 # Only what is missing is installed; nothing happens when everything is there. The simulator (`tandem`) needs none
@@ -28,6 +29,7 @@ fi
 if [ "$test_packages" = 1 ]; then
     command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+    command -v node >/dev/null 2>&1 || need+=(nodejs)   # the browser client's unit tests (node --test)
 fi
 if [ "$browser_packages" = 1 ]; then
     command -v chromium >/dev/null 2>&1 || need+=(chromium)

@@ -53,7 +53,11 @@ runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg.log" -w -t 30
 export TANDEM_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
 log "PostgreSQL on port $pg_port"
 
-# 4. Every test target (the executables are built first: tests run the real `tandem` binary).
+# 4. The browser client's unit tests (OT vectors shared with TandemCoreTests, the client state machine, the
+#    protocol logic against a fake server), then every Swift test target (the executables are built first: tests
+#    run the real `tandem` binary).
+log "node --test Tests/js/"
+node --test Tests/js/
 log "swift build"
 swift build
 log "swift test $*"

@@ -190,3 +190,19 @@ test("a refused token or a deliberate close stops retrying", () => {
     assert.deepEqual(connection.closed(1006, 0.5), { state: "offline", retryInMs: null });
   }
 });
+
+test("a refused token is retried once with a new one per confirmed connection", () => {
+  const connection = new ConnectionState();
+  connection.confirmed();
+  assert.deepEqual(connection.closed(4401, 0), { state: "offline", retryInMs: null });
+  assert.equal(connection.retryWithNewToken(), true);
+  assert.equal(connection.state, "reconnecting");
+  assert.equal(connection.final, false);
+  assert.deepEqual(connection.closed(4401, 0), { state: "offline", retryInMs: null });
+  assert.equal(connection.retryWithNewToken(), false, "the new token was refused too: give up");
+  connection.confirmed();
+  connection.closed(4401, 0);
+  assert.equal(connection.retryWithNewToken(), true, "after a confirmed connection it may be tried again");
+  connection.stop();
+  assert.equal(connection.retryWithNewToken(), false, "never after stop()");
+});

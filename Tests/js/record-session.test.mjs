@@ -166,6 +166,26 @@ test("offline: edits are kept, and sent after the resync; the others' changes ar
   assert.ok(eventsOf(alice, "resynced").length === 1);
 });
 
+test("edits made while the resync runs wait for it, and are sent once, after the replay", () => {
+  const { server, alice, bob } = joinedPair();
+  server.disconnect(alice);
+  bob.session.editText("notes", "Hello world, says bob");
+  server.deliverAll();
+  const sent = [];
+  const send = alice.session.send;
+  alice.session.send = (frame) => { sent.push(frame.type); send(frame); };
+  server.reconnect(alice); // the resync request is out; its replay not yet delivered
+  alice.session.editText("notes", "Hello world!");
+  alice.session.editValue("age", 5);
+  assert.deepEqual(sent, ["resync"], "nothing goes out before the replay ends");
+  server.deliverAll();
+  assert.deepEqual(sent, ["resync", "field_change", "field_change"]);
+  assert.equal(server.values.notes, "Hello world!, says bob", "at one position the later arrival goes first");
+  assert.equal(alice.session.texts.get("notes").local, server.values.notes);
+  assert.equal(server.values.age, 5);
+  assert.equal(alice.session.version, server.version);
+});
+
 test("a change whose ack was lost is recognised in the replay by its change_id, not applied twice", () => {
   const { server, alice, bob } = joinedPair();
   alice.session.editText("notes", "Hello world!");
@@ -223,6 +243,19 @@ test("cursors: a remote caret is shifted past our unacknowledged edits and follo
   bob.session.cursor("notes", "blur");
   server.deliverAll();
   assert.equal(alice.session.cursors.has("bob"), false);
+});
+
+test("cursors: our own caret is sent in the server's text, without our unacknowledged edits", () => {
+  const { server, alice, bob } = joinedPair();
+  alice.session.editText("notes", "Hi! Hello world"); // not yet acknowledged by the time the cursor goes
+  const frames = [];
+  alice.session.send = (frame) => frames.push(frame);
+  alice.session.cursor("notes", "focus", { index: 10, end: 15 }); // "world" in alice's text
+  assert.deepEqual(frames[0].position, { index: 6, end: 11 }, "\"world\" in the server's text");
+  server.deliverAll();
+  alice.session.cursor("notes", "focus", { index: 10, end: 15 });
+  assert.deepEqual(frames[1].position, { index: 10, end: 15 }, "acknowledged: the texts agree");
+  assert.equal(bob.session.texts.get("notes").local, "Hi! Hello world");
 });
 
 test("comments: threaded, everyone sees them, and a later joiner gets them in the snapshot", () => {

@@ -153,6 +153,7 @@ export class ConnectionState {
   /** The server confirmed the connection (`connection_confirmed`). Returns whether this is a reconnect. */
   confirmed() {
     const reconnect = this.everConnected;
+    this.refreshedToken = false;
     this.state = "connected";
     this.attempt = 0;
     this.everConnected = true;
@@ -179,8 +180,21 @@ export class ConnectionState {
     return { state: this.state, retryInMs };
   }
 
+  /**
+   * After a 4401 (token refused): whether one retry with a fresh token is worth it — once per confirmed connection,
+   * so a token refused again ends it. When it is, the connection is no longer final and the badge says reconnecting.
+   */
+  retryWithNewToken() {
+    if (this.stopped || this.refreshedToken) return false;
+    this.refreshedToken = true;
+    this.final = false;
+    this.state = "reconnecting";
+    return true;
+  }
+
   /** We close for good (the page goes away or detach()). */
   stop() {
+    this.stopped = true;
     this.final = true;
     this.state = "offline";
   }

@@ -55,7 +55,10 @@ export function readInput(input, type) {
     }
     case "datetime": {
       if (text.trim() === "") return null;
-      const date = new Date(text); // datetime-local values are local time; RFC 3339 ones carry their offset
+      // datetime-local values are the browser's local time, or UTC when the input says data-timezone="UTC";
+      // RFC 3339 values carry their offset.
+      const utc = input.type === "datetime-local" && input.dataset?.timezone === "UTC";
+      const date = new Date(utc ? `${text}Z` : text);
       return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
     }
     case "json":
@@ -78,19 +81,24 @@ export function writeInput(input, type, value) {
     else input.value = String(value === true);
     return;
   }
-  input.value = formatValue(value, type, input.type);
+  input.value = formatValue(value, type, input.type, input.dataset?.timezone === "UTC");
 }
 
-/** `value` as text: JSON pretty-printed, datetimes as a datetime-local input wants them, null as "". */
-export function formatValue(value, type, inputType = "") {
+/**
+ * `value` as text: JSON pretty-printed, datetimes as a datetime-local input wants them (local time, or UTC when
+ * `utc`), null as "".
+ */
+export function formatValue(value, type, inputType = "", utc = false) {
   if (value === null || value === undefined) return "";
   if (type === "json" || type === "list") return JSON.stringify(value, null, 2);
   if (type === "datetime" && inputType === "datetime-local") {
     const date = new Date(value);
     if (Number.isNaN(date.getTime())) return "";
-    const pad = (n, width = 2) => String(n).padStart(width, "0");
-    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:` +
-      `${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+    const pad = (n) => String(n).padStart(2, "0");
+    const [year, month, day, hours, minutes, seconds] = utc
+      ? [date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds()]
+      : [date.getFullYear(), date.getMonth(), date.getDate(), date.getHours(), date.getMinutes(), date.getSeconds()];
+    return `${year}-${pad(month + 1)}-${pad(day)}T${pad(hours)}:${pad(minutes)}:${pad(seconds)}`;
   }
   return String(value);
 }
@@ -98,7 +106,7 @@ export function formatValue(value, type, inputType = "") {
 /**
  * Makes `form` collaborative. Hooks (all optional): onChange(field, value, {user, origin}), onPresence(participants),
  * onConflict(conflict, settle) — return true to handle it yourself instead of the built-in dialog —, onComment(comment),
- * onConnection(state), onError(error). The same happenings are also dispatched on the form as `tandem:…` events.
+ * onConnection(state), onError(error), refreshToken() — a promise of a fresh token when the server refused ours. The same happenings are also dispatched on the form as `tandem:…` events.
  * Attaching a form twice returns the first controller, with the new hooks added.
  */
 export function attach(form, hooks = {}, environment = {}) {
@@ -146,6 +154,8 @@ class Controller {
         type: wrapper.dataset.fieldType || "string",
         strategy: wrapper.dataset.strategy || "",
         label: wrapper.querySelector("label")?.textContent.trim() || name,
+        // The page made it read-only (a field this user may not edit): it stays so whatever the session says.
+        locked: Boolean(input && (input.readOnly || input.disabled)),
         noteTimer: null, typingTimer: null,
       });
     }
@@ -176,7 +186,12 @@ class Controller {
   notify(name, event, detail, ...args) {
     let handled = false;
     for (const hooks of this.hooks) {
-      if (typeof hooks[name] === "function" && hooks[name](...args) === true) handled = true;
+      if (typeof hooks[name] !== "function") continue;
+      try {
+        if (hooks[name](...args) === true) handled = true;
+      } catch (error) {
+        console.error(`tandem: the ${name} hook failed`, error); // an embedder's bug must not stop the client
+      }
     }
     const CustomEventType = this.document.defaultView?.CustomEvent ?? globalThis.CustomEvent;
     if (CustomEventType) this.form.dispatchEvent(new CustomEventType(`tandem:${event}`, { detail }));
@@ -187,6 +202,7 @@ class Controller {
     ensureStylesheet(this.document);
     this.form.classList.add("tandem-collaborative");
     this.setBadge("reconnecting", "connecting…");
+    this.setEditable(false); // until joined: what was typed before could not be placed in the record's history
     for (const field of this.fields.values()) this.bindField(field);
     this.renderComments();
     const view = this.document.defaultView;
@@ -244,20 +260,17 @@ class Controller {
 
   receive(message) {
     if (message.type === "connection_confirmed") {
+      // The badge says connected once the session is live again (joined or resynced), not when the socket opens.
       const reconnect = this.connection.confirmed();
-      this.setBadge("connected");
       this.startHeartbeat(message.heartbeat_ms ?? 15000);
       if (reconnect) this.session.reconnected();
       else this.session.join();
       return;
     }
-    if (message.type === "error" && message.code === "unauthenticated") {
-      this.notify("onError", "error", message, message);
-    }
     try {
       this.session.receive(message);
     } catch (error) {
-      // A frame that does not fit what we know (it should not happen): start again from a snapshot.
+      // A frame that does not fit what we know (it should not happen): drop the socket and resync on a new one.
       this.notify("onError", "error", { code: "client", message: String(error) }, { code: "client", message: String(error) });
       this.socket?.close(4000);
     }
@@ -267,8 +280,43 @@ class Controller {
     this.env.clearInterval(this.heartbeat);
     this.socket = null;
     const { state, retryInMs } = this.connection.closed(code, this.env.random(), this.env.online());
+    if (code === 4401 && this.tokenSource() && this.connection.retryWithNewToken()) {
+      this.setBadge("reconnecting");
+      this.renewToken();
+      return;
+    }
     this.setBadge(state);
     if (retryInMs !== null) this.retryTimer = this.env.setTimeout(() => this.connect(), retryInMs);
+  }
+
+  /** Where a fresh token comes from: a `refreshToken` hook, or `data-token-url` (GET, with the page's cookies). */
+  tokenSource() {
+    const hook = this.hooks.find((hooks) => typeof hooks.refreshToken === "function");
+    if (hook) return () => hook.refreshToken();
+    const url = this.form.dataset.tokenUrl;
+    const fetchJSON = this.env.fetch ?? globalThis.fetch;
+    if (!url || !fetchJSON) return null;
+    return async () => {
+      const response = await fetchJSON(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      const body = await response.json();
+      return body.access_token ?? body.token;
+    };
+  }
+
+  /** The token was refused (expired): get a new one and connect again at once; without one the badge says offline. */
+  async renewToken() {
+    try {
+      const token = await this.tokenSource()();
+      if (typeof token !== "string" || token === "") throw new Error("no token");
+      this.form.dataset.token = token;
+      if (!this.connection.final) this.connect();
+    } catch (error) {
+      this.connection.stop();
+      this.setBadge("offline");
+      this.notify("onError", "error", { code: "unauthenticated", message: String(error) },
+        { code: "unauthenticated", message: `could not renew the token: ${error}` });
+    }
   }
 
   retryNow() {
@@ -302,7 +350,7 @@ class Controller {
   }
 
   setBadge(state, text = state) {
-    this.form.dataset.connectionState = state;
+    this.form.dataset.tandemConnection = state;
     if (this.badge) {
       this.badge.dataset.connectionState = state;
       this.badge.textContent = text;
@@ -336,6 +384,7 @@ class Controller {
       case "conflictResolved":
         return this.onConflictResolved(event.message);
       case "resynced":
+        this.setBadge("connected");
         return this.flushOutbox();
       case "deleted":
         this.form.dataset.deleted = "true";
@@ -353,13 +402,14 @@ class Controller {
     this.form.toggleAttribute("data-read-only", event.readOnly);
     if (event.deleted) this.form.dataset.deleted = "true";
     this.setEditable(!event.readOnly && !event.deleted);
+    this.setBadge("connected");
     this.flushOutbox();
   }
 
   setEditable(editable) {
     for (const field of this.fields.values()) {
       const input = field.input;
-      if (!input) continue;
+      if (!input || field.locked) continue;
       if (input.type === "checkbox" || input.tagName === "SELECT") input.disabled = !editable;
       else input.readOnly = !editable;
       input.setAttribute("aria-readonly", String(!editable));
@@ -372,6 +422,7 @@ class Controller {
       writeInput(field.input, field.type, value);
       field.input.removeAttribute("aria-invalid");
     }
+    if (field?.type === "list") this.renderListItems(field, value);
     if (field && user && user.username !== this.username) this.noteChange(field, user.username);
     this.notify("onChange", "change", { field: name, value, user }, name, value, { user });
   }
@@ -393,6 +444,20 @@ class Controller {
     if (field && user && user.username !== this.username) this.noteChange(field, user.username);
     if (field) this.renderCarets(field);
     this.notify("onChange", "change", { field: name, value: text, user }, name, text, { user });
+  }
+
+  /** A list field's read-only item view (`[data-list-items]` in its wrapper), if the page has one. */
+  renderListItems(field, value) {
+    const list = field.wrapper.querySelector("[data-list-items]");
+    if (!list || !Array.isArray(value)) return;
+    list.replaceChildren(...value.map((item) => {
+      const entry = this.document.createElement("li");
+      if (item && typeof item === "object" && "id" in item) entry.dataset.itemId = String(item.id);
+      const code = this.document.createElement("code");
+      code.textContent = JSON.stringify(item);
+      entry.append(code);
+      return entry;
+    }));
   }
 
   /** A short highlight on the field, naming who changed it. */
@@ -616,7 +681,6 @@ class Controller {
     const field = this.fields.get(conflict.field);
     if (field?.input) {
       const shown = choice === "local" ? conflict.local_value : choice === "remote" ? conflict.remote_value : value;
-      if (field.type === "text") this.session.editText(field.name, shown);
       writeInput(field.input, field.type, shown);
     }
     this.clearConflict(conflict.conflict_id, conflict.field);
@@ -907,6 +971,10 @@ function mirrorBox(layer, input, style) {
   ]) {
     s.setProperty(property, style.getPropertyValue(property));
   }
+  // A textarea's scrollbar narrows its text; the layer has none, so it pads the same width instead.
+  const borders = parseFloat(style.borderLeftWidth) + parseFloat(style.borderRightWidth);
+  const scrollbar = Math.max(0, input.offsetWidth - input.clientWidth - borders);
+  s.paddingRight = `${parseFloat(style.paddingRight) + scrollbar}px`;
 }
 
 /** Adds collaboration.css (next to this file) once, unless the page already styles the client. */

@@ -41,6 +41,8 @@ export class RecordSession {
     this.nextId = 1;
 
     this.joined = false;
+    /** Between a resync request and its end: changes wait, and go out with everything unanswered afterwards. */
+    this.resyncing = false;
     this.readOnly = false;
     this.deleted = false;
     this.version = 0;
@@ -80,7 +82,9 @@ export class RecordSession {
       this.join();
       return;
     }
-    this.send({ type: "resync", session_id: this.sessionId, since_version: this.version, rid: this.rid() });
+    this.resyncing = true;
+    this.resyncRid = this.rid();
+    this.send({ type: "resync", session_id: this.sessionId, since_version: this.version, rid: this.resyncRid });
   }
 
   /**
@@ -113,7 +117,7 @@ export class RecordSession {
     };
     this.pending.set(field, { changeId, rid: frame.rid, value, frame });
     this.unanswered.set(changeId, field);
-    this.send(frame);
+    if (!this.resyncing) this.send(frame);
   }
 
   /** Whether a non-text field has a change of ours without an answer (its input must not be overwritten). */
@@ -121,11 +125,20 @@ export class RecordSession {
     return this.pending.has(field) || this.queued.has(field);
   }
 
-  /** The user's focus moved into `field` (position {index, end} for text fields), or out of it (state "blur"). */
+  /**
+   * The user's focus moved into `field` (position {index, end} in the local text, for text fields), or out of it
+   * (state "blur"). The position is sent in the server's text: our unacknowledged edits are taken out of it.
+   */
   cursor(field, state, position) {
     if (!this.joined) return;
     const frame = { type: "cursor", session_id: this.sessionId, field, state };
-    if (position && state === "focus") frame.position = position;
+    if (position && state === "focus") {
+      const entry = this.texts.get(field);
+      const pending = entry?.state.pending();
+      const toServer = pending ? pending.invert(entry.server) : null;
+      const move = (index) => (toServer ? toServer.transformIndex(index) : index);
+      frame.position = { index: move(position.index), end: move(position.end) };
+    }
     this.send(frame);
   }
 
@@ -188,6 +201,7 @@ export class RecordSession {
   onJoined(message) {
     const snapshotAfterResync = this.joined;
     this.joined = true;
+    this.resyncing = false;
     this.sessionId = message.session_id;
     this.readOnly = Boolean(message.read_only);
     this.deleted = Boolean(message.deleted);
@@ -330,6 +344,7 @@ export class RecordSession {
   }
 
   onResynced(message) {
+    this.resyncing = false;
     if (message.version > this.version) this.commitVersion(message.version, null);
     this.emit({ kind: "resynced", version: this.version });
     this.resendAll();
@@ -399,6 +414,11 @@ export class RecordSession {
   }
 
   onError(message) {
+    if (this.resyncing && message.rid === this.resyncRid) {
+      // The resync itself was refused: nothing will end it, so what waits for it goes out now.
+      this.resyncing = false;
+      this.resendAll();
+    }
     const field = this.fieldOfRid(message.rid);
     if (field !== undefined && message.code !== "internal") this.dropChange(field);
     if (field !== undefined && message.code === "internal") this.resendAll();
@@ -455,6 +475,7 @@ export class RecordSession {
     entry.changeId = changeId;
     entry.rid = this.rid();
     this.unanswered.set(changeId, field);
+    if (this.resyncing) return; // sent again (resend) once the resync is over
     this.send({
       type: "field_change", session_id: this.sessionId, field, base_version: send.baseVersion,
       op: send.operation.toJSON(), change_id: changeId, rid: entry.rid,
