@@ -211,6 +211,8 @@ def test_a_viewer_cannot_edit(server, alice, victor):
     victor.screenshot("10-viewer-read-only")
     # Changes by others still reach the viewer.
     alice.open(6)
+    # An editor may not change the restricted salary either (the server renders it disabled), once joined too.
+    assert not alice.field("salary").is_enabled(), "alice's restricted salary is editable"
     caret_to_end(alice, "notes")
     alice.field("notes").send_keys("!")
     victor.wait_value("notes", lambda v: v == "read me!", timeout=2, what="to see alice's change")
