@@ -26,7 +26,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Two editors, one viewer, one admin; the demo model Contact (its `name` is a manual-policy string, `notes` text).
+# Two editors, one viewer; the demo model Contact (its `name` is a manual-policy string, `notes` text, `salary` a
+# restricted number) with a restricted bool `vip` added. `access_token_ttl` is 1 h, or a few seconds for the test of
+# the page renewing its token.
 CONFIG = """\
 server:
   host: 127.0.0.1
@@ -37,7 +39,7 @@ server:
 auth:
   jwt_secret: "browser-test-secret-0123456789abcdef"
   bcrypt_cost: 4
-  access_token_ttl: 1h
+  access_token_ttl: {access_token_ttl}
   seed_users:
     - {{username: alice, password: alice-pw, roles: [Editor]}}
     - {{username: bob, password: bob-pw, roles: [Editor]}}
@@ -51,6 +53,17 @@ heartbeat:
   timeout: 5s
 logging:
   level: info
+models:
+  Contact:
+    name: {{type: string, policy: manual}}
+    notes: text
+    age: number
+    active: bool
+    birthday: datetime
+    settings: json
+    tags: list
+    salary: {{type: number, restricted: true}}
+    vip: {{type: bool, restricted: true}}
 """
 
 
@@ -86,12 +99,13 @@ class Server:
     """tandem-server on a fixed loopback port with a SQLite store in a temp folder, so it can be killed and started
     again on the same port with the same data (the pages reconnect to the origin they came from)."""
 
-    def __init__(self, artifacts: Path):
+    def __init__(self, artifacts: Path, access_token_ttl: str = "1h", name: str = "server"):
         self.folder = Path(tempfile.mkdtemp(prefix="tandem-browser-"))
         self.port = free_port()
         self.config = self.folder / "tandem.yaml"
-        self.config.write_text(CONFIG.format(port=self.port, data=self.folder / "data"))
-        self.log_path = artifacts / "server.log"
+        self.config.write_text(CONFIG.format(port=self.port, data=self.folder / "data",
+                                             access_token_ttl=access_token_ttl))
+        self.log_path = artifacts / f"{name}.log"
         self.process: subprocess.Popen | None = None
 
     @property
@@ -138,6 +152,17 @@ class Server:
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=5) as reply:
             return json.load(reply)["access_token"]
+
+    def accepts(self, token: str) -> bool:
+        """Whether the server takes `token` (a REST read with it answers 200, not 401)."""
+        request = urllib.request.Request(self.url + "/api/v1/Contact/1", headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as reply:
+                return reply.status == 200
+        except urllib.error.HTTPError as error:
+            if error.code == 401:
+                return False
+            raise
 
     def rest(self, method: str, path: str, username: str = "alice", body: dict | None = None) -> dict:
         data = json.dumps(body).encode() if body is not None else None

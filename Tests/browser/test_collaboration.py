@@ -199,7 +199,7 @@ def test_a_viewer_cannot_edit(server, alice, victor):
     victor.wait_state("connected")
     form = victor.driver.find_element(By.CSS_SELECTOR, "form[data-tandem-record]")
     assert form.get_attribute("data-read-only") is not None
-    for name in ["name", "notes", "age", "active", "birthday", "settings", "tags", "salary"]:
+    for name in ["name", "notes", "age", "active", "birthday", "settings", "tags", "salary", "vip"]:
         field = victor.field(name)
         assert not field.is_enabled(), f"victor's {name} is editable"
         assert field.get_attribute("aria-readonly") == "true"
@@ -211,9 +211,19 @@ def test_a_viewer_cannot_edit(server, alice, victor):
     victor.screenshot("10-viewer-read-only")
     # Changes by others still reach the viewer.
     alice.open(6)
-    # An editor may not change the restricted salary either (the server renders it disabled), once joined too.
-    assert not alice.field("salary").is_enabled(), "alice's restricted salary is editable"
+    # An editor may not change the restricted salary or vip checkbox either (the server renders them disabled),
+    # once joined too; her other fields are editable.
+    for name in ["salary", "vip"]:
+        assert not alice.field(name).is_enabled(), f"alice's restricted {name} is editable"
+        assert alice.field(name).get_attribute("aria-readonly") == "true", f"alice's {name} is not aria-readonly"
+    assert alice.field("active").is_enabled(), "alice's active checkbox is not editable"
+    alice.field("vip").click()
+    assert not alice.field("vip").is_selected(), "clicking alice's restricted vip checkbox changed it"
+    # The connection badge is the only [data-connection-state] on the page: the form does not carry it.
+    badges = alice.driver.find_elements(By.CSS_SELECTOR, "[data-connection-state]")
+    assert [b.tag_name for b in badges] == ["span"], f"[data-connection-state] on {[b.tag_name for b in badges]}"
     caret_to_end(alice, "notes")
     alice.field("notes").send_keys("!")
     victor.wait_value("notes", lambda v: v == "read me!", timeout=2, what="to see alice's change")
     assert server.record(6)["notes"] == "read me!"
+

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  userColor, recordIdOf, socketUrl, readInput, writeInput, formatValue, autoAttach,
+  userColor, recordIdOf, socketUrl, readInput, writeInput, formatValue, autoAttach, pageLocked, inputLock,
 } from "../../Sources/TandemServer/Resources/static/collaboration.js";
 
 test("a user's colour is stable, a valid hsl(), and differs between users", () => {
@@ -77,4 +77,23 @@ test("formatValue shows null as empty and JSON pretty-printed", () => {
 
 test("without a document, nothing is attached", () => {
   assert.deepEqual(autoAttach(undefined), []);
+});
+
+test("a field the page made read-only stays locked: data-readonly on the wrapper, or a read-only/disabled input", () => {
+  const wrapper = (attributes) => ({ hasAttribute: (name) => attributes.includes(name) });
+  assert.equal(pageLocked(wrapper(["data-readonly"]), { type: "checkbox", readOnly: false, disabled: false }), true);
+  assert.equal(pageLocked(wrapper([]), { type: "checkbox", readOnly: false, disabled: true }), true);
+  assert.equal(pageLocked(wrapper([]), { type: "text", readOnly: true, disabled: false }), true);
+  assert.equal(pageLocked(wrapper([]), { type: "text", readOnly: false, disabled: false }), false);
+  assert.equal(pageLocked(wrapper(["data-readonly"]), null), true);
+  assert.equal(pageLocked(wrapper([]), null), false);
+});
+
+test("locking an input: checkboxes and selects are disabled, the rest read-only, aria-readonly alike", () => {
+  assert.deepEqual(inputLock({ type: "checkbox" }, false), { property: "disabled", value: true, ariaReadonly: "true" });
+  assert.deepEqual(inputLock({ type: "checkbox" }, true), { property: "disabled", value: false, ariaReadonly: "false" });
+  assert.deepEqual(inputLock({ tagName: "SELECT" }, false), { property: "disabled", value: true, ariaReadonly: "true" });
+  assert.deepEqual(inputLock({ type: "text", tagName: "INPUT" }, true),
+    { property: "readOnly", value: false, ariaReadonly: "false" });
+  assert.deepEqual(inputLock({ tagName: "TEXTAREA" }, false), { property: "readOnly", value: true, ariaReadonly: "true" });
 });

@@ -19,6 +19,23 @@ const CHANGE_NOTE_MS = 2500;
 const TYPING_DEBOUNCE_MS = 300;
 const CURSOR_THROTTLE_MS = 100;
 
+/**
+ * Whether the page made a field read-only for this user (a field they may not edit): its wrapper carries
+ * `data-readonly`, or its input was rendered read-only or disabled. It stays so whatever the session says.
+ */
+export function pageLocked(wrapper, input) {
+  return Boolean(wrapper?.hasAttribute?.("data-readonly") || input?.readOnly || input?.disabled);
+}
+
+/**
+ * How to lock or unlock `input`: checkboxes and selects are `disabled` (they ignore `readOnly`), everything else
+ * `readOnly` (so it can still be focused and copied from); `aria-readonly` says the same.
+ */
+export function inputLock(input, editable) {
+  const property = input.type === "checkbox" || input.tagName === "SELECT" ? "disabled" : "readOnly";
+  return { property, value: !editable, ariaReadonly: String(!editable) };
+}
+
 /** A colour for `username`, the same on every page and for every viewer (FNV-1a hash → hue). */
 export function userColor(username) {
   let hash = 0x811c9dc5;
@@ -154,8 +171,7 @@ class Controller {
         type: wrapper.dataset.fieldType || "string",
         strategy: wrapper.dataset.strategy || "",
         label: wrapper.querySelector("label")?.textContent.trim() || name,
-        // The page made it read-only (a field this user may not edit): it stays so whatever the session says.
-        locked: Boolean(input && (input.readOnly || input.disabled)),
+        locked: pageLocked(wrapper, input),
         noteTimer: null, typingTimer: null,
       });
     }
@@ -408,11 +424,10 @@ class Controller {
 
   setEditable(editable) {
     for (const field of this.fields.values()) {
-      const input = field.input;
-      if (!input || field.locked) continue;
-      if (input.type === "checkbox" || input.tagName === "SELECT") input.disabled = !editable;
-      else input.readOnly = !editable;
-      input.setAttribute("aria-readonly", String(!editable));
+      if (!field.input) continue;
+      const { property, value, ariaReadonly } = inputLock(field.input, editable && !field.locked);
+      field.input[property] = value;
+      field.input.setAttribute("aria-readonly", ariaReadonly);
     }
   }
 
