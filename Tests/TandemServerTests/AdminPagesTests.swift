@@ -81,6 +81,66 @@ struct AdminPagesTests {
         }
     }
 
+    /// `POST /login/token` with the refresh cookie a page login set: a fresh access token (one a WebSocket takes)
+    /// and both cookies renewed; no, a forged, a spent or a revoked refresh cookie is 401, a cross-site post 403;
+    /// logout clears both cookies. The edit form names the endpoint in `data-token-url`.
+    @Test func theRefreshCookieRenewsThePagesToken() async throws {
+        try await withServer { server in
+            let origin = "Origin: http://127.0.0.1:\(server.port)"
+            let login = try RawHTTP.request(
+                server, "POST", "/login/", headers: [origin], form: "username=alice&password=alice-pw")
+            #expect(login.status == 303)
+            let setRefresh = try #require(login.headers("set-cookie").first { $0.hasPrefix("tandem_refresh=") })
+            for attribute in ["HttpOnly", "SameSite=Lax", "Path=/login/token", "Max-Age=604800"] {
+                #expect(setRefresh.contains(attribute), "\(setRefresh) lacks \(attribute)")
+            }
+            let session = try #require(login.sessionCookie)
+            let refresh = try #require(login.cookie("tandem_refresh"))
+            #expect(refresh.hasPrefix("ey") && refresh != session)
+
+            let add = try RawHTTP.request(server, "GET", "/contact/add", cookie: session)
+            #expect(Self.tag(with: "data-tandem-record", in: add.body).contains(#"data-token-url="/login/token""#))
+
+            func renew(_ cookie: String?, headers: [String] = [origin]) throws -> RawHTTP.Reply {
+                let cookieHeader = cookie.map { ["Cookie: tandem_refresh=\($0)"] } ?? []
+                return try RawHTTP.request(server, "POST", "/login/token", headers: headers + cookieHeader)
+            }
+            let renewed = try renew(refresh)
+            #expect(renewed.status == 200, "\(renewed.body)")
+            #expect(renewed.header("cache-control") == "no-store")
+            let body = try JSONSerialization.jsonObject(with: Data(renewed.body.utf8)) as? [String: Any]
+            let access = try #require(body?["access_token"] as? String)
+            #expect(body?["refresh_token"] == nil, "the refresh token stays in its HttpOnly cookie")
+            #expect(renewed.sessionCookie == access)
+            let rotated = try #require(renewed.cookie("tandem_refresh"))
+            #expect(rotated != refresh)
+            let client = try await ProtocolClient.connect(server, token: access, name: "renewed")
+            await client.abandon()
+
+            let refusedCookies: [(String?, String)] = [
+                (nil, "no cookie"), ("eyJhbGciOiJIUzI1NiJ9.e30.x", "a forged one"), (session, "an access token"),
+            ]
+            for (cookie, what) in refusedCookies {
+                let refused = try renew(cookie)
+                #expect(refused.status == 401, "\(what): \(refused.status)")
+                let cleared = refused.headers("set-cookie")
+                #expect(cleared.contains { $0.hasPrefix("tandem_refresh=; Max-Age=0") }, "\(what): \(cleared)")
+            }
+            let crossSite = try renew(rotated, headers: ["Origin: https://evil.test"])
+            #expect(crossSite.status == 403)
+            let crossReferer = try renew(rotated, headers: ["Referer: https://evil.test/page"])
+            #expect(crossReferer.status == 403)
+            // The spent cookie again: a replay, which revokes the login's refresh tokens, the rotated one too.
+            #expect(try renew(refresh).status == 401)
+            #expect(try renew(rotated).status == 401)
+
+            let logout = try RawHTTP.request(server, "POST", "/logout/", cookie: session, headers: [origin])
+            let cleared = logout.headers("set-cookie")
+            #expect(cleared.contains { $0.hasPrefix("tandem_session=; Max-Age=0; Path=/;") }, "\(cleared)")
+            #expect(cleared.contains { $0.hasPrefix("tandem_refresh=; Max-Age=0; Path=/login/token;") }, "\(cleared)")
+        }
+    }
+
     @Test func aWrongPasswordShowsAnErrorAndSetsNoCookie() async throws {
         try await withServer { server in
             let wrong = try RawHTTP.request(

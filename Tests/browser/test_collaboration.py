@@ -8,7 +8,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from harness import wait_for
+from harness import Page, Server, chromium, wait_for
 
 
 def caret_to_end(page, name):
@@ -227,3 +227,34 @@ def test_a_viewer_cannot_edit(server, alice, victor):
     victor.wait_value("notes", lambda v: v == "read me!", timeout=2, what="to see alice's change")
     assert server.record(6)["notes"] == "read me!"
 
+
+def test_an_expired_token_is_renewed_from_the_refresh_cookie_and_nothing_typed_is_lost(artifacts):
+    """Access tokens living 3 s: once alice's has expired the server restarts, the socket is refused (4401), and
+    the page trades its refresh cookie at data-token-url (POST /login/token) for a fresh token and carries on."""
+    short = Server(artifacts, access_token_ttl="3s", name="short-token-server")
+    short.start()
+    driver = chromium(artifacts, "alice-short-token")
+    try:
+        page = Page(driver, short.url, "alice", artifacts)
+        short.rest("PUT", "/api/v1/Contact/1", body={"notes": ""})
+        page.open(1)
+        form = driver.find_element(By.CSS_SELECTOR, "form[data-tandem-record]")
+        assert form.get_attribute("data-token-url") == "/login/token"
+        first_token = form.get_attribute("data-token")
+        field = caret_to_end(page, "notes")
+        field.send_keys("before ")
+        wait_for("'before ' stored", lambda: short.record(1)["notes"] == "before ", timeout=5)
+        wait_for("the page's token to expire", lambda: not short.accepts(first_token), timeout=10)
+        short.kill()
+        page.wait(10).until(lambda _: page.state() != "connected", "the badge to leave connected")
+        field.send_keys("while-down ")
+        short.start()
+        page.wait_state("connected", timeout=30)
+        assert form.get_attribute("data-token") != first_token, "the page reconnected without a new token"
+        field.send_keys("after")
+        expected = "before while-down after"
+        wait_for("everything typed stored", lambda: short.record(1)["notes"] == expected, timeout=15)
+        page.screenshot("11-token-renewed")
+    finally:
+        driver.quit()
+        short.stop()

@@ -79,7 +79,7 @@ test("without a document, nothing is attached", () => {
   assert.deepEqual(autoAttach(undefined), []);
 });
 
-test("a field the page made read-only stays locked: data-readonly on the wrapper, or a read-only/disabled input", () => {
+test("a field the page made read-only stays locked: data-readonly on its wrapper, or a locked input", () => {
   const wrapper = (attributes) => ({ hasAttribute: (name) => attributes.includes(name) });
   assert.equal(pageLocked(wrapper(["data-readonly"]), { type: "checkbox", readOnly: false, disabled: false }), true);
   assert.equal(pageLocked(wrapper([]), { type: "checkbox", readOnly: false, disabled: true }), true);
@@ -90,10 +90,11 @@ test("a field the page made read-only stays locked: data-readonly on the wrapper
 });
 
 test("locking an input: checkboxes and selects are disabled, the rest read-only, aria-readonly alike", () => {
-  assert.deepEqual(inputLock({ type: "checkbox" }, false), { property: "disabled", value: true, ariaReadonly: "true" });
-  assert.deepEqual(inputLock({ type: "checkbox" }, true), { property: "disabled", value: false, ariaReadonly: "false" });
-  assert.deepEqual(inputLock({ tagName: "SELECT" }, false), { property: "disabled", value: true, ariaReadonly: "true" });
-  assert.deepEqual(inputLock({ type: "text", tagName: "INPUT" }, true),
-    { property: "readOnly", value: false, ariaReadonly: "false" });
-  assert.deepEqual(inputLock({ tagName: "TEXTAREA" }, false), { property: "readOnly", value: true, ariaReadonly: "true" });
+  const locked = (property) => ({ property, value: true, ariaReadonly: "true" });
+  const unlocked = (property) => ({ property, value: false, ariaReadonly: "false" });
+  assert.deepEqual(inputLock({ type: "checkbox" }, false), locked("disabled"));
+  assert.deepEqual(inputLock({ type: "checkbox" }, true), unlocked("disabled"));
+  assert.deepEqual(inputLock({ tagName: "SELECT" }, false), locked("disabled"));
+  assert.deepEqual(inputLock({ type: "text", tagName: "INPUT" }, true), unlocked("readOnly"));
+  assert.deepEqual(inputLock({ tagName: "TEXTAREA" }, false), locked("readOnly"));
 });

@@ -97,10 +97,27 @@ struct AuthRoutes: Sendable {
             token = body["refresh_token"]?.stringValue
         }
         guard let token else { return JSONResponse.error(.unauthorized, "Not authorized") }
+        switch await Self.rotate(token, context: context, address: address) {
+        case .rotated(let pair): return Self.tokens(pair)
+        case .refused: return JSONResponse.error(.unauthorized, "Not authorized")
+        case .failed(let error): return JSONResponse.error(.internalServerError, "could not issue a token: \(error)")
+        }
+    }
+
+    /// What trading a refresh token came to, for this route and the pages' `POST /login/token`.
+    enum Rotation {
+        case rotated(TokenService.Pair)
+        /// Unknown, expired, revoked or already spent (a replay, counted and audited; its family is revoked).
+        case refused
+        case failed(any Error)
+    }
+
+    /// Trades `token` for a new pair once; a replayed one is counted, audited and revokes its login's family.
+    static func rotate(_ token: String, context: ServerContext, address: String) async -> Rotation {
         do {
             switch try await context.tokens.refresh(token) {
             case .refused:
-                return JSONResponse.error(.unauthorized, "Not authorized")
+                return .refused
             case .replayed(let user):
                 context.statistics.count(.refreshReplays)
                 await context.audit.tokensRevoked(
@@ -109,12 +126,12 @@ struct AuthRoutes: Sendable {
                     reason: "a spent refresh token was presented again; its login's refresh tokens are revoked",
                     address: address
                 )
-                return JSONResponse.error(.unauthorized, "Not authorized")
+                return .refused
             case .rotated(_, let pair):
-                return Self.tokens(pair)
+                return .rotated(pair)
             }
         } catch {
-            return JSONResponse.error(.internalServerError, "could not issue a token: \(error)")
+            return .failed(error)
         }
     }
 

@@ -56,6 +56,9 @@ struct PageRoutes: Sendable {
         router.get("/login/") { request, _ in loginPage(next: request.uri.queryParameters["next"].map(String.init)) }
         router.post("/login/") { request, requestContext in await login(request, address: requestContext.clientAddress) }
         router.post("/logout/") { request, _ in logout(request) }
+        router.post(RouterPath(PageSession.tokenPath)) { request, requestContext in
+            await renewToken(request, address: requestContext.clientAddress)
+        }
         router.get("/collaboration/dashboard/") { request, _ in await dashboard(request) }
         router.get("/api/v1/collaboration/stats") { request, _ in await stats(request) }
         router.get("/static/tandem/:file") { request, requestContext in
@@ -198,10 +201,50 @@ struct PageRoutes: Sendable {
         case .failedToIssue(let error):
             return loginPage(next: next, status: .internalServerError, error: "Could not sign you in: \(error)")
         case .issued(let user, let pair):
-            let cookie = PageSession.setCookie(
-                token: pair.accessToken, maxAge: context.configuration.auth.accessTokenLifetime, secure: secureCookie)
             let target = next.flatMap { $0 == "/" ? nil : $0 } ?? home(user)
-            return PageSession.redirect(target, setCookie: cookie)
+            return PageSession.redirect(target, setCookies: cookies(pair))
+        }
+    }
+
+    /// The session and refresh cookies of a login or renewal.
+    func cookies(_ pair: TokenService.Pair) -> [String] {
+        let auth = context.configuration.auth
+        return [
+            PageSession.setCookie(token: pair.accessToken, maxAge: auth.accessTokenLifetime, secure: secureCookie),
+            PageSession.setCookie(
+                PageSession.refresh, token: pair.refreshToken, maxAge: auth.refreshTokenLifetime, secure: secureCookie),
+        ]
+    }
+
+    /// Both cookies removed: a logout, or a refresh cookie that no longer works.
+    var clearedCookies: [String] {
+        [
+            PageSession.clearCookie(secure: secureCookie),
+            PageSession.clearCookie(PageSession.refresh, secure: secureCookie),
+        ]
+    }
+
+    /// `POST /login/token`: the refresh cookie traded (once; it rotates) for `{"access_token"}` and both cookies
+    /// renewed, so a page open longer than the access token lives reconnects (its form's `data-token-url`).
+    /// Same-site posts only (403); 401 without a refresh cookie or with one that is expired, revoked or spent.
+    func renewToken(_ request: Request, address: String) async -> Response {
+        guard PageSession.sameOrigin(request, policy: context.origins) else {
+            return JSONResponse.error(.forbidden, "This request came from another site.")
+        }
+        let unauthorized = {
+            PageSession.setting(clearedCookies, on: JSONResponse.error(.unauthorized, "Not authorized"))
+        }
+        guard let refresh = PageSession.token(cookies: request.headers[values: .cookie], in: PageSession.refresh) else {
+            return unauthorized()
+        }
+        switch await AuthRoutes.rotate(refresh, context: context, address: address) {
+        case .refused:
+            return unauthorized()
+        case .failed(let error):
+            return JSONResponse.error(.internalServerError, "could not issue a token: \(error)")
+        case .rotated(let pair):
+            return PageSession.setting(
+                cookies(pair), on: JSONResponse.make(.ok, .object(["access_token": .string(pair.accessToken)])))
         }
     }
 
@@ -209,7 +252,7 @@ struct PageRoutes: Sendable {
         guard PageSession.sameOrigin(request, policy: context.origins) else {
             return page(.forbidden, "error", title: "Forbidden", ["message": "This form was posted from another site."])
         }
-        return PageSession.redirect("/login/", setCookie: PageSession.clearCookie(secure: secureCookie))
+        return PageSession.redirect("/login/", setCookies: clearedCookies)
     }
 
     // MARK: Models
@@ -318,7 +361,8 @@ struct PageRoutes: Sendable {
         let readOnly = !access.canEdit(user.identity, model: schema.name)
         return page(.ok, "record", title: heading, user: user, [
             "heading": heading, "model": schema.name, "model_path": schema.name.lowercased(),
-            "record_id": record.key.recordID, "version": record.version, "token": token, "read_only": readOnly,
+            "record_id": record.key.recordID, "version": record.version, "token": token,
+            "token_url": PageSession.tokenPath, "read_only": readOnly,
             "fields": RecordForm.fields(schema, record: record, user: user.identity, access: access),
             "collaborative": true,
         ])

@@ -6,26 +6,36 @@ import NIOCore
 /// The admin pages' session: a cookie holding the access token, the checks on form posts (same-site cookie plus
 /// `Origin`/`Referer` when present), and the small HTTP helpers the pages share.
 enum PageSession {
-    static let cookieName = "tandem_session"
+    /// A cookie the pages keep: its name and the path it is sent to.
+    struct Cookie: Sendable {
+        var name: String
+        var path: String
+    }
 
-    /// `Set-Cookie` for a fresh login: the access token, HttpOnly, SameSite=Lax, Path=/, living as long as the
-    /// token; `Secure` when the configuration says TLS is on in front of the server.
-    static func setCookie(token: String, maxAge: Duration, secure: Bool) -> String {
-        "\(cookieName)=\(token); Max-Age=\(maxAge.components.seconds); Path=/; HttpOnly; SameSite=Lax"
+    /// The access token, sent to every page.
+    static let session = Cookie(name: "tandem_session", path: "/")
+    /// The login's refresh token, sent only to `POST /login/token`, which trades it for a fresh access token.
+    static let refresh = Cookie(name: "tandem_refresh", path: tokenPath)
+    static let tokenPath = "/login/token"
+
+    /// `Set-Cookie` for a fresh login or renewal: `token` in `cookie`, HttpOnly, SameSite=Lax, living as long as
+    /// the token; `Secure` when the configuration says TLS is on in front of the server.
+    static func setCookie(_ cookie: Cookie = session, token: String, maxAge: Duration, secure: Bool) -> String {
+        "\(cookie.name)=\(token); Max-Age=\(maxAge.components.seconds); Path=\(cookie.path); HttpOnly; SameSite=Lax"
             + (secure ? "; Secure" : "")
     }
 
-    /// `Set-Cookie` that removes the session.
-    static func clearCookie(secure: Bool) -> String {
-        "\(cookieName)=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "")
+    /// `Set-Cookie` that removes `cookie`.
+    static func clearCookie(_ cookie: Cookie = session, secure: Bool) -> String {
+        "\(cookie.name)=; Max-Age=0; Path=\(cookie.path); HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "")
     }
 
-    /// The session token a request's `Cookie` headers carry, if any.
-    static func token(cookies: [String]) -> String? {
+    /// The token a request's `Cookie` headers carry in `cookie`, if any.
+    static func token(cookies: [String], in cookie: Cookie = session) -> String? {
         for header in cookies {
             for pair in header.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == cookieName else { continue }
+                guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == cookie.name else { continue }
                 let value = parts[1].trimmingCharacters(in: .whitespaces)
                 if !value.isEmpty { return value }
             }
@@ -88,11 +98,17 @@ enum PageSession {
         return path.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/"
     }
 
+    /// `response` with a `Set-Cookie` header per cookie, never cached.
+    static func setting(_ cookies: [String], on response: Response) -> Response {
+        var response = response
+        response.headers[.cacheControl] = "no-store"
+        for cookie in cookies { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return response
+    }
+
     /// `303 See Other` to `location`, with extra headers (a cookie).
-    static func redirect(_ location: String, setCookie: String? = nil) -> Response {
-        var headers: HTTPFields = [.location: location, .cacheControl: "no-store"]
-        if let setCookie { headers[.setCookie] = setCookie }
-        return Response(status: .seeOther, headers: headers)
+    static func redirect(_ location: String, setCookies: [String] = []) -> Response {
+        setting(setCookies, on: Response(status: .seeOther, headers: [.location: location]))
     }
 
     /// The pages' Content-Security-Policy: scripts, styles, images and sockets from this server only; forms post

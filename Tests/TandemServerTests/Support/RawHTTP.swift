@@ -18,9 +18,11 @@ enum RawHTTP {
         func header(_ name: String) -> String? { headers.first { $0.name == name }?.value }
         func headers(_ name: String) -> [String] { headers.filter { $0.name == name }.map(\.value) }
         /// The `tandem_session` value of the reply's `Set-Cookie`, if it sets one.
-        var sessionCookie: String? {
-            for cookie in headers("set-cookie") where cookie.hasPrefix("tandem_session=") {
-                return String(cookie.dropFirst("tandem_session=".count).prefix { $0 != ";" })
+        var sessionCookie: String? { cookie("tandem_session") }
+        /// The value the reply's `Set-Cookie` gives cookie `name`, if it sets one.
+        func cookie(_ name: String) -> String? {
+            for cookie in headers("set-cookie") where cookie.hasPrefix("\(name)=") {
+                return String(cookie.dropFirst(name.count + 1).prefix { $0 != ";" })
             }
             return nil
         }

@@ -305,7 +305,7 @@ class Controller {
     if (retryInMs !== null) this.retryTimer = this.env.setTimeout(() => this.connect(), retryInMs);
   }
 
-  /** Where a fresh token comes from: a `refreshToken` hook, or `data-token-url` (GET, with the page's cookies). */
+  /** Where a fresh token comes from: a `refreshToken` hook, or `data-token-url` (POST, with the page's cookies). */
   tokenSource() {
     const hook = this.hooks.find((hooks) => typeof hooks.refreshToken === "function");
     if (hook) return () => hook.refreshToken();
@@ -313,7 +313,9 @@ class Controller {
     const fetchJSON = this.env.fetch ?? globalThis.fetch;
     if (!url || !fetchJSON) return null;
     return async () => {
-      const response = await fetchJSON(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const response = await fetchJSON(url, {
+        method: "POST", credentials: "same-origin", headers: { Accept: "application/json" },
+      });
       if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
       const body = await response.json();
       return body.access_token ?? body.token;
