@@ -4,27 +4,39 @@
 #
 #   scripts/setup.sh          # libhiredis-dev (CHiredis, the Redis backplane) and libsqlite3-dev (the SQLite store)
 #   scripts/setup.sh --test   # plus redis-server and PostgreSQL (the live backplane and store the tests start),
-#                             # and python3 with venv (the Socket.IO tests' python-socketio)
+#                             # python3 with venv (the Socket.IO tests' python-socketio), nodejs (the browser
+#                             # client's unit tests) and chromium with chromium-driver (the browser tests)
+#   scripts/setup.sh --browser  # only chromium and chromium-driver
 #
 # Only what is missing is installed; nothing happens when everything is there. The simulator (`tandem`) needs none
 # of it.
 set -euo pipefail
 
+build_packages=1
+browser_packages=0
 case "${1:-}" in
     "") test_packages=0 ;;
-    --test) test_packages=1 ;;
-    *) printf 'setup.sh: unknown argument "%s" (expected nothing or --test)\n' "$1" >&2; exit 2 ;;
+    --test) test_packages=1; browser_packages=1 ;;
+    --browser) test_packages=0; build_packages=0; browser_packages=1 ;;
+    *) printf 'setup.sh: unknown argument "%s" (expected nothing, --test or --browser)\n' "$1" >&2; exit 2 ;;
 esac
 
 need=()
-[ -f /usr/include/hiredis/hiredis.h ] || need+=(libhiredis-dev)
-[ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+if [ "$build_packages" = 1 ]; then
+    [ -f /usr/include/hiredis/hiredis.h ] || need+=(libhiredis-dev)
+    [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+fi
 if [ "$test_packages" = 1 ]; then
     command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
     # python3 with venv: the Socket.IO tests run python-socketio from a venv (scripts/socketio/venv.sh).
     command -v python3 >/dev/null 2>&1 || need+=(python3)
     python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
+    command -v node >/dev/null 2>&1 || need+=(nodejs)   # the browser client's unit tests (node --test)
+fi
+if [ "$browser_packages" = 1 ]; then
+    command -v chromium >/dev/null 2>&1 || need+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 fi
 if [ ${#need[@]} -gt 0 ]; then
     printf '[setup.sh] installing %s\n' "${need[*]}" >&2

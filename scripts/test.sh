@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine of this kind: installs what is missing, starts redis-server and
-# PostgreSQL on free loopback ports, runs every test target, and stops what it started.
+# PostgreSQL on free loopback ports, runs every test target and the browser tests, and stops what it started.
 #
 #   scripts/test.sh                 # everything
 #   scripts/test.sh --filter Core   # extra arguments go to `swift test`
@@ -58,13 +58,25 @@ socketio_python=$(scripts/socketio/venv.sh)
 export TANDEM_TEST_SOCKETIO_PYTHON="$socketio_python"
 log "python-socketio: $TANDEM_TEST_SOCKETIO_PYTHON"
 
-# 5. Every test target (the executables are built first: tests run the real `tandem` binary).
+# 5. The browser client's unit tests (OT vectors shared with TandemCoreTests, the client state machine, the
+#    protocol logic against a fake server), then every Swift test target (the executables are built first: tests
+#    run the real `tandem` binary).
+log "node --test Tests/js/"
+node --test Tests/js/
 log "swift build"
 swift build
 log "swift test $*"
 swift test "$@"
 
-# 6. The scenario gate: CI scenarios under K seeds against their committed baseline distributions, with a release
+# 6. The real-browser tests: two headless Chromium sessions (Debian's chromium and chromium-driver, installed by
+#    setup.sh --test above) driven by Selenium (PyPI, in a venv under .build/) against the tandem-server just built.
+#    Screenshots, the server log and measurements.json go to $TANDEM_BROWSER_ARTIFACTS (default: a folder under /tmp).
+if [ $# -eq 0 ]; then
+    log "browser tests"
+    TANDEM_SERVER_BINARY="$PWD/.build/debug/tandem-server" Tests/browser/run.sh
+fi
+
+# 7. The scenario gate: CI scenarios under K seeds against their committed baseline distributions, with a release
 #    build of `tandem` (skipped when filtering tests).
 if [ $# -eq 0 ]; then
     log "scenario gate"

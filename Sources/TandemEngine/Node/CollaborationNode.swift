@@ -303,4 +303,7 @@ public actor CollaborationNode {
 
     public var connectionCount: Int { connections.count }
     public var sessionCount: Int { sessions.count }
+
+    /// Every session this node serves with the participants it shows, by record (the server's dashboard).
+    public var activeSessions: [RecordKey: [Participant]] { sessions.mapValues { $0.presence.participants } }
 }

@@ -87,7 +87,8 @@ public struct ServerApplication: Sendable {
             clock: clock
         )
         let statistics = ServerStatistics()
-        let store = InstrumentedEventStore(base: storeHandle.store, histogram: statistics.commitLatency, clock: clock)
+        let store = InstrumentedEventStore(
+            base: storeHandle.store, histogram: statistics.commitLatency, clock: clock, timeline: statistics.timeline)
         let audit = SecurityAudit(store: store, users: users, clock: clock, logger: logger)
         let node = CollaborationNode(
             configuration: configuration.nodeConfiguration,
@@ -212,6 +213,7 @@ public struct ServerApplication: Sendable {
         AuthRoutes(context: context).register(on: router)
         RecordRoutes(context: context).register(on: router)
         SocketIORoutes(context: context).register(on: router)
+        PageRoutes(context: context).register(on: router)
         return router
     }
 

@@ -34,29 +34,58 @@ struct AuthRoutes: Sendable {
         if let provider = body["provider"], provider != .string("db") {
             return JSONResponse.error(.badRequest, "unsupported provider \(provider); only \"db\" is available")
         }
+        switch await checkCredentials(username: username, password: password, address: address) {
+        case .throttled(let wait):
+            return Self.retryLater(.tooManyRequests, after: wait, "too many failed logins: try again later")
+        case .overloaded:
+            return Self.retryLater(.serviceUnavailable, after: .seconds(1), "too many logins at once: try again")
+        case .refused:
+            return JSONResponse.error(.unauthorized, "Not authorized")
+        case .failedToIssue(let error):
+            return JSONResponse.error(.internalServerError, "could not issue a token: \(error)")
+        case .issued(_, let pair):
+            return Self.tokens(pair)
+        }
+    }
+
+    /// What a login attempt came to.
+    enum LoginOutcome: Sendable {
+        /// Refused before any password check: the username or address is locked out for this long.
+        case throttled(Duration)
+        /// Refused: too many bcrypt checks running and waiting.
+        case overloaded
+        /// Wrong username or password (recorded against the throttle and in the audit log).
+        case refused
+        case failedToIssue(any Error)
+        case issued(UserRecord, TokenService.Pair)
+    }
+
+    /// The one credential check behind the API's login and the login page: throttle, bcrypt through the shared
+    /// gate, audit of failures, counters, and the token pair on success.
+    func checkCredentials(username: String, password: String, address: String) async -> LoginOutcome {
         if let wait = context.throttle.retryAfter(username: username, address: address) {
             context.statistics.count(.loginsThrottled)
-            return Self.retryLater(.tooManyRequests, after: wait, "too many failed logins: try again later")
+            return .throttled(wait)
         }
         switch await context.users.authenticate(username: username, password: password) {
         case .overloaded:
             context.statistics.count(.loginsShed)
-            return Self.retryLater(.serviceUnavailable, after: .seconds(1), "too many logins at once: try again")
+            return .overloaded
         case .refused:
             context.statistics.count(.loginsFailed)
             let lockout = context.throttle.failed(username: username, address: address)
             let reason = lockout.map { "wrong username or password; locked for \(Self.seconds($0)) s" }
                 ?? "wrong username or password"
             await context.audit.loginFailed(username: String(username.prefix(64)), address: address, reason: reason)
-            return JSONResponse.error(.unauthorized, "Not authorized")
+            return .refused
         case .authenticated(let user):
             context.throttle.succeeded(username: username)
             do {
                 let pair = try await context.tokens.issue(for: user)
                 context.statistics.count(.loginsSucceeded)
-                return Self.tokens(pair)
+                return .issued(user, pair)
             } catch {
-                return JSONResponse.error(.internalServerError, "could not issue a token: \(error)")
+                return .failedToIssue(error)
             }
         }
     }
@@ -68,10 +97,27 @@ struct AuthRoutes: Sendable {
             token = body["refresh_token"]?.stringValue
         }
         guard let token else { return JSONResponse.error(.unauthorized, "Not authorized") }
+        switch await Self.rotate(token, context: context, address: address) {
+        case .rotated(let pair): return Self.tokens(pair)
+        case .refused: return JSONResponse.error(.unauthorized, "Not authorized")
+        case .failed(let error): return JSONResponse.error(.internalServerError, "could not issue a token: \(error)")
+        }
+    }
+
+    /// What trading a refresh token came to, for this route and the pages' `POST /login/token`.
+    enum Rotation {
+        case rotated(TokenService.Pair)
+        /// Unknown, expired, revoked or already spent (a replay, counted and audited; its family is revoked).
+        case refused
+        case failed(any Error)
+    }
+
+    /// Trades `token` for a new pair once; a replayed one is counted, audited and revokes its login's family.
+    static func rotate(_ token: String, context: ServerContext, address: String) async -> Rotation {
         do {
             switch try await context.tokens.refresh(token) {
             case .refused:
-                return JSONResponse.error(.unauthorized, "Not authorized")
+                return .refused
             case .replayed(let user):
                 context.statistics.count(.refreshReplays)
                 await context.audit.tokensRevoked(
@@ -80,12 +126,12 @@ struct AuthRoutes: Sendable {
                     reason: "a spent refresh token was presented again; its login's refresh tokens are revoked",
                     address: address
                 )
-                return JSONResponse.error(.unauthorized, "Not authorized")
+                return .refused
             case .rotated(_, let pair):
-                return Self.tokens(pair)
+                return .rotated(pair)
             }
         } catch {
-            return JSONResponse.error(.internalServerError, "could not issue a token: \(error)")
+            return .failed(error)
         }
     }
 

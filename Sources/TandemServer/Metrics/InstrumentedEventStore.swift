@@ -3,11 +3,13 @@ import TandemEngine
 import TandemRuntime
 
 /// An `EventStore` decorator that times every durable commit (`append`, and `saveConflict` with a change)
-/// into the server's commit-latency histogram; everything else passes straight through.
+/// into the server's commit-latency histogram, and counts the changes and audit events it stores into the dashboard's
+/// timeline; everything else passes straight through.
 struct InstrumentedEventStore: EventStore {
     let base: any EventStore
     let histogram: LatencyHistogram
     let clock: any TandemClock
+    var timeline: AuditTimeline?
 
     private func timed<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         let start = clock.nowNanos()
@@ -24,7 +26,9 @@ struct InstrumentedEventStore: EventStore {
     func nextRecordID(model: String) async throws -> Int { try await base.nextRecordID(model: model) }
 
     func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult {
-        try await timed { try await base.append(change, autoResolved: autoResolved) }
+        let result = try await timed { try await base.append(change, autoResolved: autoResolved) }
+        if result == .appended { timeline?.recordChange(change) }
+        return result
     }
 
     func changes(_ key: RecordKey, after version: Int, limit: Int) async throws -> ChangeLogSlice {
@@ -34,8 +38,10 @@ struct InstrumentedEventStore: EventStore {
     func change(_ key: RecordKey, id: String) async throws -> ChangeEntry? { try await base.change(key, id: id) }
 
     func saveConflict(_ conflict: ConflictRecord, with change: ChangeEntry?) async throws -> AppendResult {
-        guard change != nil else { return try await base.saveConflict(conflict, with: nil) }
-        return try await timed { try await base.saveConflict(conflict, with: change) }
+        guard let change else { return try await base.saveConflict(conflict, with: nil) }
+        let result = try await timed { try await base.saveConflict(conflict, with: change) }
+        if result == .appended { timeline?.recordChange(change) }
+        return result
     }
 
     func conflict(_ key: RecordKey, id: String) async throws -> ConflictRecord? { try await base.conflict(key, id: id) }
@@ -46,5 +52,8 @@ struct InstrumentedEventStore: EventStore {
 
     func comments(_ key: RecordKey) async throws -> [Comment] { try await base.comments(key) }
 
-    func appendAudit(_ events: [AuditEvent]) async throws { try await base.appendAudit(events) }
+    func appendAudit(_ events: [AuditEvent]) async throws {
+        try await base.appendAudit(events)
+        timeline?.record(events)
+    }
 }

@@ -28,6 +28,8 @@ public final class ServerStatistics: Sendable {
     public let commitLatency = LatencyHistogram()
     /// How long each of the node's stages takes (`tandem_node_stage_seconds`).
     public let stages = NodeStageHistograms()
+    /// Changes, conflicts and joins per minute, from the change log and audit events stored.
+    public let timeline = AuditTimeline()
     private let counts = Mutex([Counter: Int]())
 
     public init() {}

@@ -1,9 +1,10 @@
 import HTTPTypes
 import Hummingbird
 
-/// Headers every HTTP response carries: no MIME sniffing, a Content-Security-Policy that allows nothing
-/// (the server's pages, when there are any, list their scripts by hash), no referrer, no framing, and
-/// `Strict-Transport-Security` when `server.strict_transport_security` says TLS is on in front of it.
+/// Headers every HTTP response carries: no MIME sniffing, a Content-Security-Policy that allows nothing, no
+/// referrer, no framing, and `Strict-Transport-Security` when `server.strict_transport_security` says TLS is on in
+/// front of it. The admin pages set their own policy and referrer policy (same-origin scripts, styles, sockets and
+/// forms; `same-origin`, so their form posts carry an `Origin` to check), which are kept.
 struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
     static var contentSecurityPolicy: String {
         "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -37,8 +38,8 @@ struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
 
     func apply(_ headers: inout HTTPFields) {
         headers[.xContentTypeOptions] = "nosniff"
-        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
-        headers[Self.referrerPolicy] = "no-referrer"
+        if headers[.contentSecurityPolicy] == nil { headers[.contentSecurityPolicy] = Self.contentSecurityPolicy }
+        if headers[Self.referrerPolicy] == nil { headers[Self.referrerPolicy] = "no-referrer" }
         headers[Self.xFrameOptions] = "DENY"
         if let strictTransportSecurity { headers[.strictTransportSecurity] = strictTransportSecurity }
     }

@@ -31,7 +31,7 @@ enum RawWebSocket {
     ) throws
         -> (status: String, frames: [Frame])
     {
-        let fd = try connectedSocket(port: port, source: source, timeoutSeconds: timeoutSeconds)
+        let fd = try RawHTTP.connect(port: port, source: source, timeoutSeconds: timeoutSeconds)
         defer { close(fd) }
         let request =
             ([
@@ -52,44 +52,6 @@ enum RawWebSocket {
         }
         guard let parsed = parse(bytes) else { throw TimedOut(description: "no HTTP response from port \(port)") }
         return parsed
-    }
-
-    /// A blocking TCP socket from `source` (any of 127.0.0.0/8) to the loopback `port`, whose reads time out after
-    /// `timeoutSeconds` without data; `receiveBuffer` shrinks its kernel receive buffer (set before connecting).
-    static func connectedSocket(port: Int, source: String = "127.0.0.1", timeoutSeconds: Int, receiveBuffer: Int32? = nil)
-        throws -> Int32
-    {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TimedOut(description: "socket() failed") }
-        if var size = receiveBuffer {
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var local = sockaddr_in()
-        local.sin_family = sa_family_t(AF_INET)
-        local.sin_addr.s_addr = inet_addr(source)
-        let bound = withUnsafePointer(to: &local) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else {
-            close(fd)
-            throw TimedOut(description: "bind to \(source) failed")
-        }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw TimedOut(description: "connect to port \(port) failed")
-        }
-        return fd
     }
 
     /// The status line and the complete frames in `bytes`, or nil before the HTTP head is complete.

@@ -12,7 +12,7 @@ final class StalledSocket {
     private var pending: [UInt8] = []
 
     init(port: Int, token: String) throws {
-        fd = try RawWebSocket.connectedSocket(port: port, timeoutSeconds: 10, receiveBuffer: 4096)
+        fd = try RawHTTP.connect(port: port, timeoutSeconds: 10, receiveBuffer: 4096)
         let request = [
             "GET /ws?token=\(token) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Upgrade: websocket", "Connection: Upgrade",
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13",
