@@ -229,11 +229,14 @@ public struct CalibrationFit: Sendable, Equatable {
             let decode = metrics.stages["decode"]?.sum ?? 0
             let remoteFanout = max(0, (fanout?.sum ?? 0) - fanoutMean * commits)
             let rest = (cpu - busy - decode - remoteFanout) / out
-            if rest > 0 {
-                terms.append(Term(key: "per_delivery", median: rest, p99: rest,
-                                  basis: "process CPU \(String(format: "%.2f", cpu)) s less the node's and decoding's, "
-                                      + "over \(Int(out)) frames out"))
-            }
+            // On a loaded host the node's wall-clock stages (preemption included) can exceed the process's CPU
+            // time: the share left for deliveries is then not measurable, and the profile says so rather than
+            // leaving the term out.
+            let basis = rest > 0
+                ? "process CPU \(String(format: "%.2f", cpu)) s less the node's and decoding's, over \(Int(out)) frames out"
+                : "not separable: the node's wall-clock stages (\(String(format: "%.2f", busy + decode + remoteFanout)) s) "
+                    + "exceed the process CPU (\(String(format: "%.2f", cpu)) s), a host too loaded to calibrate on; 0"
+            terms.append(Term(key: "per_delivery", median: max(rest, 0), p99: max(rest, 0), basis: basis))
         }
         return CalibrationFit(storeLatency: store, nodeTerms: terms)
     }

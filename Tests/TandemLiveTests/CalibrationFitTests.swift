@@ -42,6 +42,18 @@ struct CalibrationFitTests {
         }
     }
 
+    /// On a host so loaded that the node's wall-clock stages exceed the process's CPU time, the share left for
+    /// deliveries cannot be told: the profile still names the term, at 0, and says why.
+    @Test func aDeliveryShareThatCannotBeSeparatedIsZeroAndSaysWhy() throws {
+        let page = Self.page("busy", Array(repeating: 2e-3, count: 1_000))
+            + Self.page("decode", Array(repeating: 8e-6, count: 1_000))
+            + "tandem_commits_total 400\ntandem_messages_out_total 40000\nprocess_cpu_seconds_total 1.5\n"
+        let fit = CalibrationFit.fit(StageMetrics.parse(page))
+        let delivery = try #require(fit.nodeTerms.first { $0.key == "per_delivery" })
+        #expect(delivery.median == 0 && delivery.p99 == 0)
+        #expect(delivery.basis.contains("not separable"), "\(delivery.basis)")
+    }
+
     @Test func theCostTermsFollowFromTheStagesAndTheCPU() throws {
         // 1,000 frames handled, each 50 µs of the node's own time; 400 of them committed a change whose fan-out
         // (100 frames out each) took 30 µs; 1,000 decodes of 8 µs; 40,000 frames out; 2.5 s of CPU.
