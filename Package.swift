@@ -262,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "TandemStoreTests",
             dependencies: [
-                "TandemTestSupport", "TandemStore", "TandemEngine", "TandemCore", "TandemRuntime",
+                "TandemTestSupport", "TandemCoreTestSupport", "TandemStore", "TandemEngine", "TandemCore", "TandemRuntime",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

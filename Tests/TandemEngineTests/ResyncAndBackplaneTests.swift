@@ -174,3 +174,50 @@ import TandemEngine
         }
     }
 }
+
+/// Writes another application made in the database, which the node hears of as "the store holds version n"
+/// (`storeAdvanced`, fed by PostgreSQL's notifications in the server).
+@Suite struct OutsideWriteTests {
+    static let key = RecordKey(model: "Contact", recordID: "1")
+
+    static func outside(_ field: String, _ value: JSONValue, version: Int) -> ChangeEntry {
+        ChangeEntry(changeID: "db-1-\(version)", key: key, field: field, version: version, baseVersion: version - 1,
+                    op: nil, oldValue: nil, newValue: value, user: UserRef(id: 0, username: "postgres"),
+                    timestampMillis: 0, origin: .db)
+    }
+
+    @Test func anAnnouncedWriteReachesEveryParticipantOnceInOrderAndOthersAreIgnored() async throws {
+        try await EngineWorld.withNode(joined: Users.alice, Users.bob) { world, node, a, b in
+            await a.change("age", value: 1, base: 0)
+            _ = a.drain()
+            _ = b.drain()
+            for (version, field) in [(2, "email"), (3, "name")] {
+                #expect(await world.store.append(Self.outside(field, .string("v\(version)"), version: version), autoResolved: nil) == .appended)
+            }
+            await node.storeAdvanced(Self.key, to: 3)
+            try await world.settle()
+            for client in [a, b] {
+                let changes = client.drain().changes
+                #expect(changes.map(\.version) == [2, 3], "\(changes)")
+                #expect(changes.allSatisfy { $0.origin == .db && $0.user.username == "postgres" })
+            }
+            // Announced again, announced late, or for a record nobody has open: nothing more is sent.
+            await node.storeAdvanced(Self.key, to: 3)
+            await node.storeAdvanced(Self.key, to: 2)
+            await node.storeAdvanced(RecordKey(model: "Contact", recordID: "2"), to: 1)
+            // Announced ahead of what the store holds (cannot happen with PostgreSQL, which notifies at commit): the
+            // catch-up finds nothing and stops.
+            await node.storeAdvanced(Self.key, to: 9)
+            try await world.settle()
+            #expect(a.drain().changes.isEmpty && b.drain().changes.isEmpty)
+            // After a lost connection to the database, every open session catches up from the log.
+            #expect(await world.store.append(Self.outside("age", 40, version: 4), autoResolved: nil) == .appended)
+            await node.catchUpFromStore()
+            try await world.settle()
+            #expect(a.drain().changes.map(\.version) == [4])
+            #expect(b.drain().changes.map(\.version) == [4])
+            await b.change("age", value: 41, base: 4)
+            #expect(a.drain().changes.map(\.version) == [5])
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import TandemCore
 import TandemCoreTestSupport
+import TandemTestSupport
 import Testing
 
 /// The Socket.IO endpoint against the real python-socketio `AsyncClient` (PyPI, pinned in
@@ -26,13 +27,21 @@ import Testing
         return URL(fileURLWithPath: path)
     }
 
-    func run(_ scenario: String) async throws {
-        #expect(Self.config.contains("interval: 500ms"), "the heartbeat settings were not replaced")
+    func run(_ scenario: String, config: String = Self.config, arguments: [String] = []) async throws {
+        #expect(config.contains("interval: 500ms"), "the heartbeat settings were not replaced")
         let python = try await Self.python()
-        try await withServer(config: Self.config) { server in
-            let (status, output) = try await runToCompletion(
-                python, [Self.repository.appendingPathComponent("scripts/socketio/clients.py").path, server.baseURL, scenario])
+        try await withServer(config: config) { server in
+            let script = Self.repository.appendingPathComponent("scripts/socketio/clients.py").path
+            let (status, output) = try await runToCompletion(python, [script, server.baseURL, scenario] + arguments)
             #expect(status == 0 && output.contains("ok \(scenario)"), "clients.py \(scenario):\n\(output)")
+        }
+    }
+
+    /// An UPDATE made with psql in the server's PostgreSQL database reaches the Socket.IO client (`origin: "db"`).
+    @Test func aWriteInTheDatabaseReachesASocketIOClient() async throws {
+        try await TestPostgres.withDatabase { database in
+            let url = TestPostgres.configURL(database)
+            try await run("db-write", config: Self.config + "\ndatabase:\n  url: \"\(url)\"", arguments: [url])
         }
     }
 

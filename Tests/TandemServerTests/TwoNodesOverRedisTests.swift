@@ -18,25 +18,8 @@ struct TwoNodesOverRedisTests {
     static let streamKey = "tandem:two-nodes-test"
 
     @Test func changesReachTheOtherNodeInOrderAcrossARedisCrashAndRestart() async throws {
-        try await TestPostgres.withDatabase { database in
-            let redis = try TestRedisServer()
-            try await redis.start()
-            let store = TestPostgres.configURL(database)
-            var servers: [ServerProcess] = []
-            do {
-                for node in ["node-a", "node-b"] {
-                    let config = TestConfig.node(node, database: store, backplane: redis.url, streamKey: Self.streamKey)
-                    servers.append(try await ServerProcess.start(config: config))
-                }
-                try await Self.exercise(nodeA: servers[0], nodeB: servers[1], redis: redis, database: database)
-            } catch {
-                for server in servers { Issue.record("\(server.port) log:\n\(server.serverLog.suffix(3_000))") }
-                for server in servers { await server.stop() }
-                await redis.stop()
-                throw error
-            }
-            for server in servers { await server.stop() }
-            await redis.stop()
+        try await withTwoNodes(streamKey: Self.streamKey) { nodeA, nodeB, redis, database in
+            try await Self.exercise(nodeA: nodeA, nodeB: nodeB, redis: redis, database: database)
         }
     }
 

@@ -11,12 +11,12 @@ struct MigrationTests {
         try await TemporarySQLite.withFolder { folder in
             let path = folder.appendingPathComponent("db.sqlite").path
             let first = try await SQLiteEventStore(path: path)
-            #expect(try await first.appliedMigrations() == [1, 2, 3, 4])
+            #expect(try await first.appliedMigrations() == Self.every)
             _ = try await first.append(Samples.change(version: 1), autoResolved: nil)
             await first.close()
             let second = try await SQLiteEventStore(path: path)
-            #expect(try await second.appliedMigrations() == [1, 2, 3, 4])
-            #expect(try await second.rowCount(.migrations) == 4)
+            #expect(try await second.appliedMigrations() == Self.every)
+            #expect(try await second.rowCount(.migrations) == Self.every.count)
             #expect(try await second.loadRecord(Samples.key)?.version == 1)
             await second.close()
         }
@@ -43,8 +43,8 @@ struct MigrationTests {
                     async let andAgain = second.migrate()
                     let applied = try await [again, andAgain]
                     #expect(applied == [[], []])
-                    #expect(try await first.appliedMigrations() == [1, 2, 3, 4])
-                    #expect(try await second.rowCount(.migrations) == 4)
+                    #expect(try await first.appliedMigrations() == Self.every)
+                    #expect(try await second.rowCount(.migrations) == Self.every.count)
                 }
             }
         }
@@ -62,7 +62,7 @@ struct MigrationTests {
                 async let one = first.migrate()
                 async let two = second.migrate()
                 let applied = try await [one, two]
-                #expect(applied.sorted { $0.count < $1.count } == [[], [1, 2, 3, 4]])
+                #expect(applied.sorted { $0.count < $1.count } == [[], Self.every])
             }
         }
     }
@@ -79,8 +79,19 @@ struct MigrationTests {
         }
     }
 
-    /// The statements that take a database back to schema version 2 (before record deletion and id sequences).
+    /// Every schema version this build knows.
+    static let every = [1, 2, 3, 4, 5]
+
+    /// The statements that take a database back to schema version 2 (before record deletion, id sequences and
+    /// the trigger for outside writes, which PostgreSQL alone has).
+    static func undoRecordDeletion(postgres: Bool) -> [String] {
+        (postgres
+            ? ["DROP TRIGGER tandem_external_write ON tandem_records", "DROP FUNCTION tandem_external_write()"] : [])
+            + undoRecordDeletion
+    }
+
     static let undoRecordDeletion = [
+        "DELETE FROM schema_migrations WHERE version = 5",
         "DROP TABLE tandem_record_sequences",
         "DELETE FROM schema_migrations WHERE version = 4",
         "ALTER TABLE ab_model_change_log DROP COLUMN change_type",
@@ -96,11 +107,11 @@ struct MigrationTests {
             let old = try await SQLiteEventStore(path: path)
             _ = try await old.append(Samples.change(version: 1), autoResolved: nil)
             _ = try await old.append(Samples.change(version: 2), autoResolved: nil)
-            for statement in Self.undoRecordDeletion { try await old.executeForTesting(statement) }
+            for statement in Self.undoRecordDeletion(postgres: false) { try await old.executeForTesting(statement) }
             #expect(try await old.appliedMigrations() == [1, 2])
             await old.close()
             let store = try await SQLiteEventStore(path: path)
-            #expect(try await store.appliedMigrations() == [1, 2, 3, 4])
+            #expect(try await store.appliedMigrations() == Self.every)
             let log = try await store.changes(Samples.key, after: 0, limit: 10).changes
             #expect(log.map(\.kind) == [.insert, .update])
             #expect(try await store.loadRecord(Samples.key)?.deleted == false)
@@ -113,8 +124,8 @@ struct MigrationTests {
         try await TestPostgres.withStore { store, url throws in
             _ = try await store.append(Samples.change(version: 1), autoResolved: nil)
             _ = try await store.append(Samples.change(version: 2), autoResolved: nil)
-            for statement in Self.undoRecordDeletion { try await TestPostgres.execute(statement, on: url) }
-            #expect(try await store.migrate() == [3, 4])
+            for statement in Self.undoRecordDeletion(postgres: true) { try await TestPostgres.execute(statement, on: url) }
+            #expect(try await store.migrate() == [3, 4, 5])
             let log = try await store.changes(Samples.key, after: 0, limit: 10).changes
             #expect(log.map(\.kind) == [.insert, .update])
             #expect(try await store.loadRecord(Samples.key)?.deleted == false)

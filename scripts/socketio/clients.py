@@ -1,14 +1,16 @@
 """Real python-socketio clients against a running tandem-server's Socket.IO endpoint.
 
-    python clients.py BASE_URL SCENARIO
+    python clients.py BASE_URL SCENARIO [DATABASE_URL]
 
-SCENARIO is one of: connect, collaborate, ping-timeout, reconnect. Users alice and bob (passwords
+SCENARIO is one of: connect, collaborate, ping-timeout, reconnect, db-write (which needs the PostgreSQL URL of the
+server's database, and psql). Users alice and bob (passwords
 alice-pw, bob-pw, both Editors) must exist; record Contact:<n> is picked fresh per run. Prints one line per check
 and "ok SCENARIO" at the end; any failed check raises (exit status 1) with what was expected and what came.
 Every wait is bounded (WAIT seconds), so a broken server fails the run instead of hanging it.
 """
 
 import asyncio
+import json
 import sys
 
 import aiohttp
@@ -253,18 +255,43 @@ async def scenario_reconnect(base, record):
     await bob.sio.disconnect()
 
 
+async def scenario_db_write(base, record, database):
+    """Another application's UPDATE in PostgreSQL (psql here) reaches a Socket.IO client as model_changed, origin db."""
+    alice = Collaborator("alice")
+    await alice.connect(base, await login(base, "alice"))
+    await join(alice, record)
+    session = f"Contact:{record}"
+    ack = await alice.call("field_change", {"session_id": session, "field": "age", "base_version": 0, "value": 30})
+    check(ack["type"] == "ack", f"alice's change is acknowledged: {ack}")
+    mark = len(alice.events)
+    fields = json.dumps({"name": "Set with psql"})
+    psql = await asyncio.create_subprocess_exec(
+        "psql", database, "-v", "ON_ERROR_STOP=1", "-c",
+        f"UPDATE tandem_records SET fields = fields || '{fields}' "
+        f"WHERE model_name = 'Contact' AND record_id = '{record}'",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output, _ = await psql.communicate()
+    check(psql.returncode == 0, f"psql updates the record: {output.decode()}")
+    _, changed = await alice.event("model_changed", after=mark)
+    check(changed["origin"] == "db" and changed["field"] == "name" and changed["value"] == "Set with psql"
+          and changed["version"] == ack["version"] + 1,
+          f"the database write arrives as model_changed with origin db: {changed}")
+    await alice.sio.disconnect()
+
+
 SCENARIOS = {
     "connect": scenario_connect,
     "collaborate": scenario_collaborate,
     "ping-timeout": scenario_ping_timeout,
     "reconnect": scenario_reconnect,
+    "db-write": scenario_db_write,
 }
 
 
 async def main():
     base, name = sys.argv[1], sys.argv[2]
     record = 1  # each run has a server of its own
-    await asyncio.wait_for(SCENARIOS[name](base, record), 4 * WAIT)
+    await asyncio.wait_for(SCENARIOS[name](base, record, *sys.argv[3:]), 4 * WAIT)
     print("ok", name, flush=True)
 
 

@@ -6,4 +6,7 @@ public enum ChangeOrigin: String, Sendable, Hashable, CaseIterable {
     case rest
     /// The outcome of `resolve_conflict` or `rollback`.
     case resolution
+    /// A write another application made directly in the database (PostgreSQL only; the engine hears of it through
+    /// `LISTEN`/`NOTIFY` and reads it from the change log).
+    case db
 }

@@ -71,17 +71,48 @@ extension CollaborationNode {
     /// Fetches the changes behind a gap from the store, once at a time per session.
     func startGapFill(_ key: RecordKey) {
         guard configuration.gapRecovery, let session = sessions[key], !session.gapFillRunning else { return }
-        sessions[key]!.gapFillRunning = true
+        readStore(key)
+    }
+
+    /// The store holds `version` of `key`, written there by another application (the database announced it): a
+    /// session open here catches up from the change log, so its participants get each change once and in version
+    /// order, as `model_changed` with the change's origin. A version the session has is ignored (the engine's own
+    /// writes, or an announcement that arrives after a catch-up already read it).
+    ///
+    /// While a catch-up runs, one more follows it: the running one may have read the log before this write committed.
+    public func storeAdvanced(_ key: RecordKey, to version: Int) {
+        guard running, let session = sessions[key], version > session.record.version else { return }
+        if session.gapFillRunning {
+            session.storeReadAgain = true
+        } else {
+            readStore(key)
+        }
+    }
+
+    /// Every open session catches up from the store: announcements of outside writes may have been missed (the
+    /// node's connection to the database was down, or it had just started listening).
+    public func catchUpFromStore() {
+        for key in sessions.keys.sorted() { storeAdvanced(key, to: Int.max) }
+    }
+
+    private func readStore(_ key: RecordKey) {
+        guard let session = sessions[key] else { return }
+        session.gapFillRunning = true
         metrics.gapFills += 1
         spawn { me in await me.fillGap(key) }
     }
 
     private func fillGap(_ key: RecordKey) async {
-        defer { sessions[key]?.gapFillRunning = false }
         do {
             try await catchUp(key)
         } catch {
             metrics.storeErrors += 1
+        }
+        guard let session = sessions[key] else { return }
+        session.gapFillRunning = false
+        if session.storeReadAgain {
+            session.storeReadAgain = false
+            readStore(key)
         }
     }
 }

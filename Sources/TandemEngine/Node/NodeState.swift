@@ -62,6 +62,8 @@ final class SessionState {
     var localConnections: OrderedSet<String> = []
     var comments: CommentThread
     var gapFillRunning = false
+    /// An outside write was announced while a catch-up ran: read the store once more when it ends.
+    var storeReadAgain = false
 
     init(record: RecordState, model: ModelSchema, comments: CommentThread) {
         self.record = record

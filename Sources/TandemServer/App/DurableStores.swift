@@ -54,7 +54,14 @@ public enum DurableStores {
             url: try postgresURL(url, source: configuration.source),
             logger: Logger(label: "tandem.store.postgres")
         )
-        return StoreHandle(store: store, services: [store], prepare: { try await store.migrate() })
+        return StoreHandle(
+            store: store, services: [store], prepare: { try await store.migrate() },
+            externalWrites: { onListening, onWrite in
+                try await store.listenForExternalWrites(onListening: onListening) { write in
+                    await onWrite(write.key, write.version)
+                }
+            }
+        )
     }
 
     /// Opens the durable store `url` names, migrates it, runs `body` and closes it; nil for `memory:`.

@@ -113,7 +113,9 @@ public struct ServerApplication: Sendable {
             audit: audit,
             clock: clock,
             logger: logger,
-            extraServices: storeHandle.services + backplane.services,
+            extraServices: storeHandle.services
+                + (storeHandle.externalWrites.map { [ExternalWriteService(node: node, feed: $0, logger: logger)] } ?? [])
+                + backplane.services,
             prepareStore: storeHandle.prepare
         )
     }

@@ -1,5 +1,13 @@
 import ServiceLifecycle
+import TandemCore
 import TandemEngine
+
+/// Listens for writes made in the database by other applications, until cancelled or the connection fails:
+/// `onListening` once the listening is in place, `onWrite` with each written record and its new version.
+public typealias ExternalWriteFeed = @Sendable (
+    _ onListening: @escaping @Sendable () async -> Void,
+    _ onWrite: @escaping @Sendable (RecordKey, Int) async -> Void
+) async throws -> Void
 
 /// An event store ready for the node, with the services that keep it running (a connection pool's `run()`).
 public struct StoreHandle: Sendable {
@@ -8,15 +16,19 @@ public struct StoreHandle: Sendable {
     public var services: [any Service]
     /// Brings the schema up to date once `services` run; the server calls it before it listens.
     public var prepare: @Sendable () async throws -> Void
+    /// Where the database announces writes from outside the engine (PostgreSQL); nil when it has no such feed.
+    public var externalWrites: ExternalWriteFeed?
 
     public init(
         store: any EventStore,
         services: [any Service] = [],
-        prepare: @escaping @Sendable () async throws -> Void = {}
+        prepare: @escaping @Sendable () async throws -> Void = {},
+        externalWrites: ExternalWriteFeed? = nil
     ) {
         self.store = store
         self.services = services
         self.prepare = prepare
+        self.externalWrites = externalWrites
     }
 }
 

@@ -64,6 +64,8 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
             tls: .disable
         )
         configuration.options.maximumConnections = maximumConnections
+        // How the database tells the engine's writes from other applications' (`Migration.externalWrites`).
+        configuration.options.additionalStartupParameters = [("application_name", Migration.engineApplicationName)]
         return configuration
     }
 

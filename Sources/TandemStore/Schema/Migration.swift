@@ -15,9 +15,13 @@ struct Migration: Sendable {
     var version: Int
     var name: String
     var statements: [String]
+    /// The one dialect this step is for (nil: both). The other records the version with nothing to do, so both
+    /// dialects keep one sequence of versions.
+    var only: Dialect? = nil
 
     func statements(for dialect: Dialect) -> [String] {
-        statements.map { statement in
+        if let only, only != dialect { return [] }
+        return statements.map { statement in
             switch dialect {
             case .sqlite:
                 return statement.replacing("{ID}", with: "INTEGER PRIMARY KEY AUTOINCREMENT")
@@ -30,7 +34,9 @@ struct Migration: Sendable {
     }
 
     /// Every migration, by ascending version.
-    static let all: [Migration] = [.initialTables, .archiveTables, .recordDeletion, .recordIDSequences]
+    static let all: [Migration] = [
+        .initialTables, .archiveTables, .recordDeletion, .recordIDSequences, .externalWrites,
+    ]
 
     /// The ledger itself; created before anything else, outside the numbered migrations.
     static func ledger(for dialect: Dialect) -> String {
