@@ -22,10 +22,14 @@ extension SimExecutor {
         let sleeping = timers.liveCount
         let runnable = ready.count
         guard spawned > 0 || sleeping > 0 || runnable > 0 else { return nil }
+        let next = timers.nextDeadlineNanos().map {
+            " (the first wakes at \($0 / 1_000_000) ms of virtual time, \(($0 - nowNanos) / 1_000_000) ms after the root "
+                + "returned)"
+        } ?? ""
         return SimFailure(
             rule: .workPending,
             message: "work was still pending when the root task returned: \(spawned) spawned task(s) running, "
-                + "\(sleeping) sleep(s) waiting, \(runnable) job(s) runnable. Stop loops, finish streams and "
+                + "\(sleeping) sleep(s) waiting\(next), \(runnable) job(s) runnable. Stop loops, finish streams and "
                 + "resume continuations before the root returns, or cancel the Task that spawn {} returned")
     }
 

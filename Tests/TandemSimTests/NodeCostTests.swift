@@ -164,6 +164,21 @@ import TandemSim
         #expect(first.report.identity.traceHash != other.report.identity.traceHash)
     }
 
+    /// A node overloaded far past the end of the run (its cores booked many seconds ahead when the clients stop) is a
+    /// report that says so, not a simulation failure: the backlog drains into the stopped node after the
+    /// measurements. It used to end as "work pending" (one sleeper per connection, due long after the teardown).
+    @Test func aNodeOverloadedPastTheEndOfTheRunStillGivesAReport() async throws {
+        let node = "{cores: 1, per_message: 0us, per_recipient: 0us, per_store_call: 0us, per_delivery: 60ms, per_frame: 10us}"
+        let plan = try fanOut(users: 20, thinkMean: "500ms", node: node, duration: "4s")
+        // A round of changes, 20 × 19 deliveries × 60 ms on one core, books the core 23 s ahead: past the settle
+        // time (3 s) and the teardown (5 s) that used to be all the run waited for.
+        let report = try await simulate(plan, seed: 5).report
+        #expect(!report.convergence.converged && !report.convergence.divergentClients.isEmpty, "the overload shows")
+        #expect(!report.passed)
+        #expect(report.lostAcknowledgedWrites.isEmpty)
+        #expect(report.versionOrderViolations.isEmpty)
+    }
+
     /// The simulator's defaults are the numbers in the committed measurement file, and the write-queue limit is
     /// the engine's (which the server's default is too).
     @Test func defaultsAreTheCommittedMeasurements() throws {
