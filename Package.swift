@@ -222,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "TandemLiveTests",
             dependencies: [
-                "TandemLive", "TandemScenario", "TandemRuntime", "TandemCoreTestSupport",
+                "TandemLive", "TandemScenario", "TandemReport", "TandemRuntime", "TandemCoreTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

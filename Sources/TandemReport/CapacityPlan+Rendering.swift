@@ -6,6 +6,11 @@ extension CapacityPlan {
         var out = ["# Capacity: \(scenarioName)", "", "**\(answer.first ?? "")**", ""]
         out += settingsLines.map { "- \($0)" } + [""]
         out += ["## Answers", ""] + answer.dropFirst().map { "- \($0)" } + [""]
+        if let verification {
+            out += ["## Checked live", "", verification.summary(latencyMetric: latencyMetric),
+                    "", "Live report: \(verification.report)/report.html (seed \(verification.seed)).", ""]
+            out += MarkdownRenderer.table(CapacityVerification.header, verification.rows(slos: slos)) + [""]
+        }
         out += ["## Monotonicity", ""]
         out += monotonicityViolations.isEmpty
             ? ["More nodes never held fewer users, and no load passed above one that failed.", ""]
@@ -27,6 +32,12 @@ extension CapacityPlan {
                 + "</ul></section>",
             "<section><h2>Answers</h2><ul>" + answer.dropFirst().map { "<li>\(ReportText.html($0))</li>" }.joined()
                 + "</ul></section>",
+            verification.map { verification in
+                "<section><h2>Checked live</h2><p>\(ReportText.html(verification.summary(latencyMetric: latencyMetric)))"
+                    + " Live report: <code>\(ReportText.html(verification.report))/report.html</code> (seed "
+                    + "\(verification.seed)).</p>"
+                    + HTMLRenderer.table(CapacityVerification.header, verification.rows(slos: slos)) + "</section>"
+            } ?? "",
             "<section><h2>Monotonicity</h2>"
                 + (monotonicityViolations.isEmpty
                     ? "<p>More nodes never held fewer users, and no load passed above one that failed.</p>"

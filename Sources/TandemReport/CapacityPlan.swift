@@ -37,6 +37,8 @@ public struct CapacityPlan: Codable, Sendable, Equatable {
     public var runCount: Int
     /// Wall time of the search; the only field that changes between two identical searches.
     public var wallTimeMs: Double
+    /// `--verify-live`: the recommended point run live beside the prediction; nil without it.
+    public var verification: CapacityVerification?
 
     enum CodingKeys: String, CodingKey {
         case format
@@ -58,6 +60,7 @@ public struct CapacityPlan: Codable, Sendable, Equatable {
         case pointCount = "point_count"
         case runCount = "run_count"
         case wallTimeMs = "wall_time_ms"
+        case verification
     }
 
     public init(
@@ -81,7 +84,8 @@ public struct CapacityPlan: Codable, Sendable, Equatable {
         answer: [String],
         pointCount: Int,
         runCount: Int,
-        wallTimeMs: Double
+        wallTimeMs: Double,
+        verification: CapacityVerification? = nil
     ) {
         self.format = format
         self.scenarioName = scenarioName
@@ -104,6 +108,7 @@ public struct CapacityPlan: Codable, Sendable, Equatable {
         self.pointCount = pointCount
         self.runCount = runCount
         self.wallTimeMs = wallTimeMs
+        self.verification = verification
     }
 
     /// The plan as `capacity.json`: pretty-printed, sorted keys, ending in a newline.

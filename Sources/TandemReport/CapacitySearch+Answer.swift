@@ -40,6 +40,7 @@ extension CapacitySearch {
         }
         if let index = chosen, let users = load {
             let point = try ensure(index, users)
+            outcome.recommended = point
             let top = results[index].firstFailing == nil && users == self.users.upperBound
             headline = "\(Self.nodesText(results[index].nodes)) hold\(results[index].nodes == 1 ? "s" : "") "
                 + (top ? "at least " : "") + "\(NumberText.grouped(users)) users at \(at(point))"

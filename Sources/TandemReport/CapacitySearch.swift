@@ -46,6 +46,9 @@ public struct CapacitySearch {
     public struct Outcome {
         public var results: [NodeCountResult]
         public var violations: [String]
+        /// The point the answer recommends (the fewest nodes for `--target`, else the largest capacity found); set by
+        /// ``answer(_:target:latency:)``, nil when no node count holds the load.
+        public var recommended: CapacityPoint? = nil
     }
 
     public func run() throws -> Outcome {

@@ -1,5 +1,12 @@
-/// Rewriting a scenario to another load and cluster size, for capacity searches (`tandem capacity`).
+// Rewriting a scenario to another load and cluster size, for capacity searches (`tandem capacity`).
 extension Scenario {
+    /// `--users` / `--nodes` of `tandem run` and `tandem-live run`: the scenario at that size (``scaled(users:nodes:)``,
+    /// the other dimension kept), or unchanged when neither is given.
+    public func resized(users: Int?, nodes: Int?) throws(ScalingError) -> Scenario {
+        guard users != nil || nodes != nil else { return self }
+        return try scaled(users: users ?? totalUserCount, nodes: nodes ?? topology.nodeCount)
+    }
+
     /// The scenario with `users` users over `nodes` nodes, its shape otherwise kept.
     ///
     /// Every population group is scaled in proportion to its share of the file's users (largest remainder, so

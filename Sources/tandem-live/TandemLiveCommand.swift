@@ -37,6 +37,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Use this PostgreSQL instead of starting one (several nodes).") var databaseURL: String?
     @Option(help: "The tandem-server binary (default: next to this one).") var serverBinary: String?
     @Flag(help: "No progress lines.") var quiet = false
+    @Option(help: "Run at this many users (every group scaled in proportion, ramps too), as `tandem capacity` does.")
+    var users: Int?
+    @Option(help: "Run on this many nodes.") var nodes: Int?
     @Option(help: ArgumentHelp(
         "Servers someone else runs: http://host:port[,…], one per node, instead of starting them.",
         discussion: "Every scenario user (group-N) must exist there with --password; --database-url names the "
@@ -97,7 +100,14 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let scenarios = try loadScenarios(path)
+        let scenarios = try loadScenarios(path).map { scenario in
+            do {
+                return try scenario.resized(users: users, nodes: nodes)
+            } catch {
+                note("tandem-live: \(scenario.file): --users/--nodes: \(error)")
+                throw ExitCode(2)
+            }
+        }
         let binary = target == nil ? try Up.locateServer(serverBinary) : URL(fileURLWithPath: "/nonexistent")
         let stop = SignalWatch.start()
         var failed = false

@@ -51,7 +51,10 @@ struct CapacityCommand: ParsableCommand {
     @Option(help: "Where capacity.{json,md,html} go (default: Reports/capacity/<scenario>).")
     var out: String?
 
-    @Flag(help: "Not available yet: running the recommended point live.")
+    @Flag(help: ArgumentHelp(
+        "Run the recommended point live (tandem-live run --users U --nodes N) and put it beside the prediction.",
+        discussion: "Real tandem-server processes, and Redis and a throwaway PostgreSQL for several nodes, on this "
+            + "machine; the live report goes to OUT/verify-live/, the comparison into capacity.{json,md,html}."))
     var verifyLive = false
 
     @OptionGroup var engine: EngineOptions
@@ -99,7 +102,7 @@ struct CapacityCommand: ParsableCommand {
         let answer = try search.answer(&outcome, target: target, latency: latency)
         FileHandleOutput.endProgress()
         let points = outcome.results.reduce(0) { $0 + $1.points.count }
-        let plan = CapacityPlan(
+        var plan = CapacityPlan(
             format: CapacityPlan.currentFormat, scenarioName: scenario.name, scenarioFile: scenario.file,
             scenarioFileHash: scenario.fileHash, engineVersion: engine.simulationOptions.engineVersion,
             slos: input.slos.map(\.text), quantile: input.quantile.description, seeds: seedList,
@@ -111,10 +114,15 @@ struct CapacityCommand: ParsableCommand {
             pointCount: points, runCount: points * seedList.count,
             wallTimeMs: SimulationPool.seconds(ContinuousClock.now - started) * 1_000)  // determinism: ok
         let folder = URL(fileURLWithPath: out ?? "Reports/capacity/\(scenario.name)")
+        if verifyLive {
+            plan.verification = try verify(outcome.recommended, scenario: scenario, input: input, latency: latency,
+                                           trafficMs: trafficMs, under: folder)
+        }
         try FileOutput.write(try plan.jsonData(), to: folder.appendingPathComponent("capacity.json"))
         try FileOutput.write(Data(plan.markdown.utf8), to: folder.appendingPathComponent("capacity.md"))
         try FileOutput.write(Data(plan.html.utf8), to: folder.appendingPathComponent("capacity.html"))
         for line in answer { print(line) }
+        if let verification = plan.verification { print(verification.summary(latencyMetric: latency.metric)) }
         for violation in outcome.violations { print("  monotonicity: \(violation)") }
         print("capacity: \(points) points, \(plan.runCount) runs on \(jobs) thread(s) in "
             + String(format: "%.1f", plan.wallTimeMs / 1_000) + " s; report: \(folder.path)/capacity.html")
@@ -131,7 +139,11 @@ struct CapacityCommand: ParsableCommand {
     /// Every option read, or a one-line error and exit code 2.
     func parseInput() throws -> Input {
         if verifyLive {
-            Self.fail("--verify-live is not available yet: run the recommended point with `tandem run --live` instead")
+            if engine.noGapRecovery || engine.wire {
+                Self.fail("--no-gap-recovery and --wire are the simulator's; the live run has the servers' own")
+            }
+            // Before the search, so that a missing binary is not found out only at its end.
+            _ = try LiveHandover.binary(for: "tandem capacity --verify-live")
         }
         guard !slo.isEmpty else { Self.fail("give at least one --slo, e.g. --slo \"latency.propagation.p99 < 100ms\"") }
         guard seeds >= 1 else { Self.fail("--seeds must be at least 1") }
@@ -179,6 +191,52 @@ struct CapacityCommand: ParsableCommand {
                 }
             }
         }
+    }
+
+    /// Runs `point` live with `tandem-live` (its progress and summary on this terminal) and reads its report back.
+    func verify(
+        _ point: CapacityPoint?, scenario: Scenario, input: Input, latency: ThresholdSpec, trafficMs: Double,
+        under folder: URL
+    ) throws -> CapacityVerification? {
+        guard let point else {
+            print("--verify-live: no point to verify (no node count holds the load)")
+            return nil
+        }
+        let live = try LiveHandover.binary(for: "tandem capacity --verify-live")
+        let out = folder.appendingPathComponent("verify-live")
+        var arguments = ["run", path, "--users", String(point.users), "--nodes", String(point.nodes),
+                         "--seed", String(from), "--out", out.path]
+        if engine.ackBeforePersist { arguments.append("--ack-before-persist") }
+        if engine.noPresenceExpiry { arguments.append("--no-presence-expiry") }
+        FileHandleOutput.standardError(
+            "tandem capacity: verifying live: \(point.users) users on \(point.nodes) node(s), seed \(from)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: live)
+        process.arguments = arguments
+        do {
+            try process.run()
+        } catch {
+            Self.fail("--verify-live: cannot start \(live): \(error)")
+        }
+        process.waitUntilExit()
+        // 0: the live run passed its checks; 1: it ran and something failed, which the comparison shows.
+        guard process.terminationReason == .exit, [0, 1].contains(process.terminationStatus) else {
+            Self.fail("--verify-live: tandem-live \(arguments.joined(separator: " ")) ended with status "
+                + "\(process.terminationStatus); see its messages above")
+        }
+        let reportFolder = out.appendingPathComponent(scenario.name).appendingPathComponent(String(from))
+        let report: Report
+        do {
+            report = try Report.decode(from: Data(contentsOf: reportFolder.appendingPathComponent("report.json")))
+        } catch {
+            Self.fail("--verify-live: cannot read the live report in \(reportFolder.path): \(error)")
+        }
+        let measured = CapacityPoint(
+            users: point.users, nodes: point.nodes, runs: [.report(report)], slos: input.slos,
+            quantile: input.quantile, latency: latency, trafficMs: trafficMs)
+        return CapacityVerification(
+            users: point.users, nodes: point.nodes, seed: from, report: reportFolder.path, predicted: point,
+            measured: measured)
     }
 
     static func fail(_ message: String) -> Never {

@@ -24,6 +24,12 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
+    @Option(help: "Run at this many users (every group scaled in proportion, ramps too), as `tandem capacity` does.")
+    var users: Int?
+
+    @Option(help: "Run on this many nodes.")
+    var nodes: Int?
+
     @Flag(help: "Run live: real tandem-server processes, Redis, PostgreSQL and faults (hands over to tandem-live).")
     var live = false
 
@@ -52,7 +58,14 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         if live { try LiveHandover.exec(liveArguments) }
-        let scenarios = try ScenarioInput.load(path, profile: profileOption.profile)
+        let scenarios = try ScenarioInput.load(path, profile: profileOption.profile).map { scenario in
+            do {
+                return try scenario.resized(users: users, nodes: nodes)
+            } catch {
+                FileHandleOutput.standardError("\(scenario.file): --users/--nodes: \(error)")
+                throw ExitCode(2)
+            }
+        }
         var failed = false
         for scenario in scenarios {
             let report = try simulate(scenario)
@@ -69,6 +82,8 @@ struct RunCommand: ParsableCommand {
     private var liveArguments: [String] {
         var arguments = ["run", path, "--out", out]
         if let seed { arguments += ["--seed", String(seed)] }
+        if let users { arguments += ["--users", String(users)] }
+        if let nodes { arguments += ["--nodes", String(nodes)] }
         if quiet { arguments.append("--quiet") }
         if engine.ackBeforePersist { arguments.append("--ack-before-persist") }
         if engine.noPresenceExpiry { arguments.append("--no-presence-expiry") }
@@ -223,19 +238,25 @@ struct SweepCommand: ParsableCommand {
 /// `tandem run --live` replaces this process with it.
 enum LiveHandover {
     static func exec(_ arguments: [String]) throws -> Never {
+        let live = try binary(for: arguments.first == "calibrate" ? "tandem calibrate" : "tandem run --live")
+        let argv = ([live] + arguments).map { strdup($0) } + [nil]
+        execv(live, argv)
+        FileHandleOutput.standardError("tandem: cannot start \(live): errno \(errno)")
+        throw ExitCode(2)
+    }
+
+    /// `tandem-live` next to this binary; `what` (the command that needs it) names the problem when it is missing.
+    static func binary(for what: String) throws -> String {
         let selfPath = FileManager.default.fileExists(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0]
         let own = URL(fileURLWithPath: selfPath).resolvingSymlinksInPath()
         let live = own.deletingLastPathComponent().appendingPathComponent("tandem-live").path
         guard FileManager.default.isExecutableFile(atPath: live) else {
             FileHandleOutput.standardError(
-                "tandem \(arguments.first == "calibrate" ? "calibrate" : "run --live") needs tandem-live next to \(own.path); build it: "
-                    + "swift build --product tandem-live (and tandem-server)")
+                "\(what) needs tandem-live next to \(own.path); build it: swift build --product tandem-live "
+                    + "(and tandem-server)")
             throw ExitCode(2)
         }
-        let argv = ([live] + arguments).map { strdup($0) } + [nil]
-        execv(live, argv)
-        FileHandleOutput.standardError("tandem: cannot start \(live): errno \(errno)")
-        throw ExitCode(2)
+        return live
     }
 }
 

@@ -242,4 +242,22 @@ import TandemReport
             "| users | p50 ms | p99 ms | commits/s | deliveries/s | latency.propagation.p99 < 100 ms | result |"))
         #expect(try CapacityPlan.decode(from: plan.jsonData()) == plan)
     }
+
+    /// `--verify-live`'s comparison: how far the prediction was from the live measurement, relative to the latter.
+    @Test func aVerificationSaysHowFarThePredictionWasFromLive() {
+        let verification = CapacityVerification(
+            users: 200, nodes: 2, seed: 1, report: "/tmp/live", predicted: Self.point(users: 200, nodes: 2, p99: 54),
+            measured: Self.point(users: 200, nodes: 2, p99: 119, seeds: 1))
+        // Predicted: the worst of two seeds, 56 ms; measured 120 ms: 53 % low.
+        #expect(verification.summary(latencyMetric: "latency.propagation.p99")
+            == "Live at 2 nodes × 200 users: propagation.p99 120 ms (predicted 56 ms, −53 % off); live did not hold: "
+                + "latency.propagation.p99 < 100 ms: 120 ms.")
+        let rows = verification.rows(slos: ["latency.propagation.p99 < 100ms"])
+        #expect(rows.map(\.first) == [
+            "SLO latency.propagation.p99 < 100ms", "propagation p50", "propagation p99", "commits per second",
+            "deliveries per second", "passes every SLO and check",
+        ])
+        #expect(rows[2] == ["propagation p99", "56 ms", "120 ms", "−53 %"])
+        #expect(rows.last == ["passes every SLO and check", "yes", "no", ""])
+    }
 }

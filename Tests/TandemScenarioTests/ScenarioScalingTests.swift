@@ -64,4 +64,16 @@ import TandemScenario
         #expect(scaled.totalUserCount == 300 && scaled.faults == scenario.faults)
         #expect(scaled.phases.first == .ramp(to: 300, over: .seconds(20)))
     }
+
+    /// `--users` / `--nodes` of `tandem run` and `tandem-live run`: one dimension given keeps the other.
+    @Test func resizingKeepsWhatIsNotGiven() throws {
+        let scenario = try Self.twoGroups()
+        #expect(try scenario.resized(users: nil, nodes: nil) == scenario)
+        let users = try scenario.resized(users: 80, nodes: nil)
+        #expect(users.totalUserCount == 80 && users.topology.nodeCount == 2)
+        #expect(users == (try scenario.scaled(users: 80, nodes: 2)))
+        let nodes = try scenario.resized(users: nil, nodes: 5)
+        #expect(nodes.totalUserCount == 40 && nodes.topology.nodeCount == 5)
+        #expect(throws: ScalingError.self) { try scenario.resized(users: 1, nodes: nil) }
+    }
 }

@@ -102,9 +102,8 @@ import TandemReport
          "tandem capacity: --target 31 lies outside --users 2..30"),
         (["--users", "2..30"],
          "tandem capacity: give at least one --slo, e.g. --slo \"latency.propagation.p99 < 100ms\""),
-        (["--slo", "latency.propagation.p99 < 100ms", "--users", "2..30", "--verify-live"],
-         "tandem capacity: --verify-live is not available yet: "
-            + "run the recommended point with `tandem run --live` instead"),
+        (["--slo", "latency.propagation.p99 < 100ms", "--users", "2..30", "--verify-live", "--no-gap-recovery"],
+         "tandem capacity: --no-gap-recovery and --wire are the simulator's; the live run has the servers' own"),
     ])
     func badInputIsOneLineAndExitCodeTwo(arguments: [String], message: String) async throws {
         let work = try Self.scratch("bad-\(abs(message.hashValue))")
