@@ -1,5 +1,6 @@
 import Foundation
 import TandemCore
+import TandemCoreTestSupport
 import Testing
 
 @testable import TandemServer
@@ -169,6 +170,32 @@ struct OpenAPITests {
             #expect(!check("GET", "/api/v1/contact/", 200, list.body, type: "text/html").isEmpty)
             #expect(!check("GET", "/ws", 101, "hello", type: "").isEmpty, "101 has no body")
             #expect(check("GET", "/nowhere/at/all/here", 200, "{}").first?.contains("no path") == true)
+        }
+    }
+
+    /// The served document is valid OpenAPI 3.0 by openapi-spec-validator (PyPI, pinned in
+    /// `scripts/socketio/venv.sh`): path parameters declared, references resolved, schemas well formed. The same
+    /// document with a path parameter undeclared is refused, so the check can fail.
+    @Test func theServedDocumentIsValidOpenAPI() async throws {
+        let python = try await SocketIOTests.python()
+        try await withServer { server in
+            let served = try #require(try await HTTP.request("GET", "\(server.baseURL)/api/v1/_openapi").json)
+            guard case .object(var broken) = served, case .object(var paths)? = broken["paths"],
+                case .object(var item)? = paths["/api/v1/contact/{pk}"], case .object(var get)? = item["get"]
+            else {
+                Issue.record("no GET /api/v1/contact/{pk} in the document")
+                return
+            }
+            get["parameters"] = []
+            item["get"] = .object(get)
+            paths["/api/v1/contact/{pk}"] = .object(item)
+            broken["paths"] = .object(paths)
+            for (name, document, valid) in [("served", served, true), ("broken", JSONValue.object(broken), false)] {
+                let file = server.directory.appendingPathComponent("openapi-\(name).json")
+                try document.description.write(to: file, atomically: true, encoding: .utf8)
+                let (_, output) = try await runToCompletion(python, ["-m", "openapi_spec_validator", file.path])
+                #expect(output.contains("\(file.path): OK") == valid, "\(name): \(output)")
+            }
         }
     }
 
