@@ -173,6 +173,48 @@ struct OpenAPITests {
         }
     }
 
+    /// Each configured model gets its own paths and schemas from its field types; a model not configured has none.
+    @Test func everyConfiguredModelHasItsPathsAndSchemas() async throws {
+        let config = TestConfig.standard + """
+
+            models:
+              Ticket:
+                title: {type: string, policy: manual}
+                body: text
+                done: bool
+              Note:
+                text: text
+                due: datetime
+            """
+        try await withServer(config: config) { server in
+            let document = try #require(try await HTTP.request("GET", "\(server.baseURL)/api/v1/_openapi").json)
+            let paths = Set(document["paths"]?.sortedKeys ?? [])
+            for resource in ["ticket", "note"] {
+                let expected = ["/api/v1/\(resource)", "/api/v1/\(resource)/{pk}", "/api/v1/\(resource)/_info", "/\(resource)/list"]
+                #expect(paths.isSuperset(of: expected), "\(resource): \(paths.sorted())")
+            }
+            #expect(!paths.contains("/api/v1/contact"), "Contact is not configured here")
+            let schemas = document["components"]?["schemas"]
+            #expect(schemas?["TicketFields"]?["required"] == ["body", "done", "title"])
+            #expect(schemas?["TicketFields"]?["properties"]?["done"]?["type"] == "boolean")
+            #expect(schemas?["NoteFields"]?["properties"]?["due"]?["format"] == "date-time")
+            #expect(schemas?["Contact"] == nil)
+
+            let contract = OpenAPIContract(document: document)
+            let token = try await HTTP.login(server, "bob", "bob-pw")
+            try await Self.exchange(
+                contract, server, "POST", "/api/v1/ticket/", token: token, body: #"{"title": "t", "done": true}"#, expect: 201)
+            try await Self.exchange(
+                contract, server, "POST", "/api/v1/note/", token: token, body: #"{"due": "2026-12-02T08:00:00Z"}"#, expect: 201)
+            try await Self.exchange(contract, server, "POST", "/api/v1/note/", token: token, body: #"{"done": true}"#, expect: 422)
+            try await Self.exchange(contract, server, "GET", "/api/v1/ticket/", token: token, expect: 200)
+            try await Self.exchange(contract, server, "GET", "/api/v1/note/1", token: token, expect: 200)
+            let ticketAsNote = try await HTTP.request("GET", "\(server.baseURL)/api/v1/ticket/1", token: token)
+            #expect(!contract.problems("GET", "/api/v1/note/1", status: 200, contentType: "application/json", body: ticketAsNote.body).isEmpty,
+                    "a Ticket is not a Note")
+        }
+    }
+
     /// The served document is valid OpenAPI 3.0 by openapi-spec-validator (PyPI, pinned in
     /// `scripts/socketio/venv.sh`): path parameters declared, references resolved, schemas well formed. The same
     /// document with a path parameter undeclared is refused, so the check can fail.
