@@ -16,7 +16,9 @@ struct OpenAPITests {
         for path in document["paths"]?.sortedKeys ?? [] {
             for method in document["paths"]?[path]?.sortedKeys ?? [] {
                 all.insert("\(method.uppercased()) \(path)")
-                if document["paths"]?[path]?[method]?["x-undocumented"] == true { undocumented.append("\(method) \(path)") }
+                if document["paths"]?[path]?[method]?["x-undocumented"] == true {
+                    undocumented.append("\(method) \(path)")
+                }
             }
         }
         return (all, undocumented)
@@ -25,14 +27,23 @@ struct OpenAPITests {
     /// A request to the server with its answer checked against the document; the answer for further checks.
     @discardableResult
     static func exchange(
-        _ contract: OpenAPIContract, _ server: ServerProcess, _ method: String, _ path: String, token: String? = nil,
-        body: String? = nil, expect status: Int
+        _ contract: OpenAPIContract,
+        _ server: ServerProcess,
+        _ method: String,
+        _ path: String,
+        token: String? = nil,
+        body: String? = nil,
+        expect status: Int
     ) async throws -> HTTP.Reply {
         let reply = try await HTTP.request(method, server.baseURL + path, token: token, body: body)
         #expect(reply.status == status, "\(method) \(path): \(reply.body.prefix(300))")
         for problem in contract.problems(
-            method, path, status: reply.status, contentType: reply.headers["content-type"], body: reply.body)
-        {
+            method,
+            path,
+            status: reply.status,
+            contentType: reply.headers["content-type"],
+            body: reply.body
+        ) {
             Issue.record(Comment(rawValue: problem))
         }
         return reply
@@ -49,9 +60,15 @@ struct OpenAPITests {
             // Every route both routers hold (for the configured model Contact, as /api/v1/contact), and nothing else.
             let context = try await DocsReferenceTests.context()
             let registered = Set(
-                ServerApplication.routeDescriptions(context).map { $0.replacingOccurrences(of: "{model}", with: "contact") })
+                ServerApplication.routeDescriptions(context).map {
+                    $0.replacingOccurrences(of: "{model}", with: "contact")
+                }
+            )
             let (documented, undocumented) = Self.operations(document)
-            #expect(documented == registered, "document vs routers: \(documented.symmetricDifference(registered).sorted())")
+            #expect(
+                documented == registered,
+                "document vs routers: \(documented.symmetricDifference(registered).sorted())"
+            )
             #expect(registered.contains("GET /api/v1/_openapi") && registered.contains("PUT /api/v1/contact/{pk}"))
             #expect(undocumented.isEmpty, "routes OpenAPIDocument.operation does not describe")
             #expect(document["components"]?["schemas"]?["ContactFields"]?["properties"]?["age"]?["type"] == "number")
@@ -69,13 +86,32 @@ struct OpenAPITests {
             // Security.
             let login = "/api/v1/security/login"
             let tokens = try await Self.exchange(
-                contract, server, "POST", login, body: #"{"username":"bob","password":"bob-pw","provider":"db"}"#, expect: 200)
+                contract,
+                server,
+                "POST",
+                login,
+                body: #"{"username":"bob","password":"bob-pw","provider":"db"}"#,
+                expect: 200
+            )
             let token = try #require(tokens.json?["access_token"]?.stringValue)
             let refresh = try #require(tokens.json?["refresh_token"]?.stringValue)
-            try await Self.exchange(contract, server, "POST", login, body: #"{"username":"bob","password":"no"}"#, expect: 401)
+            try await Self.exchange(
+                contract,
+                server,
+                "POST",
+                login,
+                body: #"{"username":"bob","password":"no"}"#,
+                expect: 401
+            )
             try await Self.exchange(contract, server, "POST", login, body: #"{"username":1}"#, expect: 400)
             try await Self.exchange(
-                contract, server, "POST", "/api/v1/security/refresh", body: #"{"refresh_token":"\#(refresh)"}"#, expect: 200)
+                contract,
+                server,
+                "POST",
+                "/api/v1/security/refresh",
+                body: #"{"refresh_token":"\#(refresh)"}"#,
+                expect: 200
+            )
             try await Self.exchange(contract, server, "POST", "/api/v1/security/refresh", body: "{}", expect: 401)
             let admin = try await HTTP.login(server, "ada", "ada-pw")
             let viewer = try await HTTP.login(server, "victor", "victor-pw")
@@ -85,16 +121,37 @@ struct OpenAPITests {
             try await Self.exchange(contract, server, "GET", "\(base)/_info", token: token, expect: 200)
             try await Self.exchange(contract, server, "GET", "\(base)/_info", token: viewer, expect: 200)
             let created = try await Self.exchange(
-                contract, server, "POST", "\(base)/", token: token,
+                contract,
+                server,
+                "POST",
+                "\(base)/",
+                token: token,
                 body: #"""
                     {"name": "Ada", "age": 36, "notes": "n", "active": true, "birthday": "1815-12-10T00:00:00Z",
                      "settings": {"a": [1, null]}, "tags": [{"id": 1, "label": "x"}, {"id": "b"}]}
                     """#,
-                expect: 201)
+                expect: 201
+            )
             let id = try #require(created.json?["id"]?.intValue)
             let version = try #require(created.json?["version"]?.intValue)
-            try await Self.exchange(contract, server, "POST", base, token: token, body: #"{"id": "k-1", "age": null}"#, expect: 201)
-            try await Self.exchange(contract, server, "POST", base, token: token, body: #"{"id": "k-1", "age": 2}"#, expect: 409)
+            try await Self.exchange(
+                contract,
+                server,
+                "POST",
+                base,
+                token: token,
+                body: #"{"id": "k-1", "age": null}"#,
+                expect: 201
+            )
+            try await Self.exchange(
+                contract,
+                server,
+                "POST",
+                base,
+                token: token,
+                body: #"{"id": "k-1", "age": 2}"#,
+                expect: 409
+            )
             try await Self.exchange(contract, server, "POST", base, token: token, body: #"{"nope": 1}"#, expect: 422)
             try await Self.exchange(contract, server, "POST", base, token: token, body: #"{}"#, expect: 422)
             try await Self.exchange(contract, server, "POST", base, token: token, body: "[1", expect: 400)
@@ -102,25 +159,76 @@ struct OpenAPITests {
             try await Self.exchange(contract, server, "GET", "\(base)/never-written", token: token, expect: 200)
             try await Self.exchange(contract, server, "GET", "\(base)/", token: token, expect: 200)
             try await Self.exchange(
-                contract, server, "GET", "\(base)/?\(FABConventionsTests.q("(columns:!(name),order_column:age,order_direction:desc)"))",
-                token: token, expect: 200)
+                contract,
+                server,
+                "GET",
+                "\(base)/?\(FABConventionsTests.q("(columns:!(name),order_column:age,order_direction:desc)"))",
+                token: token,
+                expect: 200
+            )
             try await Self.exchange(contract, server, "GET", "\(base)/?page=-1", token: token, expect: 400)
             try await Self.exchange(
-                contract, server, "PUT", "\(base)/\(id)", token: token, body: #"{"name": "Grace", "base_version": \#(version)}"#,
-                expect: 200)
+                contract,
+                server,
+                "PUT",
+                "\(base)/\(id)",
+                token: token,
+                body: #"{"name": "Grace", "base_version": \#(version)}"#,
+                expect: 200
+            )
             try await Self.exchange(
-                contract, server, "PUT", "\(base)/\(id)", token: token, body: #"{"name": "Lin", "base_version": \#(version)}"#,
-                expect: 409)
-            try await Self.exchange(contract, server, "PUT", "\(base)/\(id)", token: token, body: #"{"age": "old"}"#, expect: 422)
-            try await Self.exchange(contract, server, "PUT", "\(base)/\(id)", token: viewer, body: #"{"age": 1}"#, expect: 403)
-            try await Self.exchange(contract, server, "PUT", "\(base)/\(id)", token: token, body: #"{"salary": 1}"#, expect: 403)
+                contract,
+                server,
+                "PUT",
+                "\(base)/\(id)",
+                token: token,
+                body: #"{"name": "Lin", "base_version": \#(version)}"#,
+                expect: 409
+            )
+            try await Self.exchange(
+                contract,
+                server,
+                "PUT",
+                "\(base)/\(id)",
+                token: token,
+                body: #"{"age": "old"}"#,
+                expect: 422
+            )
+            try await Self.exchange(
+                contract,
+                server,
+                "PUT",
+                "\(base)/\(id)",
+                token: viewer,
+                body: #"{"age": 1}"#,
+                expect: 403
+            )
+            try await Self.exchange(
+                contract,
+                server,
+                "PUT",
+                "\(base)/\(id)",
+                token: token,
+                body: #"{"salary": 1}"#,
+                expect: 403
+            )
             try await Self.exchange(contract, server, "GET", "\(base)/\(id)", expect: 401)
             // A model that is not configured has no path in the document; its 404 is the Error of a missing record.
             let unknown = try await HTTP.request("GET", "\(server.baseURL)/api/v1/nothing/1", token: token)
             #expect(unknown.status == 404)
-            #expect(contract.problems("GET", "\(base)/1", status: 404, contentType: "application/json", body: unknown.body) == [])
+            #expect(
+                contract.problems("GET", "\(base)/1", status: 404, contentType: "application/json", body: unknown.body)
+                    == []
+            )
             try await Self.exchange(contract, server, "DELETE", "\(base)/\(id)", token: token, expect: 403)
-            try await Self.exchange(contract, server, "DELETE", "\(base)/\(id)?base_version=1", token: admin, expect: 409)
+            try await Self.exchange(
+                contract,
+                server,
+                "DELETE",
+                "\(base)/\(id)?base_version=1",
+                token: admin,
+                expect: 409
+            )
             try await Self.exchange(contract, server, "DELETE", "\(base)/\(id)", token: admin, expect: 200)
             try await Self.exchange(contract, server, "GET", "\(base)/\(id)", token: token, expect: 404)
             try await Self.exchange(contract, server, "DELETE", "\(base)/\(id)", token: admin, expect: 404)
@@ -132,7 +240,10 @@ struct OpenAPITests {
             // Every operation of the API was answered at least once above.
             let answered = Set(contract.seen.map { $0.split(separator: " ").prefix(2).joined(separator: " ") })
             let api = documented.filter { $0.contains(" /api/v1/") }
-            #expect(api.subtracting(answered).isEmpty, "API operations never exercised: \(api.subtracting(answered).sorted())")
+            #expect(
+                api.subtracting(answered).isEmpty,
+                "API operations never exercised: \(api.subtracting(answered).sorted())"
+            )
         }
     }
 
@@ -143,9 +254,19 @@ struct OpenAPITests {
             let contract = OpenAPIContract(document: document)
             let token = try await HTTP.login(server, "bob", "bob-pw")
             let created = try await HTTP.request(
-                "POST", "\(server.baseURL)/api/v1/contact/", token: token, body: #"{"name": "Ada", "age": 36}"#)
+                "POST",
+                "\(server.baseURL)/api/v1/contact/",
+                token: token,
+                body: #"{"name": "Ada", "age": 36}"#
+            )
             let list = try await HTTP.request("GET", "\(server.baseURL)/api/v1/contact/", token: token)
-            func check(_ method: String, _ path: String, _ status: Int, _ body: String, type: String = "application/json")
+            func check(
+                _ method: String,
+                _ path: String,
+                _ status: Int,
+                _ body: String,
+                type: String = "application/json"
+            )
                 -> [String]
             {
                 contract.problems(method, path, status: status, contentType: type, body: body)
@@ -154,11 +275,26 @@ struct OpenAPITests {
             #expect(check("GET", "/api/v1/contact/", 200, list.body) == [])
 
             let drifted: [(String, String, Int, String, String)] = [
-                ("GET", "/api/v1/contact/", 200, list.body.replacingOccurrences(of: #""age":36"#, with: #""age":"36""#), "age"),
-                ("GET", "/api/v1/contact/", 200, list.body.replacingOccurrences(of: #""count""#, with: #""total""#), "count"),
-                ("GET", "/api/v1/contact/", 200, list.body.replacingOccurrences(of: #""name":"Ada""#, with: #""nom":"Ada""#), "nom"),
-                ("POST", "/api/v1/contact/", 201, created.body.replacingOccurrences(of: #""version""#, with: #""v""#), "version"),
-                ("POST", "/api/v1/contact/", 201, created.body.replacingOccurrences(of: #""model":"Contact""#, with: #""model":"X""#), "X"),
+                (
+                    "GET", "/api/v1/contact/", 200,
+                    list.body.replacingOccurrences(of: #""age":36"#, with: #""age":"36""#), "age"
+                ),
+                (
+                    "GET", "/api/v1/contact/", 200, list.body.replacingOccurrences(of: #""count""#, with: #""total""#),
+                    "count"
+                ),
+                (
+                    "GET", "/api/v1/contact/", 200,
+                    list.body.replacingOccurrences(of: #""name":"Ada""#, with: #""nom":"Ada""#), "nom"
+                ),
+                (
+                    "POST", "/api/v1/contact/", 201,
+                    created.body.replacingOccurrences(of: #""version""#, with: #""v""#), "version"
+                ),
+                (
+                    "POST", "/api/v1/contact/", 201,
+                    created.body.replacingOccurrences(of: #""model":"Contact""#, with: #""model":"X""#), "X"
+                ),
                 ("POST", "/api/v1/contact/", 201, #"{"message": "x"}"#, "required"),
                 ("POST", "/api/v1/contact/", 418, created.body, "418"),
                 ("GET", "/api/v1/contact/1", 404, #"{"error": "gone"}"#, "message"),
@@ -175,22 +311,25 @@ struct OpenAPITests {
 
     /// Each configured model gets its own paths and schemas from its field types; a model not configured has none.
     @Test func everyConfiguredModelHasItsPathsAndSchemas() async throws {
-        let config = TestConfig.standard + """
+        let config =
+            TestConfig.standard + """
 
-            models:
-              Ticket:
-                title: {type: string, policy: manual}
-                body: text
-                done: bool
-              Note:
-                text: text
-                due: datetime
-            """
+                models:
+                  Ticket:
+                    title: {type: string, policy: manual}
+                    body: text
+                    done: bool
+                  Note:
+                    text: text
+                    due: datetime
+                """
         try await withServer(config: config) { server in
             let document = try #require(try await HTTP.request("GET", "\(server.baseURL)/api/v1/_openapi").json)
             let paths = Set(document["paths"]?.sortedKeys ?? [])
             for resource in ["ticket", "note"] {
-                let expected = ["/api/v1/\(resource)", "/api/v1/\(resource)/{pk}", "/api/v1/\(resource)/_info", "/\(resource)/list"]
+                let expected = [
+                    "/api/v1/\(resource)", "/api/v1/\(resource)/{pk}", "/api/v1/\(resource)/_info", "/\(resource)/list",
+                ]
                 #expect(paths.isSuperset(of: expected), "\(resource): \(paths.sorted())")
             }
             #expect(!paths.contains("/api/v1/contact"), "Contact is not configured here")
@@ -203,15 +342,45 @@ struct OpenAPITests {
             let contract = OpenAPIContract(document: document)
             let token = try await HTTP.login(server, "bob", "bob-pw")
             try await Self.exchange(
-                contract, server, "POST", "/api/v1/ticket/", token: token, body: #"{"title": "t", "done": true}"#, expect: 201)
+                contract,
+                server,
+                "POST",
+                "/api/v1/ticket/",
+                token: token,
+                body: #"{"title": "t", "done": true}"#,
+                expect: 201
+            )
             try await Self.exchange(
-                contract, server, "POST", "/api/v1/note/", token: token, body: #"{"due": "2026-12-02T08:00:00Z"}"#, expect: 201)
-            try await Self.exchange(contract, server, "POST", "/api/v1/note/", token: token, body: #"{"done": true}"#, expect: 422)
+                contract,
+                server,
+                "POST",
+                "/api/v1/note/",
+                token: token,
+                body: #"{"due": "2026-12-02T08:00:00Z"}"#,
+                expect: 201
+            )
+            try await Self.exchange(
+                contract,
+                server,
+                "POST",
+                "/api/v1/note/",
+                token: token,
+                body: #"{"done": true}"#,
+                expect: 422
+            )
             try await Self.exchange(contract, server, "GET", "/api/v1/ticket/", token: token, expect: 200)
             try await Self.exchange(contract, server, "GET", "/api/v1/note/1", token: token, expect: 200)
             let ticketAsNote = try await HTTP.request("GET", "\(server.baseURL)/api/v1/ticket/1", token: token)
-            #expect(!contract.problems("GET", "/api/v1/note/1", status: 200, contentType: "application/json", body: ticketAsNote.body).isEmpty,
-                    "a Ticket is not a Note")
+            #expect(
+                !contract.problems(
+                    "GET",
+                    "/api/v1/note/1",
+                    status: 200,
+                    contentType: "application/json",
+                    body: ticketAsNote.body
+                ).isEmpty,
+                "a Ticket is not a Note"
+            )
         }
     }
 
@@ -244,18 +413,20 @@ struct OpenAPITests {
     // MARK: The validator itself
 
     static let validator = SchemaValidator(document: [
-        "components": ["schemas": [
-            "ID": ["oneOf": [["type": "integer"], ["type": "string"]]],
-            "Row": [
-                "type": "object", "required": ["id", "n"], "additionalProperties": false,
-                "properties": [
-                    "id": ["$ref": "#/components/schemas/ID"], "n": ["type": "number", "nullable": true],
-                    "tags": ["type": "array", "items": ["type": "string", "enum": ["a", "b"]]],
-                    "at": ["type": "string", "format": "date-time"], "k": ["type": "integer", "minimum": 0],
-                    "map": ["type": "object", "additionalProperties": ["type": "boolean"]],
+        "components": [
+            "schemas": [
+                "ID": ["oneOf": [["type": "integer"], ["type": "string"]]],
+                "Row": [
+                    "type": "object", "required": ["id", "n"], "additionalProperties": false,
+                    "properties": [
+                        "id": ["$ref": "#/components/schemas/ID"], "n": ["type": "number", "nullable": true],
+                        "tags": ["type": "array", "items": ["type": "string", "enum": ["a", "b"]]],
+                        "at": ["type": "string", "format": "date-time"], "k": ["type": "integer", "minimum": 0],
+                        "map": ["type": "object", "additionalProperties": ["type": "boolean"]],
+                    ],
                 ],
-            ],
-        ]],
+            ]
+        ]
     ])
 
     static func errors(_ value: JSONValue, _ schema: JSONValue = ["$ref": "#/components/schemas/Row"]) -> [String] {
@@ -264,7 +435,11 @@ struct OpenAPITests {
 
     @Test func theValidatorAcceptsWhatTheSchemaAllows() {
         #expect(Self.errors(["id": 1, "n": nil]) == [])
-        #expect(Self.errors(["id": "x", "n": 2.5, "tags": ["a", "b"], "at": "2026-01-01T00:00:00Z", "k": 0, "map": ["x": true]]) == [])
+        #expect(
+            Self.errors([
+                "id": "x", "n": 2.5, "tags": ["a", "b"], "at": "2026-01-01T00:00:00Z", "k": 0, "map": ["x": true],
+            ]) == []
+        )
     }
 
     @Test func theValidatorRefusesWhatTheSchemaDoesNot() {
@@ -285,8 +460,16 @@ struct OpenAPITests {
             let found = Self.errors(value)
             #expect(found.contains(expected), "\(value): \(found)")
         }
-        #expect(Self.errors(1, ["oneOf": [["type": "integer"], ["type": "number"]]]) == ["$: 1 matches 2 of oneOf's 2 schemas, not 1"])
-        #expect(Self.errors(1, ["$ref": "#/components/schemas/Nope"]) == ["$: unresolvable $ref \"#/components/schemas/Nope\""])
+        #expect(
+            Self.errors(1, ["oneOf": [["type": "integer"], ["type": "number"]]]) == [
+                "$: 1 matches 2 of oneOf's 2 schemas, not 1"
+            ]
+        )
+        #expect(
+            Self.errors(1, ["$ref": "#/components/schemas/Nope"]) == [
+                "$: unresolvable $ref \"#/components/schemas/Nope\""
+            ]
+        )
         #expect(Self.errors(1, ["anyOf": [["type": "integer"]]]) == ["$: unsupported schema keyword anyOf"])
         #expect(Self.errors(nil, ["type": "string"]) == ["$: expected string, got null"])
     }

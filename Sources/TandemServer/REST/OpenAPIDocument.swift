@@ -40,8 +40,11 @@ struct OpenAPIDocument: Sendable {
     var json: JSONValue {
         var paths: [String: JSONValue] = [:]
         for route in routes {
-            let expansions: [(String, ModelSchema?)] = route.path.contains("{model}")
-                ? models.models.values.map { (route.path.replacingOccurrences(of: "{model}", with: resourceName($0)), $0) }
+            let expansions: [(String, ModelSchema?)] =
+                route.path.contains("{model}")
+                ? models.models.values.map {
+                    (route.path.replacingOccurrences(of: "{model}", with: resourceName($0)), $0)
+                }
                 : [(route.path, nil)]
             for (path, model) in expansions {
                 var item = paths[path]?.objectValue ?? [:]
@@ -60,14 +63,16 @@ struct OpenAPIDocument: Sendable {
                 "version": "1",
                 "description": .string(
                     """
-                    The HTTP API of tandem-server node \(nodeID), generated from its routers and its configured models \
-                    (\(models.models.values.map(\.name).joined(separator: ", "))). REST resources follow Flask-AppBuilder's \
-                    conventions: `/api/v1/<resource>/` with the model's lowercase name (the configured spelling is an \
-                    alias), a trailing `/` optional. Real-time collaboration runs over the WebSocket at `/ws` (the \
-                    protocol of docs/protocol.md, token in `Sec-WebSocket-Protocol` or `?token=`) and over Socket.IO at \
-                    `/socket.io/` (Engine.IO 4 over WebSocket, namespace `/collaboration`); their `GET` upgrades are \
+                    The HTTP API of tandem-server node \(nodeID), generated from its routers and its configured \
+                    models (\(models.models.values.map(\.name).joined(separator: ", "))). REST resources follow \
+                    Flask-AppBuilder's conventions: `/api/v1/<resource>/` with the model's lowercase name (the \
+                    configured spelling is an alias), a trailing `/` optional. Real-time collaboration runs over the \
+                    WebSocket at `/ws` (the protocol of docs/protocol.md, the access token as `Authorization: Bearer` \
+                    or `?token=`) and over Socket.IO at `/socket.io/` (Engine.IO 4 over WebSocket, namespace \
+                    `/collaboration`); their `GET` upgrades are \
                     listed with status 101.
-                    """),
+                    """
+                ),
             ],
             "servers": [["url": "/"]],
             "tags": .array(["security", "records", "system", "collaboration", "pages"].map { ["name": .string($0)] }),
@@ -78,7 +83,7 @@ struct OpenAPIDocument: Sendable {
                     "bearer": [
                         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                         "description": "The access_token of POST /api/v1/security/login",
-                    ],
+                    ]
                 ],
             ],
         ]
@@ -101,9 +106,13 @@ struct OpenAPIDocument: Sendable {
         let pathParameters: [JSONValue] = captures.map { name in
             ["name": .string(name), "in": "path", "required": true, "schema": Self.string]
         }
-        if !(pathParameters + operation.query).isEmpty { object["parameters"] = .array(pathParameters + operation.query) }
+        if !(pathParameters + operation.query).isEmpty {
+            object["parameters"] = .array(pathParameters + operation.query)
+        }
         if let body = operation.body {
-            object["requestBody"] = ["required": .bool(operation.bodyRequired), "content": ["application/json": ["schema": body]]]
+            object["requestBody"] = [
+                "required": .bool(operation.bodyRequired), "content": ["application/json": ["schema": body]],
+            ]
         }
         if operation.bearer { object["security"] = [["bearer": []]] }
         var responses: [String: JSONValue] = [:]
@@ -139,17 +148,21 @@ extension OpenAPIDocument {
 
     static func array(_ items: JSONValue) -> JSONValue { ["type": "array", "items": items] }
 
-    static func strings(_ values: [String]) -> JSONValue { ["type": "string", "enum": .array(values.map { .string($0) })] }
+    static func strings(_ values: [String]) -> JSONValue {
+        ["type": "string", "enum": .array(values.map { .string($0) })]
+    }
 
     /// The schemas every document has: the error body, tokens, health, stats, Engine.IO's refusals.
     static let sharedSchemas: [String: JSONValue] = [
         "RecordID": [
-            "description": "A primary key: a number when it is an integer's canonical digits (as POST assigns), else a string",
+            "description":
+                "A primary key: a number when it is an integer's canonical digits (as POST assigns), else a string",
             "oneOf": [integer, string],
         ],
         "Error": [
             "type": "object", "required": ["message"], "additionalProperties": true,
-            "description": "Flask-AppBuilder's error shape; some errors add members (code, field, id, version, committed …)",
+            "description":
+                "Flask-AppBuilder's error shape; some errors add members (code, field, id, version, committed …)",
             "properties": [
                 "message": string, "code": strings(ErrorCode.allCases.map(\.rawValue)), "field": string,
                 "id": ref("RecordID"), "version": integer, "retry_after": integer,
@@ -158,45 +171,72 @@ extension OpenAPIDocument {
         ],
         "FieldChange": object(["field": string, "version": integer], required: ["field", "version"]),
         "LoginRequest": object(
-            ["username": string, "password": string, "provider": strings(["db"])], required: ["username", "password"]),
+            ["username": string, "password": string, "provider": strings(["db"])],
+            required: ["username", "password"]
+        ),
         "RefreshRequest": object(["refresh_token": string], required: ["refresh_token"]),
-        "Tokens": object(["access_token": string, "refresh_token": string], required: ["access_token", "refresh_token"]),
+        "Tokens": object(
+            ["access_token": string, "refresh_token": string],
+            required: ["access_token", "refresh_token"]
+        ),
         "AccessToken": object(["access_token": string], required: ["access_token"]),
         "Health": object(
             ["status": strings(["ok", "draining"]), "node_id": string, "connections": integer, "protocol": integer],
-            required: ["status", "node_id", "connections", "protocol"]),
+            required: ["status", "node_id", "connections", "protocol"]
+        ),
         "EngineIOError": object(["code": integer, "message": string], required: ["code", "message"]),
         "Deleted": object(
-            ["message": strings(["OK"]), "id": ref("RecordID"), "model": string, "version": integer, "change_id": string],
-            required: ["message", "id", "model", "version", "change_id"]),
+            [
+                "message": strings(["OK"]), "id": ref("RecordID"), "model": string, "version": integer,
+                "change_id": string,
+            ],
+            required: ["message", "id", "model", "version", "change_id"]
+        ),
         "CollaborationStats": object(
             [
                 "node_id": string, "generated_at": ["type": "string", "format": "date-time"], "connections": integer,
-                "sessions": array(object(
-                    [
-                        "session_id": string, "model": string, "record_id": ref("RecordID"),
-                        "participants": array(object(
-                            [
-                                "user_id": integer, "username": string, "color": string,
-                                "focus": ["type": "string", "nullable": true],
-                            ],
-                            required: ["user_id", "username", "color", "focus"])),
-                    ],
-                    required: ["session_id", "model", "record_id", "participants"])),
+                "sessions": array(
+                    object(
+                        [
+                            "session_id": string, "model": string, "record_id": ref("RecordID"),
+                            "participants": array(
+                                object(
+                                    [
+                                        "user_id": integer, "username": string, "color": string,
+                                        "focus": ["type": "string", "nullable": true],
+                                    ],
+                                    required: ["user_id", "username", "color", "focus"]
+                                )
+                            ),
+                        ],
+                        required: ["session_id", "model", "record_id", "participants"]
+                    )
+                ),
                 "totals": ["type": "object", "additionalProperties": integer],
-                "timeline": array(object(
-                    ["minute": string, "changes": integer, "conflicts": integer, "joins": integer],
-                    required: ["minute", "changes", "conflicts", "joins"])),
+                "timeline": array(
+                    object(
+                        ["minute": string, "changes": integer, "conflicts": integer, "joins": integer],
+                        required: ["minute", "changes", "conflicts", "joins"]
+                    )
+                ),
                 "latency": [
                     "type": "object",
                     "additionalProperties": object(
-                        ["count": integer, "mean_ms": ["type": "number"], "p50_ms": ["type": "number"], "p99_ms": ["type": "number"]],
-                        required: ["count", "mean_ms", "p50_ms", "p99_ms"]),
+                        [
+                            "count": integer, "mean_ms": ["type": "number"], "p50_ms": ["type": "number"],
+                            "p99_ms": ["type": "number"],
+                        ],
+                        required: ["count", "mean_ms", "p50_ms", "p99_ms"]
+                    ),
                 ],
             ],
-            required: ["node_id", "generated_at", "connections", "sessions", "totals", "timeline", "latency"]),
-        "OpenAPI": object(["openapi": string, "info": ["type": "object"], "paths": ["type": "object"]],
-                          required: ["openapi", "info", "paths"], open: true),
+            required: ["node_id", "generated_at", "connections", "sessions", "totals", "timeline", "latency"]
+        ),
+        "OpenAPI": object(
+            ["openapi": string, "info": ["type": "object"], "paths": ["type": "object"]],
+            required: ["openapi", "info", "paths"],
+            open: true
+        ),
     ]
 
     /// A value of a field of `type`, as `FieldType.validate` accepts it (null where it accepts null).
@@ -223,8 +263,10 @@ extension OpenAPIDocument {
         var row = fields
         row["id"] = ref("RecordID")
         var create = fields
-        create["id"] = ["description": "the key to create; without it (or null) the next integer", "nullable": true,
-                        "oneOf": [integer, string]]
+        create["id"] = [
+            "description": "the key to create; without it (or null) the next integer", "nullable": true,
+            "oneOf": [integer, string],
+        ]
         var update = fields
         update["base_version"] = ["type": "integer", "minimum": 0, "nullable": true]
         let column = object(
@@ -232,7 +274,8 @@ extension OpenAPIDocument {
                 "name": strings(fieldNames), "label": string, "description": string, "type": string,
                 "tandem_type": strings(FieldType.allCases.map(\.rawValue)), "required": boolean, "unique": boolean,
             ],
-            required: ["name", "label", "description", "type", "tandem_type", "required", "unique"])
+            required: ["name", "label", "description", "type", "tandem_type", "required", "unique"]
+        )
         return [
             name: object(row, required: ["id"]),
             "\(name)Fields": object(fields, required: fieldNames),
@@ -242,13 +285,15 @@ extension OpenAPIDocument {
                     "field_versions": ["type": "object", "additionalProperties": integer],
                     "changes": array(ref("FieldChange")),
                 ],
-                required: ["id", "model", "version", "result", "field_versions"]),
+                required: ["id", "model", "version", "result", "field_versions"]
+            ),
             "\(name)List": object(
                 [
                     "count": integer, "ids": array(ref("RecordID")), "versions": array(integer),
                     "result": array(ref(name)),
                 ],
-                required: ["count", "ids", "versions", "result"]),
+                required: ["count", "ids", "versions", "result"]
+            ),
             "\(name)Create": object(create),
             "\(name)Update": object(update),
             "\(name)Info": object(
@@ -256,14 +301,18 @@ extension OpenAPIDocument {
                     "add_columns": array(column), "edit_columns": array(column),
                     "filters": [
                         "type": "object",
-                        "additionalProperties": array(object(
-                            ["name": string, "operator": strings(FilterOperation.allCases.map(\.rawValue))],
-                            required: ["name", "operator"])),
+                        "additionalProperties": array(
+                            object(
+                                ["name": string, "operator": strings(FilterOperation.allCases.map(\.rawValue))],
+                                required: ["name", "operator"]
+                            )
+                        ),
                     ],
                     "permissions": array(strings(["can_get", "can_info", "can_post", "can_put", "can_delete"])),
                     "add_title": string, "edit_title": string,
                 ],
-                required: ["add_columns", "edit_columns", "filters", "permissions", "add_title", "edit_title"]),
+                required: ["add_columns", "edit_columns", "filters", "permissions", "add_title", "edit_title"]
+            ),
         ]
     }
 }

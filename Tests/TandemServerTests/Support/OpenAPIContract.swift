@@ -18,11 +18,15 @@ struct SchemaValidator: Sendable {
     /// Every way `value` breaks `schema`, each as `<where>: <what>` (`$.result[0].age: expected number, got string`).
     func errors(_ value: JSONValue, _ schema: JSONValue, at path: String = "$") -> [String] {
         guard case .object(let rules) = schema else { return ["\(path): the schema is not an object: \(schema)"] }
-        if let unknown = rules.keys.sorted().first(where: { !Self.keywords.contains($0) && !Self.annotations.contains($0) }) {
+        if let unknown = rules.keys.sorted().first(where: {
+            !Self.keywords.contains($0) && !Self.annotations.contains($0)
+        }) {
             return ["\(path): unsupported schema keyword \(unknown)"]
         }
         if let reference = rules["$ref"] {
-            guard let target = resolve(reference.stringValue ?? "") else { return ["\(path): unresolvable $ref \(reference)"] }
+            guard let target = resolve(reference.stringValue ?? "") else {
+                return ["\(path): unresolvable $ref \(reference)"]
+            }
             return errors(value, target, at: path)
         }
         if value.isNull, rules["nullable"] == true { return [] }
@@ -41,7 +45,9 @@ struct SchemaValidator: Sendable {
         }
         if let choices = rules["oneOf"]?.arrayValue {
             let holding = choices.filter { errors(value, $0, at: path).isEmpty }.count
-            if holding != 1 { problems.append("\(path): \(value) matches \(holding) of oneOf's \(choices.count) schemas, not 1") }
+            if holding != 1 {
+                problems.append("\(path): \(value) matches \(holding) of oneOf's \(choices.count) schemas, not 1")
+            }
         }
         if case .object(let members) = value {
             let properties = rules["properties"]?.objectValue ?? [:]
@@ -60,7 +66,9 @@ struct SchemaValidator: Sendable {
             }
         }
         if case .array(let elements) = value, let items = rules["items"] {
-            for (index, element) in elements.enumerated() { problems += errors(element, items, at: "\(path)[\(index)]") }
+            for (index, element) in elements.enumerated() {
+                problems += errors(element, items, at: "\(path)[\(index)]")
+            }
         }
         return problems
     }
@@ -107,7 +115,12 @@ final class OpenAPIContract {
             var fits = true
             for (part, segment) in zip(parts, segments) {
                 if part.hasPrefix("{") && part.hasSuffix("}") { continue }
-                if part == segment { literal += 1 } else { fits = false; break }
+                if part == segment {
+                    literal += 1
+                } else {
+                    fits = false
+                    break
+                }
             }
             if fits, literal > (best?.1 ?? -1) { best = (candidate, literal) }
         }
@@ -138,7 +151,9 @@ final class OpenAPIContract {
             return ["\(request): content type \(type) is not one of \(content.keys.sorted())"]
         }
         guard type == "application/json", let schema = media["schema"] else { return [] }
-        guard let value = try? JSONParser().parse(body) else { return ["\(request): the body is not JSON: \(body.prefix(200))"] }
+        guard let value = try? JSONParser().parse(body) else {
+            return ["\(request): the body is not JSON: \(body.prefix(200))"]
+        }
         return validator.errors(value, schema).map { "\(request): \($0)" }
     }
 }
