@@ -24,29 +24,28 @@ struct OpenAPITests {
         return (all, undocumented)
     }
 
-    /// A request to the server with its answer checked against the document; the answer for further checks.
-    @discardableResult
-    static func exchange(
-        _ contract: OpenAPIContract,
-        _ server: ServerProcess,
-        _ method: String,
-        _ path: String,
-        token: String? = nil,
-        body: String? = nil,
-        expect status: Int
-    ) async throws -> HTTP.Reply {
-        let reply = try await HTTP.request(method, server.baseURL + path, token: token, body: body)
-        #expect(reply.status == status, "\(method) \(path): \(reply.body.prefix(300))")
-        for problem in contract.problems(
-            method,
-            path,
-            status: reply.status,
-            contentType: reply.headers["content-type"],
-            body: reply.body
-        ) {
-            Issue.record(Comment(rawValue: problem))
+    /// Requests to one server, each answer checked against the document.
+    struct Live {
+        let contract: OpenAPIContract
+        let server: ServerProcess
+
+        /// The request's answer, after checking its status is `status` and that the document allows it.
+        @discardableResult
+        func callAsFunction(
+            _ method: String,
+            _ path: String,
+            token: String? = nil,
+            body: String? = nil,
+            expect status: Int
+        ) async throws -> HTTP.Reply {
+            let reply = try await HTTP.request(method, server.baseURL + path, token: token, body: body)
+            #expect(reply.status == status, "\(method) \(path): \(reply.body.prefix(300))")
+            let type = reply.headers["content-type"]
+            for problem in contract.problems(method, path, status: reply.status, contentType: type, body: reply.body) {
+                Issue.record(Comment(rawValue: problem))
+            }
+            return reply
         }
-        return reply
     }
 
     @Test func liveAnswersMatchTheDocumentAndItListsEveryRoute() async throws {
@@ -56,6 +55,7 @@ struct OpenAPITests {
             let document = try #require(fetched.json)
             #expect(document["openapi"] == "3.0.3")
             let contract = OpenAPIContract(document: document)
+            let live = Live(contract: contract, server: server)
 
             // Every route both routers hold (for the configured model Contact, as /api/v1/contact), and nothing else.
             let context = try await DocsReferenceTests.context()
@@ -73,146 +73,70 @@ struct OpenAPITests {
             #expect(undocumented.isEmpty, "routes OpenAPIDocument.operation does not describe")
             #expect(document["components"]?["schemas"]?["ContactFields"]?["properties"]?["age"]?["type"] == "number")
 
-            try await Self.exchange(contract, server, "GET", "/api/v1/_openapi", expect: 200)
-            try await Self.exchange(contract, server, "GET", "/healthz", expect: 200)
-            try await Self.exchange(contract, server, "GET", "/metrics", expect: 200)
-            try await Self.exchange(contract, server, "GET", "/ws", expect: 426)
-            try await Self.exchange(contract, server, "GET", "/socket.io/?EIO=4&transport=polling", expect: 400)
-            try await Self.exchange(contract, server, "POST", "/socket.io/?EIO=3", expect: 400)
-            try await Self.exchange(contract, server, "GET", "/login/", expect: 200)
-            try await Self.exchange(contract, server, "GET", "/static/tandem/collaboration.js", expect: 200)
-            try await Self.exchange(contract, server, "GET", "/static/tandem/nothing.js", expect: 404)
+            try await live("GET", "/api/v1/_openapi", expect: 200)
+            try await live("GET", "/healthz", expect: 200)
+            try await live("GET", "/metrics", expect: 200)
+            try await live("GET", "/ws", expect: 426)
+            try await live("GET", "/socket.io/?EIO=4&transport=polling", expect: 400)
+            try await live("POST", "/socket.io/?EIO=3", expect: 400)
+            try await live("GET", "/login/", expect: 200)
+            try await live("GET", "/static/tandem/collaboration.js", expect: 200)
+            try await live("GET", "/static/tandem/nothing.js", expect: 404)
 
             // Security.
             let login = "/api/v1/security/login"
-            let tokens = try await Self.exchange(
-                contract,
-                server,
-                "POST",
-                login,
-                body: #"{"username":"bob","password":"bob-pw","provider":"db"}"#,
-                expect: 200
-            )
+            let credentials = #"{"username":"bob","password":"bob-pw","provider":"db"}"#
+            let tokens = try await live("POST", login, body: credentials, expect: 200)
             let token = try #require(tokens.json?["access_token"]?.stringValue)
             let refresh = try #require(tokens.json?["refresh_token"]?.stringValue)
-            try await Self.exchange(
-                contract,
-                server,
-                "POST",
-                login,
-                body: #"{"username":"bob","password":"no"}"#,
-                expect: 401
-            )
-            try await Self.exchange(contract, server, "POST", login, body: #"{"username":1}"#, expect: 400)
-            try await Self.exchange(
-                contract,
-                server,
-                "POST",
-                "/api/v1/security/refresh",
-                body: #"{"refresh_token":"\#(refresh)"}"#,
-                expect: 200
-            )
-            try await Self.exchange(contract, server, "POST", "/api/v1/security/refresh", body: "{}", expect: 401)
+            try await live("POST", login, body: #"{"username":"bob","password":"no"}"#, expect: 401)
+            try await live("POST", login, body: #"{"username":1}"#, expect: 400)
+            try await live("POST", "/api/v1/security/refresh", body: #"{"refresh_token":"\#(refresh)"}"#, expect: 200)
+            try await live("POST", "/api/v1/security/refresh", body: "{}", expect: 401)
             let admin = try await HTTP.login(server, "ada", "ada-pw")
             let viewer = try await HTTP.login(server, "victor", "victor-pw")
 
             // Records: create, read, list, change, conflict, refusals, delete.
             let base = "/api/v1/contact"
-            try await Self.exchange(contract, server, "GET", "\(base)/_info", token: token, expect: 200)
-            try await Self.exchange(contract, server, "GET", "\(base)/_info", token: viewer, expect: 200)
-            let created = try await Self.exchange(
-                contract,
-                server,
-                "POST",
-                "\(base)/",
-                token: token,
-                body: #"""
-                    {"name": "Ada", "age": 36, "notes": "n", "active": true, "birthday": "1815-12-10T00:00:00Z",
-                     "settings": {"a": [1, null]}, "tags": [{"id": 1, "label": "x"}, {"id": "b"}]}
-                    """#,
-                expect: 201
-            )
+            try await live("GET", "\(base)/_info", token: token, expect: 200)
+            try await live("GET", "\(base)/_info", token: viewer, expect: 200)
+            let full = #"""
+                {"name": "Ada", "age": 36, "notes": "n", "active": true, "birthday": "1815-12-10T00:00:00Z",
+                 "settings": {"a": [1, null]}, "tags": [{"id": 1, "label": "x"}, {"id": "b"}]}
+                """#
+            let created = try await live("POST", "\(base)/", token: token, body: full, expect: 201)
             let id = try #require(created.json?["id"]?.intValue)
             let version = try #require(created.json?["version"]?.intValue)
-            try await Self.exchange(
-                contract,
-                server,
-                "POST",
-                base,
-                token: token,
-                body: #"{"id": "k-1", "age": null}"#,
-                expect: 201
-            )
-            try await Self.exchange(
-                contract,
-                server,
-                "POST",
-                base,
-                token: token,
-                body: #"{"id": "k-1", "age": 2}"#,
-                expect: 409
-            )
-            try await Self.exchange(contract, server, "POST", base, token: token, body: #"{"nope": 1}"#, expect: 422)
-            try await Self.exchange(contract, server, "POST", base, token: token, body: #"{}"#, expect: 422)
-            try await Self.exchange(contract, server, "POST", base, token: token, body: "[1", expect: 400)
-            try await Self.exchange(contract, server, "GET", "\(base)/\(id)", token: token, expect: 200)
-            try await Self.exchange(contract, server, "GET", "\(base)/never-written", token: token, expect: 200)
-            try await Self.exchange(contract, server, "GET", "\(base)/", token: token, expect: 200)
-            try await Self.exchange(
-                contract,
-                server,
-                "GET",
-                "\(base)/?\(FABConventionsTests.q("(columns:!(name),order_column:age,order_direction:desc)"))",
-                token: token,
-                expect: 200
-            )
-            try await Self.exchange(contract, server, "GET", "\(base)/?page=-1", token: token, expect: 400)
-            try await Self.exchange(
-                contract,
-                server,
+            try await live("POST", base, token: token, body: #"{"id": "k-1", "age": null}"#, expect: 201)
+            try await live("POST", base, token: token, body: #"{"id": "k-1", "age": 2}"#, expect: 409)
+            try await live("POST", base, token: token, body: #"{"nope": 1}"#, expect: 422)
+            try await live("POST", base, token: token, body: #"{}"#, expect: 422)
+            try await live("POST", base, token: token, body: "[1", expect: 400)
+            try await live("GET", "\(base)/\(id)", token: token, expect: 200)
+            try await live("GET", "\(base)/never-written", token: token, expect: 200)
+            try await live("GET", "\(base)/", token: token, expect: 200)
+            let ordered = FABConventionsTests.q("(columns:!(name),order_column:age,order_direction:desc)")
+            try await live("GET", "\(base)/?\(ordered)", token: token, expect: 200)
+            try await live("GET", "\(base)/?page=-1", token: token, expect: 400)
+            let record = "\(base)/\(id)"
+            try await live(
                 "PUT",
-                "\(base)/\(id)",
+                record,
                 token: token,
                 body: #"{"name": "Grace", "base_version": \#(version)}"#,
                 expect: 200
             )
-            try await Self.exchange(
-                contract,
-                server,
+            try await live(
                 "PUT",
-                "\(base)/\(id)",
+                record,
                 token: token,
                 body: #"{"name": "Lin", "base_version": \#(version)}"#,
                 expect: 409
             )
-            try await Self.exchange(
-                contract,
-                server,
-                "PUT",
-                "\(base)/\(id)",
-                token: token,
-                body: #"{"age": "old"}"#,
-                expect: 422
-            )
-            try await Self.exchange(
-                contract,
-                server,
-                "PUT",
-                "\(base)/\(id)",
-                token: viewer,
-                body: #"{"age": 1}"#,
-                expect: 403
-            )
-            try await Self.exchange(
-                contract,
-                server,
-                "PUT",
-                "\(base)/\(id)",
-                token: token,
-                body: #"{"salary": 1}"#,
-                expect: 403
-            )
-            try await Self.exchange(contract, server, "GET", "\(base)/\(id)", expect: 401)
+            try await live("PUT", "\(base)/\(id)", token: token, body: #"{"age": "old"}"#, expect: 422)
+            try await live("PUT", "\(base)/\(id)", token: viewer, body: #"{"age": 1}"#, expect: 403)
+            try await live("PUT", "\(base)/\(id)", token: token, body: #"{"salary": 1}"#, expect: 403)
+            try await live("GET", "\(base)/\(id)", expect: 401)
             // A model that is not configured has no path in the document; its 404 is the Error of a missing record.
             let unknown = try await HTTP.request("GET", "\(server.baseURL)/api/v1/nothing/1", token: token)
             #expect(unknown.status == 404)
@@ -220,22 +144,15 @@ struct OpenAPITests {
                 contract.problems("GET", "\(base)/1", status: 404, contentType: "application/json", body: unknown.body)
                     == []
             )
-            try await Self.exchange(contract, server, "DELETE", "\(base)/\(id)", token: token, expect: 403)
-            try await Self.exchange(
-                contract,
-                server,
-                "DELETE",
-                "\(base)/\(id)?base_version=1",
-                token: admin,
-                expect: 409
-            )
-            try await Self.exchange(contract, server, "DELETE", "\(base)/\(id)", token: admin, expect: 200)
-            try await Self.exchange(contract, server, "GET", "\(base)/\(id)", token: token, expect: 404)
-            try await Self.exchange(contract, server, "DELETE", "\(base)/\(id)", token: admin, expect: 404)
-            try await Self.exchange(contract, server, "GET", base, token: token, expect: 200)
+            try await live("DELETE", "\(base)/\(id)", token: token, expect: 403)
+            try await live("DELETE", "\(base)/\(id)?base_version=1", token: admin, expect: 409)
+            try await live("DELETE", "\(base)/\(id)", token: admin, expect: 200)
+            try await live("GET", "\(base)/\(id)", token: token, expect: 404)
+            try await live("DELETE", "\(base)/\(id)", token: admin, expect: 404)
+            try await live("GET", base, token: token, expect: 200)
 
-            try await Self.exchange(contract, server, "GET", "/api/v1/collaboration/stats", token: admin, expect: 200)
-            try await Self.exchange(contract, server, "GET", "/api/v1/collaboration/stats", token: token, expect: 403)
+            try await live("GET", "/api/v1/collaboration/stats", token: admin, expect: 200)
+            try await live("GET", "/api/v1/collaboration/stats", token: token, expect: 403)
 
             // Every operation of the API was answered at least once above.
             let answered = Set(contract.seen.map { $0.split(separator: " ").prefix(2).joined(separator: " ") })
@@ -340,36 +257,19 @@ struct OpenAPITests {
             #expect(schemas?["Contact"] == nil)
 
             let contract = OpenAPIContract(document: document)
+            let live = Live(contract: contract, server: server)
             let token = try await HTTP.login(server, "bob", "bob-pw")
-            try await Self.exchange(
-                contract,
-                server,
-                "POST",
-                "/api/v1/ticket/",
-                token: token,
-                body: #"{"title": "t", "done": true}"#,
-                expect: 201
-            )
-            try await Self.exchange(
-                contract,
-                server,
+            try await live("POST", "/api/v1/ticket/", token: token, body: #"{"title": "t", "done": true}"#, expect: 201)
+            try await live(
                 "POST",
                 "/api/v1/note/",
                 token: token,
                 body: #"{"due": "2026-12-02T08:00:00Z"}"#,
                 expect: 201
             )
-            try await Self.exchange(
-                contract,
-                server,
-                "POST",
-                "/api/v1/note/",
-                token: token,
-                body: #"{"done": true}"#,
-                expect: 422
-            )
-            try await Self.exchange(contract, server, "GET", "/api/v1/ticket/", token: token, expect: 200)
-            try await Self.exchange(contract, server, "GET", "/api/v1/note/1", token: token, expect: 200)
+            try await live("POST", "/api/v1/note/", token: token, body: #"{"done": true}"#, expect: 422)
+            try await live("GET", "/api/v1/ticket/", token: token, expect: 200)
+            try await live("GET", "/api/v1/note/1", token: token, expect: 200)
             let ticketAsNote = try await HTTP.request("GET", "\(server.baseURL)/api/v1/ticket/1", token: token)
             #expect(
                 !contract.problems(
