@@ -53,7 +53,8 @@ runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg.log" -w -t 30
 export TANDEM_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
 log "PostgreSQL on port $pg_port"
 
-# 4. python-socketio in a venv, for the Socket.IO endpoint's tests (pinned in the script).
+# 4. python-socketio and openapi-spec-validator in a venv, for the Socket.IO endpoint's tests and OpenAPITests
+#    (pinned in the script).
 socketio_python=$(scripts/socketio/venv.sh)
 export TANDEM_TEST_SOCKETIO_PYTHON="$socketio_python"
 log "python-socketio: $TANDEM_TEST_SOCKETIO_PYTHON"

@@ -123,10 +123,11 @@ public struct ServerApplication: Sendable {
     /// Serves until SIGTERM/SIGINT; `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let context = try await makeContext()
+        let routers = Self.routers(context)
         let app = Application(
-            router: Self.httpRouter(context),
+            router: routers.http,
             server: .http1WebSocketUpgrade(
-                webSocketRouter: Self.webSocketRouter(context),
+                webSocketRouter: routers.webSocket,
                 configuration: .init(
                     http1: .init(idleTimeout: .seconds(120)),
                     ws: WebSocketServerConfiguration(
@@ -208,7 +209,18 @@ public struct ServerApplication: Sendable {
         }
     }
 
-    static func httpRouter(_ context: ServerContext) -> Router<TandemRequestContext> {
+    /// The two routers `run` serves. The HTTP router's `GET /api/v1/_openapi` describes the routes of both.
+    static func routers(
+        _ context: ServerContext
+    ) -> (http: Router<TandemRequestContext>, webSocket: Router<TandemWebSocketRequestContext>) {
+        let webSocket = webSocketRouter(context)
+        return (httpRouter(context, webSocketRoutes: webSocket.routes.map { OpenAPIDocument.Route($0) }), webSocket)
+    }
+
+    /// The HTTP routes, and last `GET /api/v1/_openapi`, whose document lists them, `webSocketRoutes` and itself.
+    static func httpRouter(
+        _ context: ServerContext, webSocketRoutes: [OpenAPIDocument.Route]
+    ) -> Router<TandemRequestContext> {
         let router = Router(context: TandemRequestContext.self)
         router.add(middleware: SecurityHeaders(configuration: context.configuration))
         SystemRoutes(context: context).register(on: router)
@@ -216,6 +228,14 @@ public struct ServerApplication: Sendable {
         RecordRoutes(context: context).register(on: router)
         SocketIORoutes(context: context).register(on: router)
         PageRoutes(context: context).register(on: router)
+        let document = OpenAPIDocument(
+            routes: router.routes.map { OpenAPIDocument.Route($0) } + webSocketRoutes
+                + [OpenAPIDocument.Route(method: "GET", path: OpenAPIDocument.path)],
+            models: context.configuration.models,
+            nodeID: context.configuration.nodeID
+        )
+        let body = document.json
+        router.get(RouterPath(OpenAPIDocument.path)) { _, _ in JSONResponse.make(.ok, body) }
         return router
     }
 
@@ -223,7 +243,8 @@ public struct ServerApplication: Sendable {
     /// two routers `run` serves (the WebSocket upgrade is a `GET` on both). `DocsReferenceTests` holds
     /// `docs/reference.md` to this list, so a route added to a router without docs fails the tests.
     static func routeDescriptions(_ context: ServerContext) -> [String] {
-        let routes = httpRouter(context).routes.map(\.description) + webSocketRouter(context).routes.map(\.description)
+        let (http, webSocket) = routers(context)
+        let routes = http.routes.map(\.description) + webSocket.routes.map(\.description)
         return Array(Set(routes)).sorted()
     }
 
