@@ -18,6 +18,8 @@ struct LoadClient: Sendable {
     let gate: StartGate
     let statistics: LoadStatistics
     let clock: SystemClock
+    /// Offer permessage-deflate.
+    let deflate: Bool
 
     func run() async {
         let arrived = Flag()
@@ -37,7 +39,7 @@ struct LoadClient: Sendable {
     /// One connection; false when the server never confirmed it (connect again).
     private func session(arrived: Flag) async throws -> Bool {
         let version = VersionCell()
-        let outcome = try await ConfirmedConnection.open(url: url, token: token, label: "load-\(index)") {
+        let outcome = try await ConfirmedConnection.open(url: url, token: token, label: "load-\(index)", deflate: deflate) {
             _, frames, outbound in
             try await outbound.write(
                 .text(#"{"type":"join_collaboration","model":"Contact","record_id":\#(record),"rid":1}"#)

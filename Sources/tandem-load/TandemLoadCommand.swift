@@ -43,6 +43,8 @@ struct LoadRunCommand: AsyncParsableCommand {
     @Option(help: "Seed for the clients' start offsets.") var seed: UInt64 = 1
     @Option(help: "Longest wait for every client to connect and join before sending starts anyway.")
     var joinTimeout = "60s"
+    @ArgumentParser.Flag(help: "Offer permessage-deflate (the server's websocket.compression decides whether it is used).")
+    var deflate = false
 
     func run() async throws {
         guard clients > 0, clients <= 20_000, records > 0 else {
@@ -84,7 +86,8 @@ struct LoadRunCommand: AsyncParsableCommand {
                     runFor: runFor,
                     gate: gate,
                     statistics: statistics,
-                    clock: clock
+                    clock: clock,
+                    deflate: deflate
                 )
                 group.addTask { await client.run() }
             }

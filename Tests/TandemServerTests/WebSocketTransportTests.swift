@@ -102,7 +102,10 @@ import Testing
         let codec = WireCodec()
         let transport = WebSocketTransport(
             capacity: capacity,
-            writer: .init(channel: channel) { frame in frame.encoded { ByteBuffer(bytes: codec.encodeServerBytes($0)) } })
+            writer: .init(channel: channel) { frame in
+                WebSocketFrame(
+                    fin: true, opcode: .text, data: frame.encoded { ByteBuffer(bytes: codec.encodeServerBytes($0)) })
+            })
         return (transport, channel, outbound)
     }
 
