@@ -12,6 +12,7 @@
 #   SERVER_BIN=.build-release/release/ws-floor BUILD=0 scripts/load.sh 250 1 30s 2s   # the bare NIO floor
 #   (scripts/floor-compare.sh alternates tandem-server and the floor and prints the ratio)
 #   DEFLATE=1 scripts/load.sh 100 1 30s 500ms   # websocket.compression on and the clients offer permessage-deflate
+#   VALUE_BYTES=600 scripts/load.sh …             # each change a ~600-byte JSON text instead of a number
 # One node uses the default store (SQLite under the run's data folder) unless DATABASE_URL is set.
 # TMPDIR=/dev/shm puts the run's folder (and the SQLite store) on tmpfs, out of reach of a busy disk.
 #
@@ -21,9 +22,9 @@
 # apart, at the delivery rate tandem-load measured (nothing lost: that rate is the steady one). tandem-load runs
 # line-buffered (stdbuf) so the script sees when sending begins.
 #
-# Bytes on the wire: over the same window the script reads tandem-load's rchar (/proc/<pid>/io: bytes its read
-# syscalls returned, i.e. the WebSocket bytes the server sent it, after TLS-free loopback TCP) and prints them per
-# fan-out delivery.
+# Bytes on the wire: over the same window the script reads tandem-load's rchar (/proc/<pid>/io: the bytes its read
+# syscalls returned, i.e. the WebSocket frames the server sent its clients, headers included) and prints them per
+# fan-out delivery (acks and presence ride along, as on the wire).
 #
 # At the end each node's /metrics is summarised (scripts/stage-summary.py): the node's stage timings (the cost
 # terms they give are fitted by `tandem calibrate`, docs/calibration.md).
@@ -127,7 +128,7 @@ done
 echo "store: ${TANDEM_DATABASE_URL:-default SQLite}, backplane: ${TANDEM_REDIS_URL:-memory:}, nodes: ${urls[*]}"
 
 stdbuf -oL "$bin/tandem-load" --url "$(IFS=,; echo "${urls[*]}")" --clients "$clients" --records "$records" \
-    --duration "$duration" --interval "$interval" "${deflate[@]}" >"$work/load.out" 2>&1 &
+    --duration "$duration" --interval "$interval" --value-bytes "${VALUE_BYTES:-0}" "${deflate[@]}" >"$work/load.out" 2>&1 &
 load_pid=$!
 until grep -q '; sending' "$work/load.out" 2>/dev/null; do
     kill -0 "$load_pid" 2>/dev/null || break
