@@ -34,6 +34,10 @@ public struct WebSocketCompression: Sendable {
     init(decompressedBytesMax: Int) {
         factory = .perMessageDeflate(
             serverNoContextTakeover: true,
+            // The per-connection deflate stream compresses only what goes through the outbound writer (Socket.IO,
+            // small-window clients); zlib's smallest memory level keeps its hash table at 512 bytes instead of the
+            // 64 KiB it writes at init with the default level, on every socket that negotiates deflate.
+            memoryLevel: 1,
             maxDecompressedFrameSize: decompressedBytesMax,
             minFrameSizeToCompress: Self.minimumBytes
         )
