@@ -6,6 +6,7 @@
 #   scripts/idle-memory.sh                     # 10,000 sockets against .build-release/release/tandem-server
 #   scripts/idle-memory.sh 2000                # another count
 #   SERVER_BIN=.build-release/release/ws-floor scripts/idle-memory.sh   # the bare NIO floor, the same way
+#   DEFLATE=1 scripts/idle-memory.sh 2000      # websocket.compression on, every socket negotiating permessage-deflate
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-10000}
@@ -20,15 +21,16 @@ trap cleanup EXIT INT TERM
 TANDEM_PORT=0 TANDEM_BCRYPT_COST=4 TANDEM_LOG_LEVEL=warning TANDEM_DATA_DIR="$work/data" \
     TANDEM_JWT_SECRET="idle-memory-secret-0123456789abcdef-0123456789" \
     TANDEM_SOCKETS_PER_ADDRESS_MAX=$((count + 100)) TANDEM_SOCKET_UPGRADES_PER_SECOND_PER_ADDRESS=1000000 \
+    TANDEM_WEBSOCKET_COMPRESSION=$([ "${DEFLATE:-0}" = 1 ] && echo on || echo off) \
     "$server_bin" serve --demo >"$work/stdout" 2>"$work/stderr" &
 pid=$!
 for _ in $(seq 300); do grep -q 'listening on' "$work/stdout" 2>/dev/null && break; sleep 0.1; done
 url=$(sed -n 's/^tandem-server listening on //p' "$work/stdout" | head -1)
 [ -n "$url" ] || { cat "$work/stderr" >&2; echo "idle-memory: the server did not start" >&2; exit 1; }
-python3 - "$url" "$count" "$pid" <<'PY'
+python3 - "$url" "$count" "$pid" "${DEFLATE:-0}" <<'PY'
 import asyncio, json, sys, time, urllib.request
 
-url, count, pid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+url, count, pid, deflate = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
 host, port = url.removeprefix("http://").split(":")
 
 def rss_kib():
@@ -41,17 +43,20 @@ request = urllib.request.Request(url + "/api/v1/security/login", method="POST",
     headers={"Content-Type": "application/json"})
 token = json.load(urllib.request.urlopen(request))["access_token"]
 upgrade = (f"GET /ws?token={token} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").encode()
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+           + ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else "") + "\r\n").encode()
 
 async def open_one():
     reader, writer = await asyncio.open_connection(host, int(port))
     writer.write(upgrade)
     seen = b""
-    while b"connection_confirmed" not in seen:
+    while b"connection_confirmed" not in seen:  # under 256 bytes: never compressed
         chunk = await asyncio.wait_for(reader.read(4096), 30)
         if not chunk:
             raise RuntimeError("closed before connection_confirmed: " + seen[:200].decode(errors="replace"))
         seen += chunk
+    if deflate and b"permessage-deflate" not in seen.split(b"\r\n\r\n")[0].lower():
+        raise RuntimeError("permessage-deflate was not negotiated: " + seen[:300].decode(errors="replace"))
     return writer
 
 async def main():
@@ -65,7 +70,8 @@ async def main():
     await asyncio.sleep(3)
     after = rss_kib()
     print(f"idle-memory: {count} idle WebSockets opened in {opened:.1f} s; server RSS {before / 1024:.1f} MiB -> "
-          f"{after / 1024:.1f} MiB: {(after - before) / count:.1f} KiB per connection")
+          f"{after / 1024:.1f} MiB: {(after - before) / count:.1f} KiB per connection"
+          + ("; permessage-deflate negotiated" if deflate else ""))
     for writer in writers:
         writer.close()
 

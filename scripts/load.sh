@@ -11,6 +11,8 @@
 #   SERVER_BIN=/tmp/old/tandem-server BUILD=0 scripts/load.sh 250 1 30s 2s   # another server build, no build step
 #   SERVER_BIN=.build-release/release/ws-floor BUILD=0 scripts/load.sh 250 1 30s 2s   # the bare NIO floor
 #   (scripts/floor-compare.sh alternates tandem-server and the floor and prints the ratio)
+#   DEFLATE=1 scripts/load.sh 100 1 30s 500ms   # websocket.compression on and the clients offer permessage-deflate
+#   VALUE_BYTES=600 scripts/load.sh …             # each change a ~600-byte JSON text instead of a number
 # One node uses the default store (SQLite under the run's data folder) unless DATABASE_URL is set.
 # TMPDIR=/dev/shm puts the run's folder (and the SQLite store) on tmpfs, out of reach of a busy disk.
 #
@@ -19,6 +21,10 @@
 # the sending time less the warm-up and 2 s), and prints the server's CPU per fan-out delivery, user and system
 # apart, at the delivery rate tandem-load measured (nothing lost: that rate is the steady one). tandem-load runs
 # line-buffered (stdbuf) so the script sees when sending begins.
+#
+# Bytes on the wire: over the same window the script reads tandem-load's rchar (/proc/<pid>/io: the bytes its read
+# syscalls returned, i.e. the WebSocket frames the server sent its clients, headers included) and prints them per
+# fan-out delivery (acks and presence ride along, as on the wire).
 #
 # At the end each node's /metrics is summarised (scripts/stage-summary.py): the node's stage timings (the cost
 # terms they give are fitted by `tandem calibrate`, docs/calibration.md).
@@ -103,6 +109,10 @@ if [ "$nodes" -gt 1 ]; then
     fi
 fi
 [ -n "${DATABASE_URL:-}" ] && export TANDEM_DATABASE_URL="$DATABASE_URL"
+deflate=()
+if [ "${DEFLATE:-0}" = 1 ]; then export TANDEM_WEBSOCKET_COMPRESSION=on; deflate=(--deflate); fi
+# Bytes the process's read syscalls returned so far (rchar of /proc/<pid>/io).
+read_bytes() { sed -n 's/^rchar: //p' "/proc/$1/io"; }
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 urls=()
@@ -118,7 +128,7 @@ done
 echo "store: ${TANDEM_DATABASE_URL:-default SQLite}, backplane: ${TANDEM_REDIS_URL:-memory:}, nodes: ${urls[*]}"
 
 stdbuf -oL "$bin/tandem-load" --url "$(IFS=,; echo "${urls[*]}")" --clients "$clients" --records "$records" \
-    --duration "$duration" --interval "$interval" >"$work/load.out" 2>&1 &
+    --duration "$duration" --interval "$interval" --value-bytes "${VALUE_BYTES:-0}" "${deflate[@]}" >"$work/load.out" 2>&1 &
 load_pid=$!
 until grep -q '; sending' "$work/load.out" 2>/dev/null; do
     kill -0 "$load_pid" 2>/dev/null || break
@@ -128,10 +138,10 @@ sed -n '1,2p' "$work/load.out"
 cpu=""
 if kill -0 "$load_pid" 2>/dev/null; then
     sleep "$warmup"
-    server_before=$(cpu_ticks "${pids[@]}"); load_before=$(cpu_ticks "$load_pid")
+    server_before=$(cpu_ticks "${pids[@]}"); load_before=$(cpu_ticks "$load_pid"); read_before=$(read_bytes "$load_pid")
     sleep "$window"
-    server_after=$(cpu_ticks "${pids[@]}"); load_after=$(cpu_ticks "$load_pid")
-    cpu="$server_before $server_after $load_before $load_after"
+    server_after=$(cpu_ticks "${pids[@]}"); load_after=$(cpu_ticks "$load_pid"); read_after=$(read_bytes "$load_pid")
+    cpu="$server_before $server_after $load_before $load_after $read_before $read_after"
 fi
 load_status=0
 wait "$load_pid" || load_status=$?
@@ -141,7 +151,7 @@ sed -n '3,$p' "$work/load.out"
 rate=$(sed -n 's/^fan-out deliveries: [0-9]* (\([0-9]*\)\/s)$/\1/p' "$work/load.out")
 if [ -n "$cpu" ] && [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
     # shellcheck disable=SC2086
-    awk -v hz="$(getconf CLK_TCK)" -v w="$window" -v warm="$warmup" -v rate="$rate" -v n="$nodes" \
+    awk -v hz="$(getconf CLK_TCK)" -v w="$window" -v deflate="$([ "${DEFLATE:-0}" = 1 ] && echo offered || echo off)" -v warm="$warmup" -v rate="$rate" -v n="$nodes" \
         'BEGIN { split(ARGV[1], t, " "); ARGV[1] = ""
             us = (t[3] - t[1]) / hz; ss = (t[4] - t[2]) / hz; lu = (t[7] - t[5]) / hz; ls = (t[8] - t[6]) / hz
             d = rate * w
@@ -150,6 +160,8 @@ if [ -n "$cpu" ] && [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
             printf "server CPU per delivery: %.2f us (user %.2f, system %.2f) at %d deliveries/s\n", \
                 1e6 * (us + ss) / d, 1e6 * us / d, 1e6 * ss / d, rate
             printf "load generator CPU: %.1f %% of a core (user %.1f, system %.1f)\n", 100 * (lu + ls) / w, 100 * lu / w, 100 * ls / w
+            printf "bytes to the clients: %.1f per delivery (%.0f KiB/s; permessage-deflate %s)\n", \
+                (t[10] - t[9]) / d, (t[10] - t[9]) / w / 1024, deflate
         }' "$cpu"
 fi
 for url in "${urls[@]}"; do

@@ -2,7 +2,8 @@
 # Installs (apt) what building the server side needs on a fresh Debian machine with Swift 6.3, and with --test
 # also what the test suite runs against. The one list of system packages: scripts/test.sh calls this too.
 #
-#   scripts/setup.sh          # libhiredis-dev (CHiredis, the Redis backplane) and libsqlite3-dev (the SQLite store)
+#   scripts/setup.sh          # libhiredis-dev (CHiredis, the Redis backplane), libsqlite3-dev (the SQLite store) and
+#                             # zlib1g-dev (WebSocket permessage-deflate)
 #   scripts/setup.sh --test   # plus redis-server and PostgreSQL (the live backplane and store the tests start),
 #                             # python3 with venv (the Socket.IO tests' python-socketio), nodejs (the browser
 #                             # client's unit tests) and chromium with chromium-driver (the browser tests)
@@ -25,6 +26,7 @@ need=()
 if [ "$build_packages" = 1 ]; then
     [ -f /usr/include/hiredis/hiredis.h ] || need+=(libhiredis-dev)
     [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+    [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)   # permessage-deflate (compress-nio)
 fi
 if [ "$test_packages" = 1 ]; then
     command -v redis-server >/dev/null 2>&1 || need+=(redis-server)

@@ -1,5 +1,6 @@
 import HTTPTypes
 import HummingbirdWSClient
+import HummingbirdWSCompression
 import Logging
 import NIOWebSocket
 
@@ -26,6 +27,7 @@ enum ConfirmedConnection {
         url: String,
         token: String,
         label: String,
+        deflate: Bool = false,
         _ body: @escaping @Sendable (_ first: String, _ frames: inout Frames, _ outbound: WebSocketOutboundWriter)
             async throws -> Void
     ) async throws -> Outcome {
@@ -35,7 +37,11 @@ enum ConfirmedConnection {
         let unconfirmed = Flag()
         let close = try await WebSocketClient.connect(
             url: url,
-            configuration: WebSocketClientConfiguration(maxFrameSize: 16 << 20, additionalHeaders: headers),
+            configuration: WebSocketClientConfiguration(
+                maxFrameSize: 16 << 20, additionalHeaders: headers,
+                // Offers permessage-deflate (--deflate); the server uses it when its websocket.compression is on.
+                extensions: deflate ? [.perMessageDeflate(maxDecompressedFrameSize: 16 << 20)] : []
+            ),
             logger: Logger(label: label)
         ) { inbound, outbound, _ in
             let watchdog = Task {

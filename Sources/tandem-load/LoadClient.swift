@@ -18,6 +18,10 @@ struct LoadClient: Sendable {
     let gate: StartGate
     let statistics: LoadStatistics
     let clock: SystemClock
+    /// Offer permessage-deflate.
+    let deflate: Bool
+    /// 0: each change sets `age` to a number; else `settings` to `{"text": …}` of about this many bytes of prose.
+    let valueBytes: Int
 
     func run() async {
         let arrived = Flag()
@@ -37,7 +41,7 @@ struct LoadClient: Sendable {
     /// One connection; false when the server never confirmed it (connect again).
     private func session(arrived: Flag) async throws -> Bool {
         let version = VersionCell()
-        let outcome = try await ConfirmedConnection.open(url: url, token: token, label: "load-\(index)") {
+        let outcome = try await ConfirmedConnection.open(url: url, token: token, label: "load-\(index)", deflate: deflate) {
             _, frames, outbound in
             try await outbound.write(
                 .text(#"{"type":"join_collaboration","model":"Contact","record_id":\#(record),"rid":1}"#)
@@ -72,9 +76,10 @@ struct LoadClient: Sendable {
             let changeID = "load-\(index)-\(sequence)"
             let base = version.value
             statistics.sent(changeID, atNanos: clock.nowNanos())
+            let (field, value) = valueBytes == 0 ? ("age", "\(sequence)") : ("settings", Self.prose(sequence, valueBytes))
             try await outbound.write(
                 .text(
-                    #"{"type":"field_change","session_id":"Contact:\#(record)","field":"age","base_version":\#(base),"value":\#(sequence),"change_id":"\#(changeID)","rid":\#(sequence + 1)}"#
+                    #"{"type":"field_change","session_id":"Contact:\#(record)","field":"\#(field)","base_version":\#(base),"value":\#(value),"change_id":"\#(changeID)","rid":\#(sequence + 1)}"#
                 )
             )
             try await clock.sleep(for: interval)
@@ -82,6 +87,24 @@ struct LoadClient: Sendable {
         // Stay connected while the last changes propagate, then close.
         try await clock.sleep(for: .seconds(2))
         try await outbound.close(.normalClosure, reason: "load run finished")
+    }
+
+    /// `{"text": "<sequence>: …"}` with about `bytes` bytes of English-like text (words drawn by the sequence, so
+    /// consecutive values differ), for measuring compression on messages the size of a form's free text.
+    static func prose(_ sequence: Int, _ bytes: Int) -> String {
+        let words = [
+            "the", "record", "was", "updated", "by", "our", "team", "after", "a", "call", "with", "customer", "about",
+            "delivery", "dates", "and", "open", "invoices", "for", "next", "quarter", "please", "check", "notes",
+        ]
+        var text = "\(sequence):"
+        var state = UInt64(truncatingIfNeeded: sequence) &* 0x9E37_79B9_7F4A_7C15 | 1
+        while text.utf8.count < bytes {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            text += " " + words[Int(state % UInt64(words.count))]
+        }
+        return #"{"text":"\#(text)"}"#
     }
 
     private func handle(_ frame: ServerMessage, version: VersionCell) {

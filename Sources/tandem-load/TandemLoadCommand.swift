@@ -43,10 +43,14 @@ struct LoadRunCommand: AsyncParsableCommand {
     @Option(help: "Seed for the clients' start offsets.") var seed: UInt64 = 1
     @Option(help: "Longest wait for every client to connect and join before sending starts anyway.")
     var joinTimeout = "60s"
+    @ArgumentParser.Flag(help: "Offer permessage-deflate (the server's websocket.compression decides whether it is used).")
+    var deflate = false
+    @Option(help: "0: each change sets age to a number; N: sets settings to {\"text\": …} of about N bytes of prose.")
+    var valueBytes = 0
 
     func run() async throws {
-        guard clients > 0, clients <= 20_000, records > 0 else {
-            throw ValidationError("need 1…20000 clients and 1+ records")
+        guard clients > 0, clients <= 20_000, records > 0, (0...1_000_000).contains(valueBytes) else {
+            throw ValidationError("need 1…20000 clients, 1+ records and --value-bytes 0…1000000")
         }
         guard let runFor = Duration.parse(duration), let every = Duration.parse(interval),
             let joinWait = Duration.parse(joinTimeout)
@@ -84,7 +88,9 @@ struct LoadRunCommand: AsyncParsableCommand {
                     runFor: runFor,
                     gate: gate,
                     statistics: statistics,
-                    clock: clock
+                    clock: clock,
+                    deflate: deflate,
+                    valueBytes: valueBytes
                 )
                 group.addTask { await client.run() }
             }

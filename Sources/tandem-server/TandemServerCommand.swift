@@ -70,10 +70,11 @@ struct Serve: AsyncParsableCommand {
             fallbackSecret: (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined(),
             logger: Logger(label: "tandem-server")
         )
+        let scheme = configuration.tls == nil ? "http" : "https"
         do {
             try await app.run { port in
                 FileHandle.standardOutput.write(
-                    Data("tandem-server listening on http://\(configuration.host):\(port)\n".utf8)
+                    Data("tandem-server listening on \(scheme)://\(configuration.host):\(port)\n".utf8)
                 )
             }
         } catch let error as ConfigurationError {

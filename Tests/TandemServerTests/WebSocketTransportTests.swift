@@ -98,11 +98,14 @@ import Testing
 
     static func make(capacity: Int) async throws -> (WebSocketTransport, NIOAsyncTestingChannel, Outbound) {
         let outbound = Outbound()
-        let channel = try await NIOAsyncTestingChannel(handler: outbound)
+        let channel = await NIOAsyncTestingChannel(handler: outbound)
         let codec = WireCodec()
         let transport = WebSocketTransport(
             capacity: capacity,
-            writer: .init(channel: channel) { frame in frame.encoded { ByteBuffer(bytes: codec.encodeServerBytes($0)) } })
+            writer: .init(channel: channel) { frame in
+                WebSocketFrame(
+                    fin: true, opcode: .text, data: frame.encoded { ByteBuffer(bytes: codec.encodeServerBytes($0)) })
+            })
         return (transport, channel, outbound)
     }
 

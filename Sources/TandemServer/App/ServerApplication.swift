@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -113,6 +115,8 @@ public struct ServerApplication: Sendable {
             audit: audit,
             clock: clock,
             logger: logger,
+            compression: configuration.webSocketCompression
+                ? WebSocketCompression(decompressedBytesMax: configuration.limits.frameBytesHardMax) : nil,
             extraServices: storeHandle.services
                 + (storeHandle.externalWrites.map { [ExternalWriteService(node: node, feed: $0, logger: logger)] } ?? [])
                 + backplane.services,
@@ -122,24 +126,28 @@ public struct ServerApplication: Sendable {
 
     /// Serves until SIGTERM/SIGINT; `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        // The TLS files are read before anything opens, so a bad one ends the process at once (exit 2).
+        let tls = try configuration.tls?.serverConfiguration()
         let context = try await makeContext()
         let routers = Self.routers(context)
+        let plain = HTTPServerBuilder.http1WebSocketUpgrade(
+            webSocketRouter: routers.webSocket,
+            configuration: .init(
+                http1: .init(idleTimeout: .seconds(120)),
+                ws: WebSocketServerConfiguration(
+                    maxFrameSize: configuration.limits.frameBytesHardMax,
+                    extensions: context.compression.map { [$0.factory] } ?? [],
+                    // The transport's own expiry of silent peers; the broken switch turns it off with the
+                    // engine's, so that nothing lets a dead connection go.
+                    autoPing: configuration.brokenNoPresenceExpiry
+                        ? .disabled : .enabled(timePeriod: configuration.heartbeatTimeout),
+                    closeTimeout: .seconds(5)
+                )
+            )
+        )
         let app = Application(
             router: routers.http,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: routers.webSocket,
-                configuration: .init(
-                    http1: .init(idleTimeout: .seconds(120)),
-                    ws: WebSocketServerConfiguration(
-                        maxFrameSize: configuration.limits.frameBytesHardMax,
-                        // The transport's own expiry of silent peers; the broken switch turns it off with the
-                        // engine's, so that nothing lets a dead connection go.
-                        autoPing: configuration.brokenNoPresenceExpiry
-                            ? .disabled : .enabled(timePeriod: configuration.heartbeatTimeout),
-                        closeTimeout: .seconds(5)
-                    )
-                )
-            ),
+            server: try tls.map { try HTTPServerBuilder.tls(plain, tlsConfiguration: $0) } ?? plain,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "tandem"
@@ -148,7 +156,9 @@ public struct ServerApplication: Sendable {
                 let port = channel.localAddress?.port ?? configuration.port
                 let isRedis = URLScheme.of(configuration.backplaneURL) == "redis"
                 let summary =
-                    "config: \(configuration.source), store: \(configuration.databaseURL), "
+                    (tls == nil ? "" : "TLS: \(configuration.tls?.certificate ?? ""), ")
+                    + (context.compression == nil ? "" : "permessage-deflate, ")
+                    + "config: \(configuration.source), store: \(configuration.databaseURL), "
                     + "backplane: \(configuration.backplaneURL)"
                     + (isRedis ? " stream \(configuration.redis.streamKey)" : "")
                 context.logger.info(

@@ -29,6 +29,8 @@ public struct ServerContext: Sendable {
     public let audit: SecurityAudit
     public let clock: any TandemClock
     public let logger: Logger
+    /// `permessage-deflate` for the sockets when `websocket.compression` is on; nil: not offered.
+    public let compression: WebSocketCompression?
     /// The store's and backplane's own services, run before the HTTP server and the node.
     let extraServices: [any Service]
     /// The store's migration, run once `extraServices` run and before the listener opens.

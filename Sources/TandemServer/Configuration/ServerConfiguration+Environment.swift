@@ -8,6 +8,7 @@ extension ServerConfiguration {
         "TANDEM_REDIS_RECONNECT_DELAY_MIN", "TANDEM_REDIS_RECONNECT_DELAY_MAX",
         "TANDEM_JWT_SECRET", "TANDEM_USERS_FILE", "TANDEM_ALLOWED_ORIGINS", "TANDEM_BCRYPT_COST", "TANDEM_LOG_LEVEL",
         "TANDEM_SOCKETS_PER_ADDRESS_MAX", "TANDEM_SOCKET_UPGRADES_PER_SECOND_PER_ADDRESS",
+        "TANDEM_TLS_CERTIFICATE", "TANDEM_TLS_KEY", "TANDEM_WEBSOCKET_COMPRESSION",
         "TANDEM_BROKEN_ACK_BEFORE_PERSIST", "TANDEM_BROKEN_NO_PRESENCE_EXPIRY",
     ]
 
@@ -56,6 +57,23 @@ extension ServerConfiguration {
                     throw bad("expected upgrades per second 0.1…10000000, found '\(raw)'")
                 }
                 limits.socketUpgradesPerSecondPerAddress = value
+            case "TANDEM_TLS_CERTIFICATE", "TANDEM_TLS_KEY":
+                guard !raw.isEmpty else { throw bad("expected a PEM file path") }
+                var files = tls ?? TLSFiles(certificate: "", key: "")
+                if name == "TANDEM_TLS_CERTIFICATE" {
+                    files.certificate = raw
+                    files.certificateSetting = name
+                } else {
+                    files.key = raw
+                    files.keySetting = name
+                }
+                tls = files
+            case "TANDEM_WEBSOCKET_COMPRESSION":
+                switch raw.lowercased() {
+                case "1", "on", "true", "yes": webSocketCompression = true
+                case "0", "off", "false", "no": webSocketCompression = false
+                default: throw bad("expected on or off, found '\(raw)'")
+                }
             case "TANDEM_BROKEN_ACK_BEFORE_PERSIST", "TANDEM_BROKEN_NO_PRESENCE_EXPIRY":
                 guard raw == "0" || raw == "1" else { throw bad("expected 1 (broken on purpose) or 0, found '\(raw)'") }
                 if name == "TANDEM_BROKEN_ACK_BEFORE_PERSIST" {
@@ -73,6 +91,12 @@ extension ServerConfiguration {
             }
         }
         try checkRedisEnvironment(environment)
+        if let tls, tls.certificate.isEmpty || tls.key.isEmpty {
+            let missing = tls.certificate.isEmpty ? "TANDEM_TLS_CERTIFICATE" : "TANDEM_TLS_KEY"
+            throw ConfigurationError(
+                file: "environment", line: 0, key: missing,
+                message: "TLS needs both a certificate and a key (PEM file paths); \(missing) is not set")
+        }
         if applied { source += " +env" }
     }
 

@@ -4,11 +4,13 @@ import Yams
 extension ServerConfiguration {
     static let topLevelKeys = [
         "server", "database", "backplane", "auth", "models", "roles", "limits", "heartbeat",
-        "logging",
+        "logging", "websocket",
     ]
     static let serverKeys = [
-        "host", "port", "node_id", "data_dir", "allowed_origins", "shutdown_grace", "strict_transport_security",
+        "host", "port", "node_id", "data_dir", "allowed_origins", "shutdown_grace", "strict_transport_security", "tls",
     ]
+    static let tlsKeys = ["certificate", "key"]
+    static let webSocketKeys = ["compression"]
     static let databaseKeys = ["url"]
     static let authKeys = [
         "jwt_secret", "access_token_ttl", "refresh_token_ttl", "bcrypt_cost", "users_file", "issuer", "seed_users",
@@ -35,7 +37,9 @@ extension ServerConfiguration {
         var result: [String] = []
         for section in topLevelKeys {
             switch section {
-            case "server": result += paths(section, serverKeys)
+            case "server":
+                result += paths(section, serverKeys)
+                result += paths("server.tls", tlsKeys)
             case "database": result += paths(section, databaseKeys)
             case "backplane": result += paths(section, backplaneKeys)
             case "auth":
@@ -49,6 +53,7 @@ extension ServerConfiguration {
             case "limits": result += paths(section, limitsKeys)
             case "heartbeat": result += paths(section, heartbeatKeys)
             case "logging": result += paths(section, loggingKeys)
+            case "websocket": result += paths(section, webSocketKeys)
             default: result.append(section)
             }
         }
@@ -134,6 +139,10 @@ extension ServerConfiguration {
             }
         case "logging":
             for (_, value) in try section.mapping(allowed: Self.loggingKeys) { logLevel = try Self.logLevel(value) }
+        case "websocket":
+            for (_, value) in try section.mapping(allowed: Self.webSocketKeys) {
+                webSocketCompression = try value.bool()
+            }
         default: break
         }
     }
@@ -164,9 +173,26 @@ extension ServerConfiguration {
                 } else {
                     strictTransportSecurity = try value.duration()
                 }
+            case "tls": tls = value.isFalse ? nil : try Self.decodeTLS(value)
             default: break
             }
         }
+    }
+
+    /// `server.tls: {certificate: PATH, key: PATH}`, both required; the files are read at start.
+    private static func decodeTLS(_ value: ConfigValue) throws(ConfigurationError) -> TLSFiles {
+        var certificate: String?
+        var key: String?
+        for (name, field) in try value.mapping(allowed: tlsKeys) {
+            if name == "certificate" { certificate = try field.text() } else { key = try field.text() }
+        }
+        guard let certificate, let key else {
+            let missing = certificate == nil ? "certificate" : "key"
+            throw value.error(
+                "TLS needs both certificate and key (PEM file paths); \(missing) is missing",
+                key: "server.tls.\(missing)")
+        }
+        return TLSFiles(certificate: certificate, key: key)
     }
 
     private mutating func applyAuth(_ section: ConfigValue) throws(ConfigurationError) {

@@ -46,9 +46,15 @@ public struct ServerConfiguration: Sendable {
     /// file. Only on a loopback address; never from a configuration file.
     public var demo = false
     /// `server.strict_transport_security`: the `max-age` of a `Strict-Transport-Security` header on every
-    /// response. Set it when TLS is on, that is when a proxy in front of this server terminates TLS (the
-    /// server itself speaks plain HTTP); nil sends none.
+    /// response. Set it when TLS is on (`server.tls`, or a proxy in front of this server that terminates TLS);
+    /// nil sends none.
     public var strictTransportSecurity: Duration?
+    /// `server.tls`: serve `https://` and `wss://` with this certificate chain and private key (PEM files),
+    /// read at start; nil serves plain HTTP (or a proxy in front terminates TLS).
+    public var tls: TLSFiles?
+    /// `websocket.compression`: negotiate `permessage-deflate` on `/ws` and `/socket.io/` with clients that offer
+    /// it. Off by default: see `docs/admin-guide.md` (CPU and zlib memory per socket against bytes saved).
+    public var webSocketCompression = false
     /// Where the values came from, for the start-up log line (`defaults`, a file path, `+env`).
     public var source: String = "defaults"
 
@@ -78,6 +84,21 @@ public struct ServerConfiguration: Sendable {
         node.limits.outboundQueueCountMax = limits.outboundQueueCountMax
         node.ackBeforePersist = brokenAckBeforePersist
         return node
+    }
+}
+
+/// The PEM files of `server.tls`, with the keys (or environment variables) that named them, for errors.
+public struct TLSFiles: Sendable, Hashable {
+    /// The certificate chain, leaf first.
+    public var certificate: String
+    public var key: String
+    /// Where the paths were set (`server.tls.certificate` or `TANDEM_TLS_CERTIFICATE`, …), for errors.
+    public var certificateSetting = "server.tls.certificate"
+    public var keySetting = "server.tls.key"
+
+    public init(certificate: String, key: String) {
+        self.certificate = certificate
+        self.key = key
     }
 }
 

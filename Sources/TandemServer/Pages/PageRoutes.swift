@@ -105,7 +105,7 @@ struct PageRoutes: Sendable {
     /// The dashboard's audience: users holding the `Admin` role (Flask-AppBuilder's `AUTH_ROLE_ADMIN`).
     static func isAdmin(_ user: UserRecord) -> Bool { user.roles.contains(Role.admin.name) }
 
-    var secureCookie: Bool { context.configuration.strictTransportSecurity != nil }
+    var secureCookie: Bool { context.configuration.strictTransportSecurity != nil || context.configuration.tls != nil }
 
     /// The signed-in user and their token, or the redirect to the login page (coming back here after).
     func signedIn(_ request: Request) async -> Result<(UserRecord, String), PageRedirect> {

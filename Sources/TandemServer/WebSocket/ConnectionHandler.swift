@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
+import Synchronization
 import TandemCore
 import TandemEngine
 import TandemWire
@@ -39,14 +40,33 @@ struct ConnectionHandler: Sendable {
                 token: token ?? "",
                 channel: channel,
                 // Frames go straight to the socket's event loop, a batch per drain, flushed once (see
-                // WebSocketTransport); the writer only writes the close.
-                channelWriter: .init(channel: channel) { [codec = context.codec] in $0.nativeBytes(codec) },
+                // WebSocketTransport); the writer only writes the close. With deflate they are compressed once per
+                // shared frame (WebSocketCompression), unless the client's window needs the writer's compressor.
+                channelWriter: Self.channelWriter(channel, context: context, request: request),
                 writer: NativeWriter(outbound: outbound, codec: context.codec),
                 reader: NativeReader(
                     messages: InboundMessageReader(inbound, bytesMax: context.configuration.limits.frameBytesMax)
                 )
             )
             if !served { await refuse(outbound, .unauthenticated("invalid or expired token")) }
+        }
+    }
+
+    /// How the transport writes to `channel` by itself: plain text frames, or with deflate negotiated the shared
+    /// compressed frame; nil (every frame through the outbound writer) when only that writer can compress for
+    /// this client.
+    static func channelWriter(_ channel: any Channel, context: ServerContext, request: Request)
+        -> WebSocketTransport.ChannelWriter?
+    {
+        let codec = context.codec
+        switch context.compression?.negotiated(request.headers) ?? .off {
+        case .off:
+            return .init(channel: channel) { WebSocketFrame(fin: true, opcode: .text, data: $0.nativeBytes(codec)) }
+        case .shared:
+            guard let compression = context.compression else { return nil }
+            return .init(channel: channel) { $0.nativeEncoding(codec).deflatedFrame(compression) }
+        case .outboundWriter:
+            return nil
         }
     }
 
@@ -83,7 +103,30 @@ struct NativeWriter: SessionWriter {
 extension SharedFrame {
     /// The message's native JSON bytes, encoded once for every recipient (native or Socket.IO) of the frame.
     func nativeBytes(_ codec: WireCodec) -> ByteBuffer {
-        encoded { ByteBuffer(bytes: codec.encodeServerBytes($0)) }
+        nativeEncoding(codec).bytes
+    }
+
+    /// The frame's native encoding, made by its first recipient and shared by the others.
+    func nativeEncoding(_ codec: WireCodec) -> NativeEncoding {
+        encoded { NativeEncoding(bytes: ByteBuffer(bytes: codec.encodeServerBytes($0))) }
+    }
+}
+
+/// A message's native JSON bytes and, once a recipient that negotiated deflate asks, its compressed text frame:
+/// each made once per `SharedFrame`, whatever the number of recipients.
+final class NativeEncoding: Sendable {
+    let bytes: ByteBuffer
+    private let deflated = Mutex<WebSocketFrame?>(nil)
+
+    init(bytes: ByteBuffer) { self.bytes = bytes }
+
+    func deflatedFrame(_ compression: WebSocketCompression) -> WebSocketFrame {
+        deflated.withLock { cached in
+            if let cached { return cached }
+            let frame = compression.textFrame(bytes)
+            cached = frame
+            return frame
+        }
     }
 }
 

@@ -30,13 +30,14 @@ public final class WebSocketTransport: ClientTransport, Sendable {
         case close(code: Int, reason: String)
     }
 
-    /// Where a transport writes by itself: a WebSocket channel, and a frame's payload (the frame's shared
-    /// encoding, so that every recipient writes the same buffer).
+    /// Where a transport writes by itself: a WebSocket channel, and a frame's WebSocket frame (built on the
+    /// frame's shared encoding, so that every recipient writes the same payload buffer; compressed when the
+    /// connection negotiated deflate, since these writes pass by the outbound writer's extensions).
     public struct ChannelWriter: Sendable {
         public let channel: any Channel
-        public let encode: @Sendable (SharedFrame) -> ByteBuffer
+        public let encode: @Sendable (SharedFrame) -> WebSocketFrame
 
-        public init(channel: any Channel, encode: @escaping @Sendable (SharedFrame) -> ByteBuffer) {
+        public init(channel: any Channel, encode: @escaping @Sendable (SharedFrame) -> WebSocketFrame) {
             self.channel = channel
             self.encode = encode
         }
@@ -115,9 +116,8 @@ public final class WebSocketTransport: ClientTransport, Sendable {
         let channel = writer.channel
         let written = channel.eventLoop.makePromise(of: Void.self)
         for (index, frame) in batch.enumerated() {
-            let payload = writer.encode(frame)
             let last = index == batch.count - 1
-            channel.write(WebSocketFrame(fin: true, opcode: .text, data: payload), promise: last ? written : nil)
+            channel.write(writer.encode(frame), promise: last ? written : nil)
         }
         channel.flush()
         let count = batch.count

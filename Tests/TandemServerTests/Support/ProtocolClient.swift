@@ -1,7 +1,9 @@
 import HTTPTypes
 import HummingbirdWSClient
+import HummingbirdWSCompression
 import Logging
 import NIOCore
+import NIOSSL
 import NIOWebSocket
 import Synchronization
 import TandemCore
@@ -47,13 +49,15 @@ final class ProtocolClient: Sendable {
         name: String = "client",
         tokenInQuery: Bool = false,
         origin: String? = nil,
-        waitForConfirmation: Bool = true
+        waitForConfirmation: Bool = true,
+        deflate: Bool = false
     ) async throws -> ProtocolClient {
+        let options = Options(tokenInQuery: tokenInQuery, origin: origin, deflate: deflate)
         guard waitForConfirmation else {
-            return try await attempt(server, token: token, name: name, tokenInQuery: tokenInQuery, origin: origin)
+            return try await attempt(server, token: token, name: name, options)
         }
         for attemptNumber in 1...3 {
-            let client = try await attempt(server, token: token, name: name, tokenInQuery: tokenInQuery, origin: origin)
+            let client = try await attempt(server, token: token, name: name, options)
             if let failure = client.failure { throw TimedOut(description: "\(name) could not connect: \(failure)") }
             if (try? await client.next("connection_confirmed", timeout: .seconds(5))) != nil { return client }
             print("\(name): no connection_confirmed within 5 s (attempt \(attemptNumber)); reconnecting")
@@ -62,24 +66,39 @@ final class ProtocolClient: Sendable {
         throw TimedOut(description: "\(name) got no connection_confirmed in three attempts")
     }
 
+    /// How `connect` reaches the server besides the token: the token in the query, an `Origin`, and whether it
+    /// offers permessage-deflate. Over TLS (a server started with a certificate) it trusts that certificate only.
+    struct Options {
+        var tokenInQuery = false
+        var origin: String?
+        var deflate = false
+    }
+
     private static func attempt(
         _ server: ServerProcess,
         token: String?,
         name: String = "client",
-        tokenInQuery: Bool = false,
-        origin: String?
+        _ options: Options
     ) async throws -> ProtocolClient {
         let client = ProtocolClient(name: name)
         var headers = HTTPFields()
-        if let token, !tokenInQuery { headers[.authorization] = "Bearer \(token)" }
-        if let origin { headers[.origin] = origin }
-        let url = server.webSocketURL + (tokenInQuery && token != nil ? "?token=\(token!)" : "")
-        let configuration = WebSocketClientConfiguration(maxFrameSize: 8 << 20, additionalHeaders: headers)
+        if let token, !options.tokenInQuery { headers[.authorization] = "Bearer \(token)" }
+        if let origin = options.origin { headers[.origin] = origin }
+        let url = server.webSocketURL + (options.tokenInQuery && token != nil ? "?token=\(token!)" : "")
+        let configuration = WebSocketClientConfiguration(
+            maxFrameSize: 8 << 20, additionalHeaders: headers,
+            extensions: options.deflate ? [.perMessageDeflate(maxDecompressedFrameSize: 8 << 20)] : [])
+        let tls = try server.tlsCertificate.map { certificate in
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(certificate.path))
+            return tls
+        }
         Task {
             do {
                 let close = try await WebSocketClient.connect(
                     url: url,
                     configuration: configuration,
+                    tlsConfiguration: tls,
                     logger: Logger(label: name)
                 ) { inbound, outbound, _ in
                     client.state.withLock { $0.outbound = outbound }

@@ -13,6 +13,8 @@ enum RawWebSocket {
     struct Frame: Equatable {
         var opcode: UInt8
         var payload: [UInt8]
+        /// RSV1: the payload is deflated (permessage-deflate).
+        var rsv1 = false
         var text: String { String(decoding: payload, as: UTF8.self) }
         /// The close code of a close frame (opcode 8).
         var closeCode: Int? { opcode == 8 && payload.count >= 2 ? Int(payload[0]) << 8 | Int(payload[1]) : nil }
@@ -29,7 +31,7 @@ enum RawWebSocket {
         framesMax: Int = .max,
         timeoutSeconds: Int = 10
     ) throws
-        -> (status: String, frames: [Frame])
+        -> (status: String, frames: [Frame], head: String)
     {
         let fd = try RawHTTP.connect(port: port, source: source, timeoutSeconds: timeoutSeconds)
         defer { close(fd) }
@@ -54,8 +56,8 @@ enum RawWebSocket {
         return parsed
     }
 
-    /// The status line and the complete frames in `bytes`, or nil before the HTTP head is complete.
-    static func parse(_ bytes: [UInt8]) -> (status: String, frames: [Frame])? {
+    /// The status line, the complete frames in `bytes` and the whole HTTP head, or nil before the head is complete.
+    static func parse(_ bytes: [UInt8]) -> (status: String, frames: [Frame], head: String)? {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard
             let end = (0...max(0, bytes.count - 4)).first(where: {
@@ -79,9 +81,10 @@ enum RawWebSocket {
                 start += 8
             }
             guard start + length <= bytes.count else { break }
-            frames.append(Frame(opcode: opcode, payload: Array(bytes[start..<start + length])))
+            frames.append(
+                Frame(opcode: opcode, payload: Array(bytes[start..<start + length]), rsv1: bytes[index] & 0x40 != 0))
             index = start + length
         }
-        return (String(head.prefix { $0 != "\r" }), frames)
+        return (String(head.prefix { $0 != "\r" }), frames, head)
     }
 }

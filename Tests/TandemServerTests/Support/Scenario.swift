@@ -1,11 +1,14 @@
+import Foundation
 import TandemCore
 import Testing
 
 /// Runs `body` against a fresh server process and always stops it (its log is attached on failure).
 func withServer(
-    config: String = TestConfig.standard, startTimeout: Duration = .seconds(30), _ body: (ServerProcess) async throws -> Void
+    config: String = TestConfig.standard, startTimeout: Duration = .seconds(30), directory: URL? = nil,
+    tlsCertificate: URL? = nil, _ body: (ServerProcess) async throws -> Void
 ) async throws {
-    let server = try await ServerProcess.start(config: config, startTimeout: startTimeout)
+    let server = try await ServerProcess.start(
+        config: config, directory: directory, startTimeout: startTimeout, tlsCertificate: tlsCertificate)
     do {
         try await body(server)
     } catch {

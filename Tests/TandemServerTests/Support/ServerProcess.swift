@@ -11,17 +11,21 @@ import TandemCoreTestSupport
 final class ServerProcess: Sendable {
     let directory: URL
     let port: Int
+    /// The CA certificate (PEM) of a server started with TLS (`start(tlsCertificate:)`); nil: plain HTTP.
+    let tlsCertificate: URL?
     private let process: Mutex<Process>
     private let output: OutputBuffer
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
-    var webSocketURL: String { "ws://127.0.0.1:\(port)/ws" }
+    /// `https://localhost:PORT` with TLS (the throwaway certificate names `localhost`), else plain HTTP on 127.0.0.1.
+    var baseURL: String { tlsCertificate == nil ? "http://127.0.0.1:\(port)" : "https://localhost:\(port)" }
+    var webSocketURL: String { tlsCertificate == nil ? "ws://127.0.0.1:\(port)/ws" : "wss://localhost:\(port)/ws" }
     var pid: Int32 { process.withLock { $0.processIdentifier } }
     var isRunning: Bool { process.withLock { $0.isRunning } }
 
-    private init(directory: URL, port: Int, process: sending Process, output: OutputBuffer) {
+    private init(directory: URL, port: Int, tlsCertificate: URL?, process: sending Process, output: OutputBuffer) {
         self.directory = directory
         self.port = port
+        self.tlsCertificate = tlsCertificate
         self.process = Mutex(process)
         self.output = output
     }
@@ -53,12 +57,15 @@ final class ServerProcess: Sendable {
 
     /// Starts a server with `config` (YAML; `{{DATA}}` becomes the data folder; nil: no `--config`, the
     /// environment alone) in `directory` (new if nil), with `arguments` after `serve` and `environment` added.
+    /// `tlsCertificate`: the server serves TLS with this certificate (its config says so); the health check then
+    /// goes over https with curl, trusting only that certificate.
     static func start(
         config: String? = TestConfig.standard,
         directory: URL? = nil,
         arguments: [String] = [],
         environment extra: [String: String] = [:],
-        startTimeout: Duration = .seconds(30)
+        startTimeout: Duration = .seconds(30),
+        tlsCertificate: URL? = nil
     ) async throws -> ServerProcess {
         let folder = try directory ?? makeDirectory()
         var configArguments: [String] = []
@@ -94,11 +101,25 @@ final class ServerProcess: Sendable {
             }
             return nil
         }
-        let server = ServerProcess(directory: folder, port: port, process: process, output: output)
+        let server = ServerProcess(
+            directory: folder, port: port, tlsCertificate: tlsCertificate, process: process, output: output)
         try await waitUntil("GET /healthz on port \(port)") {
-            (try? await HTTP.request("GET", "\(server.baseURL)/healthz"))?.status == 200
+            if tlsCertificate != nil { return (try? await server.curl(["\(server.baseURL)/healthz"]))?.status == 200 }
+            return (try? await HTTP.request("GET", "\(server.baseURL)/healthz"))?.status == 200
         }
         return server
+    }
+
+    /// curl with `arguments` (a URL among them), trusting only this server's certificate: the HTTP status and the body.
+    func curl(_ arguments: [String]) async throws -> (status: Int, body: String) {
+        var options = ["-sS", "--max-time", "10", "-w", "\n%{http_code}"]
+        if let tlsCertificate { options += ["--cacert", tlsCertificate.path] }
+        let (exit, output) = try await runToCompletion(
+            URL(fileURLWithPath: "/usr/bin/curl"), options + arguments, includeErrors: false)
+        guard exit == 0, let cut = output.lastIndex(of: "\n") else {
+            throw TimedOut(description: "curl \(arguments) exited \(exit): \(output)")
+        }
+        return (Int(output[output.index(after: cut)...]) ?? 0, String(output[..<cut]))
     }
 
     func signal(_ number: Int32) { _ = kill(pid, number) }
