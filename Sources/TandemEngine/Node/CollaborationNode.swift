@@ -298,6 +298,10 @@ public actor CollaborationNode {
     /// The record as this node currently holds it, if it serves the record.
     public func record(_ key: RecordKey) -> RecordState? { sessions[key]?.record }
 
+    /// This node's copies of `keys`, in their order (nil where it holds no session): one call for a checker that
+    /// reads them all.
+    public func records(_ keys: [RecordKey]) -> [RecordState?] { keys.map { sessions[$0]?.record } }
+
     /// The participants this node shows for a session.
     public func participants(_ key: RecordKey) -> [Participant] { sessions[key]?.presence.participants ?? [] }
 
