@@ -50,10 +50,9 @@ public struct CapacityVerification: Codable, Sendable, Equatable {
         }
         var rows: [[String]] = []
         for (index, slo) in slos.enumerated() {
-            let predictedValue = index < predicted.slos.count ? predicted.slos[index].actual : nil
-            let measuredValue = index < measured.slos.count ? measured.slos[index].actual : nil
-            let unit = (index < measured.slos.count ? measured.slos[index] : predicted.slos[safe: index])?.unit
-            rows.append(row("SLO " + slo, predictedValue, measuredValue) { value in
+            let forecast = predicted.slos[safe: index], outcome = measured.slos[safe: index]
+            let unit = (outcome ?? forecast)?.unit
+            rows.append(row("SLO " + slo, forecast?.actual, outcome?.actual) { value in
                 guard let value else { return "—" }
                 return unit.map { ReportText.value(value, unit: $0) } ?? NumberText.trimmed(value, decimals: 1)
             })

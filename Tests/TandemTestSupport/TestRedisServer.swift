@@ -89,9 +89,16 @@ public final class TestRedisServer: Sendable {
         try server.run()
         process.withLock { $0 = server }
         let probe = RedisCommandClient(endpoint: endpoint)
-        try await Self.waitUntil("redis-server on port \(port) to answer PING") {
-            guard server.isRunning else { throw Failure(description: "redis-server on port \(port) exited") }
-            return (try? await probe.command(["PING"])) == .status("PONG")
+        do {
+            try await Self.waitUntil("redis-server on port \(port) to answer PING") {
+                guard server.isRunning else { throw Failure(description: "redis-server on port \(port) exited") }
+                return (try? await probe.command(["PING"])) == .status("PONG")
+            }
+        } catch {
+            // A start that did not come up leaves nothing running, whether or not the caller stops the server
+            // (a loaded machine once left one behind when PING timed out).
+            try? await kill()
+            throw error
         }
     }
 
