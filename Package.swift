@@ -152,7 +152,9 @@ let package = Package(
         .executableTarget(
             name: "tandem-load",
             dependencies: [
-                "TandemCore", "TandemWire", "TandemRuntime",
+                "TandemCore", "TandemWire", "TandemRuntime", "TandemLive",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

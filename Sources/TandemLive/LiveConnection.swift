@@ -169,68 +169,14 @@ final class LiveConnection: ClientConnection {
 
     // MARK: Opening
 
-    private enum Upgrade: Sendable {
-        case websocket(any Channel)
-        case refused(any Channel)
-    }
-
-    struct Refused: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// Opens a WebSocket to `address` with `token`; its frames go to `continuation`, decoded, in order.
     static func open(
         _ address: LiveLinks.Address, token: String, group: any EventLoopGroup, counters: LiveCounters,
         continuation: AsyncStream<Downlink>.Continuation
     ) async throws -> any Channel {
-        let upgrade: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: group)
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(5))
-            .connect(host: address.host, port: address.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 24) { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(
-                                LiveFrameHandler(continuation: continuation, counters: counters))
-                            return Upgrade.websocket(channel)
-                        }
-                    }
-                    var headers = HTTPHeaders()
-                    headers.add(name: "Host", value: "\(address.host):\(address.port)")
-                    headers.add(name: "Content-Length", value: "0")
-                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/ws?token=\(token)",
-                                               headers: headers)
-                    let configuration = NIOTypedHTTPClientUpgradeConfiguration<Upgrade>(
-                        upgradeRequestHead: head, upgraders: [upgrader],
-                        notUpgradingCompletionHandler: { channel in
-                            channel.eventLoop.makeCompletedFuture { .refused(channel) }
-                        })
-                    // The node's first frame (connection_confirmed) may share a read with the 101 answer: keep
-                    // those bytes for the WebSocket decoder (the default drops them).
-                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
-                    pipeline.leftOverBytesStrategy = .forwardBytes
-                    let negotiation = try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                        configuration: pipeline)
-                    // The negotiation does not fail when the socket closes first (a proxy whose node is down
-                    // resets it), nor when nothing answers: both end the attempt here.
-                    let result = channel.eventLoop.makePromise(of: Upgrade.self)
-                    negotiation.cascade(to: result)
-                    channel.closeFuture.whenComplete { _ in
-                        result.fail(Refused(description: "the connection closed before the WebSocket upgrade"))
-                    }
-                    let deadline = channel.eventLoop.scheduleTask(in: .seconds(10)) {
-                        result.fail(Refused(description: "no WebSocket upgrade within 10 s"))
-                        channel.close(promise: nil)
-                    }
-                    result.futureResult.whenComplete { _ in deadline.cancel() }
-                    return result.futureResult
-                }
-            }
-        switch try await upgrade.get() {
-        case .websocket(let channel): return channel
-        case .refused(let channel):
-            try? await channel.close()
-            throw Refused(description: "the node declined the WebSocket upgrade")
+        try await WebSocketDialer.open(host: address.host, port: address.port, path: "/ws?token=\(token)",
+                                       group: group) { channel in
+            try channel.pipeline.syncOperations.addHandler(LiveFrameHandler(continuation: continuation, counters: counters))
         }
     }
 }
@@ -242,7 +188,7 @@ private final class LiveFrameHandler: ChannelInboundHandler {
 
     let continuation: AsyncStream<Downlink>.Continuation
     let counters: LiveCounters
-    private var partial: ByteBuffer?
+    private var fragments = WebSocketMessageAssembler()
     private var closeSeen = false
 
     init(continuation: AsyncStream<Downlink>.Continuation, counters: LiveCounters) {
@@ -254,14 +200,7 @@ private final class LiveFrameHandler: ChannelInboundHandler {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text, .continuation:
-            var data = frame.unmaskedData
-            if frame.opcode == .continuation || !frame.fin {
-                if partial == nil { partial = context.channel.allocator.buffer(capacity: data.readableBytes) }
-                partial!.writeBuffer(&data)
-                guard frame.fin else { return }
-                data = partial!
-                partial = nil
-            }
+            guard let data = fragments.message(frame, allocator: context.channel.allocator) else { return }
             counters.received(bytes: data.readableBytes)
             do {
                 continuation.yield(.message(try WireCodec().decodeServer(data.readableBytesView)))

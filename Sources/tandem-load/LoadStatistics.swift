@@ -4,7 +4,8 @@ import Synchronization
 /// to reach each other client, and how long its `ack` took.
 final class LoadStatistics: Sendable {
     private struct State {
-        var sentAtNanos: [String: Int64] = [:]
+        /// When each change was sent, by client and sequence (`load-<client>-<sequence>`, from 1).
+        var sentAtNanos: [[Int64]]
         var propagationMillis: [Double] = []
         var ackMillis: [Double] = []
         var sent = 0
@@ -13,19 +14,28 @@ final class LoadStatistics: Sendable {
         var reconnects = 0
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    func sent(_ changeID: String, atNanos: Int64) {
+    init(clients: Int) {
+        state = Mutex(State(sentAtNanos: Array(repeating: [], count: clients)))
+    }
+
+    /// Client `client` sent its change number `sequence` (1, 2, …, in order).
+    func sent(client: Int, sequence: Int, atNanos: Int64) {
         state.withLock { state in
-            state.sentAtNanos[changeID] = atNanos
+            guard state.sentAtNanos.indices.contains(client), state.sentAtNanos[client].count == sequence - 1 else { return }
+            state.sentAtNanos[client].append(atNanos)
             state.sent += 1
         }
     }
 
-    /// Records one delivery (`model_changed`) or the sender's `ack` of a change seen at `nowNanos`.
-    func received(_ changeID: String, ack: Bool, atNanos nowNanos: Int64) {
+    /// Records one delivery (`model_changed`) or the sender's `ack` of change `load-<client>-<sequence>` seen at
+    /// `nowNanos`.
+    func received(client: Int, sequence: Int, ack: Bool, atNanos nowNanos: Int64) {
         state.withLock { state in
-            guard let sentAt = state.sentAtNanos[changeID] else { return }
+            guard state.sentAtNanos.indices.contains(client), state.sentAtNanos[client].indices.contains(sequence - 1)
+            else { return }
+            let sentAt = state.sentAtNanos[client][sequence - 1]
             let millis = Double(nowNanos - sentAt) / 1e6
             if ack { state.ackMillis.append(millis) } else { state.propagationMillis.append(millis) }
         }

@@ -33,6 +33,14 @@ enum Login {
         return token
     }
 
+    /// The host and port of a server's base URL (`http://host:port`).
+    static func hostAndPort(_ base: String) throws -> (host: String, port: Int) {
+        guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https", let host = url.host else {
+            throw Failed(description: "\(base) is not a URL like http://127.0.0.1:8080")
+        }
+        return (host, url.port ?? (url.scheme == "https" ? 443 : 80))
+    }
+
     /// The WebSocket URL of a server's base URL: `http://h:p` → `ws://h:p/ws`.
     static func socketURL(_ base: String) -> String {
         base.replacingOccurrences(of: "http://", with: "ws://").replacingOccurrences(of: "https://", with: "wss://")

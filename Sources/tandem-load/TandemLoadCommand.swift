@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOPosix
 import TandemCore
 import TandemRuntime
 
@@ -47,11 +48,14 @@ struct LoadRunCommand: AsyncParsableCommand {
     var deflate = false
     @Option(help: "0: each change sets age to a number; N: sets settings to {\"text\": …} of about N bytes of prose.")
     var valueBytes = 0
+    @Option(help: "Event loop threads the clients share (their sockets, frames and timers all run there; not with --deflate).")
+    var threads = 1
 
     func run() async throws {
         guard clients > 0, clients <= 20_000, records > 0, (0...1_000_000).contains(valueBytes) else {
             throw ValidationError("need 1…20000 clients, 1+ records and --value-bytes 0…1000000")
         }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads takes 1…64") }
         guard let runFor = Duration.parse(duration), let every = Duration.parse(interval),
             let joinWait = Duration.parse(joinTimeout)
         else { throw ValidationError("durations look like 500ms, 2s, 1m") }
@@ -61,11 +65,20 @@ struct LoadRunCommand: AsyncParsableCommand {
             tokens.append(try await Login.accessToken(base: base, username: username, password: password))
         }
         let clock = SystemClock()
-        let statistics = LoadStatistics()
+        let statistics = LoadStatistics(clients: clients)
         let gate = StartGate(expectedCount: clients, clock: clock)
         let connectingSince = clock.nowNanos()
         var random = SplitMix64(seed: seed)
         let socketURLs = bases.map(Login.socketURL)
+        let addresses = try bases.map(Login.hostAndPort)
+        if !deflate, let secure = bases.first(where: { $0.hasPrefix("https://") }) {
+            throw ValidationError(
+                "\(secure): the event-loop clients speak plain ws:// (loopback); --deflate runs them on "
+                    + "HummingbirdWSClient, which also speaks wss://")
+        }
+        // Without --deflate every client lives on an event loop of this group (LoopClient); with it, on
+        // HummingbirdWSClient (LoadClient), which inflates.
+        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         print(
             "tandem-load: \(clients) clients on \(records) records, one change every \(interval) for \(duration) → "
                 + socketURLs.joined(separator: ", ")
@@ -78,21 +91,20 @@ struct LoadRunCommand: AsyncParsableCommand {
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<clients {
                 let offset = Duration.nanoseconds(Int64(random.nextDouble() * Double(every.nanosecondsClamped)))
-                let client = LoadClient(
-                    index: index,
-                    url: socketURLs[index % socketURLs.count],
-                    token: tokens[index % tokens.count],
-                    record: 1 + index % records,
-                    interval: every,
-                    firstDelay: offset,
-                    runFor: runFor,
-                    gate: gate,
-                    statistics: statistics,
-                    clock: clock,
-                    deflate: deflate,
-                    valueBytes: valueBytes
-                )
-                group.addTask { await client.run() }
+                let address = addresses[index % addresses.count]
+                let plan = LoadPlan(
+                    index: index, host: address.host, port: address.port, token: tokens[index % tokens.count],
+                    record: 1 + index % records, interval: every, firstDelay: offset, runFor: runFor,
+                    valueBytes: valueBytes)
+                if deflate {
+                    let client = LoadClient(plan: plan, url: socketURLs[index % socketURLs.count], gate: gate,
+                                            statistics: statistics, clock: clock, deflate: true)
+                    group.addTask { await client.run() }
+                } else {
+                    group.addTask {
+                        await LoopClient.run(plan, group: eventLoops, gate: gate, statistics: statistics, clock: clock)
+                    }
+                }
             }
             let started = await gate.started()
             print(
@@ -102,6 +114,7 @@ struct LoadRunCommand: AsyncParsableCommand {
             await group.waitForAll()
         }
         joinDeadline.cancel()
+        try? await eventLoops.shutdownGracefully()
         let seconds = Double(runFor.nanosecondsClamped) / 1e9
         print(statistics.summary(clients: clients, joined: await gate.arrived, seconds: seconds))
     }
