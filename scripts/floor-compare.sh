@@ -8,6 +8,7 @@
 #   scripts/floor-compare.sh 250 1 30s 1s 2       # clients records duration interval pairs
 #   BUILD=0 scripts/floor-compare.sh              # reuse the release builds in $SCRATCH (default .build-release)
 #   SERVER_BIN=/tmp/other/tandem-server scripts/floor-compare.sh   # another tandem-server build against the floor
+#   BEFORE_BIN=/tmp/old/tandem-server scripts/floor-compare.sh     # three per round: that build, this one, the floor
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=${1:-250}; records=${2:-1}; duration=${3:-30s}; interval=${4:-2s}; pairs=${5:-3}
@@ -19,7 +20,8 @@ if [ "${BUILD:-1}" != 0 ]; then
 fi
 tandem_bin=${SERVER_BIN:-$scratch/release/tandem-server}
 floor_bin=$scratch/release/ws-floor
-for bin in "$tandem_bin" "$floor_bin" "$scratch/release/tandem-load"; do
+before_bin=${BEFORE_BIN:-}
+for bin in "$tandem_bin" "$floor_bin" "$scratch/release/tandem-load" ${before_bin:+"$before_bin"}; do
     [ -x "$bin" ] || { echo "floor-compare: $bin is not built (run without BUILD=0)" >&2; exit 2; }
 done
 echo "floor-compare: $clients clients, $records record(s), $duration, one change every $interval each; $pairs pairs, alternated; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -27,8 +29,8 @@ printf '%-4s %-13s %12s %10s %10s %8s %8s %26s %10s\n' run server deliveries/s p
 ratios=()
 for pair in $(seq "$pairs"); do
     declare -A cost=()
-    for server in tandem-server ws-floor; do
-        bin=$tandem_bin; [ "$server" = ws-floor ] && bin=$floor_bin
+    for server in ${before_bin:+before} tandem-server ws-floor; do
+        case $server in before) bin=$before_bin ;; ws-floor) bin=$floor_bin ;; *) bin=$tandem_bin ;; esac
         out=$(SCRATCH="$scratch" BUILD=0 SERVER_BIN="$bin" scripts/load.sh "$clients" "$records" "$duration" "$interval" 2>&1) || {
             echo "$out" >&2; echo "floor-compare: the $server run failed" >&2; exit 1; }
         rate=$(sed -n 's/^fan-out deliveries: [0-9]* (\([0-9]*\)\/s)$/\1/p' <<<"$out")
@@ -47,6 +49,10 @@ for pair in $(seq "$pairs"); do
         ratio=$(awk -v a="${cost[tandem-server]}" -v b="${cost[ws-floor]}" 'BEGIN { printf "%.2f", a / b }')
         ratios+=("$ratio")
         echo "pair $pair: tandem-server / floor CPU per delivery = ${ratio}x"
+    fi
+    if [ -n "${cost[before]:-}" ] && [ -n "${cost[tandem-server]:-}" ] && [ -n "${cost[ws-floor]:-}" ]; then
+        awk -v a="${cost[tandem-server]}" -v b="${cost[before]}" -v f="${cost[ws-floor]}" \
+            'BEGIN { printf "round %d: tandem-server / before = %.2fx, before / floor = %.2fx\n", '"$pair"', a / b, b / f }'
     fi
 done
 echo "ratios: ${ratios[*]:-none} (lost = changes sent less acks received)"

@@ -52,18 +52,23 @@ extension CollaborationNode {
             author ?? (session.awaitingAcks.isEmpty ? nil : session.awaitingAcks.removeValue(forKey: change.changeID))
         // One frame for every recipient but the author (whose `ack` is its own): encoded once per change.
         let changed = SharedFrame(.modelChanged(Messages.modelChanged(change)))
+        // One lookup of the connection and one of its joined session per recipient (this loop runs once per
+        // delivery).
         for id in session.localConnections {
-            guard let joined = connections[id]?.sessions[change.key] else { continue }
-            if configuration.gapRecovery {
-                guard joined.sentVersion == change.version - 1 else { continue }
-            } else {
-                guard joined.sentVersion < change.version else { continue }
+            guard let connection = connections[id], let joined = connection.sessions.index(forKey: change.key) else {
+                continue
             }
-            connections[id]!.sessions[change.key]!.sentVersion = change.version
+            let sentVersion = connection.sessions.values[joined].sentVersion
+            if configuration.gapRecovery {
+                guard sentVersion == change.version - 1 else { continue }
+            } else {
+                guard sentVersion < change.version else { continue }
+            }
+            connection.sessions.values[joined].sentVersion = change.version
             if let author, author.connection == id {
                 send(.ack(Messages.ack(change, rid: author.rid)), to: id)
             } else {
-                send(changed, to: id)
+                send(changed, to: connection)
             }
         }
     }

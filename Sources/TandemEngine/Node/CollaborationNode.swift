@@ -210,6 +210,16 @@ public actor CollaborationNode {
 
     private func enqueue(to id: String, _ send: (any ClientTransport) -> Bool) {
         guard let connection = connections[id] else { return }
+        enqueue(to: connection, send)
+    }
+
+    /// Sends one message of a fan-out to a connection the caller already looked up.
+    func send(_ frame: SharedFrame, to connection: ConnectionState) {
+        enqueue(to: connection) { $0.send(frame) }
+    }
+
+    private func enqueue(to connection: ConnectionState, _ send: (any ClientTransport) -> Bool) {
+        let id = connection.id
         metrics.messagesOut += 1
         if !send(connection.transport) {
             metrics.slowConsumersDropped += 1

@@ -31,6 +31,8 @@ public struct ServerContext: Sendable {
     public let logger: Logger
     /// `permessage-deflate` for the sockets when `websocket.compression` is on; nil: not offered.
     public let compression: WebSocketCompression?
+    /// Each event loop's pending socket drains (`WebSocketTransport`): one wake-up per loop per fan-out.
+    public let loopDrains = LoopDrains.Registry()
     /// The store's and backplane's own services, run before the HTTP server and the node.
     let extraServices: [any Service]
     /// The store's migration, run once `extraServices` run and before the listener opens.

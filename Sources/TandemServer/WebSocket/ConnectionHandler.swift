@@ -42,7 +42,8 @@ struct ConnectionHandler: Sendable {
                 // Frames go straight to the socket's event loop, a batch per drain, flushed once (see
                 // WebSocketTransport); the writer only writes the close. With deflate they are compressed once per
                 // shared frame (WebSocketCompression), unless the client's window needs the writer's compressor.
-                channelWriter: Self.channelWriter(channel, context: context, request: request),
+                channelWriter: Self.channelWriter(channel, tap: await FrameTap.install(in: channel), context: context,
+                                                  request: request),
                 writer: NativeWriter(outbound: outbound, codec: context.codec),
                 reader: NativeReader(
                     messages: InboundMessageReader(inbound, bytesMax: context.configuration.limits.frameBytesMax)
@@ -55,16 +56,21 @@ struct ConnectionHandler: Sendable {
     /// How the transport writes to `channel` by itself: plain text frames, or with deflate negotiated the shared
     /// compressed frame; nil (every frame through the outbound writer) when only that writer can compress for
     /// this client.
-    static func channelWriter(_ channel: any Channel, context: ServerContext, request: Request)
+    static func channelWriter(_ channel: any Channel, tap: FrameTap?, context: ServerContext, request: Request)
         -> WebSocketTransport.ChannelWriter?
     {
         let codec = context.codec
+        let drains = context.loopDrains.drains(for: channel.eventLoop)
         switch context.compression?.negotiated(request.headers) ?? .off {
         case .off:
-            return .init(channel: channel) { WebSocketFrame(fin: true, opcode: .text, data: $0.nativeBytes(codec)) }
+            return .init(channel: channel, drains: drains, tap: tap) {
+                WebSocketFrame(fin: true, opcode: .text, data: $0.nativeBytes(codec))
+            }
         case .shared:
             guard let compression = context.compression else { return nil }
-            return .init(channel: channel) { $0.nativeEncoding(codec).deflatedFrame(compression) }
+            return .init(channel: channel, drains: drains, tap: tap) {
+                $0.nativeEncoding(codec).deflatedFrame(compression)
+            }
         case .outboundWriter:
             return nil
         }

@@ -36,9 +36,20 @@ public final class WebSocketTransport: ClientTransport, Sendable {
     public struct ChannelWriter: Sendable {
         public let channel: any Channel
         public let encode: @Sendable (SharedFrame) -> WebSocketFrame
+        /// The drains of the channel's event loop: a fan-out to many sockets on one loop wakes it once.
+        let drains: LoopDrains
+        /// Where the frames enter the pipeline: just above the WebSocket frame encoder when installed, else the
+        /// channel's tail.
+        let tap: FrameTap?
 
-        public init(channel: any Channel, encode: @escaping @Sendable (SharedFrame) -> WebSocketFrame) {
+        /// `drains` must be the one of `channel.eventLoop` (`LoopDrains.Registry.drains(for:)`); without one the
+        /// transport gets its own. `tap`: `FrameTap.install(in:)` on this channel.
+        public init(channel: any Channel, drains: LoopDrains? = nil, tap: FrameTap? = nil,
+                    encode: @escaping @Sendable (SharedFrame) -> WebSocketFrame) {
+            precondition(drains.map { $0.loop === channel.eventLoop } ?? true, "the drains of another event loop")
             self.channel = channel
+            self.drains = drains ?? LoopDrains(channel.eventLoop)
+            self.tap = tap
             self.encode = encode
         }
     }
@@ -98,8 +109,13 @@ public final class WebSocketTransport: ClientTransport, Sendable {
             state.drainScheduled = true
             return (true, true)
         }
-        if schedule { writer.channel.eventLoop.execute { self.drain(writer) } }
+        if schedule { writer.drains.schedule(self) }
         return accepted
+    }
+
+    /// On the channel's event loop, from its `LoopDrains`.
+    fileprivate func drainScheduled() {
+        if let writer { drain(writer) }
     }
 
     /// On the channel's event loop: writes every queued frame in order and flushes once. The last write's
@@ -115,11 +131,17 @@ public final class WebSocketTransport: ClientTransport, Sendable {
         guard !batch.isEmpty else { return }
         let channel = writer.channel
         let written = channel.eventLoop.makePromise(of: Void.self)
-        for (index, frame) in batch.enumerated() {
-            let last = index == batch.count - 1
-            channel.write(writer.encode(frame), promise: last ? written : nil)
+        if let context = writer.tap?.context {
+            for (index, frame) in batch.enumerated() {
+                context.write(NIOAny(writer.encode(frame)), promise: index == batch.count - 1 ? written : nil)
+            }
+            context.flush()
+        } else {
+            for (index, frame) in batch.enumerated() {
+                channel.write(writer.encode(frame), promise: index == batch.count - 1 ? written : nil)
+            }
+            channel.flush()
         }
-        channel.flush()
         let count = batch.count
         written.futureResult.whenComplete { result in
             self.state.withLock { $0.inFlight -= count }
@@ -220,4 +242,82 @@ public final class WebSocketTransport: ClientTransport, Sendable {
     /// Frames waiting to be written (with a `ChannelWriter`, also those handed to the channel and not yet
     /// written to the socket).
     public var queuedCount: Int { state.withLock { $0.queue.count + $0.inFlight } }
+}
+
+/// The pending drains of one event loop. The node fans a change out to every socket of a session in one go; each
+/// socket with a new frame asks for a drain, and the first of them since the loop last ran its drains schedules
+/// one task there, which drains them all in the order they asked. So a fan-out wakes each event loop once, not
+/// once per recipient (a closure, a queue entry and possibly a wake-up each), as the bare NIO broadcast does.
+public final class LoopDrains: Sendable {
+    let loop: any EventLoop
+    private let pending = Mutex<(transports: [WebSocketTransport], scheduled: Bool)>(([], false))
+
+    init(_ loop: any EventLoop) { self.loop = loop }
+
+    func schedule(_ transport: WebSocketTransport) {
+        let first = pending.withLock { pending in
+            pending.transports.append(transport)
+            guard !pending.scheduled else { return false }
+            pending.scheduled = true
+            return true
+        }
+        if first { loop.execute { self.run() } }
+    }
+
+    private func run() {
+        let batch = pending.withLock { pending in
+            pending.scheduled = false
+            defer { pending.transports.removeAll(keepingCapacity: true) }
+            return pending.transports
+        }
+        for transport in batch { transport.drainScheduled() }
+    }
+
+    /// One `LoopDrains` per event loop of a server (held by its `ServerContext`).
+    public final class Registry: Sendable {
+        private let byLoop = Mutex<[ObjectIdentifier: LoopDrains]>([:])
+
+        public init() {}
+
+        /// The drains of `loop` (the registry keeps the loop, so its identifier is not reused while listed).
+        public func drains(for loop: any EventLoop) -> LoopDrains {
+            byLoop.withLock { byLoop in
+                if let drains = byLoop[ObjectIdentifier(loop)] { return drains }
+                let drains = LoopDrains(loop)
+                byLoop[ObjectIdentifier(loop)] = drains
+                return drains
+            }
+        }
+    }
+}
+
+/// A pass-through handler installed just above the WebSocket frame encoder, through whose context the transport
+/// writes its frames: they reach the encoder without passing the handlers Hummingbird keeps between the channel's
+/// tail and it (the async channel's inbound and outbound handlers, which forward these writes untouched) — a few
+/// handler calls, retains and releases less per delivery. Writes through the async writer (the close frame, pongs)
+/// still enter at the tail and pass this handler on their way down, so frames keep the order they were written in.
+public final class FrameTap: ChannelOutboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    // @unchecked: `context` is set and read only on the channel's event loop (NIO calls `handlerAdded` and
+    // `handlerRemoved` there, and `WebSocketTransport` reads it in its drain, which runs there).
+    public typealias OutboundIn = WebSocketFrame
+    public typealias OutboundOut = WebSocketFrame
+
+    private(set) var context: ChannelHandlerContext?
+
+    private init() {}
+
+    public func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    public func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    /// Adds a tap above `channel`'s WebSocket frame encoder; nil when the pipeline has none (then the transport
+    /// writes at the tail).
+    public static func install(in channel: any Channel) async -> FrameTap? {
+        try? await channel.eventLoop.submit {
+            let pipeline = channel.pipeline.syncOperations
+            let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
+            let tap = FrameTap()
+            try pipeline.addHandler(tap, position: .after(encoder))
+            return tap
+        }.get()
+    }
 }
