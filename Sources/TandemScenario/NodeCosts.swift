@@ -3,7 +3,9 @@
 /// The structure is the real server's. *Serial* terms run on the node actor, one at a time, in arrival
 /// order: each inbound message, each recipient of a fan-out (the engine's per-connection bookkeeping and
 /// enqueue), each store call the actor makes. *Parallel* terms run on any of the node's `cores` (the event
-/// loops and the thread pool): encoding and writing each delivery, decoding each inbound frame. The actor's
+/// loops and the thread pool): encoding and writing each delivery, each write to a socket (a frame that finds
+/// its connection's writer with nothing waiting starts a write; frames that arrive while one waits join it, as
+/// the server writes all a socket's waiting frames with one `writev`), decoding each inbound frame. The actor's
 /// serial work needs a core too, so it competes with the parallel work for them.
 ///
 /// Each delivery waits in its connection's write queue until its turn to be written; a queue that already
@@ -24,6 +26,9 @@ public struct NodeCosts: Sendable, Equatable {
     public var perStoreCall: DurationDistribution
     /// Parallel: encoding and writing each delivery to its connection.
     public var perDelivery: DurationDistribution
+    /// Parallel: each write to a connection's socket (the syscall and flush), paid by the frame that starts it;
+    /// frames that join a write already waiting pay `perDelivery` only.
+    public var perWrite: DurationDistribution
     /// Parallel: decoding each inbound frame, before the actor sees it.
     public var perFrame: DurationDistribution
     /// Frames one connection's write queue holds before the node closes it with 1013; nil means the server's
@@ -41,12 +46,13 @@ public struct NodeCosts: Sendable, Equatable {
         perStoreCall: .zero,
         perDelivery: .fixed(.nanoseconds(21_200)),
         perFrame: .fixed(.microseconds(10)),
-        writeQueueMax: nil)
+        writeQueueMax: nil,
+        perWrite: .zero)
 
     public init(
         cores: Int, perMessage: DurationDistribution, perRecipient: DurationDistribution,
         perStoreCall: DurationDistribution, perDelivery: DurationDistribution, perFrame: DurationDistribution,
-        writeQueueMax: Int?
+        writeQueueMax: Int?, perWrite: DurationDistribution = .zero
     ) {
         self.cores = cores
         self.perMessage = perMessage
@@ -55,6 +61,7 @@ public struct NodeCosts: Sendable, Equatable {
         self.perDelivery = perDelivery
         self.perFrame = perFrame
         self.writeQueueMax = writeQueueMax
+        self.perWrite = perWrite
     }
 
     /// Every term off, one core, the server's write-queue limit: a node that costs nothing.
@@ -63,7 +70,9 @@ public struct NodeCosts: Sendable, Equatable {
         writeQueueMax: nil)
 
     /// The serial and parallel terms by their scenario keys, in the order the docs list them.
-    public static let termKeys = ["per_message", "per_recipient", "per_store_call", "per_delivery", "per_frame"]
+    public static let termKeys = [
+        "per_message", "per_recipient", "per_store_call", "per_delivery", "per_write", "per_frame",
+    ]
 
     /// The term named by its scenario key.
     public subscript(term key: String) -> DurationDistribution {
@@ -73,6 +82,7 @@ public struct NodeCosts: Sendable, Equatable {
             case "per_recipient": perRecipient
             case "per_store_call": perStoreCall
             case "per_delivery": perDelivery
+            case "per_write": perWrite
             case "per_frame": perFrame
             default: preconditionFailure("no node cost term \(key)")
             }
@@ -83,6 +93,7 @@ public struct NodeCosts: Sendable, Equatable {
             case "per_recipient": perRecipient = newValue
             case "per_store_call": perStoreCall = newValue
             case "per_delivery": perDelivery = newValue
+            case "per_write": perWrite = newValue
             case "per_frame": perFrame = newValue
             default: preconditionFailure("no node cost term \(key)")
             }

@@ -46,7 +46,7 @@ extension ScenarioDecoder {
         return topology
     }
 
-    /// `topology.node`: cores, the five cost terms (each a duration distribution), the write-queue limit.
+    /// `topology.node`: cores, the six cost terms (each a duration distribution), the write-queue limit.
     /// `cpu_per_message`, the key before the cost model had terms, is `per_message` under its old name.
     private func decodeNodeCosts(_ value: YAMLValue, base: NodeCosts) throws -> NodeCosts {
         let legacy = "cpu_per_message"

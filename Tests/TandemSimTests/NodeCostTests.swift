@@ -152,6 +152,22 @@ import TandemSim
         #expect(roomy.latency.propagation.p99Ms > 300)
     }
 
+    /// `per_write` is paid once per write, and a write carries every frame that waited for it. Twenty clients
+    /// in one record, a change every 200 ms each (about 2,000 frames a second), one core: at 1 ms per frame that
+    /// is twice what the core can write, the write queues fill and the node closes connections with 1013; at
+    /// 1 ms per write the frames that wait share a write, and the node keeps up.
+    @Test func aWriteCarriesEveryFrameThatWaitedForIt() async throws {
+        let load = { (node: String) in try self.fanOut(users: 20, thinkMean: "200ms", node: node, duration: "6s") }
+        let off = "cores: 1, per_message: 0us, per_recipient: 0us, per_frame: 0us, write_queue_max: 40"
+        let perWrite = try await simulate(try load("{\(off), per_delivery: 0us, per_write: 1ms}")).report
+        #expect(total(perWrite, "slow_consumers_dropped") == 0)
+        #expect(perWrite.latency.propagation.p99Ms < 150, "\(perWrite.latency.propagation.p99Ms) ms")
+        #expect(perWrite.lostAcknowledgedWrites.isEmpty)
+        let perFrame = try await simulate(try load("{\(off), per_delivery: 1ms, per_write: 0us}")).report
+        #expect(total(perFrame, "slow_consumers_dropped") > 0)
+        #expect(perFrame.lostAcknowledgedWrites.isEmpty)
+    }
+
     /// Sampled costs come from the run's seed: the same seed gives the same trace, another seed another.
     @Test func costDistributionsKeepRunsDeterministic() async throws {
         let node = "{per_delivery: {lognormal: {median: 20us, p99: 200us}}, per_recipient: {exponential: {mean: 2us}}}"
@@ -194,6 +210,7 @@ import TandemSim
         #expect(measured.perRecipient == (try micros("per_recipient_us")))
         #expect(measured.perStoreCall == (try micros("per_store_call_us")))
         #expect(measured.perDelivery == (try micros("per_delivery_us")))
+        #expect(measured.perWrite == (try micros("per_write_us")))
         #expect(measured.perFrame == (try micros("per_frame_us")))
         #expect(measured.writeQueueMax == nil, "nil means the engine's limit, checked next")
         #expect(NodeLimits().outboundQueueCountMax == json["write_queue_max"] as? Int)

@@ -59,12 +59,16 @@ final class NodeCPU: Sendable {
         }
     }
 
-    /// Books a write of `term` on the first free core, no earlier than `readyNanos`, after the writes booked
-    /// before it; returns when it starts and ends.
-    func write(_ term: DurationDistribution, readyAt readyNanos: Int64) -> (start: Int64, end: Int64) {
-        guard !term.isZero else { return (readyNanos, readyNanos) }
+    /// Books a write of `term` (plus `extra`, e.g. `per_write` for a frame that starts a write) on the first free
+    /// core, no earlier than `readyNanos`, after the writes booked before it; returns when it starts and ends.
+    func write(_ term: DurationDistribution, plus extra: DurationDistribution = .zero, readyAt readyNanos: Int64)
+        -> (start: Int64, end: Int64)
+    {
+        guard !term.isZero || !extra.isZero else { return (readyNanos, readyNanos) }
         return state.update { state in
-            let cost = term.sample(using: &state.random).nanosecondsClamped
+            // A term that is off draws nothing, so adding one leaves the other terms' draws as they were.
+            var cost = term.isZero ? 0 : term.sample(using: &state.random).nanosecondsClamped
+            if !extra.isZero { cost += extra.sample(using: &state.random).nanosecondsClamped }
             let start = state.bookCore(readyAt: readyNanos, cost: cost)
             return (start, start + cost)
         }

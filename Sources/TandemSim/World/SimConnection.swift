@@ -27,7 +27,8 @@ public enum Downlink: Sendable {
 ///
 /// It is the node's `ClientTransport` for that client, with the server's bounded write queue: each frame the
 /// node sends costs `per_recipient` on the node actor, waits for this connection's writer (one frame at a
-/// time), then costs `per_delivery` on a core before it leaves. A frame whose write has not started is in the
+/// time), then costs `per_delivery` (and `per_write` when nothing else waits for the writer: it starts a write)
+/// on a core before it leaves. A frame whose write has not started is in the
 /// queue; a send that finds `write_queue_max` frames there fails, and the node closes the connection with
 /// 1013, which discards the backlog (what is being written still arrives). Every field is immutable or behind
 /// a lock, and all of it is only touched on the simulation thread.
@@ -92,13 +93,16 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
     func send(_ message: ServerMessage) -> Bool {
         guard !down.isClosed else { return true }
         let now = executor.nowNanos
-        let (full, writerFreeAt) = writer.update { writer -> (Bool, Int64) in
+        let (full, writerFreeAt, startsWrite) = writer.update { writer -> (Bool, Int64, Bool) in
             writer.dropStarted(nowNanos: now)
-            return (writer.queued.count >= writeQueueMax, writer.freeAtNanos)
+            return (writer.queued.count >= writeQueueMax, writer.freeAtNanos, writer.queued.isEmpty)
         }
         guard !full else { return false }
         let enqueued = cpu.serial(cpu.costs.perRecipient, readyAt: now)
-        let write = cpu.write(cpu.costs.perDelivery, readyAt: max(enqueued, writerFreeAt))
+        // Nothing waiting for this connection's writer: this frame starts a write (`per_write`); else it joins the
+        // frames waiting, which the server writes with one `writev`.
+        let write = cpu.write(cpu.costs.perDelivery, plus: startsWrite ? cpu.costs.perWrite : .zero,
+                              readyAt: max(enqueued, writerFreeAt))
         writer.update { writer in
             writer.freeAtNanos = write.end
             if write.start > now { writer.queued.append((write.start, write.end - write.start)) }
