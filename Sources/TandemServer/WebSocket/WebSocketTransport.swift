@@ -9,8 +9,8 @@ import TandemEngine
 /// that is drained onto the socket.
 ///
 /// With a `ChannelWriter` (the server's `/ws`), frames go to the socket's event loop directly: the first frame
-/// queued schedules one drain there, which writes every frame queued by then and flushes once — no task, actor
-/// or continuation per frame. The limit then counts the frames queued plus those handed to the channel whose
+/// queued asks the loop's `LoopDrains` for a drain (one task per loop per fan-out), which writes every frame
+/// queued by then and flushes once — no task, actor or continuation per frame. The limit then counts the frames queued plus those handed to the channel whose
 /// write has not completed (NIO holds them while the peer does not read), so a peer that stops reading fills
 /// it and is closed with 1013 as before. Without one (tests, other framings), a writer task takes the frames
 /// with `next()`.
