@@ -15,6 +15,9 @@
 #   VALUE_BYTES=600 scripts/load.sh …             # each change a ~600-byte JSON text instead of a number
 # One node uses the default store (SQLite under the run's data folder) unless DATABASE_URL is set.
 # TMPDIR=/dev/shm puts the run's folder (and the SQLite store) on tmpfs, out of reach of a busy disk.
+# PIN=1 pins the server(s) to CPU 0 and tandem-load (and redis-server/PostgreSQL) to the other CPUs (taskset): the
+# server then has exactly one core to itself, the setup a simulated node with `topology.node.cores: 1` stands
+# for; unpinned, the server and the load generator share every core and the scheduler decides who gets what.
 #
 # Server CPU: WARMUP (default 5) seconds after the clients start sending, the script reads the user and system
 # time of every server process (and of tandem-load) from /proc/<pid>/stat, again WINDOW seconds later (default:
@@ -90,9 +93,18 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 export TANDEM_PORT=0 TANDEM_BCRYPT_COST=4 TANDEM_LOG_LEVEL=warning
 export TANDEM_JWT_SECRET="load-test-secret-0123456789abcdef-0123456789"
+server_pin=(); load_pin=()
+if [ "${PIN:-0}" = 1 ]; then
+    cpus=$(nproc)
+    [ "$cpus" -ge 2 ] || { echo "PIN=1 needs at least 2 CPUs (this machine has $cpus)" >&2; exit 2; }
+    command -v taskset >/dev/null || { echo "PIN=1 needs taskset (util-linux)" >&2; exit 2; }
+    server_pin=(taskset -c 0); load_pin=(taskset -c "1-$((cpus - 1))")
+    echo "pinned: server(s) on CPU 0, tandem-load on CPUs 1-$((cpus - 1))"
+fi
+
 if [ "$nodes" -gt 1 ]; then
     redis_port=$(free_port)
-    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    "${load_pin[@]}" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
         --pidfile "$work/redis.pid" --logfile "$work/redis.log" --dir "$work"
     for _ in $(seq 50); do [ -s "$work/redis.pid" ] && break; sleep 0.1; done
     redis_pid=$(cat "$work/redis.pid")
@@ -103,7 +115,7 @@ if [ "$nodes" -gt 1 ]; then
         chown postgres:postgres "$work" && chmod 0755 "$work"
         pg_data="$work/pg"
         runuser -u postgres -- "$pg_bin/initdb" -D "$pg_data" -U postgres -A trust -E UTF8 --locale=C >"$work/initdb.log"
-        runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg.log" -w -t 30 \
+        "${load_pin[@]}" runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg.log" -w -t 30 \
             -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1" start >/dev/null
         DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
     fi
@@ -114,11 +126,12 @@ if [ "${DEFLATE:-0}" = 1 ]; then export TANDEM_WEBSOCKET_COMPRESSION=on; deflate
 # Bytes the process's read syscalls returned so far (rchar of /proc/<pid>/io).
 read_bytes() { sed -n 's/^rchar: //p' "/proc/$1/io"; }
 
+
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 urls=()
 for node in $(seq "$nodes"); do
     TANDEM_NODE_ID="node-$node" TANDEM_DATA_DIR="$work/data-$node" \
-        "$server_bin" serve --demo >"$work/stdout-$node" 2>"$work/stderr-$node" &
+        "${server_pin[@]}" "$server_bin" serve --demo >"$work/stdout-$node" 2>"$work/stderr-$node" &
     pids+=($!)
     for _ in $(seq 300); do grep -q 'listening on' "$work/stdout-$node" 2>/dev/null && break; sleep 0.1; done
     url=$(sed -n 's/^tandem-server listening on //p' "$work/stdout-$node" | head -1)
@@ -127,7 +140,7 @@ for node in $(seq "$nodes"); do
 done
 echo "store: ${TANDEM_DATABASE_URL:-default SQLite}, backplane: ${TANDEM_REDIS_URL:-memory:}, nodes: ${urls[*]}"
 
-stdbuf -oL "$bin/tandem-load" --url "$(IFS=,; echo "${urls[*]}")" --clients "$clients" --records "$records" \
+"${load_pin[@]}" stdbuf -oL "$bin/tandem-load" --url "$(IFS=,; echo "${urls[*]}")" --clients "$clients" --records "$records" \
     --duration "$duration" --interval "$interval" --value-bytes "${VALUE_BYTES:-0}" "${deflate[@]}" >"$work/load.out" 2>&1 &
 load_pid=$!
 until grep -q '; sending' "$work/load.out" 2>/dev/null; do
