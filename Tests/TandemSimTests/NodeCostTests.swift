@@ -163,9 +163,13 @@ import TandemSim
         #expect(total(perWrite, "slow_consumers_dropped") == 0)
         #expect(perWrite.latency.propagation.p99Ms < 150, "\(perWrite.latency.propagation.p99Ms) ms")
         #expect(perWrite.lostAcknowledgedWrites.isEmpty)
+        // The report counts the writes: fewer than the deliveries, since frames joined the ones waiting.
+        let writes = total(perWrite, "writes"), deliveries = total(perWrite, "messages.out")
+        #expect(writes > 0 && writes < deliveries, "\(writes) writes for \(deliveries) deliveries")
         let perFrame = try await simulate(try load("{\(off), per_delivery: 1ms, per_write: 0us}")).report
         #expect(total(perFrame, "slow_consumers_dropped") > 0)
         #expect(perFrame.lostAcknowledgedWrites.isEmpty)
+        #expect(perFrame.load.nodes.allSatisfy { $0.counters["writes"] == nil }, "no per-write cost: no count")
     }
 
     /// Sampled costs come from the run's seed: the same seed gives the same trace, another seed another.

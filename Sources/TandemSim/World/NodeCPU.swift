@@ -21,6 +21,8 @@ final class NodeCPU: Sendable {
         /// When each inbound message booked on the actor starts there (ascending): the ones still ahead of
         /// now are the node's queue.
         var inboundStarts = Deque<Int64>()
+        /// Writes started (frames that paid `per_write`) since the counters were last taken.
+        var writesStarted = 0
     }
 
     let costs: NodeCosts
@@ -68,7 +70,10 @@ final class NodeCPU: Sendable {
         return state.update { state in
             // A term that is off draws nothing, so adding one leaves the other terms' draws as they were.
             var cost = term.isZero ? 0 : term.sample(using: &state.random).nanosecondsClamped
-            if !extra.isZero { cost += extra.sample(using: &state.random).nanosecondsClamped }
+            if !extra.isZero {
+                cost += extra.sample(using: &state.random).nanosecondsClamped
+                state.writesStarted += 1
+            }
             let start = state.bookCore(readyAt: readyNanos, cost: cost)
             return (start, start + cost)
         }
@@ -99,6 +104,14 @@ final class NodeCPU: Sendable {
         state.update { state in
             state.dropStarted(nowNanos: nowNanos)
             return state.inboundStarts.count
+        }
+    }
+
+    /// The writes started (frames that paid `per_write`) since the last call; 0 when `per_write` is off.
+    func takeWritesStarted() -> Int {
+        state.update { state in
+            defer { state.writesStarted = 0 }
+            return state.writesStarted
         }
     }
 

@@ -85,6 +85,10 @@ final class SimNode: Sendable {
         recorder.count("conflicts.auto_resolved", node: index, by: metrics.conflictsAutoResolved)
         recorder.count("conflicts.manual", node: index, by: metrics.conflictsManual)
         recorder.count("slow_consumers_dropped", node: index, by: metrics.slowConsumersDropped)
+        // Socket writes, when the model has a per-write cost (`topology.node.per_write`): over `messages.out`,
+        // the writes per delivery the real server's `writev` count gives (docs/BENCHMARKS.md).
+        let writes = cpu.takeWritesStarted()
+        if writes > 0 { recorder.count("writes", node: index, by: writes) }
     }
 
     /// The machine dies: the engine stops mid-flight, every connection breaks, memory is gone.
