@@ -6,7 +6,8 @@
 /// loops and the thread pool): encoding and writing each delivery, each write to a socket (a frame that finds
 /// its connection's writer with nothing waiting starts a write; frames that arrive while one waits join it, as
 /// the server writes all a socket's waiting frames with one `writev`), decoding each inbound frame. The actor's
-/// serial work needs a core too, so it competes with the parallel work for them.
+/// serial work needs a core too, so it competes with the parallel work for them: ahead of the queued writes, or,
+/// with `eventLoops` threads writing beside it, at the share of a core the kernel gives each runnable thread.
 ///
 /// Each delivery waits in its connection's write queue until its turn to be written; a queue that already
 /// holds `writeQueueMax` frames makes the node close that connection with 1013 (slow consumer), and the client
@@ -34,6 +35,10 @@ public struct NodeCosts: Sendable, Equatable {
     /// Frames one connection's write queue holds before the node closes it with 1013; nil means the server's
     /// own limit (`limits.outbound_queue_count_max`, the engine's `NodeLimits.outboundQueueCountMax`).
     public var writeQueueMax: Int?
+    /// The server's event-loop threads, which the kernel runs beside the actor's thread on the `cores`. While
+    /// writes are queued on a core, the actor's work there gets the share `cores / (cores + eventLoops)` of it,
+    /// so it takes longer in wall time (its CPU is the same). 0: the actor's work goes ahead of the queued writes.
+    public var eventLoops: Int
 
     /// The most cores a scenario may give a node.
     public static let coresMax = 1_024
@@ -47,12 +52,13 @@ public struct NodeCosts: Sendable, Equatable {
         perDelivery: .fixed(.nanoseconds(21_200)),
         perFrame: .fixed(.microseconds(10)),
         writeQueueMax: nil,
-        perWrite: .zero)
+        perWrite: .zero,
+        eventLoops: 0)
 
     public init(
         cores: Int, perMessage: DurationDistribution, perRecipient: DurationDistribution,
         perStoreCall: DurationDistribution, perDelivery: DurationDistribution, perFrame: DurationDistribution,
-        writeQueueMax: Int?, perWrite: DurationDistribution = .zero
+        writeQueueMax: Int?, perWrite: DurationDistribution = .zero, eventLoops: Int = 0
     ) {
         self.cores = cores
         self.perMessage = perMessage
@@ -62,6 +68,7 @@ public struct NodeCosts: Sendable, Equatable {
         self.perFrame = perFrame
         self.writeQueueMax = writeQueueMax
         self.perWrite = perWrite
+        self.eventLoops = eventLoops
     }
 
     /// Every term off, one core, the server's write-queue limit: a node that costs nothing.

@@ -149,6 +149,7 @@ struct ScenarioErrorTests {
         node("{per_deliveries: 2us}", "per_deliveries", "unknown key 'per_deliveries'; did you mean 'per_delivery'?",
              .unknownKey),
         node("{write_queue_max: 0}", "write_queue_max", "0 is out of range"),
+        node("{event_loops: -1}", "event_loops", "-1 is out of range"),
     ]
 
     /// `topology.node: <mapping>` in place of the base's `nodes` line, failing at `topology.node.<key>`.

@@ -42,6 +42,7 @@ struct ScenarioLoaderTests {
               nodes: 3
               node:
                 cores: 4
+                event_loops: 2
                 per_message: 30us
                 per_recipient: {uniform: [1us, 3us]}
                 per_store_call: 0us
@@ -54,7 +55,7 @@ struct ScenarioLoaderTests {
         #expect(costs == NodeCosts(
             cores: 4, perMessage: .fixed(.microseconds(30)), perRecipient: .uniform(.microseconds(1), .microseconds(3)),
             perStoreCall: .zero, perDelivery: .lognormal(median: .microseconds(18), p99: .microseconds(60)),
-            perFrame: .exponential(mean: .microseconds(8)), writeQueueMax: 64))
+            perFrame: .exponential(mean: .microseconds(8)), writeQueueMax: 64, eventLoops: 2))
         #expect(costs.perStoreCall.isZero && !costs.perFrame.isZero)
 
         let legacy = Fixtures.base.replacingOccurrences(of: "  nodes: 3\n", with: "  nodes: 3\n  node: {cpu_per_message: 20us}\n")

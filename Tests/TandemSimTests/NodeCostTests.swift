@@ -172,6 +172,33 @@ import TandemSim
         #expect(perFrame.load.nodes.allSatisfy { $0.counters["writes"] == nil }, "no per-write cost: no count")
     }
 
+    /// `event_loops`: the actor's thread takes turns with the event loops on a core that has writes queued (the
+    /// kernel's fair share) instead of going ahead of them. Fifty clients in one record, a change every 100 ms
+    /// each, writes of 200 µs carrying the frames that wait for them: the same work gets done, but changes wait
+    /// for the actor and propagate later. With nothing queued on the core the term changes nothing at all.
+    /// (It fails with the actor always going first: the p50s are then equal.)
+    @Test func theActorTakesTurnsWithTheEventLoopsOnACoreBusyWithWrites() async throws {
+        func node(loops: Int, writes: Bool) -> String {
+            "{cores: 1, event_loops: \(loops), per_message: 100us, per_recipient: 20us, per_store_call: 0us, "
+                + "per_delivery: \(writes ? 10 : 0)us, per_write: \(writes ? 200 : 0)us, per_frame: 0us}"
+        }
+        let load = { (node: String) in try self.fanOut(users: 50, thinkMean: "100ms", node: node, duration: "5s") }
+        let ahead = try await simulate(try load(node(loops: 0, writes: true))).report
+        let turns = try await simulate(try load(node(loops: 2, writes: true))).report
+        #expect(total(turns, "commits") == total(ahead, "commits"), "the same changes are made")
+        #expect(total(turns, "messages.out") == total(ahead, "messages.out"))
+        #expect(turns.latency.propagation.p50Ms > 1.3 * ahead.latency.propagation.p50Ms,
+                "p50 \(turns.latency.propagation.p50Ms) ms taking turns, \(ahead.latency.propagation.p50Ms) ms ahead")
+        let depth = { (report: Report) in report.load.nodes[0].gauges["queue_depth"]?.max ?? 0 }
+        #expect(depth(turns) > depth(ahead), "changes wait for the actor: \(depth(turns)) against \(depth(ahead))")
+        #expect(turns.lostAcknowledgedWrites.isEmpty && turns.versionOrderViolations.isEmpty)
+
+        let small = { (node: String) in try self.fanOut(users: 20, thinkMean: "100ms", node: node, duration: "3s") }
+        let alone = try await simulate(try small(node(loops: 0, writes: false)))
+        let alongside = try await simulate(try small(node(loops: 2, writes: false)))
+        #expect(alone.report.identity.traceHash == alongside.report.identity.traceHash)
+    }
+
     /// Sampled costs come from the run's seed: the same seed gives the same trace, another seed another.
     @Test func costDistributionsKeepRunsDeterministic() async throws {
         let node = "{per_delivery: {lognormal: {median: 20us, p99: 200us}}, per_recipient: {exponential: {mean: 2us}}}"
@@ -216,6 +243,7 @@ import TandemSim
         #expect(measured.perDelivery == (try micros("per_delivery_us")))
         #expect(measured.perWrite == (try micros("per_write_us")))
         #expect(measured.perFrame == (try micros("per_frame_us")))
+        #expect(measured.eventLoops == json["event_loops"] as? Int)
         #expect(measured.writeQueueMax == nil, "nil means the engine's limit, checked next")
         #expect(NodeLimits().outboundQueueCountMax == json["write_queue_max"] as? Int)
         #expect(Topology().node == measured, "a scenario without topology.node gets the measured costs")

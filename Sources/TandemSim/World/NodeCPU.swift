@@ -23,6 +23,9 @@ final class NodeCPU: Sendable {
         var inboundStarts = Deque<Int64>()
         /// Writes started (frames that paid `per_write`) since the counters were last taken.
         var writesStarted = 0
+        /// `NodeCosts.eventLoops` and `cores`, for the actor's share of a busy core.
+        let eventLoops: Int
+        let cores: Int
     }
 
     let costs: NodeCosts
@@ -32,7 +35,8 @@ final class NodeCPU: Sendable {
         self.costs = costs
         self.state = LockedValue(State(
             coreFreeAtNanos: Array(repeating: 0, count: max(1, costs.cores)),
-            random: SplitMix64.derive(seed: seed, stream: 0x6370_7500 &+ UInt64(node))))
+            random: SplitMix64.derive(seed: seed, stream: 0x6370_7500 &+ UInt64(node)),
+            eventLoops: costs.eventLoops, cores: max(1, costs.cores)))
     }
 
     /// Books `term` on the actor, ready at `readyNanos`; returns when it ends.
@@ -40,7 +44,7 @@ final class NodeCPU: Sendable {
         guard !term.isZero else { return readyNanos }
         return state.update { state in
             let cost = term.sample(using: &state.random).nanosecondsClamped
-            return state.bookActor(readyAt: readyNanos, cost: cost)
+            return state.bookActor(readyAt: readyNanos, cost: cost).end
         }
     }
 
@@ -55,9 +59,9 @@ final class NodeCPU: Sendable {
             }
             guard !costs.perMessage.isZero else { return decoded }
             let cost = costs.perMessage.sample(using: &state.random).nanosecondsClamped
-            let end = state.bookActor(readyAt: decoded, cost: cost)
-            state.noteInbound(startNanos: end - cost, nowNanos: nowNanos)
-            return end
+            let booked = state.bookActor(readyAt: decoded, cost: cost)
+            state.noteInbound(startNanos: booked.start, nowNanos: nowNanos)
+            return booked.end
         }
     }
 
@@ -126,12 +130,21 @@ final class NodeCPU: Sendable {
 }
 
 extension NodeCPU.State {
-    /// Runs a job of `cost` on the actor as soon as the actor is free (no earlier than `readyNanos`), on a
-    /// core taken ahead of the queued writes; returns its end.
-    fileprivate mutating func bookActor(readyAt readyNanos: Int64, cost: Int64) -> Int64 {
-        let start = takeCore(at: max(readyNanos, actorFreeAtNanos), cost: cost)
-        actorFreeAtNanos = start + cost
-        return start + cost
+    /// Runs a job of `cost` on the actor as soon as the actor is free (no earlier than `readyNanos`), on the core
+    /// that frees up first: ahead of the writes queued there, or beside them at its share of the core when the
+    /// node has event loops (`NodeCosts.eventLoops`); returns when it starts and ends.
+    fileprivate mutating func bookActor(readyAt readyNanos: Int64, cost: Int64) -> (start: Int64, end: Int64) {
+        let start = max(readyNanos, actorFreeAtNanos)
+        let core = firstFreeCore
+        // With event loops beside it, the actor's thread gets the share c / (c + e) of a core while writes are
+        // queued there (processor sharing): it needs `cost` of CPU, the writers get e / c times as much in the
+        // meantime, so its wall time grows by that much, or by the whole backlog if the backlog ends first
+        // (then it runs alone). The core's total work is the same either way.
+        let backlog = max(0, coreFreeAtNanos[core] - start)
+        let stretch = eventLoops == 0 || backlog == 0 ? 0 : min(backlog, cost * Int64(eventLoops) / Int64(cores))
+        coreFreeAtNanos[core] = max(coreFreeAtNanos[core], start) + cost
+        actorFreeAtNanos = start + cost + stretch
+        return (start, actorFreeAtNanos)
     }
 
     /// Runs a job of `cost` at `startNanos` on the core that frees up first, ahead of the writes queued there;
