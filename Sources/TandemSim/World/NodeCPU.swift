@@ -8,7 +8,9 @@ import TandemScenario
 /// core that frees up first, no earlier than `t`, and holds that core for its sampled cost; writes are served
 /// in booking order. Decoding an inbound frame, and the actor's work (once the actor is free), take their
 /// time from the core that frees up first ahead of the writes queued there: writes booked on that core
-/// afterwards start later by as much (what was already booked keeps its times).
+/// afterwards start later by as much (what was already booked keeps its times). With event loops
+/// (`NodeCosts.eventLoops`) the actor's work shares that core with the queued writes instead, as the kernel shares
+/// it between threads: the same CPU, a longer wall time (`bookActor`).
 /// Booking costs no timers; the callers pause or date their messages by the returned end times.
 ///
 /// A term that is off (`{fixed: 0}`) books nothing and waits for nothing. Only touched on the simulation
@@ -148,9 +150,8 @@ extension NodeCPU.State {
     }
 
     /// Runs a job of `cost` at `startNanos` on the core that frees up first, ahead of the writes queued there;
-    /// returns `startNanos`. The server's writers hand the event loops one frame per connection at a time, so
-    /// a frame to read (or the actor's thread) does not wait for every queued write: it takes the core, and
-    /// whatever is booked on that core next starts `cost` later.
+    /// returns `startNanos`. The event loops read between their writes, so a frame to decode does not wait for
+    /// every queued write: it takes the core, and whatever is booked on that core next starts `cost` later.
     fileprivate mutating func takeCore(at startNanos: Int64, cost: Int64) -> Int64 {
         let chosen = firstFreeCore
         coreFreeAtNanos[chosen] = max(coreFreeAtNanos[chosen], startNanos) + cost
