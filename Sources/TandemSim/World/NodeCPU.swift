@@ -67,17 +67,17 @@ final class NodeCPU: Sendable {
         }
     }
 
-    /// Books a write of `term` (plus `extra`, e.g. `per_write` for a frame that starts a write) on the first free
-    /// core, no earlier than `readyNanos`, after the writes booked before it; returns when it starts and ends.
-    func write(_ term: DurationDistribution, plus extra: DurationDistribution = .zero, readyAt readyNanos: Int64)
-        -> (start: Int64, end: Int64)
-    {
-        guard !term.isZero || !extra.isZero else { return (readyNanos, readyNanos) }
+    /// Books one frame's write on the first free core, no earlier than `readyNanos`, after the writes booked
+    /// before it: `per_delivery`, plus `per_write` when the frame starts a write (nothing else waits for its
+    /// connection's writer), which is then counted; returns when it starts and ends.
+    func write(startsWrite: Bool, readyAt readyNanos: Int64) -> (start: Int64, end: Int64) {
+        let perWrite = startsWrite ? costs.perWrite : .zero
+        guard !costs.perDelivery.isZero || !perWrite.isZero else { return (readyNanos, readyNanos) }
         return state.update { state in
             // A term that is off draws nothing, so adding one leaves the other terms' draws as they were.
-            var cost = term.isZero ? 0 : term.sample(using: &state.random).nanosecondsClamped
-            if !extra.isZero {
-                cost += extra.sample(using: &state.random).nanosecondsClamped
+            var cost = costs.perDelivery.isZero ? 0 : costs.perDelivery.sample(using: &state.random).nanosecondsClamped
+            if !perWrite.isZero {
+                cost += perWrite.sample(using: &state.random).nanosecondsClamped
                 state.writesStarted += 1
             }
             let start = state.bookCore(readyAt: readyNanos, cost: cost)

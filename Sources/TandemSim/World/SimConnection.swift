@@ -101,8 +101,7 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
         let enqueued = cpu.serial(cpu.costs.perRecipient, readyAt: now)
         // Nothing waiting for this connection's writer: this frame starts a write (`per_write`); else it joins the
         // frames waiting, which the server writes with one `writev`.
-        let write = cpu.write(cpu.costs.perDelivery, plus: startsWrite ? cpu.costs.perWrite : .zero,
-                              readyAt: max(enqueued, writerFreeAt))
+        let write = cpu.write(startsWrite: startsWrite, readyAt: max(enqueued, writerFreeAt))
         writer.update { writer in
             writer.freeAtNanos = write.end
             if write.start > now { writer.queued.append((write.start, write.end - write.start)) }
