@@ -2,12 +2,13 @@
 ///
 /// The structure is the real server's. *Serial* terms run on the node actor, one at a time, in arrival
 /// order: each inbound message, each recipient of a fan-out (the engine's per-connection bookkeeping and
-/// enqueue), each store call the actor makes. *Parallel* terms run on any of the node's `cores` (the event
-/// loops and the thread pool): encoding and writing each delivery, each write to a socket (a frame that finds
-/// its connection's writer with nothing waiting starts a write; frames that arrive while one waits join it, as
-/// the server writes all a socket's waiting frames with one `writev`), decoding each inbound frame. The actor's
-/// serial work needs a core too, so it competes with the parallel work for them: ahead of the queued writes, or,
-/// with `eventLoops` threads writing beside it, at the share of a core the kernel gives each runnable thread.
+/// enqueue), each store call (booked on the actor's timeline: see `perStoreCall`). *Parallel* terms run on any
+/// of the node's `cores` (the event loops and the thread pool): encoding and writing each delivery, each write
+/// to a socket (a frame that finds its connection's writer with nothing waiting starts a write; frames that
+/// arrive while one waits join it, as the server writes all a socket's waiting frames with one `writev`),
+/// decoding each inbound frame. The actor's serial work needs a core too, so it competes with the parallel work
+/// for them: ahead of the queued writes, or, with `eventLoops` threads writing beside it, at the share of a core
+/// the kernel gives each runnable thread.
 ///
 /// Each delivery waits in its connection's write queue until its turn to be written; a queue that already
 /// holds `writeQueueMax` frames makes the node close that connection with 1013 (slow consumer), and the client
@@ -23,7 +24,11 @@ public struct NodeCosts: Sendable, Equatable {
     public var perMessage: DurationDistribution
     /// Serial: each recipient of a fan-out (every message the node sends to one connection).
     public var perRecipient: DurationDistribution
-    /// Serial: each call the node makes to the event store.
+    /// Serial: each call the node makes to the event store, before the request leaves. The server's SQLite store
+    /// does this work on a thread of its own; booking it on the actor's timeline (after the work queued there)
+    /// also charges the hop back onto a busy actor, and is what reproduces the real server's knee and collapse
+    /// (docs/BENCHMARKS.md, "The defaults against the real server"); booked on a core beside the actor, the
+    /// simulated knee was twice the real one.
     public var perStoreCall: DurationDistribution
     /// Parallel: encoding and writing each delivery to its connection.
     public var perDelivery: DurationDistribution
@@ -47,13 +52,13 @@ public struct NodeCosts: Sendable, Equatable {
     public static let measured = NodeCosts(
         cores: 1,
         perMessage: .fixed(.microseconds(40)),
-        perRecipient: .fixed(.nanoseconds(800)),
-        perStoreCall: .zero,
-        perDelivery: .fixed(.nanoseconds(21_200)),
+        perRecipient: .fixed(.nanoseconds(1_700)),
+        perStoreCall: .fixed(.microseconds(72)),
+        perDelivery: .fixed(.nanoseconds(2_200)),
         perFrame: .fixed(.microseconds(10)),
         writeQueueMax: nil,
-        perWrite: .zero,
-        eventLoops: 0)
+        perWrite: .fixed(.nanoseconds(22_200)),
+        eventLoops: 2)
 
     public init(
         cores: Int, perMessage: DurationDistribution, perRecipient: DurationDistribution,

@@ -47,6 +47,7 @@ struct ScenarioLoaderTests {
                 per_recipient: {uniform: [1us, 3us]}
                 per_store_call: 0us
                 per_delivery: {lognormal: {median: 18us, p99: 60us}}
+                per_write: 15us
                 per_frame: {exponential: {mean: 8us}}
                 write_queue_max: 64
 
@@ -55,7 +56,8 @@ struct ScenarioLoaderTests {
         #expect(costs == NodeCosts(
             cores: 4, perMessage: .fixed(.microseconds(30)), perRecipient: .uniform(.microseconds(1), .microseconds(3)),
             perStoreCall: .zero, perDelivery: .lognormal(median: .microseconds(18), p99: .microseconds(60)),
-            perFrame: .exponential(mean: .microseconds(8)), writeQueueMax: 64, eventLoops: 2))
+            perFrame: .exponential(mean: .microseconds(8)), writeQueueMax: 64, perWrite: .fixed(.microseconds(15)),
+            eventLoops: 2))
         #expect(costs.perStoreCall.isZero && !costs.perFrame.isZero)
 
         let legacy = Fixtures.base.replacingOccurrences(of: "  nodes: 3\n", with: "  nodes: 3\n  node: {cpu_per_message: 20us}\n")
@@ -142,6 +144,18 @@ struct ScenarioLoaderTests {
             let scenario = try ScenarioLoader.loadFile(path: Fixtures.scenariosDirectory + "/" + file)
             #expect(scenario.name + ".yaml" == file)
             #expect(scenario.duration >= .seconds(30) && scenario.duration <= .seconds(120))
+        }
+    }
+
+    /// The benchmark scenarios (`Benchmarks/scenarios/`, run by hand for docs/BENCHMARKS.md) stay loadable as
+    /// the vocabulary changes, each under its file name.
+    @Test func everyBenchmarkScenarioLoadsUnderItsFileName() throws {
+        let directory = Fixtures.packageRoot + "/Benchmarks/scenarios"
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 7)
+        for file in files.sorted() {
+            let scenario = try ScenarioLoader.loadFile(path: directory + "/" + file)
+            #expect(scenario.name + ".yaml" == file)
         }
     }
 

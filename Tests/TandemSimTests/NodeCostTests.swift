@@ -9,7 +9,8 @@ import TandemSim
 /// queue closes the connection with 1013 and the client resyncs, and the defaults are the measured ones.
 @Suite struct NodeCostTests {
     /// Every term off: the node costs nothing.
-    static let free = "{cores: 1, per_message: 0us, per_recipient: 0us, per_store_call: 0us, per_delivery: 0us, per_frame: 0us}"
+    static let free =
+        "{cores: 1, per_message: 0us, per_recipient: 0us, per_store_call: 0us, per_delivery: 0us, per_write: 0us, per_frame: 0us, event_loops: 0}"
 
     /// `users` clients in one record, each changing a number field at exponential intervals (so changes arrive
     /// as a Poisson stream), fixed 1 ms client links and a store that answers in 0.1 ms: without node costs,
