@@ -160,8 +160,17 @@ public struct StageMetrics: Sendable, Equatable {
 /// - `per_delivery`: the process CPU time not spent in the node or decoding, per frame out (encoding, queueing,
 ///   writing, the kernel's share).
 ///
-/// A term without observations is left out (the scenario's or the default value stays).
+/// A term without observations is left out (the scenario's or the default value stays). The terms the fitted ones
+/// already contain are written off (`pinned`), so that the simulator's defaults do not charge them twice.
 public struct CalibrationFit: Sendable, Equatable {
+    /// A term the profile sets to a value because a fitted term contains it.
+    public struct Pinned: Sendable, Equatable {
+        public var key: String
+        /// As a scenario writes it (`0us`, `0`).
+        public var yaml: String
+        public var basis: String
+    }
+
     /// One fitted term: a lognormal through `median` and `p99` (seconds), or one value when they are equal.
     public struct Term: Sendable, Equatable {
         public var key: String
@@ -193,6 +202,8 @@ public struct CalibrationFit: Sendable, Equatable {
     /// `store.latency` (under `topology.store`) and the node terms (under `topology.node`).
     public var storeLatency: Term?
     public var nodeTerms: [Term]
+    /// Node terms turned off (or set) because the fitted ones hold them, under `topology.node` after the fitted ones.
+    public var pinned: [Pinned] = []
 
     public static func fit(_ metrics: StageMetrics) -> CalibrationFit {
         func lognormal(_ key: String, _ stage: String, basis: String) -> Term? {
@@ -238,7 +249,20 @@ public struct CalibrationFit: Sendable, Equatable {
                     + "exceed the process CPU (\(String(format: "%.2f", cpu)) s), a host too loaded to calibrate on; 0"
             terms.append(Term(key: "per_delivery", median: max(rest, 0), p99: max(rest, 0), basis: basis))
         }
-        return CalibrationFit(storeLatency: store, nodeTerms: terms)
+        var pinned: [Pinned] = []
+        if terms.contains(where: { $0.key == "per_delivery" }) {
+            pinned.append(Pinned(key: "per_write", yaml: "0us",
+                                 basis: "inside per_delivery: the process CPU per frame out holds the writes"))
+            pinned.append(Pinned(key: "per_store_call", yaml: "0us",
+                                 basis: "inside per_delivery: the store's thread is process CPU outside the node"))
+        }
+        if terms.contains(where: { $0.key == "per_message" }) {
+            pinned.append(Pinned(key: "event_loops", yaml: "0",
+                                 basis: "busy is wall-clock time: the actor's share of a core shared with the event loops is in it"))
+        }
+        var fit = CalibrationFit(storeLatency: store, nodeTerms: terms)
+        fit.pinned = pinned
+        return fit
     }
 
     /// The profile file `topology.profile` / `--profile` read.
@@ -256,6 +280,7 @@ public struct CalibrationFit: Sendable, Equatable {
         if !nodeTerms.isEmpty {
             lines.append("  node:")
             for term in nodeTerms { lines.append("    \(term.key): \(term.yaml)   # \(term.basis)") }
+            for term in pinned { lines.append("    \(term.key): \(term.yaml)   # \(term.basis)") }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -74,6 +74,7 @@ struct Calibrate: AsyncParsableCommand {
         for term in ([fit.storeLatency].compactMap { $0 } + fit.nodeTerms) {
             say("  \(term.key): \(term.yaml)  (\(term.basis))")
         }
+        for term in fit.pinned { say("  \(term.key): \(term.yaml)  (\(term.basis))") }
 
         var report = CalibrationReport(profile: profileURL.path, fit: fit, goal: goal)
         for (scenario, role) in [(fitScenario, "fitted")] + heldOut.map({ ($0, "held_out") }) {

@@ -104,6 +104,10 @@ struct CalibrationFitTests {
         #expect(scenario.topology.node.perRecipient == expected(try #require(terms["per_recipient"])))
         #expect(scenario.topology.node.perDelivery == expected(try #require(terms["per_delivery"])))
         #expect(scenario.topology.node.perFrame == expected(try #require(terms["per_frame"])))
+        // What the fitted terms hold is written off, not charged again by the defaults.
+        #expect(fit.pinned.map(\.key) == ["per_write", "per_store_call", "event_loops"])
+        #expect(scenario.topology.node.perWrite.isZero && scenario.topology.node.perStoreCall.isZero)
+        #expect(scenario.topology.node.eventLoops == 0)
         #expect(scenario.profile?.file == profile.path)
     }
 
