@@ -260,9 +260,7 @@ public struct CalibrationFit: Sendable, Equatable {
             pinned.append(Pinned(key: "event_loops", yaml: "0",
                                  basis: "busy is wall-clock time: the actor's share of a core shared with the event loops is in it"))
         }
-        var fit = CalibrationFit(storeLatency: store, nodeTerms: terms)
-        fit.pinned = pinned
-        return fit
+        return CalibrationFit(storeLatency: store, nodeTerms: terms, pinned: pinned)
     }
 
     /// The profile file `topology.profile` / `--profile` read.
