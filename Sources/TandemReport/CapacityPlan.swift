@@ -4,13 +4,18 @@ import Foundation
 /// each node count, every load measured, the largest that met every SLO, the knee of latency against load and the
 /// Universal Scalability Law fitted to throughput.
 public struct CapacityPlan: Codable, Sendable, Equatable {
-    public static let currentFormat = 1
+    /// 2: independent node-count searches, with the engine switches, profile, target, probes and shard recorded.
+    public static let currentFormat = 2
 
     public var format: Int
     public var scenarioName: String
     public var scenarioFile: String
     public var scenarioFileHash: String
     public var engineVersion: String
+    /// The engine switches of every run, as `tandem run` flags.
+    public var engineOptions: [String]
+    /// The calibration profile under the scenario's topology (`topology.profile` or `--profile`), if any.
+    public var profile: ProfileIdentity?
     /// The SLOs as one line each, e.g. `latency.propagation.p99 < 100 ms`.
     public var slos: [String]
     /// How seeds were summed up: `worst` or `pXX` (``SeedQuantile``).
@@ -21,6 +26,14 @@ public struct CapacityPlan: Codable, Sendable, Equatable {
     public var nodeCounts: [Int]
     /// The search stops when the bracket [passing, failing] is within this fraction of the passing load.
     public var precision: Double
+    /// Loads measured per node count and round (`--probes`).
+    public var probesPerRound: Int
+    /// `--target`: the headline is the fewest nodes that hold this many users; nil: the largest capacity found.
+    public var target: Int?
+    /// The slice of the node counts this file holds (`--shard I/N`: node count number k from 0 goes to shard
+    /// k mod N + 1); nil for a whole (or merged) search. A shard's file has only its node counts' results and no
+    /// answer: `tandem merge` of all N makes the whole plan.
+    public var shard: Shard?
     /// The latency the charts, the table and the knee use (the first SLO on a latency, else propagation p99).
     public var latencyMetric: String
     /// Its limit, when an SLO sets one (the line on the chart).
@@ -46,6 +59,10 @@ public struct CapacityPlan: Codable, Sendable, Equatable {
         case scenarioFile = "scenario_file"
         case scenarioFileHash = "scenario_file_hash"
         case engineVersion = "engine_version"
+        case engineOptions = "engine_options"
+        case profile
+        case probesPerRound = "probes_per_round"
+        case target, shard
         case slos, quantile, seeds
         case usersMin = "users_min"
         case usersMax = "users_max"
@@ -69,6 +86,8 @@ public struct CapacityPlan: Codable, Sendable, Equatable {
         scenarioFile: String,
         scenarioFileHash: String,
         engineVersion: String,
+        engineOptions: [String] = [],
+        profile: ProfileIdentity? = nil,
         slos: [String],
         quantile: String,
         seeds: [UInt64],
@@ -76,6 +95,9 @@ public struct CapacityPlan: Codable, Sendable, Equatable {
         usersMax: Int,
         nodeCounts: [Int],
         precision: Double,
+        probesPerRound: Int = 1,
+        target: Int? = nil,
+        shard: Shard? = nil,
         latencyMetric: String,
         latencyLimitMs: Double?,
         throughputMetric: String,
@@ -92,6 +114,8 @@ public struct CapacityPlan: Codable, Sendable, Equatable {
         self.scenarioFile = scenarioFile
         self.scenarioFileHash = scenarioFileHash
         self.engineVersion = engineVersion
+        self.engineOptions = engineOptions
+        self.profile = profile
         self.slos = slos
         self.quantile = quantile
         self.seeds = seeds
@@ -99,6 +123,9 @@ public struct CapacityPlan: Codable, Sendable, Equatable {
         self.usersMax = usersMax
         self.nodeCounts = nodeCounts
         self.precision = precision
+        self.probesPerRound = probesPerRound
+        self.target = target
+        self.shard = shard
         self.latencyMetric = latencyMetric
         self.latencyLimitMs = latencyLimitMs
         self.throughputMetric = throughputMetric
@@ -119,7 +146,84 @@ public struct CapacityPlan: Codable, Sendable, Equatable {
     }
 
     public static func decode(from data: Data) throws -> CapacityPlan {
-        try JSONDecoder().decode(CapacityPlan.self, from: data)
+        struct Format: Decodable { var format: Int }
+        let format = try JSONDecoder().decode(Format.self, from: data).format
+        guard format == currentFormat else {
+            throw ShardError("a capacity plan of format \(format); this tandem reads format \(currentFormat)")
+        }
+        return try JSONDecoder().decode(CapacityPlan.self, from: data)
+    }
+
+    /// `capacity.json`, or `capacity-shard-I-of-N.json` for a shard.
+    public static func fileName(shard: Shard?) -> String {
+        shard.map { "capacity-shard-\($0.index)-of-\($0.count).json" } ?? "capacity.json"
+    }
+
+    /// The node counts a search of `all` runs in `shard` (all of them without one): node count number k (from 0)
+    /// goes to shard k mod N + 1, so that every shard gets small and large clusters.
+    public static func nodeCounts(_ all: [Int], shard: Shard?) -> [Int] {
+        all.enumerated().filter { shard?.contains(member: $0.offset) ?? true }.map(\.element)
+    }
+
+    /// The results of all N shards of one search (same scenario bytes, profile, engine, switches and search
+    /// settings), each once, in node-count order, as a plan still to be concluded (no answer, no violations; the
+    /// points, runs and wall times added up). `CapacitySearch.conclude` makes it what the whole search writes.
+    public static func merging(_ parts: [CapacityPlan]) throws(ShardError) -> CapacityPlan {
+        guard let first = parts.first else { throw ShardError("no capacity shards to merge") }
+        func settings(_ plan: CapacityPlan) -> CapacityPlan {
+            var plan = plan
+            plan.shard = plan.shard.map { try! Shard(index: 1, count: $0.count) }
+            plan.results = []
+            plan.monotonicityViolations = []
+            plan.answer = []
+            (plan.pointCount, plan.runCount, plan.wallTimeMs) = (0, 0, 0)
+            plan.verification = nil
+            return plan
+        }
+        for part in parts {
+            guard let shard = part.shard else {
+                throw ShardError("\(fileName(shard: nil)) of \(part.scenarioName) is a whole search, not a shard")
+            }
+            guard settings(part) == settings(first) else {
+                throw ShardError("""
+                    \(fileName(shard: shard)) is not a shard of the same capacity search as \
+                    \(fileName(shard: first.shard)) (scenario, its bytes, profile, engine and its switches, SLOs, \
+                    seeds, ranges, precision, probes, target and shard count must all match)
+                    """)
+            }
+        }
+        let count = first.shard!.count
+        let indices = parts.compactMap(\.shard?.index).sorted()
+        guard indices == Array(1...count) else {
+            let missing = Set(1...count).subtracting(indices).sorted().map(String.init).joined(separator: ", ")
+            throw ShardError("a capacity search in \(count) shards needs shards 1…\(count) once each"
+                + (missing.isEmpty ? " (one is given twice)" : " (missing: \(missing))"))
+        }
+        for part in parts {
+            let expected = nodeCounts(first.nodeCounts, shard: part.shard)
+            guard part.results.map(\.nodes) == expected else {
+                throw ShardError("\(fileName(shard: part.shard)) holds node counts "
+                    + "\(part.results.map(\.nodes)), not its slice \(expected)")
+            }
+        }
+        var whole = settings(first)
+        whole.shard = nil
+        whole.results = parts.flatMap(\.results).sorted { $0.nodes < $1.nodes }
+        whole.pointCount = parts.reduce(0) { $0 + $1.pointCount }
+        whole.runCount = parts.reduce(0) { $0 + $1.runCount }
+        whole.wallTimeMs = parts.reduce(0) { $0 + $1.wallTimeMs }
+        return whole
+    }
+}
+
+/// A calibration profile as a plan records it: the file as the loader found it and the hash of its bytes.
+public struct ProfileIdentity: Codable, Sendable, Equatable {
+    public var file: String
+    public var hash: String
+
+    public init(file: String, hash: String) {
+        self.file = file
+        self.hash = hash
     }
 }
 

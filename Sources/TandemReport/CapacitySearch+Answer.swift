@@ -6,17 +6,11 @@ extension CapacitySearch {
     /// count before it is measured at the same load, so that both numbers are of one load. Adds the points it
     /// measured to `outcome` (and any violation they show). Returns the headline, then one sentence per node count.
     public func answer(_ outcome: inout Outcome, target: Int?, latency: ThresholdSpec) throws -> [String] {
-        let label = latency.metric.hasPrefix("latency.") ? String(latency.metric.dropFirst(8)) : latency.metric
-        func at(_ point: CapacityPoint?) -> String {
-            "\(label) " + (point?.latencyMs.map { value in
-                latency.unit == .milliseconds
-                    ? NumberText.trimmed(value, decimals: 1) + " ms" : ReportText.value(value, unit: latency.unit)
-            } ?? "—")
-        }
+        let at = Self.words(latency)
         func ensure(_ index: Int, _ users: Int) throws -> CapacityPoint {
             if let point = outcome.results[index].point(users: users) { return point }
             let nodes = outcome.results[index].nodes
-            willMeasure?(nodes, [users], .none)
+            willMeasure?([(users: users, nodes: nodes)], .none)
             let point = try measure([(users: users, nodes: nodes)])[0]
             outcome.results[index].points.append(point)
             outcome.results[index].points.sort { $0.users < $1.users }
@@ -67,8 +61,19 @@ extension CapacitySearch {
         return [headline + "."] + outcome.results.map { sentence($0, at: at) }
     }
 
+    /// The latency metric's summary at a point, in words: "propagation.p99 62 ms" ("—" without one).
+    public static func words(_ latency: ThresholdSpec) -> (CapacityPoint?) -> String {
+        let label = latency.metric.hasPrefix("latency.") ? String(latency.metric.dropFirst(8)) : latency.metric
+        return { point in
+            "\(label) " + (point?.latencyMs.map { value in
+                latency.unit == .milliseconds
+                    ? NumberText.trimmed(value, decimals: 1) + " ms" : ReportText.value(value, unit: latency.unit)
+            } ?? "—")
+        }
+    }
+
     /// One node count's result in words.
-    func sentence(_ result: NodeCountResult, at: (CapacityPoint?) -> String) -> String {
+    public func sentence(_ result: NodeCountResult, at: (CapacityPoint?) -> String) -> String {
         let nodes = Self.nodesText(result.nodes)
         let verb = result.nodes == 1 ? "holds" : "hold"
         guard let capacity = result.capacity else {
@@ -82,6 +87,17 @@ extension CapacitySearch {
             return held + ", the top of --users."
         }
         return held + "; \(NumberText.grouped(failingUsers)) fail (\(failing.firstFailure ?? "failed"))."
+    }
+
+    /// The results of every node count made into the plan's findings: each one's knee and USL fit, every
+    /// monotonicity violation, and the answer (which may measure one or two more points, added to the results).
+    /// What a whole search does after its rounds, and what `tandem merge` does with the results of its shards.
+    public func conclude(_ results: [NodeCountResult], target: Int?, latency: ThresholdSpec) throws
+        -> (outcome: Outcome, answer: [String])
+    {
+        var outcome = Outcome(results: Self.analyse(results), violations: Self.violations(results))
+        let answer = try answer(&outcome, target: target, latency: latency)
+        return (outcome, answer)
     }
 
     /// Adds the knee and the USL fit to each node count's result.

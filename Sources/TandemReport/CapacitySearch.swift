@@ -2,13 +2,15 @@ import Foundation
 
 /// The search of `tandem capacity`: for each node count, the largest number of users that meets every SLO.
 ///
-/// Node counts are searched in increasing order. For each, the first round measures the bottom of the users range
-/// (a low-load anchor for the knee and the USL fit, and the check that anything passes at all) together with the
-/// previous node count's capacity, which more nodes should hold (monotonicity exploited: the search starts above
-/// it instead of from scratch, and a failure there is recorded as a violation, never hidden). Then it bisects on
-/// a geometric scale between the largest load that passed and the smallest that failed, `probesPerRound` loads
-/// at a time (they run in parallel), until the two are within `precision` of each other (or 1 user apart). The
-/// top of the range is measured only when the bracket reaches it.
+/// Each node count's search is independent of the others' results, so that a slice of the node counts
+/// (`--shard I/N`) finds exactly what the whole search finds for them. The first round of each measures the bottom
+/// of the users range (a low-load anchor for the knee and the USL fit, and the check that anything passes at all)
+/// and `probesPerRound` loads spread geometrically over the range. Then it bisects on a geometric scale between the
+/// largest load that passed and the smallest that failed, `probesPerRound` loads at a time, until the two are
+/// within `precision` of each other (or 1 user apart). The top of the range is measured only when the bracket
+/// reaches it. The node counts advance in lockstep: a round measures the next loads of every node count still
+/// searching, all at once (the caller runs them in parallel). Monotonicity (more nodes never hold fewer users) is
+/// checked on the results, never assumed: ``violations(_:)``.
 ///
 /// Whatever `measure` returns is taken as is, so the search is deterministic when measuring is.
 public struct CapacitySearch {
@@ -18,9 +20,8 @@ public struct CapacitySearch {
     public var probesPerRound: Int
     /// Measures points, all at once (the caller runs them in parallel); one result per probe, in order.
     public var measure: ([(users: Int, nodes: Int)]) throws -> [CapacityPoint]
-    /// Told before each round: the node count, the loads about to run, and an estimate of what remains after
-    /// them (for an ETA).
-    public var willMeasure: ((_ nodes: Int, _ users: [Int], _ remaining: Remaining) -> Void)?
+    /// Told before each round: the points about to run, and an estimate of what remains after them (for an ETA).
+    public var willMeasure: ((_ probes: [(users: Int, nodes: Int)], _ remaining: Remaining) -> Void)?
 
     /// About how many points remain, and their users added up (a simulation's cost grows with its users).
     public struct Remaining: Sendable, Equatable {
@@ -49,42 +50,58 @@ public struct CapacitySearch {
         /// The point the answer recommends (the fewest nodes for `--target`, else the largest capacity found); set by
         /// ``answer(_:target:latency:)``, nil when no node count holds the load.
         public var recommended: CapacityPoint? = nil
+
+        public init(results: [NodeCountResult], violations: [String], recommended: CapacityPoint? = nil) {
+            self.results = results
+            self.violations = violations
+            self.recommended = recommended
+        }
     }
 
     public func run() throws -> Outcome {
-        var results: [NodeCountResult] = []
-        var violations: [String] = []
-        for (index, nodes) in nodeCounts.enumerated() {
-            let previous = results.last
-            var measured: [Int: CapacityPoint] = [:]
-            var probes = [users.lowerBound]
-            if let previous, let capacity = previous.capacity {
-                probes.append(capacity)
-            } else {
-                probes.append(geometricPoints(from: users.lowerBound, to: users.upperBound + 1, count: 1).first
-                    ?? users.upperBound)
-            }
-            while true {
-                probes = Array(Set(probes.filter { measured[$0] == nil && users.contains($0) })).sorted()
-                if probes.isEmpty { break }
-                willMeasure?(nodes, probes, remaining(measured, index: index))
-                let points = try measure(probes.map { (users: $0, nodes: nodes) })
-                for (users, point) in zip(probes, points) { measured[users] = point }
-                probes = nextProbes(measured)
-            }
-            let bracket = Self.bracket(measured)
-            violations += Self.violationsWithin(nodes, measured)
-            if let previous, let held = previous.capacity, let point = measured[held], !point.passed {
-                violations.append(
-                    "\(Self.nodesText(nodes)) failed at \(NumberText.grouped(held)) users "
-                        + "(\(point.firstFailure ?? "failed")), which \(Self.nodesText(previous.nodes)) held")
-            }
-            results.append(
-                NodeCountResult(
-                    nodes: nodes, points: measured.values.sorted { $0.users < $1.users }, capacity: bracket.passing,
-                    firstFailing: bracket.failing, knee: nil, usl: nil))
+        var measured = [[Int: CapacityPoint]](repeating: [:], count: nodeCounts.count)
+        var probes = nodeCounts.map { _ in
+            [users.lowerBound] + geometricPoints(from: users.lowerBound, to: users.upperBound + 1, count: probesPerRound)
         }
-        return Outcome(results: results, violations: violations)
+        while true {
+            var round: [(users: Int, nodes: Int, index: Int)] = []
+            for index in nodeCounts.indices {
+                let loads = Set(probes[index].filter { measured[index][$0] == nil && users.contains($0) }).sorted()
+                round += loads.map { (users: $0, nodes: nodeCounts[index], index: index) }
+            }
+            if round.isEmpty { break }
+            willMeasure?(round.map { (users: $0.users, nodes: $0.nodes) }, remaining(measured, after: round))
+            let points = try measure(round.map { (users: $0.users, nodes: $0.nodes) })
+            for (probe, point) in zip(round, points) { measured[probe.index][probe.users] = point }
+            probes = measured.map(nextProbes)
+        }
+        let results = zip(nodeCounts, measured).map { nodes, measured in
+            let bracket = Self.bracket(measured)
+            return NodeCountResult(
+                nodes: nodes, points: measured.values.sorted { $0.users < $1.users }, capacity: bracket.passing,
+                firstFailing: bracket.failing, knee: nil, usl: nil)
+        }
+        return Outcome(results: results, violations: Self.violations(results))
+    }
+
+    /// Every violation of monotonicity in `results` (in node-count order): a load that passed above one that failed
+    /// on the same node count, and a node count failing at a load no larger than the capacity of the node count
+    /// before it in the list.
+    public static func violations(_ results: [NodeCountResult]) -> [String] {
+        var violations: [String] = []
+        for (index, result) in results.enumerated() {
+            violations += violationsWithin(
+                result.nodes, Dictionary(uniqueKeysWithValues: result.points.map { ($0.users, $0) }))
+            guard index > 0, let held = results[index - 1].capacity, let failingUsers = result.firstFailing,
+                failingUsers <= held, let failing = result.point(users: failingUsers)
+            else { continue }
+            let fewer = nodesText(results[index - 1].nodes)
+            violations.append(
+                "\(nodesText(result.nodes)) failed at \(NumberText.grouped(failingUsers)) users "
+                    + "(\(failing.firstFailure ?? "failed")), "
+                    + (failingUsers == held ? "which \(fewer) held" : "below the \(NumberText.grouped(held)) \(fewer) held"))
+        }
+        return violations
     }
 
     /// A load that passed above one that failed, on the same node count.
@@ -131,27 +148,34 @@ public struct CapacitySearch {
         return Array(Set(points)).sorted()
     }
 
-    /// What the search of `nodeCounts[index]` and the later node counts takes after the round about to run:
-    /// this node count's rounds at about the middle of its bracket, then whole searches of the later ones at that
-    /// load scaled by their node count (capacity about in proportion to nodes).
-    func remaining(_ measured: [Int: CapacityPoint], index: Int) -> Remaining {
-        let (passing, failing) = Self.bracket(measured)
-        let low = Double(max(passing ?? users.lowerBound, 1))
-        let high = Double(failing ?? users.upperBound)
-        let here = rounds(ratio: Foundation.pow(high / low, 1 / Double(probesPerRound + 1))) * probesPerRound
-        let middle = (low * high).squareRoot()
-        var estimate = (points: Double(here), users: Double(here) * middle)
-        for later in nodeCounts.dropFirst(index + 1) {
-            let load = min(Double(users.upperBound), middle * Double(later) / Double(nodeCounts[index]))
-            estimate.points += Double(fullSearchEstimate)
-            estimate.users += Double(fullSearchEstimate - 1) * load + Double(users.lowerBound)
+    /// What the search takes after the round about to run: each node count still searching, its rounds at about
+    /// the middle of its bracket (a node count not yet measured: a whole search, at the middle of the range).
+    func remaining(_ measured: [[Int: CapacityPoint]], after round: [(users: Int, nodes: Int, index: Int)]) -> Remaining {
+        var estimate = (points: 0.0, users: 0.0)
+        for index in nodeCounts.indices {
+            let loads = round.filter { $0.index == index }.map(\.users)
+            if measured[index].isEmpty {
+                let middle = (Double(max(users.lowerBound, 1)) * Double(users.upperBound)).squareRoot()
+                let later = Double(max(0, fullSearchEstimate - loads.count))
+                estimate.points += later
+                estimate.users += later * middle
+                continue
+            }
+            guard !loads.isEmpty else { continue }  // done
+            let (passing, failing) = Self.bracket(measured[index])
+            let low = Double(max(passing ?? users.lowerBound, 1))
+            let high = Double(failing ?? users.upperBound)
+            let later = Double(
+                max(0, rounds(ratio: Foundation.pow(high / low, 1 / Double(probesPerRound + 1))) * probesPerRound))
+            estimate.points += later
+            estimate.users += later * (low * high).squareRoot()
         }
         return Remaining(points: Int(estimate.points), users: Int(estimate.users.rounded()))
     }
 
-    /// About how many points a whole node count's search takes: the anchor, the start and the rounds.
+    /// About how many points a whole node count's search takes: the anchor, the first loads and the rounds.
     var fullSearchEstimate: Int {
-        2 + rounds(ratio: Double(users.upperBound) / Double(max(users.lowerBound, 1))) * probesPerRound
+        1 + probesPerRound + rounds(ratio: Double(users.upperBound) / Double(max(users.lowerBound, 1))) * probesPerRound
     }
 
     /// Rounds of `probesPerRound` loads that narrow a bracket of this ratio to `precision`.
@@ -166,7 +190,7 @@ public struct CapacitySearch {
 
 extension NumberText {
     /// An integer with thousands separators: `2,000`.
-    static func grouped(_ value: Int) -> String {
+    public static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var out = ""
         for (index, digit) in digits.enumerated() {

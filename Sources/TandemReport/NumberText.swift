@@ -1,7 +1,7 @@
 /// Locale-free, deterministic number formatting for reports.
 ///
 /// Foundation's formatters follow the user's locale; reports must not, so these build the digits themselves.
-enum NumberText {
+public enum NumberText {
     /// `x` with at most `decimals` decimals and no trailing zeros: `150`, `0.5`, `12.345`.
     static func trimmed(_ x: Double, decimals: Int = 3) -> String {
         var text = fixed(x, decimals: decimals)

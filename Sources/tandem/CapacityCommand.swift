@@ -14,8 +14,10 @@ struct CapacityCommand: ParsableCommand {
             For each node count, rewrites the scenario to U users (every group scaled in proportion, ramps too) on \
             that many nodes and bisects on U, several seeds per point, for the largest load that meets every \
             --slo (judged on the worst seed, or --quantile pXX across seeds; a checker failure in any seed fails \
-            the point). Writes OUT/capacity.{json,md,html}; see docs/capacity.md. Exit codes: 0 the search ran, \
-            2 bad input.
+            the point). Each node count is searched on its own, all of them in lockstep, every round's simulations \
+            in parallel. Writes OUT/capacity.{json,md,html}; see docs/capacity.md. With --shard I/N, searches every \
+            N-th node count and writes OUT/capacity-shard-I-of-N.json: `tandem merge` of the N files writes the \
+            plan. Exit codes: 0 the search ran, 2 bad input.
             """)
 
     @Argument(help: "A scenario file.")
@@ -61,70 +63,73 @@ struct CapacityCommand: ParsableCommand {
 
     @OptionGroup var profileOption: ProfileOption
 
+    @Option(help: "Loads measured per node count and round (more: fewer rounds, more points).")
+    var probes = 1
+
+    @Option(help: ArgumentHelp(
+        "Search only the I-th of N slices of the node counts (node count number k from 0 goes to shard k mod N + 1) "
+            + "and write capacity-shard-I-of-N.json; `tandem merge` of all N writes the whole plan."))
+    var shard: String?
+
     func run() throws {
         let started = ContinuousClock.now  // determinism: ok (the search's wall time)
         let input = try parseInput()
         let scenarios = try ScenarioInput.load(path, profile: profileOption.profile)
-        guard var scenario = scenarios.first, scenarios.count == 1 else {
+        guard let scenario = scenarios.first, scenarios.count == 1 else {
             Self.fail("\(path): capacity takes one scenario file, found \(scenarios.count) scenarios")
         }
         try check(scenario, input)
-        // The runs evaluate the SLOs as thresholds too, so that the report holds the windows scoped ones read.
-        scenario.expectations += input.slos.filter { !scenario.expectations.contains($0) }
-        let latency = input.slos.first { $0.unit == .milliseconds }
-            ?? (try! ThresholdSpec(metric: "latency.propagation.p99", expression: "0"))  // a known metric
-        let seedList = (0..<UInt64(seeds)).map { from + $0 }
-        let progress = CapacityProgress(seedCount: seeds)
-        let pool = SimulationPool(threads: jobs, options: engine.simulationOptions)
-        let trafficMs = Double(scenario.duration.components.seconds) * 1_000
-            + Double(scenario.duration.components.attoseconds) / 1e15
-        var search = CapacitySearch(
-            users: input.users, nodeCounts: Array(input.nodes), precision: input.precision,
-            probesPerRound: max(1, jobs / max(seeds, 1))
-        ) { probes in
-            let jobs = probes.flatMap { probe in
-                // Checked in `check`: every size in the ranges can be built.
-                let sized = try! scenario.scaled(users: probe.users, nodes: probe.nodes)
-                return seedList.map { (scenario: sized, seed: $0) }
-            }
-            let runs = pool.run(jobs, endLine: false) { done, total, _, _ in progress.line(done, total) }
-            progress.finished(points: probes.count)
-            return probes.enumerated().map { index, probe in
-                CapacityPoint(
-                    users: probe.users, nodes: probe.nodes,
-                    runs: Array(runs[(index * seedList.count)..<((index + 1) * seedList.count)]), slos: input.slos,
-                    quantile: input.quantile, latency: latency, trafficMs: trafficMs)
-            }
-        }
-        search.willMeasure = { nodes, users, remaining in progress.round(nodes: nodes, users: users, then: remaining) }
-        var outcome = try search.run()
-        outcome.results = CapacitySearch.analyse(outcome.results)
-        let answer = try search.answer(&outcome, target: target, latency: latency)
-        FileHandleOutput.endProgress()
-        let points = outcome.results.reduce(0) { $0 + $1.points.count }
+        let measurer = CapacityMeasurer(
+            scenario: scenario, slos: input.slos, quantile: input.quantile, seeds: (0..<UInt64(seeds)).map { from + $0 },
+            jobs: jobs, options: engine.simulationOptions)
         var plan = CapacityPlan(
             format: CapacityPlan.currentFormat, scenarioName: scenario.name, scenarioFile: scenario.file,
             scenarioFileHash: scenario.fileHash, engineVersion: engine.simulationOptions.engineVersion,
-            slos: input.slos.map(\.text), quantile: input.quantile.description, seeds: seedList,
+            engineOptions: engine.arguments, profile: scenario.profile.map { ProfileIdentity(file: $0.file, hash: $0.hash) },
+            slos: input.slos.map(\.text), quantile: input.quantile.description, seeds: measurer.seeds,
             usersMin: input.users.lowerBound, usersMax: input.users.upperBound, nodeCounts: Array(input.nodes),
-            precision: input.precision, latencyMetric: latency.metric,
-            latencyLimitMs: input.slos.first { $0.metric == latency.metric }?.limit,
+            precision: input.precision, probesPerRound: probes, target: target, shard: input.shard,
+            latencyMetric: measurer.latency.metric,
+            latencyLimitMs: input.slos.first { $0.metric == measurer.latency.metric }?.limit,
             throughputMetric: "acknowledged changes per second of traffic (latency.ack samples before `duration`)",
-            results: outcome.results, monotonicityViolations: outcome.violations, answer: answer,
-            pointCount: points, runCount: points * seedList.count,
-            wallTimeMs: SimulationPool.seconds(ContinuousClock.now - started) * 1_000)  // determinism: ok
+            results: [], monotonicityViolations: [], answer: [], pointCount: 0, runCount: 0, wallTimeMs: 0)
+        let search = measurer.search(plan, nodeCounts: CapacityPlan.nodeCounts(plan.nodeCounts, shard: input.shard))
+        let results = try search.run().results
         let folder = URL(fileURLWithPath: out ?? "Reports/capacity/\(scenario.name)")
-        if verifyLive {
-            plan.verification = try verify(outcome.recommended, scenario: scenario, input: input, latency: latency,
-                                           trafficMs: trafficMs, under: folder)
+        guard let shard = input.shard else {
+            let recommended: CapacityPoint?
+            (plan, recommended) = try measurer.conclude(plan, results: results, search: search, started: started)
+            if verifyLive {
+                plan.verification = try measurer.verifyLive(recommended, under: folder)
+            }
+            return try Self.write(plan, to: folder, threads: jobs)
         }
+        FileHandleOutput.endProgress()
+        plan.results = results
+        plan.monotonicityViolations = CapacitySearch.violations(results)
+        plan.pointCount = results.reduce(0) { $0 + $1.points.count }
+        plan.runCount = plan.pointCount * measurer.seeds.count
+        plan.wallTimeMs = SimulationPool.seconds(ContinuousClock.now - started) * 1_000  // determinism: ok
+        let file = folder.appendingPathComponent(CapacityPlan.fileName(shard: shard))
+        try FileOutput.write(try plan.jsonData(), to: file)
+        for result in results { print(search.sentence(result, at: measurer.latencyText)) }
+        for violation in plan.monotonicityViolations { print("  monotonicity: \(violation)") }
+        print("capacity shard \(shard): node counts \(results.map { String($0.nodes) }.joined(separator: ", ")), "
+            + "\(plan.pointCount) points, \(plan.runCount) runs in "
+            + String(format: "%.1f", plan.wallTimeMs / 1_000) + " s; wrote \(file.path) "
+            + "(tandem merge of all \(shard.count) shards' files writes the plan)")
+    }
+
+    /// Writes `capacity.{json,md,html}` into `folder` and prints the answer, the check live, the violations and
+    /// the search's size.
+    static func write(_ plan: CapacityPlan, to folder: URL, threads: Int) throws {
         try FileOutput.write(try plan.jsonData(), to: folder.appendingPathComponent("capacity.json"))
         try FileOutput.write(Data(plan.markdown.utf8), to: folder.appendingPathComponent("capacity.md"))
         try FileOutput.write(Data(plan.html.utf8), to: folder.appendingPathComponent("capacity.html"))
-        for line in answer { print(line) }
-        if let verification = plan.verification { print(verification.summary(latencyMetric: latency.metric)) }
-        for violation in outcome.violations { print("  monotonicity: \(violation)") }
-        print("capacity: \(points) points, \(plan.runCount) runs on \(jobs) thread(s) in "
+        for line in plan.answer { print(line) }
+        if let verification = plan.verification { print(verification.summary(latencyMetric: plan.latencyMetric)) }
+        for violation in plan.monotonicityViolations { print("  monotonicity: \(violation)") }
+        print("capacity: \(plan.pointCount) points, \(plan.runCount) runs on \(threads) thread(s) in "
             + String(format: "%.1f", plan.wallTimeMs / 1_000) + " s; report: \(folder.path)/capacity.html")
     }
 
@@ -134,10 +139,18 @@ struct CapacityCommand: ParsableCommand {
         var nodes: ClosedRange<Int>
         var quantile: SeedQuantile
         var precision: Double
+        var shard: Shard?
     }
 
     /// Every option read, or a one-line error and exit code 2.
     func parseInput() throws -> Input {
+        var slice: Shard?
+        if let shard {
+            do { slice = try Shard(parsing: shard) } catch { Self.fail(error.description) }
+            if verifyLive {
+                Self.fail("--verify-live needs the whole search's answer: give it to `tandem merge`, which runs it")
+            }
+        }
         if verifyLive {
             if engine.noGapRecovery || engine.wire {
                 Self.fail("--no-gap-recovery and --wire are the simulator's; the live run has the servers' own")
@@ -148,6 +161,7 @@ struct CapacityCommand: ParsableCommand {
         guard !slo.isEmpty else { Self.fail("give at least one --slo, e.g. --slo \"latency.propagation.p99 < 100ms\"") }
         guard seeds >= 1 else { Self.fail("--seeds must be at least 1") }
         guard jobs >= 1 else { Self.fail("--jobs must be at least 1") }
+        guard probes >= 1 else { Self.fail("--probes must be at least 1") }
         do {
             let precision = try ReportComparison.parseTolerance(self.precision)
             guard precision > 0, precision < 1 else {
@@ -162,7 +176,7 @@ struct CapacityCommand: ParsableCommand {
                 slos: try slo.map { text throws(CapacityInputError) in try CapacityInput.slo(text) },
                 users: users,
                 nodes: try CapacityInput.range(nodes, "--nodes", max: Topology.nodeCountMax),
-                quantile: try SeedQuantile(parsing: quantile), precision: precision)
+                quantile: try SeedQuantile(parsing: quantile), precision: precision, shard: slice)
         } catch let error as CapacityInputError {
             Self.fail(error.message)
         } catch {
@@ -193,65 +207,19 @@ struct CapacityCommand: ParsableCommand {
         }
     }
 
-    /// Runs `point` live with `tandem-live` (its progress and summary on this terminal) and reads its report back.
-    func verify(
-        _ point: CapacityPoint?, scenario: Scenario, input: Input, latency: ThresholdSpec, trafficMs: Double,
-        under folder: URL
-    ) throws -> CapacityVerification? {
-        guard let point else {
-            print("--verify-live: no point to verify (no node count holds the load)")
-            return nil
-        }
-        let live = try LiveHandover.binary(for: "tandem capacity --verify-live")
-        let out = folder.appendingPathComponent("verify-live")
-        var arguments = ["run", path, "--users", String(point.users), "--nodes", String(point.nodes),
-                         "--seed", String(from), "--out", out.path]
-        if engine.ackBeforePersist { arguments.append("--ack-before-persist") }
-        if engine.noPresenceExpiry { arguments.append("--no-presence-expiry") }
-        FileHandleOutput.standardError(
-            "tandem capacity: verifying live: \(point.users) users on \(point.nodes) node(s), seed \(from)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: live)
-        process.arguments = arguments
-        do {
-            try process.run()
-        } catch {
-            Self.fail("--verify-live: cannot start \(live): \(error)")
-        }
-        process.waitUntilExit()
-        // 0: the live run passed its checks; 1: it ran and something failed, which the comparison shows.
-        guard process.terminationReason == .exit, [0, 1].contains(process.terminationStatus) else {
-            Self.fail("--verify-live: tandem-live \(arguments.joined(separator: " ")) ended with status "
-                + "\(process.terminationStatus); see its messages above")
-        }
-        let reportFolder = out.appendingPathComponent(scenario.name).appendingPathComponent(String(from))
-        let report: Report
-        do {
-            report = try Report.decode(from: Data(contentsOf: reportFolder.appendingPathComponent("report.json")))
-        } catch {
-            Self.fail("--verify-live: cannot read the live report in \(reportFolder.path): \(error)")
-        }
-        let measured = CapacityPoint(
-            users: point.users, nodes: point.nodes, runs: [.report(report)], slos: input.slos,
-            quantile: input.quantile, latency: latency, trafficMs: trafficMs)
-        return CapacityVerification(
-            users: point.users, nodes: point.nodes, seed: from, report: reportFolder.path, predicted: point,
-            measured: measured)
-    }
-
     static func fail(_ message: String) -> Never {
         FileHandleOutput.standardError("tandem capacity: \(message)")
         Foundation.exit(2)
     }
 }
 
-/// The capacity search's progress line: the point being measured, how many are done, and an ETA. A simulation's
-/// cost grows with its users, so the ETA is the wall time per user-simulation so far times the user-simulations
-/// the search estimates are left.
+/// The capacity search's progress line: the round being measured, how many runs are done, and an ETA. A
+/// simulation's cost grows with its users, so the ETA is the wall time per user-simulation so far times the
+/// user-simulations the search estimates are left.
 final class CapacityProgress: Sendable {
     private struct State {
-        var nodes = 0
-        var users: [Int] = []
+        var round = 0
+        var probes: [(users: Int, nodes: Int)] = []
         var remaining = CapacitySearch.Remaining.none
         var pointsDone = 0
         /// Users summed over the simulations of finished rounds.
@@ -264,10 +232,10 @@ final class CapacityProgress: Sendable {
 
     init(seedCount: Int) { self.seedCount = seedCount }
 
-    func round(nodes: Int, users: [Int], then remaining: CapacitySearch.Remaining) {
+    func round(_ probes: [(users: Int, nodes: Int)], then remaining: CapacitySearch.Remaining) {
         state.withLock {
-            $0.nodes = nodes
-            $0.users = users
+            $0.round += 1
+            $0.probes = probes
             $0.remaining = remaining
         }
     }
@@ -275,20 +243,27 @@ final class CapacityProgress: Sendable {
     func finished(points: Int) {
         state.withLock {
             $0.pointsDone += points
-            $0.userRunsDone += $0.users.reduce(0, +) * seedCount
+            $0.userRunsDone += $0.probes.reduce(0) { $0 + $1.users } * seedCount
         }
     }
 
     func line(_ done: Int, _ total: Int) -> String {
         let state = state.withLock { $0 }
         let elapsed = SimulationPool.seconds(ContinuousClock.now - started)  // determinism: ok (ETA only)
-        let batch = Double(state.users.reduce(0, +) * seedCount)
+        let batch = Double(state.probes.reduce(0) { $0 + $1.users } * seedCount)
         let fraction = Double(done) / Double(max(total, 1))
         let userRunsDone = Double(state.userRunsDone) + batch * fraction
         let userRunsLeft = batch * (1 - fraction) + Double(state.remaining.users * seedCount)
-        let users = state.users.map(String.init).joined(separator: ", ")
-        return "capacity: \(state.nodes) node(s), \(users) users: \(done)/\(total) runs; \(state.pointsDone) points "
-            + "done, about \(state.remaining.points) to go, ETA "
+        func span(_ values: [Int]) -> String {
+            let low = NumberText.grouped(values.min() ?? 0)
+            let high = NumberText.grouped(values.max() ?? 0)
+            return low == high ? low : "\(low)–\(high)"
+        }
+        let nodes = state.probes.map(\.nodes)
+        let points = state.probes.count == 1 ? "1 point" : "\(state.probes.count) points"
+        return "capacity: round \(state.round), \(points) (\(span(state.probes.map(\.users))) users on "
+            + "\(span(nodes)) node\(nodes.allSatisfy { $0 == 1 } ? "" : "s")): \(done)/\(total) runs; "
+            + "\(state.pointsDone) points done, about \(state.remaining.points) to go, ETA "
             + SimulationPool.duration(elapsed / max(userRunsDone, 1) * userRunsLeft)
     }
 }

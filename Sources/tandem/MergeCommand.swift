@@ -18,21 +18,35 @@ struct MergeCommand: ParsableCommand {
             are judged on the merged run. Writes OUT/<scenario>/<seed>/report.{json,md,html}. \
             Sweeps: each argument is a sweep-shard-I-of-N.json or a folder holding them (with the failing seeds' \
             report folders beside them); writes OUT/<scenario>/sweep.json and the failing seeds' reports, exactly as \
-            the unsharded sweep does. Exit codes: 0 every check and threshold met (every seed passed), 1 one failed, \
-            2 missing or mismatched shards.
+            the unsharded sweep does. Capacity searches: each argument is a capacity-shard-I-of-N.json or a folder \
+            holding them; measures the one or two points the answer quotes (the scenario file and its profile must be \
+            the bytes the shards searched) and writes OUT/capacity.{json,md,html} (default OUT: \
+            Reports/capacity/<scenario>), what the unsharded search writes but for wall_time_ms. Exit codes: 0 every \
+            check and threshold met (every seed passed; for a capacity plan: merged), 1 one failed, 2 missing or \
+            mismatched shards.
             """)
 
     @Argument(help: "Shard folders, partial.json files, or folders holding them.")
     var inputs: [String]
 
-    @Option(help: "Where the merged report goes.")
-    var out = "Reports/merged"
+    @Option(name: .customLong("out"), help: "Where the merged report goes (default: Reports/merged; a capacity plan: Reports/capacity/<scenario>).")
+    var outOption: String?
 
     @Option(help: "The scenario file the shards played (default: the file they name).")
     var scenario: String?
 
+    @Option(help: "Capacity shards: simulations run at once for the points the answer quotes (default: the cores).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Capacity shards: run the recommended point live, as `tandem capacity --verify-live` does.")
+    var verifyLive = false
+
+    var out: String { outOption ?? "Reports/merged" }
+
     func run() throws {
-        let sweeps = try Self.sweepFiles(inputs)
+        let capacities = try Self.shardFiles(inputs, prefix: "capacity-shard-")
+        if !capacities.isEmpty { return try mergeCapacity(capacities) }
+        let sweeps = try Self.shardFiles(inputs, prefix: "sweep-shard-")
         if !sweeps.isEmpty { return try mergeSweep(sweeps) }
         let files = try Self.partialFiles(inputs)
         let partials: [PartialReport]
@@ -98,10 +112,78 @@ struct MergeCommand: ParsableCommand {
         if !whole.failing.isEmpty { throw ExitCode(1) }
     }
 
-    /// Every `sweep-shard-I-of-N.json` the inputs name or hold, in a stable order (none: not a sweep merge).
-    static func sweepFiles(_ inputs: [String]) throws -> [URL] {
+    /// The whole capacity plan from its shards' files: the answer's points measured here, `capacity.{json,md,html}`
+    /// written as the unsharded search writes them.
+    private func mergeCapacity(_ files: [URL]) throws {
+        let started = ContinuousClock.now  // determinism: ok (the merge's wall time)
+        let fail = { (message: String) -> Never in
+            FileHandleOutput.standardError("tandem merge: \(message)")
+            Foundation.exit(2)
+        }
+        let merged: CapacityPlan
+        do {
+            merged = try CapacityPlan.merging(try files.map { file in
+                do {
+                    return try CapacityPlan.decode(from: Data(contentsOf: file))
+                } catch {
+                    throw ShardError("\(file.path): not a readable capacity shard: \(error)")
+                }
+            })
+        } catch {
+            fail("\(error)")
+        }
+        let version = EngineVersion.current
+        guard merged.engineVersion == version else {
+            fail("the shards ran engine \(merged.engineVersion); this tandem is \(version), and the answer's points "
+                + "must be measured by the same engine")
+        }
+        if verifyLive {
+            if merged.engineOptions.contains(where: { ["--no-gap-recovery", "--wire"].contains($0) }) {
+                fail("--no-gap-recovery and --wire are the simulator's; the live run has the servers' own")
+            }
+            _ = try LiveHandover.binary(for: "tandem merge --verify-live")
+        }
+        let path = scenario ?? merged.scenarioFile
+        let loaded: Scenario
+        do {
+            loaded = try ScenarioLoader.loadFile(path: path, profile: merged.profile?.file)
+        } catch {
+            fail("\(error)")
+        }
+        guard loaded.fileHash == merged.scenarioFileHash else {
+            fail("\(path) changed since the shards ran (hash \(loaded.fileHash), the shards searched "
+                + "\(merged.scenarioFileHash)); give the file they searched with --scenario")
+        }
+        if let profile = merged.profile, loaded.profile?.hash != profile.hash {
+            fail("the profile \(profile.file) changed since the shards ran (hash \(loaded.profile?.hash ?? "none"), "
+                + "the shards had \(profile.hash))")
+        }
+        let options: SimulationOptions
+        let slos: [ThresholdSpec]
+        let quantile: SeedQuantile
+        do {
+            options = try EngineOptions.parse(merged.engineOptions).simulationOptions
+            slos = try merged.slos.map { text throws(CapacityInputError) in try CapacityInput.slo(text) }
+            quantile = try SeedQuantile(parsing: merged.quantile)
+        } catch {
+            fail("the shards' settings are not this tandem's: \(error)")
+        }
+        let measurer = CapacityMeasurer(
+            scenario: loaded, slos: slos, quantile: quantile, seeds: merged.seeds, jobs: max(1, jobs),
+            options: options, command: "tandem merge")
+        let search = measurer.search(merged, nodeCounts: merged.nodeCounts)
+        var (plan, recommended) = try measurer.conclude(
+            merged, results: merged.results, search: search, started: started)
+        let folder = URL(fileURLWithPath: outOption ?? "Reports/capacity/\(plan.scenarioName)")
+        if verifyLive { plan.verification = try measurer.verifyLive(recommended, under: folder) }
+        print("merged \(files.count) shards of the \(plan.scenarioName) capacity search into \(folder.path)")
+        try CapacityCommand.write(plan, to: folder, threads: max(1, jobs))
+    }
+
+    /// Every `<prefix>I-of-N.json` the inputs name or hold, in a stable order (none: not that kind of merge).
+    static func shardFiles(_ inputs: [String], prefix: String) throws -> [URL] {
         let isShard = { (url: URL) in
-            url.lastPathComponent.hasPrefix("sweep-shard-") && url.pathExtension == "json"
+            url.lastPathComponent.hasPrefix(prefix) && url.pathExtension == "json"
         }
         var files: [URL] = []
         for input in inputs {

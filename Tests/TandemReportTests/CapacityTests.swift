@@ -161,11 +161,15 @@ import TandemReport
             #expect(Double(failing - capacity) <= max(1, 0.02 * Double(capacity)))
             #expect(result.points.first?.users == 10)
         }
-        // Each node count started from the previous one's capacity, which it held.
-        for (previous, next) in zip(outcome.results, outcome.results.dropFirst()) {
-            #expect(next.point(users: previous.capacity!)?.passed == true)
-        }
         #expect(Set(measured.map { "\($0.nodes)/\($0.users)" }).count == measured.count)
+        // Each node count's search is its own: searched alone, a node count measures the same loads and finds the
+        // same capacity (what makes --shard possible).
+        for result in outcome.results {
+            let alone = try CapacitySearch(
+                users: 10...1_000, nodeCounts: [result.nodes], precision: 0.02
+            ) { $0.map(Self.queueing) }.run().results[0]
+            #expect(alone == result)
+        }
 
         let answer = try search.answer(&outcome, target: 200, latency: Self.slo)
         #expect(answer[0].hasPrefix("3 nodes hold 200 users at propagation.p99 "))
@@ -184,10 +188,91 @@ import TandemReport
         }
         let outcome = try search.run()
         let two = try #require(outcome.results[1].capacity)
-        #expect(outcome.violations.contains {
-            $0.hasPrefix("3 nodes failed at \(two) users (") && $0.hasSuffix("which 2 nodes held")
-        })
-        #expect(try #require(outcome.results[2].capacity) < two)
+        let failing = try #require(outcome.results[2].firstFailing)
+        #expect(failing < two)
+        #expect(outcome.violations.count == 1)
+        #expect(outcome.violations[0].hasPrefix("3 nodes failed at \(failing) users (latency.propagation.p99 < 100 ms: "))
+        #expect(outcome.violations[0].hasSuffix(" ms), below the \(two) 2 nodes held"))
+        // Failing exactly at the capacity of the node count before is worded so too.
+        var results = outcome.results
+        results[1].capacity = failing
+        #expect(CapacitySearch.violations(results) == [
+            outcome.violations[0].replacingOccurrences(of: "below the \(two) 2 nodes held", with: "which 2 nodes held"),
+        ])
+    }
+
+    // MARK: Shards
+
+    /// The plan of a synthetic search over `nodeCounts`, or a shard's file of it.
+    static func plan(shard: Shard?, nodeCounts: [Int] = [1, 2, 3, 4, 5], target: Int? = nil) throws -> CapacityPlan {
+        let search = CapacitySearch(
+            users: 10...1_000, nodeCounts: CapacityPlan.nodeCounts(nodeCounts, shard: shard), precision: 0.05
+        ) { $0.map(Self.queueing) }
+        var plan = CapacityPlan(
+            format: CapacityPlan.currentFormat, scenarioName: "synthetic", scenarioFile: "synthetic.yaml",
+            scenarioFileHash: "0", engineVersion: "test", slos: [Self.slo.text], quantile: "worst", seeds: [1, 2],
+            usersMin: 10, usersMax: 1_000, nodeCounts: nodeCounts, precision: 0.05, target: target, shard: shard,
+            latencyMetric: Self.slo.metric, latencyLimitMs: 100, throughputMetric: "commits/s", results: [],
+            monotonicityViolations: [], answer: [], pointCount: 0, runCount: 0, wallTimeMs: 0)
+        plan.results = try search.run().results
+        guard shard == nil else {
+            plan.pointCount = plan.results.reduce(0) { $0 + $1.points.count }
+            return plan
+        }
+        return try conclude(plan)
+    }
+
+    /// What `tandem capacity` and `tandem merge` do after the searches: analysis, violations, the answer.
+    static func conclude(_ plan: CapacityPlan) throws -> CapacityPlan {
+        let search = CapacitySearch(
+            users: plan.usersMin...plan.usersMax, nodeCounts: plan.nodeCounts, precision: plan.precision
+        ) { $0.map(Self.queueing) }
+        let (outcome, answer) = try search.conclude(plan.results, target: plan.target, latency: Self.slo)
+        var plan = plan
+        plan.results = outcome.results
+        plan.monotonicityViolations = outcome.violations
+        plan.answer = answer
+        plan.pointCount = outcome.results.reduce(0) { $0 + $1.points.count }
+        return plan
+    }
+
+    @Test(arguments: [1, 2, 3, 5, 7]) func shardsMergedAreTheWholeSearch(count: Int) throws {
+        let whole = try Self.plan(shard: nil, target: 300)
+        let shards = try (1...count).map { try Self.plan(shard: Shard(index: $0, count: count), target: 300) }
+        // Node count number k goes to shard k mod N + 1; a shard of more shards than node counts holds none.
+        #expect(shards.map { $0.results.map(\.nodes) }.flatMap { $0 }.sorted() == [1, 2, 3, 4, 5])
+        #expect(shards[0].results.first?.nodes == 1)
+        let merged = try Self.conclude(CapacityPlan.merging(shards.reversed()))
+        #expect(merged == whole)
+        #expect(try merged.jsonData() == whole.jsonData())
+        #expect(whole.answer[0].hasPrefix("4 nodes hold 300 users at propagation.p99 "))
+    }
+
+    @Test func shardsOfDifferentSearchesOrAMissingOneAreRefused() throws {
+        let shards = try (1...3).map { try Self.plan(shard: Shard(index: $0, count: 3)) }
+        #expect(throws: ShardError("a capacity search in 3 shards needs shards 1…3 once each (missing: 2)")) {
+            try CapacityPlan.merging([shards[0], shards[2]])
+        }
+        #expect(throws: ShardError("a capacity search in 3 shards needs shards 1…3 once each (one is given twice)")) {
+            try CapacityPlan.merging([shards[0], shards[1], shards[1], shards[2]])
+        }
+        var other = shards[1]
+        other.precision = 0.1
+        #expect(throws: ShardError(
+            "capacity-shard-2-of-3.json is not a shard of the same capacity search as capacity-shard-1-of-3.json "
+                + "(scenario, its bytes, profile, engine and its switches, SLOs, seeds, ranges, precision, probes, "
+                + "target and shard count must all match)")) {
+            try CapacityPlan.merging([shards[0], other, shards[2]])
+        }
+        let whole = try Self.plan(shard: nil)
+        #expect(throws: ShardError("capacity.json of synthetic is a whole search, not a shard")) {
+            try CapacityPlan.merging([whole])
+        }
+        var wrongSlice = shards[2]
+        wrongSlice.results = shards[1].results
+        #expect(throws: ShardError("capacity-shard-3-of-3.json holds node counts [2, 5], not its slice [3]")) {
+            try CapacityPlan.merging([shards[0], shards[1], wrongSlice])
+        }
     }
 
     @Test func aLoadThatFailsBelowOneThatPassesIsReported() throws {

@@ -90,7 +90,54 @@ import TandemReport
         #expect(markdown.contains("**" + plan.answer[0] + "**"))
     }
 
+    /// Three machines each search one node count (`--shard I/3`, one thread each); `tandem merge` of their files
+    /// measures the answer's extra point and writes what the unsharded search on two threads writes, byte for byte
+    /// but for the wall time.
+    @Test func shardsMergedWriteWhatTheWholeSearchWrites() async throws {
+        let work = try Self.scratch("shards")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let search = [
+            work + "/cpu-bound.yaml", "--slo", "latency.propagation.p99{phase: steady} < 1s", "--users", "2..30",
+            "--nodes", "1..3", "--seeds", "1", "--precision", "20%", "--target", "12",
+        ]
+        let whole = try await Self.capacity(search + ["--jobs", "2", "--out", work + "/whole"])
+        #expect(whole.status == 0, "\(whole.output)")
+        for index in 1...3 {
+            let shard = try await Self.capacity(search + ["--jobs", "1", "--shard", "\(index)/3", "--out", work + "/m\(index)"])
+            #expect(shard.status == 0, "\(shard.output)")
+            #expect(shard.output.contains("capacity shard \(index)/3: node counts \(index), "), "\(shard.output)")
+            #expect(FileManager.default.fileExists(atPath: work + "/m\(index)/capacity-shard-\(index)-of-3.json"))
+            #expect(!FileManager.default.fileExists(atPath: work + "/m\(index)/capacity.json"))
+        }
+        let tandem = URL(fileURLWithPath: try TandemBinary.path())
+        let missing = try await runToCompletion(tandem, ["merge", work + "/m1", work + "/m3", "--out", work + "/merged"])
+        #expect(missing.status == 2)
+        #expect(missing.output == "tandem merge: a capacity search in 3 shards needs shards 1…3 once each (missing: 2)\n")
+        let merge = try await runToCompletion(
+            tandem, ["merge", work + "/m1", work + "/m2", work + "/m3", "--out", work + "/merged"])
+        #expect(merge.status == 0, "\(merge.output)")
+        func plan(_ folder: String) throws -> (plan: CapacityPlan, json: String) {
+            let data = try Data(contentsOf: URL(fileURLWithPath: work + "/\(folder)/capacity.json"))
+            var plan = try CapacityPlan.decode(from: data)
+            plan.wallTimeMs = 0
+            return (plan, String(decoding: try plan.jsonData(), as: UTF8.self))
+        }
+        let (wholePlan, wholeJSON) = try plan("whole")
+        let (mergedPlan, mergedJSON) = try plan("merged")
+        #expect(mergedJSON == wholeJSON)
+        // The answer quotes 12 users on the node count below the recommended one, which no shard measured.
+        #expect(wholePlan.answer[0].hasPrefix("2 nodes hold 12 users at "), "\(wholePlan.answer)")
+        #expect(mergedPlan.results[0].point(users: 12) != nil)
+        #expect(merge.output.contains(wholePlan.answer[0]))
+        let html = try String(contentsOfFile: work + "/merged/capacity.html", encoding: .utf8)
+        #expect(html.components(separatedBy: "<svg class=\"chart\"").count == 3)
+    }
+
     @Test(arguments: [
+        (["--slo", "latency.propagation.p99 < 100ms", "--users", "2..30", "--shard", "3/2"],
+         "tandem capacity: shard 3 of 2: I runs from 1 to N"),
+        (["--slo", "latency.propagation.p99 < 100ms", "--users", "2..30", "--shard", "1/2", "--verify-live"],
+         "tandem capacity: --verify-live needs the whole search's answer: give it to `tandem merge`, which runs it"),
         (["--slo", "latency.propagaton.p99 < 100ms", "--users", "2..30"],
          "tandem capacity: --slo 'latency.propagaton.p99 < 100ms': unknown metric 'latency.propagaton.p99'; "
             + "did you mean 'latency.propagation.p99'?"),
