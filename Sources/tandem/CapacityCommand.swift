@@ -63,6 +63,11 @@ struct CapacityCommand: ParsableCommand {
 
     @OptionGroup var profileOption: ProfileOption
 
+    @Flag(help: ArgumentHelp(
+        "Run the simulations on this process's threads, not in worker processes (where a simulation that traps "
+            + "fails its point instead of the search); the plan is the same."))
+    var inProcess = false
+
     @Option(help: "Loads measured per node count and round (more: fewer rounds, more points).")
     var probes = 1
 
@@ -81,7 +86,7 @@ struct CapacityCommand: ParsableCommand {
         try check(scenario, input)
         let measurer = CapacityMeasurer(
             scenario: scenario, slos: input.slos, quantile: input.quantile, seeds: (0..<UInt64(seeds)).map { from + $0 },
-            jobs: jobs, options: engine.simulationOptions)
+            jobs: jobs, options: engine.simulationOptions, inProcess: inProcess)
         var plan = CapacityPlan(
             format: CapacityPlan.currentFormat, scenarioName: scenario.name, scenarioFile: scenario.file,
             scenarioFileHash: scenario.fileHash, engineVersion: engine.simulationOptions.engineVersion,

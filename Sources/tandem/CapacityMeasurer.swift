@@ -21,12 +21,13 @@ struct CapacityMeasurer {
     /// Who speaks in errors: `tandem capacity` or `tandem merge`.
     let command: String
 
+    /// `inProcess`: run the simulations on this process's threads instead of in worker processes
+    /// (`tandem capacity-worker`, one per thread: a simulation that traps fails its point, not the search).
     init(
         scenario: Scenario, slos: [ThresholdSpec], quantile: SeedQuantile, seeds: [UInt64], jobs: Int,
-        options: SimulationOptions, command: String = "tandem capacity"
+        options: SimulationOptions, inProcess: Bool = false, command: String = "tandem capacity"
     ) {
-        var scenario = scenario
-        scenario.expectations += slos.filter { !scenario.expectations.contains($0) }
+        let scenario = Self.withSLOs(scenario, slos)
         self.scenario = scenario
         self.slos = slos
         self.quantile = quantile
@@ -35,9 +36,20 @@ struct CapacityMeasurer {
             ?? (try! ThresholdSpec(metric: "latency.propagation.p99", expression: "0"))  // a known metric
         trafficMs = Double(scenario.duration.components.seconds) * 1_000
             + Double(scenario.duration.components.attoseconds) / 1e15
-        pool = SimulationPool(threads: jobs, options: options)
+        let worker = ["capacity-worker", scenario.file, "--expect-hash", scenario.fileHash]
+            + (scenario.profile.map { ["--profile", $0.file, "--expect-profile-hash", $0.hash] } ?? [])
+            + options.arguments + slos.flatMap { ["--slo", $0.text] }
+        pool = SimulationPool(
+            threads: jobs, options: options, workers: inProcess ? nil : SimulationWorkers(arguments: worker))
         progress = CapacityProgress(seedCount: seeds.count)
         self.command = command
+    }
+
+    /// The scenario with the SLOs among its thresholds, so that the reports hold the windows scoped ones read.
+    static func withSLOs(_ scenario: Scenario, _ slos: [ThresholdSpec]) -> Scenario {
+        var scenario = scenario
+        scenario.expectations += slos.filter { !scenario.expectations.contains($0) }
+        return scenario
     }
 
     /// One point from its runs.

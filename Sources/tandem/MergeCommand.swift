@@ -38,6 +38,9 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "Capacity shards: simulations run at once for the points the answer quotes (default: the cores).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(help: "Capacity shards: run the answer's simulations on this process's threads, not in worker processes.")
+    var inProcess = false
+
     @Flag(help: "Capacity shards: run the recommended point live, as `tandem capacity --verify-live` does.")
     var verifyLive = false
 
@@ -170,7 +173,7 @@ struct MergeCommand: ParsableCommand {
         }
         let measurer = CapacityMeasurer(
             scenario: loaded, slos: slos, quantile: quantile, seeds: merged.seeds, jobs: max(1, jobs),
-            options: options, command: "tandem merge")
+            options: options, inProcess: inProcess, command: "tandem merge")
         let search = measurer.search(merged, nodeCounts: merged.nodeCounts)
         var (plan, recommended) = try measurer.conclude(
             merged, results: merged.results, search: search, started: started)

@@ -15,36 +15,49 @@ struct SimulationPool {
 
     var threads: Int
     var options: SimulationOptions
+    /// nil: each thread runs its simulations itself. Else worker processes (`tandem capacity-worker`) for the
+    /// jobs' scenario: each thread hands its jobs, as (users, nodes, seed), to a worker of its own, so that a
+    /// simulation that traps fails its point instead of the search. The jobs must then be that scenario scaled
+    /// with `Scenario.scaled(users:nodes:)`.
+    var workers: SimulationWorkers? = nil
 
     /// The work shared by the threads: the next job to take, the outcomes so far.
     private final class Work: Sendable {
         let jobs: [Job]
         let options: SimulationOptions
+        let workers: SimulationWorkers?
         let line: ProgressLine
         let started = ContinuousClock.now  // determinism: ok (progress ETA only)
         let next = Atomic<Int>(0)
         let finished = Atomic<Int>(0)
         let outcomes: Mutex<[SeedDistribution.Run?]>
 
-        init(jobs: [Job], options: SimulationOptions, line: @escaping ProgressLine) {
+        init(jobs: [Job], options: SimulationOptions, workers: SimulationWorkers?, line: @escaping ProgressLine) {
             self.jobs = jobs
             self.options = options
+            self.workers = workers
             self.line = line
             self.outcomes = Mutex(Array(repeating: nil, count: jobs.count))
         }
 
         /// Takes jobs until none is left.
         func drain() {
+            let worker = workers?.take()
+            defer { if let worker { workers?.give(worker) } }
             while true {
                 let index = next.add(1, ordering: .relaxed).oldValue
                 guard index < jobs.count else { return }
                 let (scenario, seed) = jobs[index]
                 let outcome: SeedDistribution.Run
-                do {
-                    outcome = .report(try Simulation.run(scenario, seed: seed, options: options).report)
-                } catch {
-                    outcome = .failed(seed: seed, reason: error.message.split(separator: "\n").first.map(String.init)
-                        ?? "the simulation failed")
+                if let worker {
+                    outcome = worker.run(
+                        users: scenario.totalUserCount, nodes: scenario.topology.nodeCount, seed: seed)
+                } else {
+                    do {
+                        outcome = .report(try Simulation.run(scenario, seed: seed, options: options).report)
+                    } catch {
+                        outcome = .failed(seed: seed, reason: SimulationWorker.oneLine(error.message))
+                    }
                 }
                 outcomes.withLock { $0[index] = outcome }
                 let done = finished.add(1, ordering: .relaxed).newValue
@@ -62,7 +75,8 @@ struct SimulationPool {
     /// open, for a caller that runs several batches under one line.
     func run(_ jobs: [Job], endLine: Bool = true, progress line: @escaping ProgressLine) -> [SeedDistribution.Run] {
         guard !jobs.isEmpty else { return [] }
-        let work = Work(jobs: jobs, options: options, line: line)
+        if workers != nil { signal(SIGPIPE, SIG_IGN) }  // a dead worker's stdin is an error on write, not a signal
+        let work = Work(jobs: jobs, options: options, workers: workers, line: line)
         let done = DispatchSemaphore(value: 0)
         let count = max(1, min(threads, jobs.count))
         for _ in 0..<count {

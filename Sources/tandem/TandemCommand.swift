@@ -16,6 +16,7 @@ struct TandemCommand: ParsableCommand {
         subcommands: [
             RunCommand.self, SweepCommand.self, GateCommand.self, ReplayCommand.self, CompareCommand.self,
             BenchCommand.self, CapacityCommand.self, MergeCommand.self, ShrinkCommand.self, CalibrateCommand.self,
+            CapacityWorkerCommand.self,
         ],
         defaultSubcommand: RunCommand.self)
 }

@@ -90,9 +90,9 @@ import TandemReport
         #expect(markdown.contains("**" + plan.answer[0] + "**"))
     }
 
-    /// Three machines each search one node count (`--shard I/3`, one thread each); `tandem merge` of their files
-    /// measures the answer's extra point and writes what the unsharded search on two threads writes, byte for byte
-    /// but for the wall time.
+    /// Three machines each search one node count (`--shard I/3`, one worker process each); `tandem merge` of their
+    /// files measures the answer's extra point and writes what the unsharded search on two threads of one process
+    /// (`--in-process`) writes, byte for byte but for the wall time.
     @Test func shardsMergedWriteWhatTheWholeSearchWrites() async throws {
         let work = try Self.scratch("shards")
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -100,7 +100,7 @@ import TandemReport
             work + "/cpu-bound.yaml", "--slo", "latency.propagation.p99{phase: steady} < 1s", "--users", "2..30",
             "--nodes", "1..3", "--seeds", "1", "--precision", "20%", "--target", "12",
         ]
-        let whole = try await Self.capacity(search + ["--jobs", "2", "--out", work + "/whole"])
+        let whole = try await Self.capacity(search + ["--jobs", "2", "--in-process", "--out", work + "/whole"])
         #expect(whole.status == 0, "\(whole.output)")
         for index in 1...3 {
             let shard = try await Self.capacity(search + ["--jobs", "1", "--shard", "\(index)/3", "--out", work + "/m\(index)"])
@@ -131,6 +131,43 @@ import TandemReport
         #expect(merge.output.contains(wholePlan.answer[0]))
         let html = try String(contentsOfFile: work + "/merged/capacity.html", encoding: .utf8)
         #expect(html.components(separatedBy: "<svg class=\"chart\"").count == 3)
+    }
+
+    /// The simulations run in worker processes: one killed with SIGKILL mid-search fails the simulation it had
+    /// (a seed of one point, saying so), a new worker takes the next job, and the search finishes.
+    @Test func aWorkerKilledWithSIGKILLFailsItsPointNotTheSearch() async throws {
+        let work = try Self.scratch("kill")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TandemBinary.path())
+        process.arguments = [
+            "capacity", work + "/cpu-bound.yaml", "--slo", "latency.propagation.p99{phase: steady} < 1s", "--users",
+            "2..30", "--nodes", "1..2", "--seeds", "2", "--precision", "10%", "--jobs", "2", "--out", work + "/out",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let worker = try await waitFor("a capacity-worker of \(work)", timeout: .seconds(60)) { () -> pid_t? in
+            let processes = try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap { pid_t($0) }
+            return processes.first { pid in
+                guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+                let arguments = String(decoding: data, as: UTF8.self).split(separator: "\0").map(String.init)
+                return arguments.count > 2 && arguments[1] == "capacity-worker"
+                    && arguments[2] == work + "/cpu-bound.yaml"
+            }
+        }
+        #expect(kill(worker, SIGKILL) == 0)
+        try await waitUntil("tandem capacity to finish", timeout: .seconds(120)) { !process.isRunning }
+        #expect(process.terminationStatus == 0)
+        let plan = try CapacityPlan.decode(from: Data(contentsOf: URL(fileURLWithPath: work + "/out/capacity.json")))
+        // (Overloaded points have checker failures of their own: the runs end with changes still in flight.)
+        let failures = plan.results.flatMap(\.points).flatMap(\.failures).filter { $0.contains("worker process") }
+        #expect(failures.count == 1, "\(failures)")
+        #expect(failures.first.map {
+            $0.contains(": the simulation's worker process was killed by signal 9 (")
+        } == true, "\(failures)")
+        #expect(plan.results.map(\.nodes) == [1, 2])
+        #expect(plan.results.allSatisfy { $0.capacity != nil })
     }
 
     @Test(arguments: [
