@@ -53,7 +53,10 @@ public struct ChangeRejection: Error, Sendable, Hashable {
 
 /// What the engine does with a change: commit it (perhaps after settling a conflict by policy), hold it
 /// as a manual conflict, or refuse it.
-public enum ChangeOutcome: Sendable, Hashable {
+///
+/// `indirect` (one pointer instead of 513 bytes): the node holds it across awaits, and every byte an async
+/// frame holds is kept by each connection's task (`CollaborationNode.settle`).
+public indirect enum ChangeOutcome: Sendable, Hashable {
     case commit(ChangeEntry, autoResolved: ConflictRecord?)
     case conflict(ConflictRecord)
     case rejected(ChangeRejection)

@@ -9,7 +9,8 @@ public enum AppendResult: Sendable, Hashable {
     /// The record's log already holds a change with this change id (a retry whose first attempt was committed):
     /// nothing was written; this is the change committed under the id. Every store answers so, whatever version the
     /// retry was tried at, so a retry is acknowledged once and never committed twice.
-    case duplicate(ChangeEntry)
+    /// (`indirect`: the common answers stay a few bytes in the async frames that await an append.)
+    indirect case duplicate(ChangeEntry)
 }
 
 /// A slice of a record's change log.

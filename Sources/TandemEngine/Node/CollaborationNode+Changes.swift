@@ -1,7 +1,8 @@
 import TandemCore
 
-/// What happened to a change the node tried to commit.
-public enum CommitResult: Sendable, Hashable {
+/// What happened to a change the node tried to commit. `indirect` (a pointer, not 297 bytes) because every
+/// async frame on the commit path that awaits one holds it, for as long as the connection's task lives.
+public indirect enum CommitResult: Sendable, Hashable {
     case committed(ChangeEntry)
     /// Held for a person to settle (manual policy); nothing was committed.
     case conflict(ConflictRecord)
@@ -73,44 +74,11 @@ extension CollaborationNode {
                 }
                 let history = try await waiting(try await historySince(request.key, version: request.baseVersion))
                 guard let current = sessions[request.key] else { break }
-                switch ChangeResolver.resolve(request, field: field, record: current.record, history: history) {
-                case .rejected(let rejection):
-                    return .rejected(rejection)
-                case .conflict(let conflict):
-                    switch try await waiting(try await environment.store.saveConflict(conflict, with: nil)) {
-                    case .appended:
-                        metrics.conflictsDetected += 1
-                        metrics.conflictsManual += 1
-                        audit(conflictAudit(conflict, kind: .conflictDetected))
-                        return .conflict(conflict)
-                    case .versionClash:
-                        continue
-                    case .duplicate(let committed):
-                        // A held conflict writes no change, so no id can repeat; answered as the retry it would be.
-                        return try await duplicate(committed, author: author)
-                    }
-                case .commit(let change, let autoResolved):
-                    if configuration.ackBeforePersist, let author {
-                        sendEarlyAck(change, to: author)
-                    }
-                    switch try await waiting(as: .storeAppend, try await environment.store.append(change, autoResolved: autoResolved)) {
-                    case .appended:
-                        metrics.commits += 1
-                        if let autoResolved {
-                            metrics.conflictsDetected += 1
-                            metrics.conflictsAutoResolved += 1
-                            audit(conflictAudit(autoResolved, kind: .conflictDetected))
-                        }
-                        integrate(change, author: configuration.ackBeforePersist ? nil : author)
-                        publish(.committed(change))
-                        return .committed(change)
-                    case .versionClash:
-                        metrics.appendClashes += 1
-                        try await waiting(try await catchUp(request.key))
-                    case .duplicate(let committed):
-                        // A retry older than the window: the store recognised its change id.
-                        return try await duplicate(committed, author: author)
-                    }
+                let outcome = ChangeResolver.resolve(request, field: field, record: current.record, history: history)
+                switch try await settle(outcome, author: author) {
+                case .done(let result): return result
+                case .retry: continue
+                case .catchUp: try await waiting(try await catchUp(request.key))
                 }
             }
             return .rejected(contended(request.key, doing: "commit this change"))
@@ -119,6 +87,75 @@ extension CollaborationNode {
         } catch {
             metrics.storeErrors += 1
             return .rejected(ChangeRejection(.internal, "the store failed, change not committed: \(error)"))
+        }
+    }
+
+    /// What one append attempt of `commit` came to.
+    enum Attempt {
+        case done(CommitResult)
+        /// Another node's change got there first: read the history again and resolve again.
+        case retry
+        /// The store is ahead of this node: apply what it has, then try again.
+        case catchUp
+    }
+
+    /// One attempt of `commit` with the resolver's `outcome`: hold the conflict, or append the change and fan it
+    /// out. Each branch is a function of its own, never inlined, that takes the (boxed) outcome and unpacks it
+    /// itself: the values of a branch (a change entry, a conflict record: hundreds of bytes each) then live in
+    /// that branch's async frame only while it runs, not in `commit`'s for as long as `commit` runs. A task keeps
+    /// the slabs of its deepest async frames until it ends, and every connection's task commits: with all of this
+    /// inline, `commit`'s frame was 16.5 KB, kept by every connection that ever changed a field
+    /// (docs/BENCHMARKS.md, *Simulator*).
+    private func settle(_ outcome: ChangeOutcome, author: ChangeAuthor?) async throws -> Attempt {
+        switch outcome {
+        case .rejected(let rejection): return .done(.rejected(rejection))
+        case .conflict: return try await hold(outcome, author: author)
+        case .commit: return try await append(outcome, author: author)
+        }
+    }
+
+    /// `settle` for a conflict held for a person (manual policy).
+    @inline(never)
+    private func hold(_ outcome: ChangeOutcome, author: ChangeAuthor?) async throws -> Attempt {
+        guard case .conflict(let conflict) = outcome else { preconditionFailure("hold takes a conflict") }
+        switch try await waiting(try await environment.store.saveConflict(conflict, with: nil)) {
+        case .appended:
+            metrics.conflictsDetected += 1
+            metrics.conflictsManual += 1
+            audit(conflictAudit(conflict, kind: .conflictDetected))
+            return .done(.conflict(conflict))
+        case .versionClash:
+            return .retry
+        case .duplicate(let committed):
+            // A held conflict writes no change, so no id can repeat; answered as the retry it would be.
+            return .done(try await duplicate(committed, author: author))
+        }
+    }
+
+    /// `settle` for a change to commit: appended, integrated and published, or why not.
+    @inline(never)
+    private func append(_ outcome: ChangeOutcome, author: ChangeAuthor?) async throws -> Attempt {
+        guard case .commit(let change, let autoResolved) = outcome else { preconditionFailure("append takes a change") }
+        if configuration.ackBeforePersist, let author {
+            sendEarlyAck(change, to: author)
+        }
+        switch try await waiting(as: .storeAppend, try await environment.store.append(change, autoResolved: autoResolved)) {
+        case .appended:
+            metrics.commits += 1
+            if let autoResolved {
+                metrics.conflictsDetected += 1
+                metrics.conflictsAutoResolved += 1
+                audit(conflictAudit(autoResolved, kind: .conflictDetected))
+            }
+            integrate(change, author: configuration.ackBeforePersist ? nil : author)
+            publish(.committed(change))
+            return .done(.committed(change))
+        case .versionClash:
+            metrics.appendClashes += 1
+            return .catchUp
+        case .duplicate(let committed):
+            // A retry older than the window: the store recognised its change id.
+            return .done(try await duplicate(committed, author: author))
         }
     }
 
