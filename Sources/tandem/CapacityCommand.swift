@@ -119,7 +119,10 @@ struct CapacityCommand: ParsableCommand {
         try FileOutput.write(try plan.jsonData(), to: file)
         for result in results { print(search.sentence(result, at: measurer.latencyText)) }
         for violation in plan.monotonicityViolations { print("  monotonicity: \(violation)") }
-        print("capacity shard \(shard): node counts \(results.map { String($0.nodes) }.joined(separator: ", ")), "
+        let counts = results.isEmpty
+            ? "no node count (more shards than node counts)"
+            : "node counts \(results.map { String($0.nodes) }.joined(separator: ", "))"
+        print("capacity shard \(shard): \(counts), "
             + "\(plan.pointCount) points, \(plan.runCount) runs in "
             + String(format: "%.1f", plan.wallTimeMs / 1_000) + " s; wrote \(file.path) "
             + "(tandem merge of all \(shard.count) shards' files writes the plan)")

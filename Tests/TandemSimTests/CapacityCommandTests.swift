@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TandemCoreTestSupport
 import Testing
 import TandemReport
@@ -147,17 +148,24 @@ import TandemReport
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let worker = try await waitFor("a capacity-worker of \(work)", timeout: .seconds(60)) { () -> pid_t? in
-            let processes = try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap { pid_t($0) }
-            return processes.first { pid in
-                guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-                let arguments = String(decoding: data, as: UTF8.self).split(separator: "\0").map(String.init)
-                return arguments.count > 2 && arguments[1] == "capacity-worker"
-                    && arguments[2] == work + "/cpu-bound.yaml"
+        // The worker is found and killed from a thread of its own, polling /proc every 2 ms: a task on the
+        // cooperative pool can wait seconds for a thread while the other tests' simulations hold both, and the
+        // search could end before it looked (CI saw exactly that). Killed as soon as it appears, a worker is in its
+        // first simulation (it is started for one and handed it at once), so that simulation fails.
+        let killed = Mutex<pid_t?>(nil)
+        let killer = Thread {
+            let deadline = Date().addingTimeInterval(300)
+            while process.isRunning && Date() < deadline {
+                if let pid = Self.worker(of: work + "/cpu-bound.yaml") {
+                    if kill(pid, SIGKILL) == 0 { killed.withLock { $0 = pid } }
+                    return
+                }
+                usleep(2_000)
             }
         }
-        #expect(kill(worker, SIGKILL) == 0)
-        try await waitUntil("tandem capacity to finish", timeout: .seconds(120)) { !process.isRunning }
+        killer.start()
+        try await waitUntil("tandem capacity to finish", timeout: .seconds(600)) { !process.isRunning }
+        #expect(killed.withLock { $0 } != nil, "no capacity-worker of \(work) was seen while the search ran")
         #expect(process.terminationStatus == 0)
         let plan = try CapacityPlan.decode(from: Data(contentsOf: URL(fileURLWithPath: work + "/out/capacity.json")))
         // (Overloaded points have checker failures of their own: the runs end with changes still in flight.)
@@ -168,6 +176,16 @@ import TandemReport
         } == true, "\(failures)")
         #expect(plan.results.map(\.nodes) == [1, 2])
         #expect(plan.results.allSatisfy { $0.capacity != nil })
+    }
+
+    /// The pid of a running `tandem capacity-worker` for `scenario`, from /proc.
+    static func worker(of scenario: String) -> pid_t? {
+        let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { pid_t($0) } ?? []
+        return processes.first { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let arguments = String(decoding: data, as: UTF8.self).split(separator: "\0").map(String.init)
+            return arguments.count > 2 && arguments[1] == "capacity-worker" && arguments[2] == scenario
+        }
     }
 
     @Test(arguments: [
