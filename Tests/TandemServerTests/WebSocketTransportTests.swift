@@ -177,4 +177,50 @@ import Testing
         other.finish()
         #expect(await ended == nil)
     }
+
+    /// The native socket keeps no writer task: a close request runs the handler once, in a task of its own, after
+    /// the frames queued before it were handed to the channel; a handler registered after the request runs at once.
+    @Test func aCloseHandlerRunsOnceAfterTheFramesQueuedBeforeIt() async throws {
+        let (transport, channel, outbound) = try await Self.make(capacity: 8)
+        let (closes, report) = AsyncStream.makeStream(of: (Int, String, Int).self)
+        transport.whenCloseRequested { code, reason in
+            let written = (try? await Self.onLoop(channel) { outbound.payloads.count }) ?? -1
+            report.yield((code, reason, written))
+        }
+        let gate = DispatchSemaphore(value: 0)
+        channel.eventLoop.execute { gate.wait() }
+        #expect(transport.send(Self.pong(1)) && transport.send(Self.pong(2)))
+        transport.close(code: 1001, reason: "bye")
+        transport.close(code: 4408, reason: "a second request is ignored")
+        #expect(transport.send(Self.pong(3)), "a frame after the close request is moot, not a failure")
+        gate.signal()
+        var iterator = closes.makeAsyncIterator()
+        let first = await iterator.next()
+        #expect(first?.0 == 1001 && first?.1 == "bye")
+        #expect(first?.2 == 2, "the two frames queued before the close are with the channel before the handler runs")
+
+        let (late, _, _) = try await Self.make(capacity: 8)
+        late.close(code: 1013, reason: "slow")
+        late.whenCloseRequested { code, reason in report.yield((code, reason, 0)) }
+        let second = await iterator.next()
+        #expect(second?.0 == 1013 && second?.1 == "slow")
+        report.finish()
+        #expect(await iterator.next() == nil, "each close handler ran once")
+    }
+
+    /// The connection ending (`finish`) cancels a close handler still waiting out its grace.
+    @Test func finishCancelsARunningCloseHandler() async throws {
+        let (transport, _, _) = try await Self.make(capacity: 8)
+        let (events, report) = AsyncStream.makeStream(of: String.self)
+        transport.whenCloseRequested { _, _ in
+            report.yield("started")
+            let slept = (try? await Task.sleep(for: .seconds(600))) != nil
+            report.yield(slept ? "slept" : "cancelled")
+        }
+        transport.close(code: 4408, reason: "heartbeat timeout")
+        var iterator = events.makeAsyncIterator()
+        #expect(await iterator.next() == "started")
+        transport.finish()
+        #expect(await iterator.next() == "cancelled")
+    }
 }

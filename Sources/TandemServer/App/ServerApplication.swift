@@ -137,10 +137,11 @@ public struct ServerApplication: Sendable {
                 ws: WebSocketServerConfiguration(
                     maxFrameSize: configuration.limits.frameBytesHardMax,
                     extensions: context.compression.map { [$0.factory] } ?? [],
-                    // The transport's own expiry of silent peers; the broken switch turns it off with the
-                    // engine's, so that nothing lets a dead connection go.
-                    autoPing: configuration.brokenNoPresenceExpiry
-                        ? .disabled : .enabled(timePeriod: configuration.heartbeatTimeout),
+                    // No transport pings: the node expires a silent connection itself (4408 after the heartbeat
+                    // timeout, PROTOCOL.md: any frame counts) and the Socket.IO endpoint pings on its own, so an
+                    // auto-ping task per socket (a task and its sleep: memory on every idle connection) would only
+                    // repeat them.
+                    autoPing: .disabled,
                     closeTimeout: .seconds(5)
                 )
             )

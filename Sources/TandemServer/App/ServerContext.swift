@@ -7,7 +7,10 @@ import TandemWire
 
 /// The running server's shared parts, handed to every route and socket handler: configuration, node,
 /// users, tokens, codec and the counters `/metrics` reads. No singletons: one value per server.
-public struct ServerContext: Sendable {
+///
+/// A class, not a struct: every socket's task holds it (in `SocketSession`) across its suspension points, and as
+/// a struct of two dozen fields each copy took hundreds of bytes of every idle connection's async frames.
+public final class ServerContext: Sendable {
     public let configuration: ServerConfiguration
     public let node: CollaborationNode
     public let store: any EventStore
@@ -37,6 +40,36 @@ public struct ServerContext: Sendable {
     let extraServices: [any Service]
     /// The store's migration, run once `extraServices` run and before the listener opens.
     let prepareStore: @Sendable () async throws -> Void
+
+    init(
+        configuration: ServerConfiguration, node: CollaborationNode, store: any EventStore,
+        backplane: BackplaneHandle, users: UserRegistry, tokens: TokenService, codec: WireCodec,
+        origins: OriginPolicy, tracker: ConnectionTracker, statistics: ServerStatistics, throttle: LoginThrottle,
+        passwordGate: WorkGate, addresses: AddressLimiter, sockets: UserSockets, audit: SecurityAudit,
+        clock: any TandemClock, logger: Logger, compression: WebSocketCompression?, extraServices: [any Service],
+        prepareStore: @escaping @Sendable () async throws -> Void
+    ) {
+        self.configuration = configuration
+        self.node = node
+        self.store = store
+        self.backplane = backplane
+        self.users = users
+        self.tokens = tokens
+        self.codec = codec
+        self.origins = origins
+        self.tracker = tracker
+        self.statistics = statistics
+        self.throttle = throttle
+        self.passwordGate = passwordGate
+        self.addresses = addresses
+        self.sockets = sockets
+        self.audit = audit
+        self.clock = clock
+        self.logger = logger
+        self.compression = compression
+        self.extraServices = extraServices
+        self.prepareStore = prepareStore
+    }
 
     /// The access token of a request: `Authorization: Bearer <jwt>`, else the `token` query parameter.
     static func bearerToken(authorization: String?, query: String?) -> String? {

@@ -21,36 +21,55 @@ struct ConnectionHandler: Sendable {
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request, address: String,
         channel: any Channel
     ) async {
-        let context = session.context
         await session.admitted(address: address, refuse: { await refuse(outbound, $0) }) {
-            let token = ServerContext.bearerToken(
-                authorization: request.headers[.authorization],
-                query: request.uri.queryParameters["token"].map(String.init)
-            )
-            let missing = "no token: send Authorization: Bearer <jwt> or ?token=<jwt>"
-            let user: UserRecord
-            switch await session.authenticate(token: token, address: address, missing: missing) {
-            case .success(let found): user = found
-            case .failure(let refusal):
-                await refuse(outbound, refusal)
-                return
-            }
-            let served = await session.serve(
-                user: user,
-                token: token ?? "",
-                channel: channel,
-                // Frames go straight to the socket's event loop, a batch per drain, flushed once (see
-                // WebSocketTransport); the writer only writes the close. With deflate they are compressed once per
-                // shared frame (WebSocketCompression), unless the client's window needs the writer's compressor.
-                channelWriter: Self.channelWriter(channel, tap: await FrameTap.install(in: channel), context: context,
-                                                  request: request),
-                writer: NativeWriter(outbound: outbound, codec: context.codec),
-                reader: NativeReader(
-                    messages: InboundMessageReader(inbound, bytesMax: context.configuration.limits.frameBytesMax)
-                )
-            )
-            if !served { await refuse(outbound, .unauthenticated("invalid or expired token")) }
+            guard let (user, token) = await authenticated(request, address: address, outbound: outbound) else { return }
+            await serve(user: user, token: token, inbound: inbound, outbound: outbound, request: request, channel: channel)
         }
+    }
+
+    // The two steps are functions of their own, not inlined: an async frame holds every local of what is inlined
+    // into it, and the connection's task keeps its deepest frames' memory for as long as the socket is open, so
+    // the authentication's locals must not sit under the reader's wait.
+
+    /// The user the upgrade request's token belongs to and the token; nil once the socket was refused.
+    @inline(never)
+    private func authenticated(_ request: Request, address: String, outbound: WebSocketOutboundWriter) async
+        -> (UserRecord, String)?
+    {
+        let token = ServerContext.bearerToken(
+            authorization: request.headers[.authorization],
+            query: request.uri.queryParameters["token"].map(String.init)
+        )
+        let missing = "no token: send Authorization: Bearer <jwt> or ?token=<jwt>"
+        switch await session.authenticate(token: token, address: address, missing: missing) {
+        case .success(let user): return (user, token ?? "")
+        case .failure(let refusal):
+            await refuse(outbound, refusal)
+            return nil
+        }
+    }
+
+    @inline(never)
+    private func serve(
+        user: UserRecord, token: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
+        request: Request, channel: any Channel
+    ) async {
+        let context = session.context
+        let served = await session.serve(
+            user: user,
+            token: token,
+            channel: channel,
+            // Frames go straight to the socket's event loop, a batch per drain, flushed once (see
+            // WebSocketTransport); the writer only writes the close. With deflate they are compressed once per
+            // shared frame (WebSocketCompression), unless the client's window needs the writer's compressor.
+            channelWriter: Self.channelWriter(channel, tap: await FrameTap.install(in: channel), context: context,
+                                              request: request),
+            writer: NativeWriter(outbound: outbound, codec: context.codec),
+            reader: NativeReader(
+                messages: InboundMessageReader(inbound, bytesMax: context.configuration.limits.frameBytesMax)
+            )
+        )
+        if !served { await refuse(outbound, .unauthenticated("invalid or expired token")) }
     }
 
     /// How the transport writes to `channel` by itself: plain text frames, or with deflate negotiated the shared

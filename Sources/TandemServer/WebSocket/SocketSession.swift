@@ -99,10 +99,12 @@ struct SocketSession: Sendable {
     /// frames to the socket's event loop itself and `writer` only writes the close. Returns false when the user's
     /// tokens were revoked meanwhile (nothing was served; the caller refuses the socket).
     ///
-    /// Every task costs memory on every idle socket, so the reader runs in the caller's task; beside it one task
-    /// writes (with a channel writer: only the close) and gives the peer `closeGrace` to answer a close before
-    /// closing `channel`, which ends the reader. Without a channel writer a writer stuck behind a peer that does
-    /// not read must not hold back that deadline, so the grace runs in a task of its own.
+    /// Every task costs memory on every idle socket, so the reader runs in the caller's task. With a channel writer
+    /// and no companion (the native `/ws`) nothing else runs until the node requests a close: then one task writes
+    /// it and gives the peer `closeGrace` to answer before closing `channel`, which ends the reader. Otherwise one
+    /// task beside the reader writes (with a channel writer: only the close) and gives that grace; without a
+    /// channel writer a writer stuck behind a peer that does not read must not hold back the deadline, so the
+    /// grace runs in a task of its own.
     func serve<Reader: SessionReader>(
         user: UserRecord,
         token: String,
@@ -128,13 +130,42 @@ struct SocketSession: Sendable {
         await onConnected(id)
         let session = self
         var reader = reader
+        if channelWriter != nil, companion == nil {
+            // The frames go out by themselves; a close requested by the node gets a task of its own then.
+            transport.whenCloseRequested { code, reason in
+                await writer.close(code: code, reason: reason)
+                guard (try? await session.context.clock.sleep(for: session.closeGrace)) != nil else { return }
+                channel.close(promise: nil)
+            }
+            await reader.run(session, connection: id, transport: transport)
+        } else {
+            await serveWithTasks(
+                connection: id, transport: transport, channel: channel, channelWriter: channelWriter != nil,
+                writer: writer, reader: reader, companion: companion)
+        }
+        transport.finish()
+        await context.node.disconnect(id)
+        context.logger.debug("disconnected", metadata: ["connection": "\(id)"])
+        return true
+    }
+
+    /// `serve`'s reader with a writer task (and `companion`) beside it. Not inlined into `serve`: the native
+    /// socket's frame stays free of this path's task group for as long as its connection lives.
+    @inline(never)
+    private func serveWithTasks<Reader: SessionReader>(
+        connection id: String, transport: WebSocketTransport, channel: any Channel, channelWriter: Bool,
+        writer: some SessionWriter, reader: sending Reader,
+        companion: (@Sendable (String, WebSocketTransport) async -> Void)?
+    ) async {
+        let session = self
+        var reader = reader
         await withTaskGroup(of: Void.self) { group in
             let closeAfterGrace: @Sendable () async -> Void = {
                 await transport.closeRequested()
                 guard (try? await session.context.clock.sleep(for: session.closeGrace)) != nil else { return }
                 channel.close(promise: nil)
             }
-            if channelWriter != nil {
+            if channelWriter {
                 group.addTask {
                     await session.writeLoop(transport, writer)
                     await closeAfterGrace()
@@ -150,10 +181,6 @@ struct SocketSession: Sendable {
             transport.finish()
             group.cancelAll()
         }
-        transport.finish()
-        await context.node.disconnect(id)
-        context.logger.debug("disconnected", metadata: ["connection": "\(id)"])
-        return true
     }
 
     private func writeLoop(_ transport: WebSocketTransport, _ writer: some SessionWriter) async {

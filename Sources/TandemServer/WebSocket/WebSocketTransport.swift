@@ -65,6 +65,10 @@ public final class WebSocketTransport: ClientTransport, Sendable {
         var finished = false
         var waiter: CheckedContinuation<Item?, Never>?
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Run once, in a task of its own, when a close is requested (`whenCloseRequested`).
+        var closeHandler: (@Sendable (_ code: Int, _ reason: String) async -> Void)?
+        /// The task running `closeHandler`, cancelled when the transport finishes.
+        var closeTask: Task<Void, Never>?
     }
 
     public let capacity: Int
@@ -158,20 +162,58 @@ public final class WebSocketTransport: ClientTransport, Sendable {
 
     /// Asks the writer to close the socket with `code` once the queued frames are out (at once for 1013).
     public func close(code: Int, reason: String) {
-        let (waiter, closeWaiters): (CheckedContinuation<Item?, Never>?, [CheckedContinuation<Void, Never>]) =
+        let (waiter, closeWaiters, handler):
+            (CheckedContinuation<Item?, Never>?, [CheckedContinuation<Void, Never>], (@Sendable (Int, String) async -> Void)?) =
             state.withLock { state in
-                guard state.closeRequest == nil, !state.finished else { return (nil, []) }
+                guard state.closeRequest == nil, !state.finished else { return (nil, [], nil) }
                 state.closeRequest = (code, reason)
                 if code == 1013 { state.queue.removeAll() }
                 let closeWaiters = state.closeWaiters
                 state.closeWaiters.removeAll()
-                guard let waiter = state.waiter else { return (nil, closeWaiters) }
+                let handler = state.closeHandler
+                state.closeHandler = nil
+                if handler != nil { state.closeDelivered = true }
+                guard let waiter = state.waiter else { return (nil, closeWaiters, handler) }
                 state.waiter = nil
                 state.closeDelivered = true
-                return (waiter, closeWaiters)
+                return (waiter, closeWaiters, handler)
             }
         waiter?.resume(returning: .close(code: code, reason: reason))
         for closeWaiter in closeWaiters { closeWaiter.resume() }
+        if let handler { runCloseHandler(handler, code: code, reason: reason) }
+    }
+
+    /// With a `ChannelWriter`, instead of a writer task waiting for `next()`: once a close is requested (at once if
+    /// one already was), `handler` runs in a task of its own with the close's code and reason, after the frames
+    /// queued before it were handed to the channel. `finish()` cancels that task. So an idle socket keeps no
+    /// writer task (its async frames are memory on every open connection); the rare close pays for one.
+    public func whenCloseRequested(_ handler: @escaping @Sendable (_ code: Int, _ reason: String) async -> Void) {
+        precondition(writer != nil, "whenCloseRequested needs a ChannelWriter: without one a writer task calls next()")
+        let request: (code: Int, reason: String)? = state.withLock { state in
+            if state.finished || state.closeDelivered { return nil }
+            guard let request = state.closeRequest else {
+                precondition(state.closeHandler == nil, "two close handlers on one WebSocketTransport")
+                state.closeHandler = handler
+                return nil
+            }
+            state.closeDelivered = true
+            return request
+        }
+        if let request { runCloseHandler(handler, code: request.code, reason: request.reason) }
+    }
+
+    private func runCloseHandler(
+        _ handler: @escaping @Sendable (Int, String) async -> Void, code: Int, reason: String
+    ) {
+        let task = Task {
+            await self.handOverQueued()
+            await handler(code, reason)
+        }
+        let finished = state.withLock { state in
+            if !state.finished { state.closeTask = task }
+            return state.finished
+        }
+        if finished { task.cancel() }
     }
 
     /// The next frame or close request; nil once the transport is finished (or the close was delivered).
@@ -211,16 +253,19 @@ public final class WebSocketTransport: ClientTransport, Sendable {
 
     /// Stops the transport: the writer's `next` returns nil and later frames are dropped.
     public func finish() {
-        let (waiter, closeWaiters) = state.withLock { state in
+        let (waiter, closeWaiters, closeTask) = state.withLock { state in
             state.finished = true
             let waiter = state.waiter
             state.waiter = nil
             let closeWaiters = state.closeWaiters
             state.closeWaiters.removeAll()
-            return (waiter, closeWaiters)
+            state.closeHandler = nil
+            defer { state.closeTask = nil }
+            return (waiter, closeWaiters, state.closeTask)
         }
         waiter?.resume(returning: nil)
         for closeWaiter in closeWaiters { closeWaiter.resume() }
+        closeTask?.cancel()
     }
 
     /// Returns once a close was requested or the transport finished (or the task is cancelled).
