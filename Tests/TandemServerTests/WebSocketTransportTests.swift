@@ -66,7 +66,7 @@ import Testing
 @Suite struct WebSocketTransportChannelWriterTests {
     static let pong = ServerMessage.pong(Pong(serverTime: 0, rid: nil))
 
-    /// Counts flushes and, while `holding`, keeps writes from completing (a peer that does not read).
+    /// Records the frames written and counts flushes.
     final class Outbound: ChannelOutboundHandler, @unchecked Sendable {
         // @unchecked: every member is touched only on the channel's event loop (NIO calls the handler there, and
         // the test reaches it through `eventLoop.submit`).
@@ -74,26 +74,14 @@ import Testing
         typealias OutboundOut = WebSocketFrame
         var flushes = 0
         var payloads: [String] = []
-        var holding = false
-        var held: [EventLoopPromise<Void>] = []
 
         func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
             let frame = unwrapOutboundIn(data)
             payloads.append(String(buffer: frame.unmaskedData))
-            if holding {
-                if let promise { held.append(promise) }
-            } else {
-                promise?.succeed()
-            }
+            promise?.succeed()
         }
 
         func flush(context: ChannelHandlerContext) { flushes += 1 }
-
-        func release() {
-            holding = false
-            for promise in held { promise.succeed() }
-            held.removeAll()
-        }
     }
 
     static func make(capacity: Int) async throws -> (WebSocketTransport, NIOAsyncTestingChannel, Outbound) {
@@ -136,16 +124,40 @@ import Testing
         #expect(later == (4, 2))
     }
 
-    @Test func framesTheSocketHasNotTakenCountAgainstTheLimit() async throws {
+    /// While the socket's buffer is past its high-water mark (the channel not writable: a peer that does not read),
+    /// the frames stay queued and count against the limit; the channel becoming writable drains them in order.
+    @Test func framesTheSocketCannotTakeWaitForWritabilityAndCountAgainstTheLimit() async throws {
         let (transport, channel, outbound) = try await Self.make(capacity: 2)
-        try await Self.onLoop(channel) { outbound.holding = true }
-        #expect(transport.send(Self.pong(1)) && transport.send(Self.pong(2)))
-        _ = try await Self.onLoop(channel) { outbound.payloads.count }  // both handed to the channel, unwritten
+        #expect(transport.send(Self.pong(1)))
+        #expect(try await Self.onLoop(channel) { outbound.payloads.count } == 1)
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(transport.send(Self.pong(2)) && transport.send(Self.pong(3)))
+        _ = try await Self.onLoop(channel) { outbound.payloads.count }  // the drain ran and wrote nothing
+        #expect(try await Self.onLoop(channel) { outbound.payloads.count } == 1)
         #expect(transport.queuedCount == 2)
-        #expect(!transport.send(Self.pong(3)), "a peer that does not read fills the limit: the node closes with 1013")
-        try await Self.onLoop(channel) { outbound.release() }
+        #expect(!transport.send(Self.pong(4)), "a peer that does not read fills the limit: the node closes with 1013")
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        let (payloads, flushes) = try await Self.onLoop(channel) { (outbound.payloads, outbound.flushes) }
+        let codec = WireCodec()
+        #expect(payloads == (1...3).map { String(decoding: codec.encodeServerBytes(Self.pong($0)), as: UTF8.self) })
+        #expect(flushes == 2, "the frames held back go out as one batch")
         #expect(transport.queuedCount == 0)
-        #expect(transport.send(Self.pong(3)))
+        #expect(transport.send(Self.pong(4)))
+        #expect(try await Self.onLoop(channel) { outbound.payloads.count } == 4)
+    }
+
+    /// A close hands the queued frames to the channel even when it is not writable (the close frame goes after them).
+    @Test func aCloseHandsOverFramesTheSocketCouldNotTakeYet() async throws {
+        let (transport, channel, outbound) = try await Self.make(capacity: 8)
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(transport.send(Self.pong(1)) && transport.send(Self.pong(2)))
+        #expect(try await Self.onLoop(channel) { outbound.payloads.count } == 0)
+        transport.close(code: 1001, reason: "server shutting down")
+        #expect(await transport.next() == .close(code: 1001, reason: "server shutting down"))
+        #expect(try await Self.onLoop(channel) { outbound.payloads.count } == 2)
     }
 
     @Test func theCloseComesAfterTheFramesQueuedBeforeIt() async throws {

@@ -10,9 +10,11 @@ import TandemEngine
 ///
 /// With a `ChannelWriter` (the server's `/ws`), frames go to the socket's event loop directly: the first frame
 /// queued asks the loop's `LoopDrains` for a drain (one task per loop per fan-out), which writes every frame
-/// queued by then and flushes once — no task, actor or continuation per frame. The limit then counts the frames queued plus those handed to the channel whose
-/// write has not completed (NIO holds them while the peer does not read), so a peer that stops reading fills
-/// it and is closed with 1013 as before. Without one (tests, other framings), a writer task takes the frames
+/// queued by then and flushes once — no task, actor, continuation or promise per frame. The drain follows the
+/// channel's writability, as a NIO handler does: while the socket's outbound buffer is past its high-water mark
+/// (the peer is not reading) the frames stay in the queue, and the channel becoming writable again drains them.
+/// So a peer that stops reading fills the queue and is closed with 1013 as before, and the limit counts exactly
+/// the frames the socket could not take. Without one (tests, other framings), a writer task takes the frames
 /// with `next()`.
 ///
 /// Unlike `AsyncStream`'s `bufferingNewest`, which silently drops old frames, a full queue makes `send`
@@ -58,8 +60,9 @@ public final class WebSocketTransport: ClientTransport, Sendable {
         var queue: Deque<SharedFrame> = []
         /// A drain is scheduled on the channel's event loop (only with a `ChannelWriter`).
         var drainScheduled = false
-        /// Frames handed to the channel whose write has not completed yet (only with a `ChannelWriter`).
-        var inFlight = 0
+        /// The last drain found the channel unwritable: the next one comes when it is writable again (only with a
+        /// `ChannelWriter`).
+        var awaitingWritability = false
         var closeRequest: (code: Int, reason: String)?
         var closeDelivered = false
         var finished = false
@@ -74,12 +77,24 @@ public final class WebSocketTransport: ClientTransport, Sendable {
     public let capacity: Int
     /// Writes frames to the socket's event loop itself when set; else a writer task calls `next()`.
     public let writer: ChannelWriter?
+    /// Where the drains write, and what tells the transport the channel is writable again: the writer's tap, or
+    /// one added at the pipeline's tail.
+    private let tap: FrameTap?
     private let state = Mutex(State())
 
     public init(capacity: Int, writer: ChannelWriter? = nil) {
         precondition(capacity > 0, "outbound queue capacity must be positive")
         self.capacity = capacity
         self.writer = writer
+        self.tap = writer.map { $0.tap ?? FrameTap() }
+        if let writer, let tap {
+            let added = writer.tap == nil
+            // Before any drain: drains are scheduled on the same loop, after this.
+            writer.channel.eventLoop.execute { [weak self] in
+                if added { try? writer.channel.pipeline.syncOperations.addHandler(tap) }
+                tap.transport = self
+            }
+        }
     }
 
     /// Enqueues a message for this connection alone; false when the queue already holds `capacity` frames.
@@ -107,9 +122,9 @@ public final class WebSocketTransport: ClientTransport, Sendable {
     private func send(_ frame: SharedFrame, to writer: ChannelWriter) -> Bool {
         let (accepted, schedule): (Bool, Bool) = state.withLock { state in
             if state.finished || state.closeRequest != nil { return (true, false) }  // closing: the frame is moot
-            guard state.queue.count + state.inFlight < capacity else { return (false, false) }
+            guard state.queue.count < capacity else { return (false, false) }
             state.queue.append(frame)
-            guard !state.drainScheduled else { return (true, false) }
+            guard !state.drainScheduled, !state.awaitingWritability else { return (true, false) }
             state.drainScheduled = true
             return (true, true)
         }
@@ -119,37 +134,37 @@ public final class WebSocketTransport: ClientTransport, Sendable {
 
     /// On the channel's event loop, from its `LoopDrains`.
     fileprivate func drainScheduled() {
-        if let writer { drain(writer) }
+        if let writer { drain(writer, force: false) }
     }
 
-    /// On the channel's event loop: writes every queued frame in order and flushes once. The last write's
-    /// completion (writes complete in order) returns the whole batch to the limit.
-    private func drain(_ writer: ChannelWriter) {
+    /// On the channel's event loop, from its `FrameTap`: the socket takes frames again.
+    fileprivate func channelWritable() {
+        guard let writer, state.withLock({ $0.awaitingWritability }) else { return }
+        drain(writer, force: false)
+    }
+
+    /// On the channel's event loop: writes every queued frame in order and flushes once; while the channel is not
+    /// writable (unless `force`, for a close), leaves them queued until it is.
+    private func drain(_ writer: ChannelWriter, force: Bool) {
+        let writable = force || writer.channel.isWritable
         let batch: Deque<SharedFrame> = state.withLock { state in
             state.drainScheduled = false
+            if state.finished {  // the connection is over: nothing more goes out
+                state.queue.removeAll()
+                return []
+            }
+            state.awaitingWritability = !writable
+            guard writable else { return [] }
             defer { state.queue.removeAll(keepingCapacity: true) }
-            if state.finished { return [] }  // the connection is over: nothing more goes out
-            state.inFlight += state.queue.count
             return state.queue
         }
         guard !batch.isEmpty else { return }
-        let channel = writer.channel
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        if let context = writer.tap?.context {
-            for (index, frame) in batch.enumerated() {
-                context.write(NIOAny(writer.encode(frame)), promise: index == batch.count - 1 ? written : nil)
-            }
+        if let context = tap?.context {
+            for frame in batch { context.write(NIOAny(writer.encode(frame)), promise: nil) }
             context.flush()
         } else {
-            for (index, frame) in batch.enumerated() {
-                channel.write(writer.encode(frame), promise: index == batch.count - 1 ? written : nil)
-            }
-            channel.flush()
-        }
-        let count = batch.count
-        written.futureResult.whenComplete { result in
-            self.state.withLock { $0.inFlight -= count }
-            if case .failure = result { self.finish() }
+            for frame in batch { writer.channel.write(writer.encode(frame), promise: nil) }
+            writer.channel.flush()
         }
     }
 
@@ -157,7 +172,7 @@ public final class WebSocketTransport: ClientTransport, Sendable {
     /// the channel, so a close frame written after this goes out after them.
     public func handOverQueued() async {
         guard let writer else { return }
-        try? await writer.channel.eventLoop.submit { self.drain(writer) }.get()
+        try? await writer.channel.eventLoop.submit { self.drain(writer, force: true) }.get()
     }
 
     /// Asks the writer to close the socket with `code` once the queued frames are out (at once for 1013).
@@ -284,9 +299,8 @@ public final class WebSocketTransport: ClientTransport, Sendable {
         }
     }
 
-    /// Frames waiting to be written (with a `ChannelWriter`, also those handed to the channel and not yet
-    /// written to the socket).
-    public var queuedCount: Int { state.withLock { $0.queue.count + $0.inFlight } }
+    /// Frames waiting to be handed to the socket (with a `ChannelWriter`: those it could not take yet).
+    public var queuedCount: Int { state.withLock { $0.queue.count } }
 }
 
 /// The pending drains of one event loop. The node fans a change out to every socket of a session in one go; each
@@ -341,21 +355,32 @@ public final class LoopDrains: Sendable {
 /// tail and it (the async channel's inbound and outbound handlers, which forward these writes untouched) — a few
 /// handler calls, retains and releases less per delivery. Writes through the async writer (the close frame, pongs)
 /// still enter at the tail and pass this handler on their way down, so frames keep the order they were written in.
-public final class FrameTap: ChannelOutboundHandler, RemovableChannelHandler, @unchecked Sendable {
-    // @unchecked: `context` is set and read only on the channel's event loop (NIO calls `handlerAdded` and
-    // `handlerRemoved` there, and `WebSocketTransport` reads it in its drain, which runs there).
+/// It also tells its transport when the channel becomes writable again (a transport without a tap of its own adds
+/// one at the pipeline's tail for that).
+public final class FrameTap: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
+    // @unchecked: `context` and `transport` are set and read only on the channel's event loop (NIO calls
+    // `handlerAdded`, `handlerRemoved` and `channelWritabilityChanged` there, `WebSocketTransport` sets `transport`
+    // in a task it gives that loop and reads `context` in its drain, which runs there).
+    public typealias InboundIn = NIOAny
     public typealias OutboundIn = WebSocketFrame
     public typealias OutboundOut = WebSocketFrame
 
     private(set) var context: ChannelHandlerContext?
+    /// Told when the channel becomes writable again.
+    weak var transport: WebSocketTransport?
 
-    private init() {}
+    init() {}
 
     public func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     public func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.fireChannelWritabilityChanged()
+        if context.channel.isWritable { transport?.channelWritable() }
+    }
+
     /// Adds a tap above `channel`'s WebSocket frame encoder; nil when the pipeline has none (then the transport
-    /// writes at the tail).
+    /// adds one at the tail).
     public static func install(in channel: any Channel) async -> FrameTap? {
         try? await channel.eventLoop.submit {
             let pipeline = channel.pipeline.syncOperations
