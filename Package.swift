@@ -116,6 +116,7 @@ let package = Package(
             dependencies: [
                 "TandemScenario", "TandemRuntime", "TandemSim", "TandemCore", "TandemEngine", "TandemWire",
                 "TandemReport", "TandemStore",
+                .product(name: "Collections", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

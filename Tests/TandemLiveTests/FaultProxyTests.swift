@@ -119,6 +119,21 @@ struct FaultProxyTests {
         #expect(logs[0] == expected, "the simulator's draw function, on the proxy's stream")
     }
 
+    /// The log keeps the last `drawLogMax` draws, oldest first, past its size (it is trimmed as a ring, in place).
+    @Test func theDrawLogKeepsTheLastDrawsInOrder() async throws {
+        let link = LinkSettings(latency: .lognormal(median: .milliseconds(1), p99: .milliseconds(4)))
+        let echo = try await EchoServer.start()
+        let proxy = FaultProxy(name: "test", upstreamPort: echo.port, link: link, seed: 5, drawLogMax: 5)
+        let port = try await proxy.start()
+        let client = try await TestClient.connect(port: port)
+        for index in 0..<12 { _ = try await roundTrip(client, [UInt8(index)]) }
+        var random = SplitMix64.derive(seed: 5, stream: 1)
+        let drawn = (0..<12).map { _ in link.oneWayDelay(using: &random) }
+        #expect(proxy.drawLog(.upstream) == Array(drawn.suffix(5)))
+        await proxy.stop()
+        await echo.stop()
+    }
+
     @Test func aResetPartitionResetsOpenConnectionsAndNewOnesUntilHealed() async throws {
         try await withProxy { proxy, port, echo in
             let client = try await TestClient.connect(port: port)
