@@ -99,6 +99,38 @@ struct LifecycleTests {
         }
     }
 
+    /// A peer that stops reading and never reads again: the 1013 close frame itself cannot be written (the socket
+    /// has no room), and the server still lets the socket go once the close grace (3 s) has passed since the
+    /// close was requested, instead of holding it until the peer reads or TCP gives up.
+    @Test func aPeerThatNeverReadsAgainIsLetGoAfterTheCloseGrace() async throws {
+        let config = TestConfig.adding("limits", "outbound_queue_count_max: 4", "frame_bytes_max: 1048576")
+            .replacingOccurrences(of: "  timeout: 30s", with: "  timeout: 900s")
+        try await withServer(config: config) { server in
+            let token = try await HTTP.login(server, "bob", "bob-pw")
+            let stalled = try StalledSocket(port: server.port, token: token)
+            defer { stalled.close() }
+            try stalled.sendText(#"{"type":"join_collaboration","model":"Contact","record_id":1,"rid":1}"#)
+            try stalled.read(untilContains: "\"joined\"")
+            let writer = try await ProtocolClient.login(server, as: "alice")
+            try await writer.join()
+            #expect(try await HTTP.metric("tandem_websockets_open", of: server) == 2)
+            let pad = String(repeating: "x", count: 512 << 10)
+            var version = 0
+            while try await HTTP.metric("tandem_slow_consumers_dropped_total", of: server) < 1, version < 60 {
+                let value = #"{"pad":"\#(pad)","n":\#(version)}"#
+                _ = try await writer.change("settings", value: value, base: version, rid: 10 + version)
+                version += 1
+            }
+            #expect(try await HTTP.metric("tandem_slow_consumers_dropped_total", of: server) == 1)
+            // The stalled peer reads nothing from here on.
+            var open = 2.0
+            try await waitUntil("the stalled socket to be let go (open WebSockets: \(open))", timeout: .seconds(20)) {
+                open = try await HTTP.metric("tandem_websockets_open", of: server)
+                return open == 1
+            }
+        }
+    }
+
     @Test func overflowingTheOutboundQueueClosesWith1013() async throws {
         let config = TestConfig.standard.replacingOccurrences(
             of: "  message_burst: 10000",

@@ -25,8 +25,9 @@ protocol SessionReader: SendableMetatype {
 /// sockets (for revocation), the writer (queue → socket), the reader (socket → node) and the bounded close.
 ///
 /// A close requested by the node (1001 shutdown, 1008 abuse, 1013 slow consumer, 4408 heartbeat) is written
-/// after the queued frames; the reader then waits for the peer's close reply, bounded by `closeGrace`, so a
-/// peer that stopped reading cannot hold the handler open.
+/// after the queued frames; from the request on, the peer has `closeGrace` to answer it before the socket is
+/// closed, so a peer that stopped reading cannot hold the handler open (not even while the close frame itself
+/// waits for room in the socket).
 struct SocketSession: Sendable {
     let context: ServerContext
     /// How long after a close request the connection is torn down even if the peer never answers.
@@ -133,9 +134,14 @@ struct SocketSession: Sendable {
         if channelWriter != nil, companion == nil {
             // The frames go out by themselves; a close requested by the node gets a task of its own then.
             transport.whenCloseRequested { code, reason in
-                await writer.close(code: code, reason: reason)
-                guard (try? await session.context.clock.sleep(for: session.closeGrace)) != nil else { return }
-                channel.close(promise: nil)
+                // The grace runs beside the close's write, not after it: that write waits while the channel is
+                // unwritable, and a peer that stopped reading for good must not keep its socket open.
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await writer.close(code: code, reason: reason) }
+                    if (try? await session.context.clock.sleep(for: session.closeGrace)) != nil {
+                        channel.close(promise: nil)
+                    }
+                }
             }
             await reader.run(session, connection: id, transport: transport)
         } else {
