@@ -66,43 +66,13 @@ struct LifecycleTests {
         await restarted.stop()
     }
 
-    /// A peer that stops reading: the node's frames pile up in the socket's channel (the kernel buffers are full),
-    /// they count against the outbound limit, and the node closes it with 1013 while the writer keeps being served.
-    /// When the peer reads again it gets every frame written before the close, then the close.
-    @Test func aPeerThatStopsReadingIsClosedWith1013() async throws {
-        // The stalled reader never pings: a long heartbeat timeout keeps the node from closing it (4408) first on a
-        // slow machine, so only the full outbound limit can.
-        let config = TestConfig.adding("limits", "outbound_queue_count_max: 4", "frame_bytes_max: 1048576")
-            .replacingOccurrences(of: "  timeout: 30s", with: "  timeout: 900s")
-        try await withServer(config: config) { server in
-            let token = try await HTTP.login(server, "bob", "bob-pw")
-            let stalled = try StalledSocket(port: server.port, token: token)
-            defer { stalled.close() }
-            try stalled.sendText(#"{"type":"join_collaboration","model":"Contact","record_id":1,"rid":1}"#)
-            try stalled.read(untilContains: "\"joined\"")
-            let writer = try await ProtocolClient.login(server, as: "alice")
-            try await writer.join()
-            let pad = String(repeating: "x", count: 512 << 10)
-            var dropped = 0.0
-            var version = 0
-            while dropped < 1, version < 60 {
-                let value = #"{"pad":"\#(pad)","n":\#(version)}"#
-                #expect(try await writer.change("settings", value: value, base: version, rid: 10 + version).int("version")
-                    == version + 1, "the writer is acknowledged whatever the stalled reader does")
-                version += 1
-                dropped = try await HTTP.metric("tandem_slow_consumers_dropped_total", of: server)
-            }
-            #expect(dropped == 1, "after \(version) changes of 512 KiB the stalled reader was not closed")
-            let tail = try stalled.readToEnd()
-            #expect(tail.closeCode == 1013, "the stalled reader's last frame: \(tail)")
-            #expect(tail.changes > 0 && tail.changes < version, "frames before the close: \(tail.changes) of \(version)")
-        }
-    }
-
-    /// A peer that stops reading and never reads again: the 1013 close frame itself cannot be written (the socket
-    /// has no room), and the server still lets the socket go once the close grace (3 s) has passed since the
-    /// close was requested, instead of holding it until the peer reads or TCP gives up.
-    @Test func aPeerThatNeverReadsAgainIsLetGoAfterTheCloseGrace() async throws {
+    /// A server whose outbound limit is 4 frames, with a peer on record 1 that stopped reading and a writer that
+    /// changes the record by 512 KiB at a time until the node drops the stalled peer (1013). `body` gets the server,
+    /// the stalled socket and the number of changes written. The stalled reader never pings: a long heartbeat
+    /// timeout keeps the node from closing it (4408) first on a slow machine, so only the full outbound limit can.
+    private func withStalledPeerDropped(
+        _ body: (ServerProcess, StalledSocket, Int) async throws -> Void
+    ) async throws {
         let config = TestConfig.adding("limits", "outbound_queue_count_max: 4", "frame_bytes_max: 1048576")
             .replacingOccurrences(of: "  timeout: 30s", with: "  timeout: 900s")
         try await withServer(config: config) { server in
@@ -115,14 +85,36 @@ struct LifecycleTests {
             try await writer.join()
             #expect(try await HTTP.metric("tandem_websockets_open", of: server) == 2)
             let pad = String(repeating: "x", count: 512 << 10)
+            var dropped = 0.0
             var version = 0
-            while try await HTTP.metric("tandem_slow_consumers_dropped_total", of: server) < 1, version < 60 {
+            while dropped < 1, version < 60 {
                 let value = #"{"pad":"\#(pad)","n":\#(version)}"#
-                _ = try await writer.change("settings", value: value, base: version, rid: 10 + version)
+                #expect(try await writer.change("settings", value: value, base: version, rid: 10 + version).int("version")
+                    == version + 1, "the writer is acknowledged whatever the stalled reader does")
                 version += 1
+                dropped = try await HTTP.metric("tandem_slow_consumers_dropped_total", of: server)
             }
-            #expect(try await HTTP.metric("tandem_slow_consumers_dropped_total", of: server) == 1)
-            // The stalled peer reads nothing from here on.
+            #expect(dropped == 1, "after \(version) changes of 512 KiB the stalled reader was not closed")
+            try await body(server, stalled, version)
+        }
+    }
+
+    /// A peer that stops reading: the node's frames pile up in the socket's channel (the kernel buffers are full),
+    /// they count against the outbound limit, and the node closes it with 1013 while the writer keeps being served.
+    /// When the peer reads again it gets every frame written before the close, then the close.
+    @Test func aPeerThatStopsReadingIsClosedWith1013() async throws {
+        try await withStalledPeerDropped { _, stalled, version in
+            let tail = try stalled.readToEnd()
+            #expect(tail.closeCode == 1013, "the stalled reader's last frame: \(tail)")
+            #expect(tail.changes > 0 && tail.changes < version, "frames before the close: \(tail.changes) of \(version)")
+        }
+    }
+
+    /// A peer that stops reading and never reads again: the 1013 close frame itself cannot be written (the socket
+    /// has no room), and the server still lets the socket go once the close grace (3 s) has passed since the
+    /// close was requested, instead of holding it until the peer reads or TCP gives up.
+    @Test func aPeerThatNeverReadsAgainIsLetGoAfterTheCloseGrace() async throws {
+        try await withStalledPeerDropped { server, _, _ in
             var open = 2.0
             try await waitUntil("the stalled socket to be let go (open WebSockets: \(open))", timeout: .seconds(20)) {
                 open = try await HTTP.metric("tandem_websockets_open", of: server)
