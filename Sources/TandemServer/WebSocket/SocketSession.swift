@@ -102,10 +102,9 @@ struct SocketSession: Sendable {
     ///
     /// Every task costs memory on every idle socket, so the reader runs in the caller's task. With a channel writer
     /// and no companion (the native `/ws`) nothing else runs until the node requests a close: then one task writes
-    /// it and gives the peer `closeGrace` to answer before closing `channel`, which ends the reader. Otherwise one
-    /// task beside the reader writes (with a channel writer: only the close) and gives that grace; without a
-    /// channel writer a writer stuck behind a peer that does not read must not hold back the deadline, so the
-    /// grace runs in a task of its own.
+    /// it and, beside that write, gives the peer `closeGrace` to answer before closing `channel`, which ends the
+    /// reader. Otherwise a writer task and a grace task run beside the reader: a writer stuck behind a peer that
+    /// does not read must not hold back the deadline.
     func serve<Reader: SessionReader>(
         user: UserRecord,
         token: String,
@@ -138,16 +137,14 @@ struct SocketSession: Sendable {
                 // unwritable, and a peer that stopped reading for good must not keep its socket open.
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { await writer.close(code: code, reason: reason) }
-                    if (try? await session.context.clock.sleep(for: session.closeGrace)) != nil {
-                        channel.close(promise: nil)
-                    }
+                    await session.closeAfterGrace(channel)
                 }
             }
             await reader.run(session, connection: id, transport: transport)
         } else {
             await serveWithTasks(
-                connection: id, transport: transport, channel: channel, channelWriter: channelWriter != nil,
-                writer: writer, reader: reader, companion: companion)
+                connection: id, transport: transport, channel: channel, writer: writer, reader: reader,
+                companion: companion)
         }
         transport.finish()
         await context.node.disconnect(id)
@@ -159,26 +156,18 @@ struct SocketSession: Sendable {
     /// socket's frame stays free of this path's task group for as long as its connection lives.
     @inline(never)
     private func serveWithTasks<Reader: SessionReader>(
-        connection id: String, transport: WebSocketTransport, channel: any Channel, channelWriter: Bool,
+        connection id: String, transport: WebSocketTransport, channel: any Channel,
         writer: some SessionWriter, reader: sending Reader,
         companion: (@Sendable (String, WebSocketTransport) async -> Void)?
     ) async {
         let session = self
         var reader = reader
         await withTaskGroup(of: Void.self) { group in
-            let closeAfterGrace: @Sendable () async -> Void = {
+            group.addTask { await session.writeLoop(transport, writer) }
+            // Beside the writer, which may be stuck behind a peer that does not read.
+            group.addTask {
                 await transport.closeRequested()
-                guard (try? await session.context.clock.sleep(for: session.closeGrace)) != nil else { return }
-                channel.close(promise: nil)
-            }
-            if channelWriter {
-                group.addTask {
-                    await session.writeLoop(transport, writer)
-                    await closeAfterGrace()
-                }
-            } else {
-                group.addTask { await session.writeLoop(transport, writer) }
-                group.addTask { await closeAfterGrace() }
+                await session.closeAfterGrace(channel)
             }
             if let companion {
                 group.addTask { await companion(id, transport) }
@@ -187,6 +176,13 @@ struct SocketSession: Sendable {
             transport.finish()
             group.cancelAll()
         }
+    }
+
+    /// Closes `channel` once the peer has had `closeGrace` to answer a close; returns early when cancelled (the
+    /// connection ended first).
+    private func closeAfterGrace(_ channel: any Channel) async {
+        guard (try? await context.clock.sleep(for: closeGrace)) != nil else { return }
+        channel.close(promise: nil)
     }
 
     private func writeLoop(_ transport: WebSocketTransport, _ writer: some SessionWriter) async {
