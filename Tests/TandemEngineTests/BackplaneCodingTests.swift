@@ -102,6 +102,12 @@ import Testing
                 ),
                 PresenceHeartbeatSession(key: RecordKey(model: "Deal", recordID: "x:y"), version: 0, entries: []),
             ]),
+            .presenceHeartbeat([
+                PresenceHeartbeatSession(
+                    key: key, version: 3,
+                    entries: [PresenceHeartbeatEntry(user: alice, connection: "n/c9", focus: nil)], query: true
+                ),
+            ]),
             .comment(
                 key,
                 Comment(
@@ -163,6 +169,20 @@ import Testing
         )
     }
 
+    /// A heartbeat that asks nothing is written as before the `query` member existed, and one that asks is read by
+    /// any version-1 reader (which ignores the member it does not know and applies the entries).
+    @Test func aPresenceQueryIsAnOptionalMemberOfAHeartbeatSession() throws {
+        func text(_ query: Bool) throws -> String {
+            let session = PresenceHeartbeatSession(key: Self.key, version: 2, entries: [], query: query)
+            return String(decoding: try BackplaneEnvelope(origin: "n", message: .presenceHeartbeat([session])).jsonBytes(),
+                          as: UTF8.self)
+        }
+        let head = #"{"origin":"n","sessions":[{"entries":[],"key":{"model":"Contact","record_id":"42"},"#
+        let tail = #""version":2}],"type":"presence_heartbeat","v":1}"#
+        #expect(try text(false) == head + tail)
+        #expect(try text(true) == head + #""query":true,"# + tail)
+    }
+
     @Test(arguments: [
         (#"not json"#, BackplaneCodingError.Code.invalidJSON, "$"),
         (#"[1]"#, .wrongType, "$"),
@@ -182,6 +202,11 @@ import Testing
             #"{"v":1,"origin":"n","type":"presence_heartbeat","sessions":[{"key":{"model":"M","record_id":"1"},"#
                 + #""version":1.5,"entries":[]}]}"#,
             .wrongType, "$.sessions[0].version"
+        ),
+        (
+            #"{"v":1,"origin":"n","type":"presence_heartbeat","sessions":[{"key":{"model":"M","record_id":"1"},"#
+                + #""version":1,"entries":[],"query":"yes"}]}"#,
+            .wrongType, "$.sessions[0].query"
         ),
         (#"{"v":1,"origin":"n","type":"committed","change":{"op":[0]}}"#, .invalidValue, "$.change.op"),
     ])

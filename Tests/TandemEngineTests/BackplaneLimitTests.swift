@@ -75,9 +75,14 @@ actor StallingBackplane: Backplane {
             let a = await TestClient.connect(Users.alice, to: node)
             for record in 1...5 { await a.join("Contact", .integer(record)) }
             try await executor.clock.sleep(for: .milliseconds(1_500))
-            let beats = await backplane.published.compactMap { envelope -> [PresenceHeartbeatSession]? in
+            let heartbeats = await backplane.published.compactMap { envelope -> [PresenceHeartbeatSession]? in
                 if case .presenceHeartbeat(let sessions) = envelope.message { sessions } else { nil }
             }
+            // Each first join asked the other nodes once (one session each); the rest is the periodic heartbeat.
+            let queries = heartbeats.filter { $0.allSatisfy(\.query) }
+            #expect(queries.map { $0.map(\.key.recordID) } == [["1"], ["2"], ["3"], ["4"], ["5"]])
+            let beats = heartbeats.filter { $0.allSatisfy { !$0.query } }
+            #expect(beats.count + queries.count == heartbeats.count)
             #expect(beats.map(\.count) == [2, 2, 1])
             #expect(beats.flatMap { $0.map(\.key.recordID) }.sorted() == ["1", "2", "3", "4", "5"])
             #expect(beats.flatMap { $0.flatMap(\.entries) }.allSatisfy { $0.user.username == "alice" })

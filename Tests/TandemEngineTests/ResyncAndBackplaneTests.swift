@@ -123,6 +123,31 @@ import TandemEngine
 @Suite struct BackplaneTests {
     static let key = RecordKey(model: "Contact", recordID: "1")
 
+    /// A node that opens a session knew nothing of the other nodes' participants (it ignores presence for sessions it
+    /// does not hold): its first joiner must learn of them at once, not at their nodes' next heartbeats.
+    @Test func theFirstJoinerOnANodeSeesOtherNodesParticipantsWithoutWaitingForAHeartbeat() async throws {
+        try await inSimulation { executor in
+            let world = EngineWorld(executor)
+            let node1 = try await world.node("node-1", heartbeat: .seconds(15), timeout: .seconds(45))
+            let node2 = try await world.node("node-2", heartbeat: .seconds(15), timeout: .seconds(45))
+            let a = await TestClient.connect(Users.alice, to: node1)
+            let b = await TestClient.connect(Users.bob, to: node2)
+            await a.join()
+            try await world.settle(.milliseconds(20))
+            let snapshot = await b.join()
+            #expect(snapshot?.participants.map(\.username) == ["bob"], "node-2 held no session: it knew only bob")
+            try await world.settle(.milliseconds(20))
+            #expect(b.drain().joins.map(\.user.username) == ["alice"])
+            #expect(a.drain().joins.map(\.user.username) == ["bob"])
+            #expect(await node2.participants(Self.key).map(\.username).sorted() == ["alice", "bob"])
+            // A second joiner on node-2 asks nothing: the session is open and already knows alice.
+            let c = await TestClient.connect(Users.ada, to: node2)
+            #expect(await c.join()?.participants.map(\.username).sorted() == ["ada", "alice", "bob"])
+            await node1.shutdown()
+            await node2.shutdown()
+        }
+    }
+
     @Test func aChangeOnOneNodeReachesAClientOnAnotherInOrder() async throws {
         try await EngineWorld.withTwoNodes(joined: Users.alice, Users.bob) { world, _, _, a, b in
             try await world.settle()

@@ -193,6 +193,23 @@ import TandemSim
         #expect(total(report, "store_errors") > 0)
         #expect((report.load.run.counters["client.errors.internal"] ?? 0) > 0)
     }
+
+    /// Half the clients drop and come back to the same node, where their old connections stay until expiry, so no
+    /// other client sees them join again. A broker outage longer than the expiry then makes each node drop the other
+    /// nodes' users and show them again when it ends: flaps, not those re-joins. Presence latency measures joins only
+    /// (it used to count every observer's flap against the re-join of seconds before, so its p99 read the outage).
+    @Test func aPresenceFlapAfterABrokerOutageIsNotALateJoin() async throws {
+        let report = try await simulate(try scenario(users: 12, nodes: 3, faults: """
+              - at: 6s
+                disconnect: {clients: 50%, reconnect_after: {fixed: 500ms}}
+              - at: 9s
+                broker_outage: {for: 8s}
+            """)).report
+        expectHealthy(report)
+        #expect(total(report, "presence.expired") > 0, "the outage outlasted the expiry: the nodes dropped each other's users")
+        #expect(report.latency.presence.count > 0)
+        #expect(report.latency.presence.maxMs < 1_000)
+    }
 }
 
 /// The checkers can fail: deliberately broken engine settings make them report the violation.

@@ -11,11 +11,13 @@ import TandemCore
 /// | -------------------- | -------------------------------------------------------- | ---------------------- |
 /// | `committed`          | `change`: Change                                         | `.committed`           |
 /// | `presence`           | `key`: Key, `notice`: Notice                             | `.presence`            |
-/// | `presence_heartbeat` | `sessions`: [{`key`, `version`, `entries`: [Entry]}]     | `.presenceHeartbeat`   |
+/// | `presence_heartbeat` | `sessions`: [{`key`, `version`, `entries`: [Entry], `query`?}] | `.presenceHeartbeat` |
 /// | `comment`            | `key`: Key, `comment`: Comment                           | `.comment`             |
 /// | `conflict_resolved`  | `conflict`: Conflict                                     | `.conflictResolved`    |
 ///
 /// - Key `{model, record_id}`; User `{id, username}`; Entry `{user, connection, focus?}`.
+/// - A heartbeat session's `query: true` (omitted when false) asks the nodes that hold connections in the session to
+///   answer with a heartbeat of it now; a reader that does not know the member applies the entries and ignores it.
 /// - Notice: `{kind: "joined", user, connection}`, `{kind: "left", connection}` or
 ///   `{kind: "cursor", user, connection, field, state: "focus"|"blur", position?: {index, end}}`.
 /// - Comment `{id, field, text, parent_id?, user, created_at_millis}`.
@@ -191,11 +193,13 @@ extension BackplaneEnvelope {
             if let focus = entry.focus { members["focus"] = .string(focus) }
             entries.append(.object(members))
         }
-        return .object([
+        var members: [String: JSONValue] = [
             "key": BackplaneJSON.encode(session.key),
             "version": try BackplaneJSON.exact(session.version, path + ".version"),
             "entries": .array(entries),
-        ])
+        ]
+        if session.query { members["query"] = .bool(true) }
+        return .object(members)
     }
 
     private static func heartbeatSession(
@@ -211,7 +215,8 @@ extension BackplaneEnvelope {
         return PresenceHeartbeatSession(
             key: try BackplaneJSON.key(try object.object("key")),
             version: try object.int("version"),
-            entries: entries
+            entries: entries,
+            query: try object.optionalBool("query") ?? false
         )
     }
 }

@@ -54,6 +54,12 @@ struct BackplaneJSONObject {
         return text
     }
 
+    func optionalBool(_ key: String) throws(BackplaneCodingError) -> Bool? {
+        guard let value = members[key], value != .null else { return nil }
+        guard case .bool(let flag) = value else { throw wrongType(key, expected: "true or false", got: value) }
+        return flag
+    }
+
     func int(_ key: String) throws(BackplaneCodingError) -> Int {
         let value = try required(key)
         guard let number = value.intValue else { throw wrongType(key, expected: "an exact integer", got: value) }

@@ -27,11 +27,16 @@ public struct PresenceHeartbeatSession: Sendable, Hashable {
     /// The sender's version of the record, so a node that missed a notification notices and fills the gap.
     public var version: Int
     public var entries: [PresenceHeartbeatEntry]
+    /// The sender has just taken its first connection into this session and asks every node that holds connections
+    /// in it for its entries now: without them its participants would see only their own node's users until the
+    /// others' next heartbeats, up to a heartbeat interval later.
+    public var query: Bool
 
-    public init(key: RecordKey, version: Int, entries: [PresenceHeartbeatEntry]) {
+    public init(key: RecordKey, version: Int, entries: [PresenceHeartbeatEntry], query: Bool = false) {
         self.key = key
         self.version = version
         self.entries = entries
+        self.query = query
     }
 }
 

@@ -75,12 +75,15 @@ extension CollaborationNode {
             guard sessions[key] != nil else { return }
             applyPresence(notice, key: key, nowNanos: now)
         case .presenceHeartbeat(let heartbeats):
+            var answers: [PresenceHeartbeatSession] = []
             for heartbeat in heartbeats where sessions[heartbeat.key] != nil {
                 for entry in heartbeat.entries {
                     applyPresence(.joined(entry.user, connection: entry.connection), key: heartbeat.key, nowNanos: now)
                 }
                 if heartbeat.version > sessions[heartbeat.key]!.record.version { startGapFill(heartbeat.key) }
+                if heartbeat.query, let beat = presenceBeat(heartbeat.key) { answers.append(beat) }
             }
+            if !answers.isEmpty { publish(.presenceHeartbeat(answers)) }
         case .comment(let key, let comment):
             addComment(comment, to: key, rid: nil, author: nil)
         case .conflictResolved(let conflict):
@@ -142,19 +145,23 @@ extension CollaborationNode {
                 leaveSession(key, connection: id)
             }
             guard let current = sessions[key] else { continue }
-            let entries = current.presence.entries.values.flatMap { entry in
-                entry.connections.keys.filter { current.localConnections.contains($0) }.map {
-                    PresenceHeartbeatEntry(user: entry.user, connection: $0, focus: entry.focus)
-                }
-            }
-            if !entries.isEmpty {
-                beats.append(PresenceHeartbeatSession(key: key, version: current.record.version, entries: entries))
-            }
+            if let beat = presenceBeat(key) { beats.append(beat) }
             if current.localConnections.isEmpty && gates[key] == nil { sessions.removeValue(forKey: key) }
         }
         let perMessage = max(1, configuration.limits.heartbeatSessionsPerMessageMax)
         for start in stride(from: 0, to: beats.count, by: perMessage) {
             publish(.presenceHeartbeat(Array(beats[start..<min(beats.count, start + perMessage)])))
         }
+    }
+
+    /// This node's connections in `key`'s session, as a heartbeat of it; nil when it holds none.
+    func presenceBeat(_ key: RecordKey) -> PresenceHeartbeatSession? {
+        guard let session = sessions[key] else { return nil }
+        let entries = session.presence.entries.values.flatMap { entry in
+            entry.connections.keys.filter { session.localConnections.contains($0) }.map {
+                PresenceHeartbeatEntry(user: entry.user, connection: $0, focus: entry.focus)
+            }
+        }
+        return entries.isEmpty ? nil : PresenceHeartbeatSession(key: key, version: session.record.version, entries: entries)
     }
 }

@@ -69,6 +69,7 @@ extension CollaborationNode {
         }
         let now = environment.clock.nowNanos()
         let isNewUser = session.presence.join(user: user.ref, connection: id, nowNanos: now)
+        let firstHere = session.localConnections.isEmpty
         session.localConnections.append(id)
         let readOnly = !configuration.access.canEdit(user, model: model.name)
         connections[id]!.sessions[key] = JoinedSession(readOnly: readOnly, sentVersion: session.record.version)
@@ -77,7 +78,16 @@ extension CollaborationNode {
             let color = PresenceTable.color(for: user.id)
             broadcastLocal(key, .userJoined(Messages.userPresence(key, user.ref, color: color)), except: id)
         }
-        publish(.presence(key, .joined(user.ref, connection: id)))
+        if firstHere {
+            // Other nodes' participants are known here only from their heartbeats, which this node ignored while it
+            // held no session: ask for them now (the question carries this join), or the joiner would see only this
+            // node's users for up to a heartbeat interval.
+            let entry = PresenceHeartbeatEntry(user: user.ref, connection: id, focus: nil)
+            publish(.presenceHeartbeat([PresenceHeartbeatSession(key: key, version: session.record.version,
+                                                                 entries: [entry], query: true)]))
+        } else {
+            publish(.presence(key, .joined(user.ref, connection: id)))
+        }
         audit(AuditEvent(kind: .sessionJoined, key: key, user: user.ref, metadata: ["read_only": .bool(readOnly)],
                          createdAtMillis: environment.clock.wallMillis()))
         return true

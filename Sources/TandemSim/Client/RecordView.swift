@@ -32,9 +32,12 @@ final class RecordView {
     var resyncing = false
     /// The record was deleted (a `model_changed` with `change_type: "delete"`, or a snapshot saying so).
     var deleted = false
+    /// Who this view shows as present (kept across snapshots of the same record).
+    let presence: PresenceView
 
-    init(key: RecordKey, snapshot: Joined, textFields: [String]) {
+    init(key: RecordKey, snapshot: Joined, textFields: [String], presence: PresenceView = PresenceView()) {
         self.key = key
+        self.presence = presence
         self.sessionID = key.sessionID
         self.version = snapshot.version
         self.fields = snapshot.fields
@@ -59,5 +62,34 @@ final class RecordView {
         overrides.isEmpty && pending.isEmpty && outstanding.isEmpty && debouncing.isEmpty && text.values.allSatisfy {
             if case .synchronized = $0.phase { return true } else { return false }
         }
+    }
+}
+
+/// The participants a client's view of a record shows, and when it last showed each one who is gone: presence latency
+/// counts an observer only if it did not show the user when the user joined.
+final class PresenceView {
+    private var present: Set<Int> = []
+    private var goneAtNanos: [Int: Int64] = [:]
+
+    /// A snapshot (`joined`): exactly `users` are present now; anyone else shown until now is gone now.
+    func show(_ users: [Int], atNanos now: Int64) {
+        let shown = Set(users)
+        for user in present where !shown.contains(user) { goneAtNanos[user] = now }
+        for user in shown { goneAtNanos[user] = nil }
+        present = shown
+    }
+
+    func joined(_ user: Int) {
+        present.insert(user)
+        goneAtNanos[user] = nil
+    }
+
+    func left(_ user: Int, atNanos now: Int64) {
+        if present.remove(user) != nil { goneAtNanos[user] = now }
+    }
+
+    /// When this view last showed `user`: now if it still does, nil if it never did.
+    func lastShown(_ user: Int, nowNanos now: Int64) -> Int64? {
+        present.contains(user) ? now : goneAtNanos[user]
     }
 }

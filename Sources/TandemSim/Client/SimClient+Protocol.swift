@@ -17,7 +17,9 @@ extension SimClient {
             }
         case .joined(let joined):
             guard let key = RecordKey(sessionID: joined.sessionID) else { return }
-            views[key] = RecordView(key: key, snapshot: joined, textFields: textFields)
+            let presence = views[key]?.presence ?? PresenceView()
+            presence.show(joined.participants.map(\.userID), atNanos: now)
+            views[key] = RecordView(key: key, snapshot: joined, textFields: textFields, presence: presence)
             recorder.presenceKnown(users: joined.participants.map(\.userID), by: user.id)
         case .modelChanged(let change):
             applyRemote(change)
@@ -27,10 +29,15 @@ extension SimClient {
             finishResync(resynced)
         case .conflictDetected(let conflict):
             conflictDetected(conflict)
-        case .conflictResolved, .cursorMoved, .pong, .userLeft:
+        case .userLeft(let left):
+            view(left.sessionID)?.presence.left(left.user.userID, atNanos: now)
+        case .conflictResolved, .cursorMoved, .pong:
             break
         case .userJoined(let joined):
-            recorder.presenceSeen(user: joined.user.userID, by: user.id, origin: origin)
+            let presence = view(joined.sessionID)?.presence
+            recorder.presenceSeen(user: joined.user.userID, by: user.id, origin: origin,
+                                  lastShownAtNanos: presence?.lastShown(joined.user.userID, nowNanos: now))
+            presence?.joined(joined.user.userID)
         case .commentAdded(let added):
             guard let key = RecordKey(sessionID: added.sessionID) else { return }
             views[key]?.comments.append((added.comment.id, added.comment.field))

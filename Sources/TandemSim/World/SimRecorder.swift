@@ -120,12 +120,19 @@ public final class SimRecorder: Sendable {
         }
     }
 
-    /// `observer` saw `user` join: presence latency, once per observer and join.
-    func presenceSeen(user: Int, by observer: Int, origin: Origin) {
+    /// `observer` saw `user` join: presence latency, once per observer and join, measured from the later of the two
+    /// joins (an observer that arrived after `user` could not show `user` before its own join).
+    ///
+    /// `lastShownAtNanos` is when the observer's view last showed `user` (nil: never; now: it still does). An
+    /// observer that showed `user` at or after `user`'s join had nothing to wait for: a `user_joined` it gets later
+    /// ends a flap (the user's entry expired on its node and came back, as after a broker outage), not that join.
+    func presenceSeen(user: Int, by observer: Int, origin: Origin, lastShownAtNanos: Int64?) {
         let now = clock.nowNanos
         state.withLock { state in
-            guard let sent = state.joinSentAtNanos[user],
+            guard let joined = state.joinSentAtNanos[user],
                   state.presenceCounted[user, default: []].insert(observer).inserted else { return }
+            let sent = max(joined, state.joinSentAtNanos[observer] ?? joined)
+            if let shown = lastShownAtNanos, shown >= joined { return }
             let id = Self.id(origin, &state, groups)
             state.metrics.recordLatency(.presence, valueNanos: now - sent, atNanos: now, origin: id)
         }
