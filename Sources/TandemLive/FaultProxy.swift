@@ -163,7 +163,7 @@ public final class FaultProxy: Sendable {
         for connection in connections {
             switch mode {
             case .reset: connection.close(reset: true)
-            case .sever: connection.sever()
+            case .sever: _ = connection.sever()
             case .pass: connection.resume()
             case .hold: break
             }
@@ -172,13 +172,18 @@ public final class FaultProxy: Sendable {
 
     /// Severs the one connection whose client uses local port `clientPort` (as `.sever` does to every connection):
     /// a single browser's network dies. Returns false when no such connection is open.
+    ///
+    /// Returns once the proxy has severed it, so the caller may then reset the client's socket: a reset that reached
+    /// the proxy first would be passed on to the server as the client's close (the node would see the user leave at
+    /// once instead of by heartbeat expiry — a race a live `disconnect` lost for some of its clients in some runs).
     @discardableResult
-    public func sever(clientPort: Int) -> Bool {
+    public func sever(clientPort: Int) async -> Bool {
         let connection = state.withLock { state in
             state.connections.values.first { $0.client.remoteAddress?.port == clientPort }
         }
-        connection?.sever()
-        return connection != nil
+        guard let connection else { return false }
+        try? await connection.sever().get()
+        return true
     }
 
     public var mode: Mode { state.withLock { $0.mode } }
@@ -339,6 +344,17 @@ private final class ProxiedConnection: @unchecked Sendable {
         drain(direction)
     }
 
+    /// The side that sends in `direction` failed (a reset): passed on as a reset of the other side, except a severed
+    /// client's, which stays with the proxy (the server hears nothing, as when a network dies).
+    func sideFailed(_ direction: FaultProxy.Direction) {
+        eventLoop.preconditionInEventLoop()
+        if severed && direction == .upstream {
+            resetAndClose(client)
+            return
+        }
+        close(reset: true)
+    }
+
     /// Writes what is due in `direction`, and schedules itself for the next chunk.
     func drain(_ direction: FaultProxy.Direction) {
         eventLoop.preconditionInEventLoop()
@@ -381,8 +397,9 @@ private final class ProxiedConnection: @unchecked Sendable {
     }
 
     /// The network path dies: the client's socket is reset, the server's is kept open and hears nothing more.
-    func sever() {
-        eventLoop.execute { [self] in
+    /// Succeeds once done, on the connection's loop.
+    func sever() -> EventLoopFuture<Void> {
+        eventLoop.submit { [self] in
             guard !closed, !severed else { return }
             severed = true
             upstream = Queue()
@@ -437,7 +454,6 @@ private final class ForwardHandler: ChannelInboundHandler, Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A reset from either side: pass it on as a reset of the other.
-        connection.close(reset: true)
+        connection.sideFailed(direction)
     }
 }

@@ -85,7 +85,7 @@ final class LiveFaults: Sendable {
                 // The browser's network dies: the proxy in front of its node keeps the node's side silent (the node
                 // finds out by heartbeat expiry, as in the simulator), and the browser's socket is reset.
                 if let connection = await client.currentConnection as? LiveConnection, let port = connection.localPort,
-                   let proxy = targets.nodes[connection.node].clientProxy, !proxy.sever(clientPort: port)
+                   let proxy = targets.nodes[connection.node].clientProxy, await !proxy.sever(clientPort: port)
                 {
                     recorder.count("faults.disconnects_not_severed", node: connection.node)
                 }

@@ -171,6 +171,42 @@ struct FaultProxyTests {
         }
     }
 
+    /// A `disconnect`: the proxy severs one client's path, then the client's own socket is reset at once, as the live
+    /// runner does. The server must hear nothing (the node finds out by heartbeat expiry); when severing was not
+    /// awaited, a client reset that reached the proxy first was passed on as a close for some connections.
+    @Test func aSeveredClientsOwnResetRightAfterDoesNotReachTheServer() async throws {
+        try await withProxy { proxy, port, echo in
+            let count = 100
+            var clients: [TestClient] = []
+            for index in 0..<count {
+                let client = try await TestClient.connect(port: port)
+                _ = try await roundTrip(client, [UInt8(truncatingIfNeeded: index)])
+                clients.append(client)
+            }
+            try await waitUntil("\(count) upstream connections") { echo.log.open == count }
+            // All at once, as a disconnect storm does: the proxy's loop is busy while the clients' resets arrive.
+            let severed = await withTaskGroup(of: Bool.self) { group in
+                for client in clients {
+                    group.addTask {
+                        guard let port = client.localPort, await proxy.sever(clientPort: port) else { return false }
+                        await client.reset()
+                        return true
+                    }
+                }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(severed == count)
+            try await waitUntil("every client to see its connection end") { clients.allSatisfy { $0.log.closed } }
+            // The server's sides must stay open: look for 300 ms (a wait for an absence has no event to wait on).
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(echo.log.open == count, "the server saw \(count - echo.log.open) of the severed connections close")
+            #expect(await !proxy.sever(clientPort: 1), "no connection uses port 1")
+            // Healed: the held server sides are reset.
+            proxy.setMode(.pass)
+            try await waitUntil("the severed connections' server sides to be reset") { echo.log.open == 0 }
+        }
+    }
+
     @Test func anUnreachableUpstreamResetsTheClient() async throws {
         let echo = try await EchoServer.start()
         let port = echo.port

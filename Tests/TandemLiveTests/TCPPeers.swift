@@ -10,6 +10,8 @@ final class PeerLog: Sendable {
         var error: String?
         var connections = 0
         var open = 0
+        /// The connections that ended (each ends once, though an error and the close both report it).
+        var ended: Set<ObjectIdentifier> = []
     }
 
     private let state = Mutex(State())
@@ -22,10 +24,10 @@ final class PeerLog: Sendable {
 
     func append(_ buffer: ByteBuffer) { state.withLock { $0.bytes += buffer.readableBytesView } }
     func opened() { state.withLock { $0.connections += 1; $0.open += 1 } }
-    func ended(error: (any Error)?) {
+    func ended(_ channel: any Channel, error: (any Error)?) {
         state.withLock { state in
             if let error, state.error == nil { state.error = "\(error)" }
-            if !state.closed { state.open -= 1 }
+            if state.ended.insert(ObjectIdentifier(channel)).inserted { state.open -= 1 }
             state.closed = true
         }
     }
@@ -44,9 +46,9 @@ private final class EchoHandler: ChannelInboundHandler, Sendable {
         log.append(buffer)
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
-    func channelInactive(context: ChannelHandlerContext) { log.ended(error: nil) }
+    func channelInactive(context: ChannelHandlerContext) { log.ended(context.channel, error: nil) }
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        log.ended(error: error)
+        log.ended(context.channel, error: error)
         context.close(promise: nil)
     }
 }
@@ -86,9 +88,9 @@ private final class CollectHandler: ChannelInboundHandler, Sendable {
 
     func channelActive(context: ChannelHandlerContext) { log.opened() }
     func channelRead(context: ChannelHandlerContext, data: NIOAny) { log.append(unwrapInboundIn(data)) }
-    func channelInactive(context: ChannelHandlerContext) { log.ended(error: nil) }
+    func channelInactive(context: ChannelHandlerContext) { log.ended(context.channel, error: nil) }
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        log.ended(error: error)
+        log.ended(context.channel, error: error)
         context.close(promise: nil)
     }
 }
@@ -119,4 +121,15 @@ final class TestClient: Sendable {
     }
 
     func close() async { try? await channel.close() }
+
+    /// An abrupt close (SO_LINGER 0): the peer gets a TCP RST.
+    func reset() async {
+        if let options = channel as? any SocketOptionProvider {
+            try? await options.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+        }
+        try? await channel.close()
+    }
+
+    /// The local port, which the proxy knows this client by.
+    var localPort: Int? { channel.localAddress?.port }
 }
