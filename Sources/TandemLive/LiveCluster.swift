@@ -201,7 +201,19 @@ public final class LiveCluster: Sendable {
             }
         }
         if let database { lines += ["database:", "  url: \"\(database)\""] }
-        if let backplane { lines += ["backplane:", "  url: \"\(backplane)\""] }
+        if let backplane {
+            lines += ["backplane:", "  url: \"\(backplane)\""]
+            // The scenario's broker settings, so that the live servers run what the simulated broker modelled.
+            if let topology = scenario?.topology {
+                if let length = topology.brokerMaxLength { lines.append("  stream_length_max: \(length)") }
+                if let delay = topology.brokerReconnectDelayMin {
+                    lines.append("  reconnect_delay_min: \(DurationText.format(delay))")
+                }
+                if let delay = topology.brokerReconnectDelayMax {
+                    lines.append("  reconnect_delay_max: \(DurationText.format(delay))")
+                }
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

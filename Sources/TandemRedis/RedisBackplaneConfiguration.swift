@@ -1,3 +1,4 @@
+import TandemCore
 import TandemEngine
 import TandemRuntime
 
@@ -25,8 +26,8 @@ public struct RedisBackplaneConfiguration: Sendable {
     public var connectTimeout: Duration = .milliseconds(500)
     /// Socket read/write timeout of a command; a reader's is `readBlock` plus this.
     public var commandTimeout: Duration = .seconds(2)
-    public var reconnectDelayMin: Duration = .milliseconds(50)
-    public var reconnectDelayMax: Duration = .seconds(2)
+    public var reconnectDelayMin = BackplaneDefaults.reconnectDelayMin
+    public var reconnectDelayMax = BackplaneDefaults.reconnectDelayMax
     /// The most publishes written as one pipeline.
     public var pipelineCountMax = 1_000
     /// The most publishes waiting for the connection; beyond it `publish` throws `overloaded` at once.

@@ -26,7 +26,7 @@ actor RedisPublisher {
     private let counters: RedisBackplaneCounters
     private var connection: RedisConnection?
     private var everConnected = false
-    private var backoff: RedisReconnectBackoff
+    private var backoff: ReconnectBackoff
     /// No connect is attempted before this monotonic time (set by a failed attempt).
     private var nextAttemptNanos = Int64.min
     private var pending: Deque<Pending> = []
@@ -37,7 +37,7 @@ actor RedisPublisher {
     init(configuration: RedisBackplaneConfiguration, counters: RedisBackplaneCounters) {
         self.configuration = configuration
         self.counters = counters
-        self.backoff = RedisReconnectBackoff(
+        self.backoff = ReconnectBackoff(
             delayMin: configuration.reconnectDelayMin,
             delayMax: configuration.reconnectDelayMax,
             seed: configuration.seed

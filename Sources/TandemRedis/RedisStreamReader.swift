@@ -129,7 +129,7 @@ final class RedisStreamReader: @unchecked Sendable {
         var atRisk = false
         var connectedBefore = false
         var startFailed = false
-        var backoff = RedisReconnectBackoff(
+        var backoff = ReconnectBackoff(
             delayMin: configuration.reconnectDelayMin,
             delayMax: configuration.reconnectDelayMax,
             seed: seed

@@ -1,3 +1,5 @@
+import TandemCore
+
 extension ScenarioDecoder {
     /// `topology`, over `base` (the defaults, or a calibration profile's values): a key given here replaces the
     /// base's value, term by term inside `node`, `links` and `store`. `profile:` names the profile file (relative
@@ -19,11 +21,24 @@ extension ScenarioDecoder {
             topology.nodeCount = try nodes.integer(in: 1...Topology.nodeCountMax)
         }
         if let broker = try map.optional("broker") {
-            let brokerMap = try broker.mapping(allowing: ["kind", "recovery", "max_length"])
+            let brokerMap = try broker.mapping(
+                allowing: ["kind", "recovery", "max_length", "reconnect_delay_min", "reconnect_delay_max"])
             topology.broker = try Self.oneOf(brokerMap.required("kind"), BrokerKind.self, what: "broker kind")
             if let recovery = try brokerMap.optional("recovery") { topology.brokerRecovery = try recovery.boolean() }
             if let maxLength = try brokerMap.optional("max_length") {
                 topology.brokerMaxLength = try maxLength.integer(in: 1...1_000_000_000)
+            }
+            if let delay = try brokerMap.optional("reconnect_delay_min") {
+                topology.brokerReconnectDelayMin = try delay.duration()
+            }
+            if let delay = try brokerMap.optional("reconnect_delay_max") {
+                topology.brokerReconnectDelayMax = try delay.duration()
+            }
+            let minimum = topology.brokerReconnectDelayMin ?? BackplaneDefaults.reconnectDelayMin
+            let maximum = topology.brokerReconnectDelayMax ?? BackplaneDefaults.reconnectDelayMax
+            if maximum < minimum, let given = try brokerMap.optional("reconnect_delay_max") ?? brokerMap.optional("reconnect_delay_min") {
+                throw given.error(.invalidValue, "reconnect_delay_max (\(DurationText.format(maximum))) is below "
+                                  + "reconnect_delay_min (\(DurationText.format(minimum))), default or given")
             }
         }
         if let store = try map.optional("store") {

@@ -18,6 +18,10 @@ public struct Topology: Sendable, Equatable {
     /// server's default (`BackplaneDefaults.streamLengthMax`). A node cut off while more than this many are
     /// published misses the oldest unread ones, as against the real stream.
     public var brokerMaxLength: Int?
+    /// `broker.reconnect_delay_min` / `_max`: the backoff by which a node reconnects after a broker outage (the
+    /// server's `backplane.reconnect_delay_min` / `_max`); nil means the server's defaults (50 ms, 2 s).
+    public var brokerReconnectDelayMin: Duration?
+    public var brokerReconnectDelayMax: Duration?
     /// The event store's own service latency (on top of the `node_store` link).
     public var storeLatency: DurationDistribution
     /// The three kinds of link.

@@ -131,7 +131,7 @@ struct ScenarioLoaderTests {
             "lost_acknowledged_writes", "divergent_clients", "presence.ghosts_after_settle",
         ])
         #expect(expectations.map(\.expectedText) == [
-            "< 175 ms", "< 200 ms", "< 4000 ms", "< 60 ms", "<= 2000 ms", "<= 0", "<= 0", "<= 0",
+            "< 175 ms", "< 350 ms", "< 4000 ms", "< 60 ms", "<= 2000 ms", "<= 0", "<= 0", "<= 0",
         ])
         #expect(expectations.map(\.comparison) == [.lessThan, .lessThan, .lessThan, .lessThan, .lessThanOrEqual,
                                                     .lessThanOrEqual, .lessThanOrEqual, .lessThanOrEqual])
@@ -218,6 +218,16 @@ struct ScenarioLoaderTests {
         #expect(group.records.pick == .uniform(lower: 1, upper: 2))
         #expect(group.behavior.thinkTime == Behavior.defaultThinkTime)
         #expect(group.behavior.typing == Typing())
+    }
+
+    @Test func brokerReconnectDelaysParseAndDefaultToTheServers() throws {
+        let yaml = Fixtures.base.replacingOccurrences(
+            of: "  nodes: 3", with: "  nodes: 3\n  broker: {kind: redis-streams, reconnect_delay_min: 20ms, reconnect_delay_max: 1s}")
+        let topology = try ScenarioLoader.load(yaml: yaml, file: "reconnect.yaml").topology
+        #expect(topology.brokerReconnectDelayMin == .milliseconds(20))
+        #expect(topology.brokerReconnectDelayMax == .seconds(1))
+        let plain = try ScenarioLoader.load(yaml: Fixtures.base, file: "base.yaml").topology
+        #expect(plain.brokerReconnectDelayMin == nil && plain.brokerReconnectDelayMax == nil)
     }
 
     @Test func alternativeSpellingsOfTheVocabularyParse() throws {

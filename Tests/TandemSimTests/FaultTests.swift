@@ -194,6 +194,23 @@ import TandemSim
         #expect((report.load.run.counters["client.errors.internal"] ?? 0) > 0)
     }
 
+    /// After a broker outage each node reconnects by the server's backoff, not the instant it ends: until its first
+    /// attempt past the end its publishes fail as the server's do, and everything still converges once it is back.
+    @Test func afterABrokerOutageNodesReconnectByTheirBackoff() async throws {
+        func run(_ delay: String) async throws -> Report {
+            try await simulate(try scenario(faults: """
+                  - at: 8s
+                    broker_outage: {for: 1s}
+                """, extraBroker: ", reconnect_delay_min: \(delay), reconnect_delay_max: \(delay)")).report
+        }
+        let prompt = try await run("1ms")
+        let slow = try await run("3s")  // first attempt 1.5-3 s after the outage began: back 0.5-2 s after it ended
+        expectHealthy(prompt)
+        expectHealthy(slow)
+        #expect(total(slow, "broker.publish_failed") > total(prompt, "broker.publish_failed"))
+        #expect(slow.latency.propagation.maxMs > prompt.latency.propagation.maxMs)
+    }
+
     /// Half the clients drop and come back to the same node, where their old connections stay until expiry, so no
     /// other client sees them join again. A broker outage longer than the expiry then makes each node drop the other
     /// nodes' users and show them again when it ends: flaps, not those re-joins. Presence latency measures joins only

@@ -25,8 +25,19 @@ final class SimBroker: Sendable {
         var trimmed = 0
         var subscribers: [Subscriber] = []
         var outage = false
+        /// When the outage under way began.
+        var outageStartNanos: Int64 = 0
+        /// How many outages have ended (each node's backoff draws are seeded per outage).
+        var outagesEnded = 0
+        /// After an outage: when each node that is still reconnecting is back (its first attempt past the end).
+        var reconnectingUntil: [Int: Int64] = [:]
         /// Each node's link to the broker, carrying its publishes in order.
         var uplinks: [Int: SimPipe<BackplaneEnvelope>] = [:]
+
+        /// Whether `node` has a connection to the broker at `now` (it may be waiting for its next attempt).
+        func connected(_ node: Int, now: Int64) -> Bool {
+            !outage && (reconnectingUntil[node].map { now >= $0 } ?? true)
+        }
     }
 
     let kind: BrokerKind
@@ -37,11 +48,19 @@ final class SimBroker: Sendable {
     let maxLength: Int
     /// With `--wire`: envelopes travel as backplane JSON.
     let wire: WireRoundTrip?
+    /// How many nodes use the broker (each reconnects on its own after an outage).
+    let nodeCount: Int
+    /// The backoff by which a node reconnects after an outage (the server's Redis reader's and publisher's).
+    let reconnectDelayMin: Duration
+    let reconnectDelayMax: Duration
+    let seed: UInt64
     private let state = Mutex(State())
 
     init(
         kind: BrokerKind, network: SimNetwork, executor: SimExecutor, recorder: SimRecorder,
-        maxLength: Int = BackplaneDefaults.streamLengthMax, wire: WireRoundTrip? = nil
+        maxLength: Int = BackplaneDefaults.streamLengthMax, wire: WireRoundTrip? = nil, nodeCount: Int = 1,
+        reconnectDelayMin: Duration = BackplaneDefaults.reconnectDelayMin,
+        reconnectDelayMax: Duration = BackplaneDefaults.reconnectDelayMax, seed: UInt64 = 0
     ) {
         self.kind = kind
         self.network = network
@@ -49,6 +68,10 @@ final class SimBroker: Sendable {
         self.recorder = recorder
         self.maxLength = maxLength
         self.wire = wire
+        self.nodeCount = nodeCount
+        self.reconnectDelayMin = reconnectDelayMin
+        self.reconnectDelayMax = reconnectDelayMax
+        self.seed = seed
     }
 
     /// The backplane one node uses.
@@ -56,15 +79,55 @@ final class SimBroker: Sendable {
 
     var isOut: Bool { state.withLock { $0.outage } }
 
+    /// Whether `node` can use the broker now: no outage, no partition, and not waiting to reconnect.
+    private func usable(by node: Int) -> Bool {
+        let now = executor.nowNanos
+        return state.withLock { $0.connected(node, now: now) } && network.reachable(.node(node), .broker)
+    }
+
+    /// The broker goes away (every connection to it breaks) or comes back. A node does not notice the return at
+    /// once: like the server's Redis reader, it has been trying again since the outage began, after 50 ms, 100 ms,
+    /// … up to 2 s (`ReconnectBackoff`, each delay drawn from its upper half), and is back at its first attempt past
+    /// the end, by when its missed stream entries flow again. Until then its publishes fail.
     func setOutage(_ out: Bool) {
-        state.withLock { $0.outage = out }
-        if !out { pump() }
+        let now = executor.nowNanos
+        guard out else { return endOutage(now: now) }
+        state.withLock { state in
+            state.outage = true
+            state.outageStartNanos = now
+            state.reconnectingUntil.removeAll()
+        }
+    }
+
+    private func endOutage(now: Int64) {
+        let backs = state.withLock { state -> [Int64] in
+            guard state.outage else { return [] }
+            state.outage = false
+            state.outagesEnded += 1
+            var backs: [Int64] = []
+            for node in 0..<nodeCount {
+                var draws = SplitMix64.derive(seed: seed, stream: 0x7265_636F_0000 &+ UInt64(state.outagesEnded) << 16
+                                                  &+ UInt64(node))
+                var backoff = ReconnectBackoff(delayMin: reconnectDelayMin, delayMax: reconnectDelayMax, seed: draws.next())
+                var attempt = state.outageStartNanos
+                repeat { attempt += backoff.nextDelay().nanosecondsClamped } while attempt < now
+                state.reconnectingUntil[node] = attempt
+                backs.append(attempt)
+            }
+            return backs
+        }
+        for back in Set(backs).sorted() {
+            spawn { [self] in
+                try? await executor.sleep(untilNanos: back)
+                pump()
+            }
+        }
     }
 
     /// Sends a publish on the node's link; it lands in the log after the link's latency, unless the broker
     /// is out or the node cut off by then (then it is lost, as a write on a dead connection is).
     func publish(_ envelope: BackplaneEnvelope, from node: Int) throws(BackplaneUnavailable) {
-        guard !isOut, network.reachable(.node(node), .broker) else {
+        guard usable(by: node) else {
             recorder.count("broker.publish_failed", node: node)
             throw BackplaneUnavailable(message: "node-\(node + 1) cannot reach the broker")
         }
@@ -79,7 +142,7 @@ final class SimBroker: Sendable {
     }
 
     private func arrive(_ envelope: BackplaneEnvelope, from node: Int) {
-        guard !isOut, network.reachable(.node(node), .broker) else {
+        guard usable(by: node) else {
             recorder.count("broker.publish_failed", node: node)
             return
         }
@@ -136,7 +199,8 @@ final class SimBroker: Sendable {
             for index in state.subscribers.indices {
                 let subscriber = state.subscribers[index]
                 guard subscriber.cursor < end else { continue }
-                let reachable = !state.outage && network.reachable(.node(subscriber.node), .broker)
+                let reachable = state.connected(subscriber.node, now: now)
+                    && network.reachable(.node(subscriber.node), .broker)
                 if reachable {
                     state.subscribers[index].fellBehindCap = false
                     for position in subscriber.cursor..<end {

@@ -30,7 +30,11 @@ final class SimWorldContext: Sendable {
             commitDelay: options.testHookCommitDelay)
         self.broker = SimBroker(
             kind: scenario.topology.broker, network: network, executor: executor, recorder: recorder,
-            maxLength: scenario.topology.brokerMaxLength ?? BackplaneDefaults.streamLengthMax, wire: wire)
+            maxLength: scenario.topology.brokerMaxLength ?? BackplaneDefaults.streamLengthMax, wire: wire,
+            nodeCount: scenario.topology.nodeCount,
+            reconnectDelayMin: scenario.topology.brokerReconnectDelayMin ?? BackplaneDefaults.reconnectDelayMin,
+            reconnectDelayMax: scenario.topology.brokerReconnectDelayMax ?? BackplaneDefaults.reconnectDelayMax,
+            seed: seed)
         self.models = ScenarioModels.registry(scenario)
         var nodes: [SimNode] = []
         nodes.reserveCapacity(scenario.topology.nodeCount)
