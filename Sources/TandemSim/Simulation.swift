@@ -14,6 +14,9 @@ public struct SimulationOptions: Sendable {
     public var ackBeforePersist = false
     /// A deliberately broken engine (for checker tests): never expire silent connections.
     public var presenceExpiry = true
+    /// Deliberately broken clients (for checker tests): ignore `resynced`'s participants, as a client written before
+    /// the member existed does, so a client that was away keeps showing who left meanwhile.
+    public var clientsIgnoreResyncedParticipants = false
     /// Test hook, off (zero) by default: every append to the simulated store takes this much longer, a
     /// deliberate regression of the commit path (acknowledgement and propagation latency) for testing the
     /// scenario gate. `tandem` exposes it as the hidden option `--test-hook-commit-delay-ms`.

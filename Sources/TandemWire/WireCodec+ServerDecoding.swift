@@ -58,7 +58,10 @@ extension WireCodec {
             return .resynced(
                 Resynced(
                     sessionID: try object.string("session_id"), version: try object.nonNegativeInteger("version"),
-                    recovered: try object.bool("recovered"), rid: rid
+                    recovered: try object.bool("recovered"),
+                    participants: object.optional("participants") == nil
+                        ? nil : try object.objects("participants") { (nested) throws(WireError) in try participant(nested) },
+                    rid: rid
                 )
             )
         case "pong":

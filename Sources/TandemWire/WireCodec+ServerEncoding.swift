@@ -43,6 +43,7 @@ extension WireCodec {
             members["session_id"] = .string(resynced.sessionID)
             members["version"] = .int(resynced.version)
             members["recovered"] = .bool(resynced.recovered)
+            if let participants = resynced.participants { members["participants"] = .array(participants.map(\.json)) }
         case .pong(let pong):
             members["server_time"] = timestampJSON(pong.serverTime)
         }

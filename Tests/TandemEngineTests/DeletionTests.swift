@@ -188,7 +188,8 @@ import TandemEngine
             let messages = again.drain()
             #expect(messages.changes.map(\.version) == [2, 3])
             #expect(messages.changes.last?.changeType == .delete)
-            #expect(messages.resyncs == [Resynced(sessionID: "Contact:1", version: 3, recovered: true, rid: 7)])
+            #expect(messages.resyncs.map(\.version) == [3] && messages.resyncs.map(\.recovered) == [true])
+            #expect(messages.resyncs.map(\.rid) == [7] && messages.resyncs.first?.participants?.map(\.username) == ["alice", "bob"])
 
             await world.store.prune(Self.key, through: 3)
             let third = await TestClient.connect(Users.victor, to: node)

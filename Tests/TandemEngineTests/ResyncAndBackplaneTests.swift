@@ -14,9 +14,26 @@ import TandemEngine
             await again.send(.resync(Resync(sessionID: "Contact:1", sinceVersion: 1, rid: 4)))
             let messages = again.drain()
             #expect(messages.changes.map(\.version) == [2, 3, 4, 5, 6])
-            #expect(messages.resyncs == [Resynced(sessionID: "Contact:1", version: 6, recovered: true, rid: 4)])
+            let resynced = try #require(messages.resyncs.first)
+            #expect(messages.resyncs == [Resynced(sessionID: "Contact:1", version: 6, recovered: true,
+                                                  participants: resynced.participants, rid: 4)])
+            #expect(resynced.participants?.map(\.username) == ["alice", "bob"])
             await a.change("age", value: 99, base: 6)
             #expect(again.drain().changes.map(\.version) == [7])
+        }
+    }
+
+    /// A client that was away missed the `user_joined` and `user_left` of that time: `resynced` says who is here now.
+    @Test func aResyncTellsWhoCameAndWentWhileTheClientWasAway() async throws {
+        try await EngineWorld.withNode(joined: Users.alice, Users.bob) { _, node, a, b in
+            await node.disconnect(b.id)
+            let ada = await TestClient.connect(Users.ada, to: node)
+            await ada.join()
+            await a.send(.leaveCollaboration(LeaveCollaboration(sessionID: "Contact:1")))
+            let again = await TestClient.connect(Users.bob, to: node)
+            await again.send(.resync(Resync(sessionID: "Contact:1", sinceVersion: 0, rid: 2)))
+            let resynced = try #require(again.drain().resyncs.first)
+            #expect(resynced.participants?.map(\.username).sorted() == ["ada", "bob"])
         }
     }
 

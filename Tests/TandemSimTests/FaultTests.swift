@@ -243,6 +243,27 @@ import TandemSim
         #expect(!report.passed)
     }
 
+    /// Half the clients are away while others leave for good: without `resynced`'s participants the clients that
+    /// come back keep showing those who left (ghosts on their screens); with them, no one is shown who is gone.
+    @Test func clientsAwayWhileOthersLeftShowGhostsUnlessTheResyncSaysWhoIsHere() async throws {
+        let plan = try scenario(users: 12, faults: """
+              - at: 8s
+                disconnect: {clients: 50%, reconnect_after: {fixed: 4s}}
+            """, phases: """
+              - ramp: {to: 12, over: 1s}
+              - steady: 8s
+              - ramp: {to: 4, over: 2s}
+              - steady: 9s
+            """)
+        var options = SimulationOptions()
+        options.clientsIgnoreResyncedParticipants = true
+        let broken = try await simulate(plan, options: options).report
+        #expect(broken.presence.ghostsAfterSettle.contains { $0.observer.hasPrefix("users") }, "\(broken.presence.ghostsAfterSettle)")
+        #expect(!broken.passed)
+        let healthy = try await simulate(plan).report
+        #expect(healthy.presence.ghostsAfterSettle.isEmpty, "\(healthy.presence.ghostsAfterSettle)")
+    }
+
     @Test func withoutPresenceExpiryVanishedBrowsersStayAsGhosts() async throws {
         var options = SimulationOptions()
         options.presenceExpiry = false

@@ -19,7 +19,7 @@ func simulate(_ scenario: Scenario, seed: UInt64? = nil, options: SimulationOpti
 func scenario(
     name: String = "test", users: Int = 12, nodes: Int = 2, broker: String = "redis-streams", duration: String = "20s",
     settle: String = "8s", faults: String = "", expect: String = "", extraBroker: String = "",
-    thinkTime: String = "{exponential: {mean: 500ms}}"
+    thinkTime: String = "{exponential: {mean: 500ms}}", phases: String = ""
 ) throws -> Scenario {
     let yaml = """
         name: \(name)
@@ -43,7 +43,7 @@ func scenario(
             behavior:
               think_time: \(thinkTime)
               actions: {type_text: 0.5, set_field: 0.3, move_cursor: 0.1, comment: 0.1}
-        """ + (faults.isEmpty ? "" : "\nfaults:\n" + faults) + (expect.isEmpty ? "" : "\nexpect:\n" + expect) + "\n"
+        """ + (phases.isEmpty ? "" : "\nphases:\n" + phases) + (faults.isEmpty ? "" : "\nfaults:\n" + faults) + (expect.isEmpty ? "" : "\nexpect:\n" + expect) + "\n"
     return try ScenarioLoader.load(yaml: yaml, file: "\(name).yaml")
 }
 

@@ -92,6 +92,8 @@ enum WireSamples {
         .error(ErrorMessage(code: .notJoined, message: "join first", rid: "r")),
         .error(ErrorMessage(code: .internal, message: "oops")),
         .resynced(Resynced(sessionID: "s1", version: 12, recovered: true, rid: 8)),
+        .resynced(Resynced(sessionID: "s1", version: 12, recovered: false,
+                           participants: [Participant(userID: 3, username: "ada", color: "#4f46e5")], rid: nil)),
         .pong(Pong(serverTime: time)),
         .pong(Pong(serverTime: time, rid: 9)),
         .modelChanged(

@@ -195,7 +195,10 @@ export class FakeServer {
       return;
     }
     for (const entry of this.log) if (entry.version > frame.since_version) this.to(connection, this.changed(entry));
-    this.to(connection, { type: "resynced", session_id: this.sessionId, version: this.version, recovered: true, rid: frame.rid });
+    this.to(connection, {
+      type: "resynced", session_id: this.sessionId, version: this.version, recovered: true,
+      participants: this.connections.filter((c) => c.joined).map((c) => this.participant(c)), rid: frame.rid,
+    });
   }
 
   resolve(connection, frame) {

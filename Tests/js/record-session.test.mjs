@@ -166,6 +166,19 @@ test("offline: edits are kept, and sent after the resync; the others' changes ar
   assert.ok(eventsOf(alice, "resynced").length === 1);
 });
 
+test("after a resync the presence is the session's as it is now: who came and went meanwhile", () => {
+  const { server, alice, bob } = joinedPair();
+  server.disconnect(alice);
+  server.disconnect(bob); // alice is away: she never hears that bob left, nor that carol came
+  const carol = server.connect("carol");
+  carol.session.join();
+  server.deliverAll();
+  assert.deepEqual(last(eventsOf(alice, "presence")).participants.map((p) => p.username), ["alice", "bob"]);
+  server.reconnect(alice);
+  server.deliverAll();
+  assert.deepEqual(last(eventsOf(alice, "presence")).participants.map((p) => p.username).sort(), ["alice", "carol"]);
+});
+
 test("edits made while the resync runs wait for it, and are sent once, after the replay", () => {
   const { server, alice, bob } = joinedPair();
   server.disconnect(alice);

@@ -193,13 +193,15 @@ extension CollaborationNode {
 
     private func finishResync(_ key: RecordKey, to id: String, rid: RequestID?) {
         guard let sent = connections[id]?.sessions[key]?.sentVersion else { return }
-        send(.resynced(Messages.resynced(key, version: sent, recovered: true, rid: rid)), to: id)
+        let participants = sessions[key]?.presence.participants ?? []
+        send(.resynced(Messages.resynced(key, version: sent, recovered: true, participants: participants, rid: rid)), to: id)
     }
 
     private func recoverWithSnapshot(_ key: RecordKey, to id: String, rid: RequestID?) {
         metrics.resyncsUnrecovered += 1
         sendSnapshot(key, to: id, rid: rid)
         guard let sent = connections[id]?.sessions[key]?.sentVersion else { return }
-        send(.resynced(Messages.resynced(key, version: sent, recovered: false, rid: rid)), to: id)
+        let participants = sessions[key]?.presence.participants ?? []
+        send(.resynced(Messages.resynced(key, version: sent, recovered: false, participants: participants, rid: rid)), to: id)
     }
 }

@@ -81,8 +81,10 @@ enum Messages {
         ErrorMessage(code: code, message: message, rid: rid)
     }
 
-    static func resynced(_ key: RecordKey, version: Int, recovered: Bool, rid: RequestID?) -> Resynced {
-        Resynced(sessionID: key.sessionID, version: version, recovered: recovered, rid: rid)
+    static func resynced(_ key: RecordKey, version: Int, recovered: Bool, participants: [Participant], rid: RequestID?)
+        -> Resynced
+    {
+        Resynced(sessionID: key.sessionID, version: version, recovered: recovered, participants: participants, rid: rid)
     }
 
     static func pong(serverTimeMillis: Int64, rid: RequestID?) -> Pong { Pong(serverTime: serverTimeMillis, rid: rid) }

@@ -183,14 +183,28 @@ public struct Checkers: Sendable {
         var present: Set<String> = []
         var names: [Int: String] = [:]
         var keys = Set(try await keys())
+        var live: [(id: Int, snapshot: ClientSnapshot)] = []
         for client in clients {
             let snapshot = await client.snapshot()
             names[client.user.id] = snapshot.name
             for view in snapshot.views { keys.insert(view.key) }
             guard snapshot.connected, !snapshot.departed else { continue }
+            live.append((client.user.id, snapshot))
             for view in snapshot.views where view.joined { present.insert("\(client.user.id)@\(view.key.sessionID)") }
         }
         var ghosts: [PresenceGhost] = []
+        // What each connected client shows: a user it still shows who is gone (a `user_left` it missed while away,
+        // a snapshot it never got) is a ghost on that person's screen.
+        for (id, snapshot) in live {
+            for view in snapshot.views where view.joined && !view.resyncing {
+                for user in view.shown
+                where user != id && names[user] != nil && !present.contains("\(user)@\(view.key.sessionID)") {
+                    ghosts.append(PresenceGhost(observer: snapshot.name, ghost: names[user]!, record: view.key.sessionID,
+                                                detail: "shown by \(snapshot.name)'s view, but no live connection of "
+                                                    + "\(names[user]!) is joined"))
+                }
+            }
+        }
         for node in nodes {
             for key in keys.sorted() {
                 // Someone who is none of these clients (another shard's user, a real person on staging) is not

@@ -49,6 +49,8 @@ public struct ClientEnvironment: Sendable {
     /// Whether change ids carry their intended send time (`ChangeIDSendTime`), so that a process that did not send
     /// a change can still measure its propagation: the shards of a live run, on one shared schedule clock.
     public var sendTimeInChangeIDs: Bool
+    /// A deliberately broken client (for checker tests): `resynced`'s participants are ignored.
+    public var ignoresResyncedParticipants = false
 
     public init(
         seed: UInt64, clock: any ClientClock, recorder: SimRecorder, links: any ClientLinks, changeIDPrefix: String = "",

@@ -189,6 +189,7 @@ public struct DeliveryDigest: Sendable {
             mix(resynced.sessionID)
             mix(resynced.version)
             mix(resynced.recovered)
+            for participant in resynced.participants ?? [] { mix(participant) }
             mix(resynced.rid)
         case .pong(let pong):
             mix(pong.rid)

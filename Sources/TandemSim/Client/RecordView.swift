@@ -88,6 +88,9 @@ final class PresenceView {
         if present.remove(user) != nil { goneAtNanos[user] = now }
     }
 
+    /// The users shown as present, sorted.
+    var shown: [Int] { present.sorted() }
+
     /// When this view last showed `user`: now if it still does, nil if it never did.
     func lastShown(_ user: Int, nowNanos now: Int64) -> Int64? {
         present.contains(user) ? now : goneAtNanos[user]

@@ -177,6 +177,11 @@ extension SimClient {
 
     private func finishResync(_ resynced: Resynced) {
         guard let key = RecordKey(sessionID: resynced.sessionID), views[key] != nil else { return }
+        if let participants = resynced.participants?.map(\.userID), !environment.ignoresResyncedParticipants {
+            // Who came and went while this client was away: the view shows the session as it is now.
+            views[key]!.presence.show(participants, atNanos: now)
+            recorder.presenceKnown(users: participants, by: user.id)
+        }
         views[key]!.resyncing = false
         views[key]!.joined = true
         if resynced.version > views[key]!.version { views[key]!.version = resynced.version }

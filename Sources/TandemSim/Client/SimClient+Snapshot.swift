@@ -8,6 +8,8 @@ public struct ClientSnapshot: Sendable {
         public var fields: [String: JSONValue]
         public var joined: Bool
         public var resyncing: Bool
+        /// The users this view shows as present, by id, sorted.
+        public var shown: [Int]
     }
 
     public var name: String
@@ -25,7 +27,7 @@ extension SimClient {
             name: name, connected: connected, connecting: connection != nil && !connected, departed: departed, reconnectAllowed: reconnectAllowed,
             views: views.values.map {
                 ClientSnapshot.View(key: $0.key, version: $0.version, fields: $0.shownFields, joined: $0.joined,
-                                    resyncing: $0.resyncing)
+                                    resyncing: $0.resyncing, shown: $0.presence.shown)
             })
     }
 }

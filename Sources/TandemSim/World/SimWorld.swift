@@ -17,7 +17,8 @@ final class SimWorld: Sendable {
         self.options = options
         self.context = SimWorldContext(scenario: scenario, seed: seed, executor: executor, options: options)
         let context = self.context
-        let environment = ClientEnvironment(seed: seed, clock: executor, recorder: context.recorder, links: context)
+        var environment = ClientEnvironment(seed: seed, clock: executor, recorder: context.recorder, links: context)
+        environment.ignoresResyncedParticipants = options.clientsIgnoreResyncedParticipants
         clients = ScenarioMember.all(of: scenario, seed: seed).map { member in
             SimClient(member: member, user: member.identity(id: 1_000 + member.index), model: context.models,
                       environment: environment)

@@ -13,7 +13,8 @@
 //   cursor {username, field, state, position}          another user's focus; position {index, end} in our local text
 //   comment {comment}  comments {comments}             one new comment, or all of them after a join
 //   conflict {conflict}  conflictResolved {message}    a manual conflict to settle, or settled (by anyone)
-//   resynced {version}  deleted {user}  error {code, message, field}
+//   resynced {version} (after a presence event when the server sent who is here now)  deleted {user}
+//   error {code, message, field}
 
 import { TextOperation } from "./text-operation.js";
 import { OTClientState } from "./client-state.js";
@@ -346,6 +347,11 @@ export class RecordSession {
   onResynced(message) {
     this.resyncing = false;
     if (message.version > this.version) this.commitVersion(message.version, null);
+    if (message.participants) {
+      // Who came and went while we were away (we missed their user_joined / user_left): the session as it is now.
+      this.participants = new Map(message.participants.map((p) => [p.username, { ...p }]));
+      this.emitPresence();
+    }
     this.emit({ kind: "resynced", version: this.version });
     this.resendAll();
   }
