@@ -1,7 +1,4 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 
 // Exit codes are a contract (SCENARIOS.md): 0 all checks met, 1 a threshold or checker failed, 2 bad input.
 // ArgumentParser's usage errors would exit 64; they are bad input too, so they exit 2 here.
@@ -16,6 +13,6 @@ do {
         TandemCommand.exit(withError: error)
     }
     FileHandleOutput.standardError(TandemCommand.fullMessage(for: error))
-    if code.rawValue == 64 { Glibc.exit(2) }
+    if code.rawValue == 64 { TandemCommand.exit(withError: ExitCode(2)) }  // portable: no Glibc (the package declares macOS)
     TandemCommand.exit(withError: error)
 }
