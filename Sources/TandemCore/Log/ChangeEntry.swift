@@ -4,46 +4,69 @@
 /// A change is in the store before its `ack` goes out; every node and client applies a record's changes
 /// in `version` order. `oldValue`/`newValue` are whole field values (for text the op is kept as well,
 /// already transformed to apply at `version - 1`), so any node can rebuild a field at any version.
+///
+/// A value with one shared, immutable storage: every copy (a node's history window, the store's log, the backplane,
+/// a fan-out) is a pointer to the same entry instead of its 209 bytes and a retain of each of its strings and
+/// values; setting a property makes this copy's own storage. (At 10,000 simulated users the copies in the nodes'
+/// history windows and the store's log were tens of MB; docs/BENCHMARKS.md, *Simulator*.)
+@dynamicMemberLookup
 public struct ChangeEntry: Sendable, Hashable {
-    /// Unique across the deployment: the client's `change_id` when it sent one, otherwise node-made.
-    public var changeID: String
-    public var key: RecordKey
-    /// The field changed; empty for a deletion (`kind == .delete`), which changes the whole record.
-    public var field: String
-    public var version: Int
-    /// The record version the author's change was based on (before transformation).
-    public var baseVersion: Int
-    /// For `text` fields: the op as committed, applying to the field's value at `version - 1`.
-    public var op: TextOperation?
-    public var oldValue: JSONValue
-    public var newValue: JSONValue
-    public var user: UserRef
-    public var timestampMillis: Int64
-    public var origin: ChangeOrigin
-    /// The conflict this change settled, rolled back or auto-resolved, if any.
-    public var conflictID: String?
-    /// Insert, update or delete. A deletion's `oldValue` is the record's fields as an object, its `newValue` null.
-    public var kind: ChangeKind
+    /// The entry's values, read and set as the entry's own properties (`entry.version`, `\ChangeEntry.field`).
+    public struct Values: Sendable, Hashable {
+        /// Unique across the deployment: the client's `change_id` when it sent one, otherwise node-made.
+        public var changeID: String
+        public var key: RecordKey
+        /// The field changed; empty for a deletion (`kind == .delete`), which changes the whole record.
+        public var field: String
+        public var version: Int
+        /// The record version the author's change was based on (before transformation).
+        public var baseVersion: Int
+        /// For `text` fields: the op as committed, applying to the field's value at `version - 1`.
+        public var op: TextOperation?
+        public var oldValue: JSONValue
+        public var newValue: JSONValue
+        public var user: UserRef
+        public var timestampMillis: Int64
+        public var origin: ChangeOrigin
+        /// The conflict this change settled, rolled back or auto-resolved, if any.
+        public var conflictID: String?
+        /// Insert, update or delete. A deletion's `oldValue` is the record's fields as an object, its `newValue` null.
+        public var kind: ChangeKind
+    }
+
+    /// Immutable, so sharing it between copies (and threads) is safe; setting a property replaces it.
+    private final class Storage: Sendable {
+        let values: Values
+        init(_ values: Values) { self.values = values }
+    }
+
+    private var storage: Storage
+
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<Values, Value>) -> Value {
+        get { storage.values[keyPath: keyPath] }
+        set {
+            var values = storage.values
+            values[keyPath: keyPath] = newValue
+            storage = Storage(values)
+        }
+    }
 
     public init(
         changeID: String, key: RecordKey, field: String, version: Int, baseVersion: Int, op: TextOperation?,
         oldValue: JSONValue, newValue: JSONValue, user: UserRef, timestampMillis: Int64, origin: ChangeOrigin,
         conflictID: String? = nil, kind: ChangeKind = .update
     ) {
-        self.changeID = changeID
-        self.key = key
-        self.field = field
-        self.version = version
-        self.baseVersion = baseVersion
-        self.op = op
-        self.oldValue = oldValue
-        self.newValue = newValue
-        self.user = user
-        self.timestampMillis = timestampMillis
-        self.origin = origin
-        self.conflictID = conflictID
-        self.kind = kind
+        storage = Storage(Values(
+            changeID: changeID, key: key, field: field, version: version, baseVersion: baseVersion, op: op,
+            oldValue: oldValue, newValue: newValue, user: user, timestampMillis: timestampMillis, origin: origin,
+            conflictID: conflictID, kind: kind))
     }
+
+    public static func == (lhs: ChangeEntry, rhs: ChangeEntry) -> Bool {
+        lhs.storage === rhs.storage || lhs.storage.values == rhs.storage.values
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(storage.values) }
 
     /// The deletion of `record` at its next version: the fields it had as `oldValue`, null as `newValue`.
     public static func deletion(

@@ -181,18 +181,33 @@ public actor CollaborationNode {
         for key in keys { sessions[key]?.presence.touch(connection: id, nowNanos: nowNanos) }
     }
 
+    /// Handles one admitted message. Those that await (the store, a record's gate) run in a child task of the
+    /// connection's (an `async let`), whose async frames are freed when it ends: a task keeps the slabs of its deepest
+    /// frames until it ends, so on the connection's own task the frames of join, commit, append and the store's calls
+    /// stayed allocated for as long as the connection lived — about 12 KB for every connection that ever joined and
+    /// changed a field (docs/BENCHMARKS.md, *Simulator*). The connection still waits for each message before the next.
     private func dispatch(_ message: ClientMessage, from id: String) async {
         switch message {
-        case .joinCollaboration(let join): await handleJoin(join, from: id)
         case .leaveCollaboration(let leave): handleLeave(leave, from: id)
-        case .fieldChange(let change): await handleFieldChange(change, from: id)
         case .cursor(let cursor): handleCursor(cursor, from: id)
+        case .ping(let ping):
+            send(.pong(Messages.pong(serverTimeMillis: environment.clock.wallMillis(), rid: ping.rid)), to: id)
+        case .joinCollaboration, .fieldChange, .comment, .resolveConflict, .rollback, .resync:
+            async let handled: Void = handleAwaiting(message, from: id)
+            await handled
+        }
+    }
+
+    /// The messages whose handling awaits; see `dispatch`.
+    private func handleAwaiting(_ message: ClientMessage, from id: String) async {
+        switch message {
+        case .joinCollaboration(let join): await handleJoin(join, from: id)
+        case .fieldChange(let change): await handleFieldChange(change, from: id)
         case .comment(let comment): await handleComment(comment, from: id)
         case .resolveConflict(let resolve): await handleResolve(resolve, from: id)
         case .rollback(let rollback): await handleRollback(rollback, from: id)
         case .resync(let resync): await handleResync(resync, from: id)
-        case .ping(let ping):
-            send(.pong(Messages.pong(serverTimeMillis: environment.clock.wallMillis(), rid: ping.rid)), to: id)
+        case .leaveCollaboration, .cursor, .ping: break
         }
     }
 
