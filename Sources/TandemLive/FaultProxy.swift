@@ -163,15 +163,17 @@ public final class FaultProxy: Sendable {
         for connection in connections {
             switch mode {
             case .reset: connection.close(reset: true)
-            case .sever: _ = connection.sever()
+            case .sever: _ = connection.sever(resettingClient: true)
             case .pass: connection.resume()
             case .hold: break
             }
         }
     }
 
-    /// Severs the one connection whose client uses local port `clientPort` (as `.sever` does to every connection):
-    /// a single browser's network dies. Returns false when no such connection is open.
+    /// Severs the one connection whose client uses local port `clientPort`: a single browser's network dies. Unlike
+    /// `.sever` for every connection, the client's socket is left to the caller, who resets it (the client must learn
+    /// of its fault before it sees the break, or it would reconnect on its own). Returns false when no such
+    /// connection is open.
     ///
     /// Returns once the proxy has severed it, so the caller may then reset the client's socket: a reset that reached
     /// the proxy first would be passed on to the server as the client's close (the node would see the user leave at
@@ -182,7 +184,7 @@ public final class FaultProxy: Sendable {
             state.connections.values.first { $0.client.remoteAddress?.port == clientPort }
         }
         guard let connection else { return false }
-        try? await connection.sever().get()
+        try? await connection.sever(resettingClient: false).get()
         return true
     }
 
@@ -396,15 +398,16 @@ private final class ProxiedConnection: @unchecked Sendable {
         }
     }
 
-    /// The network path dies: the client's socket is reset, the server's is kept open and hears nothing more.
-    /// Succeeds once done, on the connection's loop.
-    func sever() -> EventLoopFuture<Void> {
+    /// The network path dies: nothing more passes either way, the server's side is kept open and hears nothing more,
+    /// and the client's socket is reset (unless `resettingClient` is false: the caller resets it). Succeeds once done,
+    /// on the connection's loop.
+    func sever(resettingClient: Bool) -> EventLoopFuture<Void> {
         eventLoop.submit { [self] in
             guard !closed, !severed else { return }
             severed = true
             upstream = Queue()
             downstream = Queue()
-            resetAndClose(client)
+            if resettingClient { resetAndClose(client) }
             if server == nil { close(reset: true) }  // still connecting upstream: nothing to hold
         }
     }
