@@ -87,8 +87,13 @@ let encode = timeEach(200_000) { codec.encodeServerBytes(changed).count }
 let decode = timeEach(200_000) {
     (try? codec.decodeClient(inbound)).map { if case .fieldChange = $0 { 1 } else { 0 } } ?? 0
 }
+let outbound = codec.encodeServerBytes(changed)
+let decodeOut = timeEach(200_000) {
+    (try? codec.decodeServer(outbound)).map { if case .modelChanged = $0 { 1 } else { 0 } } ?? 0
+}
 print("node time per change, 1 connection:            \(String(format: "%.2f", one)) us  (per_message + per_store_call)")
 print("node time per change, \(recipients) connections:       \(String(format: "%.2f", many)) us")
 print("per recipient ((\(recipients) − 1) more):            \(String(format: "%.3f", (many - one) / Double(recipients - 1))) us  (per_recipient)")
 print("encode one model_changed frame (\(codec.encodeServerBytes(changed).count) B):    \(String(format: "%.3f", encode)) us  (user share of per_delivery)")
 print("decode one field_change frame (\(inbound.count) B):     \(String(format: "%.3f", decode)) us  (user share of per_frame)")
+print("decode one model_changed frame (\(outbound.count) B):  \(String(format: "%.3f", decodeOut)) us  (a live client's parse of a delivery)")

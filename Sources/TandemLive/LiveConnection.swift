@@ -97,14 +97,17 @@ final class LiveConnection: ClientConnection {
     }
 
     func establish(as user: UserIdentity, for client: isolated SimClient) async -> Bool? {
-        let (downlinks, continuation) = AsyncStream<Downlink>.makeStream()
+        // The client runs on the loop its socket is on (`ClientEnvironment.executor`), so each frame is handed to it
+        // in place, in order, as the loop reads it: no queue and no task hop per frame.
+        let connection = self
+        let handler = LiveFrameHandler(counters: links.counters) { [client] downlink in
+            client.assumeIsolated { client in client.receive(downlink, on: connection) }
+        }
         let channel: any Channel
         do {
-            channel = try await Self.open(address, token: token, group: links.group, counters: links.counters,
-                                          continuation: continuation)
+            channel = try await Self.open(address, token: token, group: links.group, handler: handler)
         } catch {
             links.counters.connectFailed()
-            continuation.finish()
             return state.withLock { $0.shut } ? nil : false
         }
         let keep = client.isCurrent(self) && state.withLock { state in
@@ -114,13 +117,11 @@ final class LiveConnection: ClientConnection {
         }
         guard keep else {
             channel.close(promise: nil)
-            continuation.finish()
             return nil
         }
-        // The client actor receives in frame order: one task per connection drains the stream, on the socket's loop.
-        Task(executorPreference: links.executor) { [self, client] in
-            for await downlink in downlinks { await client.receive(downlink, on: self) }
-        }
+        // Frames read before the connection was kept (the node's `connection_confirmed`, say) waited in the
+        // handler: the client's replies need the channel.
+        channel.eventLoop.execute { handler.start() }
         return true
     }
 
@@ -169,31 +170,48 @@ final class LiveConnection: ClientConnection {
 
     // MARK: Opening
 
-    /// Opens a WebSocket to `address` with `token`; its frames go to `continuation`, decoded, in order.
+    /// Opens a WebSocket to `address` with `token`; its frames go to `handler`.
     static func open(
-        _ address: LiveLinks.Address, token: String, group: any EventLoopGroup, counters: LiveCounters,
-        continuation: AsyncStream<Downlink>.Continuation
+        _ address: LiveLinks.Address, token: String, group: any EventLoopGroup, handler: LiveFrameHandler
     ) async throws -> any Channel {
         try await WebSocketDialer.open(host: address.host, port: address.port, path: "/ws?token=\(token)",
                                        group: group) { channel in
-            try channel.pipeline.syncOperations.addHandler(LiveFrameHandler(continuation: continuation, counters: counters))
+            try channel.pipeline.syncOperations.addHandler(handler)
         }
     }
 }
 
-/// Decodes a live connection's frames on its event loop and yields them, in order, to the client's stream.
-private final class LiveFrameHandler: ChannelInboundHandler {
+/// Decodes a live connection's frames on its event loop and hands them, in order, to the client (`deliver`, which
+/// runs the client's `receive` in place); until `start()` they wait.
+final class LiveFrameHandler: ChannelInboundHandler, @unchecked Sendable {
+    // @unchecked Sendable: every member is used on the channel's event loop only — the pipeline calls the handler
+    // there, and `start()` is sent there with `execute` — so nothing is shared between threads.
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    let continuation: AsyncStream<Downlink>.Continuation
     let counters: LiveCounters
+    private let deliver: (Downlink) -> Void
+    /// Frames read before `start()`; nil once started.
+    private var waiting: [Downlink]? = []
     private var fragments = WebSocketMessageAssembler()
     private var closeSeen = false
 
-    init(continuation: AsyncStream<Downlink>.Continuation, counters: LiveCounters) {
-        self.continuation = continuation
+    /// `waits`: frames wait for `start()` (else they are handed over from the first).
+    init(counters: LiveCounters, waits: Bool = true, deliver: @escaping (Downlink) -> Void) {
         self.counters = counters
+        self.waiting = waits ? [] : nil
+        self.deliver = deliver
+    }
+
+    /// Hands over what waited, and every frame from now on as it is read.
+    func start() {
+        guard let waiting else { return }
+        self.waiting = nil
+        for downlink in waiting { deliver(downlink) }
+    }
+
+    private func forward(_ downlink: Downlink) {
+        if waiting != nil { waiting!.append(downlink) } else { deliver(downlink) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -203,7 +221,7 @@ private final class LiveFrameHandler: ChannelInboundHandler {
             guard let data = fragments.message(frame, allocator: context.channel.allocator) else { return }
             counters.received(bytes: data.readableBytes)
             do {
-                continuation.yield(.message(try WireCodec().decodeServer(data.readableBytesView)))
+                forward(.message(try WireCodec().decodeServer(data.readableBytesView)))
             } catch {
                 counters.undecodable("\(error): \(String(buffer: data).prefix(200))")
             }
@@ -215,7 +233,7 @@ private final class LiveFrameHandler: ChannelInboundHandler {
             let code = data.readInteger(as: UInt16.self).map(Int.init) ?? 1005
             if !closeSeen {
                 closeSeen = true
-                continuation.yield(.closed(code: code))
+                forward(.closed(code: code))
             }
             context.close(promise: nil)
         default:
@@ -226,9 +244,8 @@ private final class LiveFrameHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if !closeSeen {
             closeSeen = true
-            continuation.yield(.closed(code: 1006))
+            forward(.closed(code: 1006))
         }
-        continuation.finish()
         context.fireChannelInactive()
     }
 

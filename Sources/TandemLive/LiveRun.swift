@@ -169,8 +169,10 @@ public enum LiveRun {
         // The servers may have seen this scenario's change ids before (a run with the same seed, another shard
         // started a second time): each run's own prefix keeps them apart.
         let runID = String(UInt64(startedAt.timeIntervalSince1970 * 1_000_000), radix: 36)
-        let environment = ClientEnvironment(seed: seed, clock: clock, recorder: recorder, links: links,
+        var environment = ClientEnvironment(seed: seed, clock: clock, recorder: recorder, links: links,
                                             changeIDPrefix: runID + "-", sendTimeInChangeIDs: options.shard != nil)
+        // The clients run on their sockets' loop (LiveConnection hands them each frame there, in place).
+        environment.executor = loop.executor
         let clients = zip(members, logins).map { member, login in
             var member = member
             member.homeNode %= targets.nodes.count

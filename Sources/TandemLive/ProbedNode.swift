@@ -43,8 +43,9 @@ actor ProbedNode: CheckedNode {
 
     private func probe(_ key: RecordKey) async -> Joined? {
         let (frames, continuation) = AsyncStream<Downlink>.makeStream()
-        guard let channel = try? await LiveConnection.open(address, token: token, group: group, counters: counters,
-                                                          continuation: continuation) else { return nil }
+        let handler = LiveFrameHandler(counters: counters, waits: false) { continuation.yield($0) }
+        guard let channel = try? await LiveConnection.open(address, token: token, group: group, handler: handler)
+        else { return nil }
         defer { channel.close(promise: nil) }
         LiveConnection.write(
             .joinCollaboration(JoinCollaboration(model: key.model, recordID: .string(key.recordID))), to: channel)

@@ -51,6 +51,10 @@ public struct ClientEnvironment: Sendable {
     public var sendTimeInChangeIDs: Bool
     /// A deliberately broken client (for checker tests): `resynced`'s participants are ignored.
     public var ignoresResyncedParticipants = false
+    /// Where the clients' own work runs: in a live run, the event loop their sockets are on, so a frame read there
+    /// is handed to its client in place (`SimClient.assumeIsolated`), without a queue and a task hop per frame. Nil
+    /// in the simulator: each client is then an ordinary actor.
+    public var executor: (any SerialExecutor)?
 
     public init(
         seed: UInt64, clock: any ClientClock, recorder: SimRecorder, links: any ClientLinks, changeIDPrefix: String = "",

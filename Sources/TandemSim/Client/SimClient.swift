@@ -23,6 +23,11 @@ public actor SimClient {
     let groupIndex: Int
     let environment: ClientEnvironment
     var random: SplitMix64
+    /// The client's executor: the environment's (a live run's event loop), or else that of an actor of its own,
+    /// so that in the simulator a client is scheduled exactly as a default actor is.
+    public nonisolated let unownedExecutor: UnownedSerialExecutor
+    /// Keeps the own actor whose executor the client borrows (an `UnownedSerialExecutor` does not retain it).
+    private nonisolated let executorOwner: DefaultExecutorOwner?
 
     var connection: (any ClientConnection)?
     public internal(set) var connected = false
@@ -56,6 +61,14 @@ public actor SimClient {
         self.homeNode = homeNode
         self.environment = environment
         self.random = SplitMix64.derive(seed: environment.seed, stream: 0x1_0000_0000 &+ UInt64(index))
+        if let executor = environment.executor {
+            executorOwner = nil
+            unownedExecutor = executor.asUnownedSerialExecutor()
+        } else {
+            let owner = DefaultExecutorOwner()
+            executorOwner = owner
+            unownedExecutor = owner.unownedExecutor
+        }
     }
 
     var now: Int64 { environment.clock.nowNanos }
@@ -198,3 +211,6 @@ public actor SimClient {
     /// What the trace keeps of a delivery: a digest of the message's type and content (`DeliveryDigest`).
     static func tracePayload(_ message: ServerMessage) -> UInt64 { DeliveryDigest.of(message) }
 }
+
+/// An actor with nothing in it, whose default executor a simulated client borrows.
+private actor DefaultExecutorOwner {}
