@@ -4,7 +4,7 @@ extension WireCodec {
     /// Decodes a client message whose JSON object was already parsed and whose `type` came apart from it (a
     /// Socket.IO event: the event name is the type, its argument the members). Checks as `decodeClient` does.
     public func decodeClient(members: [String: JSONValue], type: String) throws(WireError) -> ClientMessage {
-        let object = WireObject(members: members, path: "", rid: try Self.readRequestID(members))
+        let object = WireObject(members: members, path: "", rid: try Self.readRequestID(members["rid"]))
         return try Self.decodeClientPayload(object, type: type)
     }
 

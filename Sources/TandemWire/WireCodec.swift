@@ -67,12 +67,19 @@ public struct WireCodec: Sendable {
             )
         }
         guard byteCount > 0 else { throw WireError(code: .invalidMessage, message: "empty frame") }
-        let value = try parseJSON(frame, bytesMax: bytesMax)
-        guard case .object(let members) = value else {
+        let parser = JSONParser(limits: JSONParser.Limits(bytesMax: bytesMax, depthMax: limits.depthMax))
+        let parsed: JSONMembers?
+        do throws(JSONParseError) {
+            parsed = try parser.parseMembers(frame)
+        } catch {
+            throw Self.wireError(error)
+        }
+        guard let members = parsed else {
+            let value = try parseJSON(frame, bytesMax: bytesMax)
             throw WireError(code: .invalidMessage, message: "frame must be a JSON object, got \(value.typeName)")
         }
-        let rid = try Self.readRequestID(members)
-        let object = WireObject(members: members, path: "", rid: rid)
+        let rid = try Self.readRequestID(members["rid"])
+        let object = WireObject(storage: .ordered(members), path: "", rid: rid)
         guard let typeValue = members["type"] else { throw object.failure("missing field \"type\"") }
         guard case .string(let type) = typeValue else {
             throw object.wrongType("type", expected: "a string", got: typeValue)
@@ -87,17 +94,23 @@ public struct WireCodec: Sendable {
         do throws(JSONParseError) {
             return try parser.parse(bytes)
         } catch {
-            switch error.kind {
-            case .tooDeep, .tooLarge:
-                throw WireError(code: .tooLarge, message: "frame \(error.message) (at byte \(error.offset))")
-            default:
-                throw WireError(code: .invalidMessage, message: "invalid JSON at byte \(error.offset): \(error.message)")
-            }
+            throw Self.wireError(error)
         }
     }
 
-    static func readRequestID(_ members: [String: JSONValue]) throws(WireError) -> RequestID? {
-        guard let value = members["rid"], value != .null else { return nil }
+    /// A parse error as the wire names it: `too_large` or `invalid_message`, with the byte offset.
+    private static func wireError(_ error: JSONParseError) -> WireError {
+        switch error.kind {
+        case .tooDeep, .tooLarge:
+            return WireError(code: .tooLarge, message: "frame \(error.message) (at byte \(error.offset))")
+        default:
+            return WireError(code: .invalidMessage, message: "invalid JSON at byte \(error.offset): \(error.message)")
+        }
+    }
+
+    /// A frame's `rid` member (absent or null: none).
+    static func readRequestID(_ member: JSONValue?) throws(WireError) -> RequestID? {
+        guard let value = member, value != .null else { return nil }
         if case .string(let text) = value { return .string(text) }
         if let number = value.intValue { return .integer(number) }
         throw WireError(

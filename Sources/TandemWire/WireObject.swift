@@ -6,10 +6,42 @@ import TandemCore
 /// `WireError` of `invalid_message` naming the full key path (`position.index`, `participants[2].color`)
 /// and carrying the frame's `rid`.
 struct WireObject {
-    let members: [String: JSONValue]
+    /// A frame's own members come in document order (looked up by a short scan); a nested object's are the
+    /// parsed dictionary.
+    enum Members {
+        case ordered(JSONMembers)
+        case dictionary([String: JSONValue])
+    }
+
+    let storage: Members
     /// The key path of this object inside the frame, ending in `.` (empty for the frame itself).
     let path: String
     let rid: RequestID?
+
+    init(members: [String: JSONValue], path: String, rid: RequestID?) {
+        self.init(storage: .dictionary(members), path: path, rid: rid)
+    }
+
+    init(storage: Members, path: String, rid: RequestID?) {
+        self.storage = storage
+        self.path = path
+        self.rid = rid
+    }
+
+    /// The member named `key`; `null` is returned as `.null`, not `nil`.
+    subscript(key: String) -> JSONValue? {
+        switch storage {
+        case .ordered(let members): return members[key]
+        case .dictionary(let members): return members[key]
+        }
+    }
+
+    var members: [String: JSONValue] {
+        switch storage {
+        case .ordered(let members): return members.dictionary
+        case .dictionary(let members): return members
+        }
+    }
 
     func failure(_ message: String, code: ErrorCode = .invalidMessage) -> WireError {
         WireError(code: code, message: message, rid: rid)
@@ -23,12 +55,12 @@ struct WireObject {
 
     /// A member that must be present; `null` counts as present.
     func required(_ key: String) throws(WireError) -> JSONValue {
-        guard let value = members[key] else { throw failure("missing field \(keyPath(key))") }
+        guard let value = self[key] else { throw failure("missing field \(keyPath(key))") }
         return value
     }
 
     /// A member that may be absent; `null` is returned as `.null`, not `nil`.
-    func optional(_ key: String) -> JSONValue? { members[key] }
+    func optional(_ key: String) -> JSONValue? { self[key] }
 
     func string(_ key: String) throws(WireError) -> String {
         let value = try required(key)
@@ -37,7 +69,7 @@ struct WireObject {
     }
 
     func optionalString(_ key: String) throws(WireError) -> String? {
-        guard let value = members[key], value != .null else { return nil }
+        guard let value = self[key], value != .null else { return nil }
         guard case .string(let text) = value else { throw wrongType(key, expected: "a string", got: value) }
         return text
     }
@@ -63,7 +95,7 @@ struct WireObject {
     }
 
     func optionalBool(_ key: String) throws(WireError) -> Bool? {
-        guard let value = members[key], value != .null else { return nil }
+        guard let value = self[key], value != .null else { return nil }
         guard case .bool(let flag) = value else { throw wrongType(key, expected: "a boolean", got: value) }
         return flag
     }
@@ -89,7 +121,7 @@ struct WireObject {
 
     func optionalEnumeration<Choice>(_ key: String, as type: Choice.Type) throws(WireError) -> Choice?
     where Choice: RawRepresentable & CaseIterable, Choice.RawValue == String {
-        guard let value = members[key], value != .null else { return nil }
+        guard let value = self[key], value != .null else { return nil }
         return try enumeration(key, as: type)
     }
 
@@ -100,7 +132,7 @@ struct WireObject {
     }
 
     func optionalObject(_ key: String) throws(WireError) -> WireObject? {
-        guard let value = members[key], value != .null else { return nil }
+        guard let value = self[key], value != .null else { return nil }
         guard case .object(let nested) = value else { throw wrongType(key, expected: "an object", got: value) }
         return WireObject(members: nested, path: path + key + ".", rid: rid)
     }

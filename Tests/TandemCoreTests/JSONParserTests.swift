@@ -29,6 +29,32 @@ struct JSONParserTests {
         #expect(failure("[\u{1}]")?.message == "expected a value, found byte 0x01")
     }
 
+    /// `parseMembers` (a protocol frame's top level) reads what `parse` reads, in document order, and refuses what
+    /// it refuses, with the same error: duplicates in a small object (found by a scan) and a large one (by a set).
+    @Test func topLevelMembersAreTheObjectInDocumentOrderWithTheSameErrors() throws {
+        let parser = JSONParser()
+        let text = #"{"type":"ack","rid":7,"value":{"b":[1,2]},"a\u0062":null}"#
+        let members = try #require(try parser.parseMembers(text.utf8))
+        #expect(members.pairs.map(\.key) == ["type", "rid", "value", "ab"])
+        #expect(members["ab"] == .null && members["rid"] == 7 && members["nope"] == nil)
+        #expect(.object(members.dictionary) == (try parser.parse(text)))
+        #expect(try parser.parseMembers("[1]".utf8) == nil)
+        #expect(try parser.parseMembers(" 3 ".utf8) == nil)
+        for count in [2, 16, 17, 40] {
+            let keys = (0..<count).map { "\"k\($0)\":\($0)" } + ["\"k\(count - 1)\":0"]
+            let duplicated = "{" + keys.joined(separator: ",") + "}"
+            var thrown: JSONParseError?
+            do { _ = try parser.parseMembers(duplicated.utf8) } catch { thrown = error }
+            #expect(thrown?.kind == .duplicateKey, "\(count) members")
+            #expect(thrown?.offset == failure(duplicated)?.offset, "\(count) members")
+        }
+        for bad in ["", "{", "{\"a\":1} x", "\u{FEFF}{}", "{\"a\" 1}"] {
+            var thrown: JSONParseError?
+            do { _ = try parser.parseMembers(bad.utf8) } catch { thrown = error }
+            #expect(thrown?.description == failure(bad)?.description, "\(bad)")
+        }
+    }
+
     @Test func nestingUpToTheDepthLimitParsesAndOneMoreFails() throws {
         let limits = JSONParser.Limits(depthMax: 10)
         let atLimit = String(repeating: "[", count: 10) + String(repeating: "]", count: 10)

@@ -35,6 +35,19 @@ public struct JSONParser: Sendable {
 
     /// Parses one JSON text from UTF-8 bytes.
     public func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+        try withScanner(bytes) { (scanner) throws(JSONParseError) in try scanner.parseDocument() }
+    }
+
+    /// Parses one JSON text whose top-level value should be an object into its members, in document order and
+    /// without a dictionary (a protocol frame's members are each read once, by name: a short scan is cheaper than
+    /// hashing every key twice). Nil when the text is valid JSON but not an object; every error as `parse`'s.
+    public func parseMembers(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONMembers? {
+        try withScanner(bytes) { (scanner) throws(JSONParseError) in try scanner.parseDocumentMembers() }
+    }
+
+    private func withScanner<Result>(
+        _ bytes: some Collection<UInt8>, _ body: (inout JSONScanner) throws(JSONParseError) -> Result
+    ) throws(JSONParseError) -> Result {
         let byteCount = bytes.count
         guard byteCount <= limits.bytesMax else {
             throw JSONParseError(
@@ -44,11 +57,11 @@ public struct JSONParser: Sendable {
         }
         let depthMax = limits.depthMax
         let contiguous = bytes.withContiguousStorageIfAvailable { buffer in
-            Self.parse(buffer: buffer, depthMax: depthMax)
+            Self.scan(buffer: buffer, depthMax: depthMax, body)
         }
         if let result = contiguous { return try result.get() }
         let copied = Array(bytes)
-        return try copied.withUnsafeBufferPointer { Self.parse(buffer: $0, depthMax: depthMax) }.get()
+        return try copied.withUnsafeBufferPointer { Self.scan(buffer: $0, depthMax: depthMax, body) }.get()
     }
 
     /// Parses one JSON text from a string (its UTF-8 encoding).
@@ -56,15 +69,43 @@ public struct JSONParser: Sendable {
         try parse(text.utf8)
     }
 
-    private static func parse(
-        buffer: UnsafeBufferPointer<UInt8>, depthMax: Int
-    ) -> Result<JSONValue, JSONParseError> {
+    private static func scan<Value>(
+        buffer: UnsafeBufferPointer<UInt8>, depthMax: Int, _ body: (inout JSONScanner) throws(JSONParseError) -> Value
+    ) -> Result<Value, JSONParseError> {
         var scanner = JSONScanner(bytes: buffer, depthMax: depthMax)
         do throws(JSONParseError) {
-            return .success(try scanner.parseDocument())
+            return .success(try body(&scanner))
         } catch {
             return .failure(error)
         }
+    }
+}
+
+/// A JSON object's members in document order (`JSONParser.parseMembers`): names are unique, lookups scan.
+public struct JSONMembers: Sendable {
+    public internal(set) var pairs: [(key: String, value: JSONValue)] = []
+
+    /// Up to this many members, duplicates are found by a scan; past it, by a set.
+    static let scanLimit = 16
+
+    public init() {}
+
+    /// The member named `key`, if any.
+    public subscript(key: String) -> JSONValue? {
+        let count = key.utf8.count
+        for pair in pairs where Self.same(pair.key, key, count: count) { return pair.value }
+        return nil
+    }
+
+    /// Whether two names are the same, the lengths compared first (most names a scan passes differ in length, and
+    /// the length of a short string is in its bits, where a full comparison costs a call).
+    @inline(__always)
+    static func same(_ name: String, _ key: String, count: Int) -> Bool {
+        name.utf8.count == count && name == key
+    }
+
+    public var dictionary: [String: JSONValue] {
+        Dictionary(uniqueKeysWithValues: pairs.lazy.map { ($0.key, $0.value) })
     }
 }
 

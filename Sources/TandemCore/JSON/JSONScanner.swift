@@ -16,6 +16,14 @@ struct JSONScanner {
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
+        try checkStart()
+        let value = try parseValue()
+        try checkEnd()
+        return value
+    }
+
+    /// Before the top-level value: no byte order mark, and something besides whitespace.
+    private mutating func checkStart() throws(JSONParseError) {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
             throw failure(.unexpectedByte, "a byte order mark is not allowed", at: 0)
         }
@@ -23,13 +31,15 @@ struct JSONScanner {
         if index == bytes.count {
             throw failure(.unexpectedEnd, "expected a JSON value, found \(bytes.isEmpty ? "empty input" : "only whitespace")")
         }
-        let value = try parseValue()
+    }
+
+    /// After the top-level value: only whitespace.
+    private mutating func checkEnd() throws(JSONParseError) {
         skipWhitespace()
         if index < bytes.count {
             throw failure(.trailingData, "unexpected \(describeByte(at: index)) after the top-level value")
         }
         precondition(depth == 0, "JSONScanner depth must unwind to zero")
-        return value
     }
 
     mutating func parseValue() throws(JSONParseError) -> JSONValue {
@@ -91,14 +101,51 @@ struct JSONScanner {
     }
 
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
+        var members: [String: JSONValue] = [:]
+        try parseMembers { (key, value, keyOffset) throws(JSONParseError) in
+            if members.updateValue(value, forKey: key) != nil { throw Self.duplicate(key, at: keyOffset) }
+        }
+        return .object(members)
+    }
+
+    /// The top-level object's members in document order, without building a dictionary (no key is hashed unless
+    /// the object is large): nil when the document is valid JSON but not an object. Errors as `parseDocument`.
+    mutating func parseDocumentMembers() throws(JSONParseError) -> JSONMembers? {
+        try checkStart()
+        guard bytes[index] == JSONByte.openBrace else {
+            _ = try parseValue()
+            try checkEnd()
+            return nil
+        }
+        var members = JSONMembers()
+        var seen: Set<String>?
+        try parseMembers { (key, value, keyOffset) throws(JSONParseError) in
+            // Duplicates by a scan while the object is small, by a set past that (a frame of many members).
+            if seen == nil, members.pairs.count == JSONMembers.scanLimit {
+                seen = Set(members.pairs.map(\.key))
+            }
+            if seen != nil {
+                if !seen!.insert(key).inserted { throw Self.duplicate(key, at: keyOffset) }
+            } else if members[key] != nil {
+                throw Self.duplicate(key, at: keyOffset)
+            }
+            members.pairs.append((key, value))
+        }
+        try checkEnd()
+        return members
+    }
+
+    /// The members of the object at `index` (its `{`), each handed to `add` with its key's offset, in order.
+    private mutating func parseMembers(
+        _ add: (String, JSONValue, Int) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
         try enterContainer()
         index += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == JSONByte.closeBrace {
             index += 1
             depth -= 1
-            return .object(members)
+            return
         }
         while true {
             skipWhitespace()
@@ -120,10 +167,7 @@ struct JSONScanner {
             }
             index += 1
             skipWhitespace()
-            let value = try parseValue()
-            if members.updateValue(value, forKey: key) != nil {
-                throw failure(.duplicateKey, "duplicate member name \"\(Self.abbreviate(key))\"", at: keyOffset)
-            }
+            try add(key, try parseValue(), keyOffset)
             skipWhitespace()
             guard index < bytes.count else {
                 throw failure(.unexpectedEnd, "expected ',' or '}' in an object, found end of input")
@@ -134,11 +178,15 @@ struct JSONScanner {
             } else if byte == JSONByte.closeBrace {
                 index += 1
                 depth -= 1
-                return .object(members)
+                return
             } else {
                 throw failure(.unexpectedByte, "expected ',' or '}' in an object, found \(describeByte(at: index))")
             }
         }
+    }
+
+    private static func duplicate(_ key: String, at offset: Int) -> JSONParseError {
+        JSONParseError(kind: .duplicateKey, offset: offset, message: "duplicate member name \"\(abbreviate(key))\"")
     }
 
     private mutating func enterContainer() throws(JSONParseError) {

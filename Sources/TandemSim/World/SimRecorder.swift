@@ -61,8 +61,10 @@ public final class SimRecorder: Sendable {
         case disconnect = 4
     }
 
-    func trace(_ kind: TraceKind, from: Int, to: Int, payload: UInt64 = 0) {
-        tracer?.record(kind.rawValue, from: from, to: to, payload: payload)
+    /// `payload` is computed only when there is a trace (a live run keeps none).
+    func trace(_ kind: TraceKind, from: Int, to: Int, payload: @autoclosure () -> UInt64 = 0) {
+        guard let tracer else { return }
+        tracer.record(kind.rawValue, from: from, to: to, payload: payload())
     }
 
     // MARK: Latency oracle
