@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 import TandemCore
 import TandemEngine
@@ -19,7 +20,47 @@ struct AlwaysOutracedStore: ForwardingStore {
     }
 }
 
+/// The store with a count of the appends that reach it.
+final class CountingAppendsStore: ForwardingStore {
+    let inner = InMemoryEventStore()
+    let appends = Mutex(0)
+
+    func append(_ change: ChangeEntry, autoResolved: ConflictRecord?) async throws -> AppendResult {
+        appends.withLock { $0 += 1 }
+        return await inner.append(change, autoResolved: autoResolved)
+    }
+}
+
 @Suite struct ContentionTests {
+    /// A retry whose change the node committed a few versions ago (its `ack` was lost) is answered from the node's
+    /// memory window, which is scanned back from the newest change only as far as the retry's base version: acked
+    /// at its first version, with no second append; the changes committed since are not taken for it.
+    @Test func aRetryInsideTheMemoryWindowIsAckedFromMemory() async throws {
+        try await inSimulation { executor in
+            let store = CountingAppendsStore()
+            let node = CollaborationNode(
+                configuration: NodeConfiguration(nodeID: "node-1", models: .demo),
+                environment: NodeEnvironment(clock: executor.clock, store: store, backplane: InMemoryBackplane(), seed: 3))
+            try await node.start()
+            let a = await TestClient.connect(Users.alice, to: node)
+            await a.join()
+            for version in 0..<5 { await a.change("age", value: .int(version), base: version) }
+            let retried = FieldChange(sessionID: "Contact:1", field: "notes", baseVersion: 5, edit: .value("once"),
+                                      rid: .integer(70), changeID: "alice-retried")
+            await a.send(.fieldChange(retried))
+            for version in 6..<9 { await a.change("age", value: .int(version * 10), base: version) }
+            _ = a.drain()
+            let appendsBefore = store.appends.withLock { $0 }
+            await a.send(.fieldChange(retried))
+            let acks = a.drain().acks
+            #expect(acks.map(\.version) == [6], "\(acks)")
+            #expect(acks.map(\.changeID) == ["alice-retried"])
+            #expect(store.appends.withLock { $0 } == appendsBefore, "the retry reached the store")
+            #expect(await node.metrics.duplicateChanges == 1)
+            await node.shutdown()
+        }
+    }
+
     /// A change that loses every race is answered `internal` (nothing committed) with a message that says why and
     /// what to do, and counted; the node stays consistent with the store and keeps serving.
     @Test func aChangeThatLosesEveryRaceIsAnsweredWithWhatToDo() async throws {

@@ -69,7 +69,7 @@ extension CollaborationNode {
             for attempt in 0..<configuration.limits.appendAttemptsMax {
                 if attempt > 0 { try await waiting(try await backOff(attempt: attempt)) }
                 guard let session = sessions[request.key] else { break }
-                if let committed = session.history.last(where: { $0.changeID == request.changeID }) {
+                if let committed = session.committed(request.changeID, after: request.baseVersion) {
                     return try await waiting(try await duplicate(committed, author: author))
                 }
                 let history = try await waiting(try await historySince(request.key, version: request.baseVersion))

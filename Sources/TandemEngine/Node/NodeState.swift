@@ -71,6 +71,18 @@ final class SessionState {
         self.comments = comments
     }
 
+    /// The change with id `changeID` in the window, if it was committed after `version`: a retry of a change whose
+    /// base was `version` (a change always commits above its base, the resolver refuses a base ahead of the record).
+    /// Scans back from the newest only as far as `version`, so a new change costs the few changes committed since
+    /// its base, not the whole window; one older than the window is the store's to recognise.
+    func committed(_ changeID: String, after version: Int) -> ChangeEntry? {
+        for change in history.reversed() {
+            if change.version <= version { return nil }
+            if change.changeID == changeID { return change }
+        }
+        return nil
+    }
+
     /// Changes after `version` from the window, or nil when the window does not reach back that far.
     func windowChanges(after version: Int) -> [ChangeEntry]? {
         if version >= record.version { return [] }
