@@ -51,7 +51,7 @@ public struct NodeCosts: Sendable, Equatable {
     /// The measured defaults (`Benchmarks/node-costs.json`).
     public static let measured = NodeCosts(
         cores: 1,
-        perMessage: .fixed(.microseconds(40)),
+        perMessage: .fixed(.microseconds(30)),
         perRecipient: .fixed(.nanoseconds(1_700)),
         perStoreCall: .fixed(.microseconds(72)),
         perDelivery: .fixed(.nanoseconds(2_200)),
