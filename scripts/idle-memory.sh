@@ -7,6 +7,8 @@
 #   scripts/idle-memory.sh 2000                # another count
 #   SERVER_BIN=.build-release/release/ws-floor scripts/idle-memory.sh   # the bare NIO floor, the same way
 #   DEFLATE=1 scripts/idle-memory.sh 2000      # websocket.compression on, every socket negotiating permessage-deflate
+#   ACTIVE=1 scripts/idle-memory.sh 2000       # active connections: each joins a record of its own and commits one
+#                                              # change (waits for its ack) before the memory is read
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-10000}
@@ -27,10 +29,10 @@ pid=$!
 for _ in $(seq 300); do grep -q 'listening on' "$work/stdout" 2>/dev/null && break; sleep 0.1; done
 url=$(sed -n 's/^tandem-server listening on //p' "$work/stdout" | head -1)
 [ -n "$url" ] || { cat "$work/stderr" >&2; echo "idle-memory: the server did not start" >&2; exit 1; }
-python3 - "$url" "$count" "$pid" "${DEFLATE:-0}" <<'PY'
-import asyncio, json, sys, time, urllib.request
+python3 - "$url" "$count" "$pid" "${DEFLATE:-0}" "${ACTIVE:-0}" <<'PY'
+import asyncio, json, os, struct, sys, time, urllib.request
 
-url, count, pid, deflate = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
+url, count, pid, deflate, active = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1", sys.argv[5] == "1"
 host, port = url.removeprefix("http://").split(":")
 
 def rss_kib():
@@ -46,7 +48,53 @@ upgrade = (f"GET /ws?token={token} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: w
            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
            + ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else "") + "\r\n").encode()
 
-async def open_one():
+def frame(message):
+    """One masked text frame (a client's frames must be masked)."""
+    payload, mask = json.dumps(message).encode(), os.urandom(4)
+    size = len(payload)
+    header = bytes([0x81, 0x80 | size]) if size < 126 else bytes([0x81, 0x80 | 126]) + struct.pack("!H", size)
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+async def read_message(reader, buffered):
+    """The next text frame from the server (unmasked, unfragmented), and what was read past it."""
+    while True:
+        if len(buffered) >= 2:
+            size, start = buffered[1] & 0x7F, 2
+            if size == 126:
+                size, start = (struct.unpack("!H", buffered[2:4])[0], 4) if len(buffered) >= 4 else (None, 0)
+            elif size == 127:
+                size, start = (struct.unpack("!Q", buffered[2:10])[0], 10) if len(buffered) >= 10 else (None, 0)
+            if size is not None and len(buffered) >= start + size:
+                body, rest = buffered[start:start + size], buffered[start + size:]
+                if buffered[0] & 0x0F == 1:
+                    return json.loads(body), rest
+                buffered = rest
+                continue
+        chunk = await asyncio.wait_for(reader.read(65536), 30)
+        if not chunk:
+            raise RuntimeError("closed while waiting for a frame")
+        buffered += chunk
+
+async def commit_one(index, reader, writer, buffered):
+    """Joins record `index` of Contact and commits one change to it; returns once it is acknowledged."""
+    record = str(index + 1)
+    writer.write(frame({"type": "join_collaboration", "model": "Contact", "record_id": record}))
+    while True:
+        message, buffered = await read_message(reader, buffered)
+        if message["type"] == "joined":
+            break
+        if message["type"] == "error":
+            raise RuntimeError(f"join refused: {message}")
+    writer.write(frame({"type": "field_change", "session_id": f"Contact:{record}", "field": "age",
+                        "base_version": message["version"], "value": index, "change_id": f"memory-{index}"}))
+    while True:
+        message, buffered = await read_message(reader, buffered)
+        if message["type"] == "ack":
+            return
+        if message["type"] == "error":
+            raise RuntimeError(f"change refused: {message}")
+
+async def open_one(index):
     reader, writer = await asyncio.open_connection(host, int(port))
     writer.write(upgrade)
     seen = b""
@@ -57,6 +105,10 @@ async def open_one():
         seen += chunk
     if deflate and b"permessage-deflate" not in seen.split(b"\r\n\r\n")[0].lower():
         raise RuntimeError("permessage-deflate was not negotiated: " + seen[:300].decode(errors="replace"))
+    if active:
+        head, _, rest = seen.partition(b"\r\n\r\n")
+        _, buffered = await read_message(reader, rest)  # connection_confirmed
+        await commit_one(index, reader, writer, buffered)
     return writer
 
 async def main():
@@ -65,11 +117,12 @@ async def main():
     writers = []
     started = time.monotonic()
     for start in range(0, count, 500):
-        writers += await asyncio.gather(*(open_one() for _ in range(min(500, count - start))))
+        writers += await asyncio.gather(*(open_one(start + i) for i in range(min(500, count - start))))
     opened = time.monotonic() - started
     await asyncio.sleep(3)
     after = rss_kib()
-    print(f"idle-memory: {count} idle WebSockets opened in {opened:.1f} s; server RSS {before / 1024:.1f} MiB -> "
+    kind = "active (joined, one change committed)" if active else "idle"
+    print(f"idle-memory: {count} {kind} WebSockets opened in {opened:.1f} s; server RSS {before / 1024:.1f} MiB -> "
           f"{after / 1024:.1f} MiB: {(after - before) / count:.1f} KiB per connection"
           + ("; permessage-deflate negotiated" if deflate else ""))
     for writer in writers:
