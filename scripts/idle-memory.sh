@@ -79,20 +79,19 @@ async def commit_one(index, reader, writer, buffered):
     """Joins record `index` of Contact and commits one change to it; returns once it is acknowledged."""
     record = str(index + 1)
     writer.write(frame({"type": "join_collaboration", "model": "Contact", "record_id": record}))
-    while True:
-        message, buffered = await read_message(reader, buffered)
-        if message["type"] == "joined":
-            break
-        if message["type"] == "error":
-            raise RuntimeError(f"join refused: {message}")
+    joined, buffered = await reply(reader, buffered, "joined")
     writer.write(frame({"type": "field_change", "session_id": f"Contact:{record}", "field": "age",
-                        "base_version": message["version"], "value": index, "change_id": f"memory-{index}"}))
+                        "base_version": joined["version"], "value": index, "change_id": f"memory-{index}"}))
+    await reply(reader, buffered, "ack")
+
+async def reply(reader, buffered, wanted):
+    """The next message of type `wanted` (others are skipped; an error ends the run)."""
     while True:
         message, buffered = await read_message(reader, buffered)
-        if message["type"] == "ack":
-            return
+        if message["type"] == wanted:
+            return message, buffered
         if message["type"] == "error":
-            raise RuntimeError(f"change refused: {message}")
+            raise RuntimeError(f"waiting for {wanted}: {message}")
 
 async def open_one(index):
     reader, writer = await asyncio.open_connection(host, int(port))
