@@ -35,13 +35,19 @@ public struct ChangeEntry: Sendable, Hashable {
     }
 
     /// Immutable, so sharing it between copies (and threads) is safe; setting a property replaces it.
-    private final class Storage: Sendable {
-        let values: Values
-        init(_ values: Values) { self.values = values }
+    @usableFromInline
+    final class Storage: Sendable {
+        @usableFromInline let values: Values
+        @usableFromInline init(_ values: Values) { self.values = values }
     }
 
-    private var storage: Storage
+    @usableFromInline var storage: Storage
 
+    // `@inlinable`, so that where a property is read the key path is a constant the optimizer turns into a plain
+    // load. Until 2026-12-03 it was not: called from another module, every read went through a runtime key path and
+    // copied all the values out (a retain and release of each string and value in them), about 5 % of a
+    // simulation's samples (docs/BENCHMARKS.md, *Simulator*).
+    @inlinable
     public subscript<Value>(dynamicMember keyPath: WritableKeyPath<Values, Value>) -> Value {
         get { storage.values[keyPath: keyPath] }
         set {
