@@ -101,7 +101,9 @@ struct JSONScanner {
     }
 
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
-        var members: [String: JSONValue] = [:]
+        // Room for a small object up front: growing from empty rehashes at each doubling (a frame's nested `user`
+        // object paid two allocations and a rehash for its two members).
+        var members: [String: JSONValue] = Dictionary(minimumCapacity: 4)
         try parseMembers { (key, value, keyOffset) throws(JSONParseError) in
             if members.updateValue(value, forKey: key) != nil { throw Self.duplicate(key, at: keyOffset) }
         }
@@ -118,6 +120,7 @@ struct JSONScanner {
             return nil
         }
         var members = JSONMembers()
+        members.pairs.reserveCapacity(JSONMembers.scanLimit)  // a frame's members, in one allocation
         var seen: Set<String>?
         try parseMembers { (key, value, keyOffset) throws(JSONParseError) in
             // Duplicates by a scan while the object is small, by a set past that (a frame of many members).
