@@ -139,9 +139,9 @@ public struct Checkers: Sendable {
             found.append(DivergentClient(client: who, record: key.sessionID, field: "version",
                                          expected: String(expected.version), actual: String(actualVersion)))
         }
-        // Sorted (the report's order) only when something differs: at 10,000 users the checks of the settle
-        // compare tens of thousands of views each, nearly all equal, and sorting every record's field names was
-        // most of that.
+        // Sorted (the report's order) only when something differs: at 10,000 users each check of the settle
+        // compares tens of thousands of views, nearly all equal, and sorting every record's field names was about
+        // a fifth of the comparing (docs/BENCHMARKS.md, *Simulator*).
         guard expected.fields.contains(where: { field, value in actual[field] != value }) else { return found }
         for field in expected.fields.keys.sorted() where actual[field] != expected.fields[field] {
             found.append(DivergentClient(client: who, record: key.sessionID, field: field,
