@@ -17,9 +17,11 @@ public struct WireCodec: Sendable {
     // MARK: Server side
 
     /// Decodes a frame a client sent.
+    @inlinable
     public func decodeClient(_ frame: some Collection<UInt8>) throws(WireError) -> ClientMessage {
-        let (object, type) = try readFrame(frame, bytesMax: limits.frameBytesMax)
-        return try Self.decodeClientPayload(object, type: type)
+        if let result = frame.withContiguousStorageIfAvailable({ clientResult($0) }) { return try result.get() }
+        try Self.checkSize(frame.count, bytesMax: limits.frameBytesMax)  // before anything is copied
+        return try Array(frame).withUnsafeBufferPointer { clientResult($0) }.get()
     }
 
     public func decodeClient(_ frame: String) throws(WireError) -> ClientMessage {
@@ -45,9 +47,11 @@ public struct WireCodec: Sendable {
     }
 
     /// Decodes a frame a server sent.
+    @inlinable
     public func decodeServer(_ frame: some Collection<UInt8>) throws(WireError) -> ServerMessage {
-        let (object, type) = try readFrame(frame, bytesMax: limits.serverFrameBytesMax)
-        return try Self.decodeServerPayload(object, type: type)
+        if let result = frame.withContiguousStorageIfAvailable({ serverResult($0) }) { return try result.get() }
+        try Self.checkSize(frame.count, bytesMax: limits.serverFrameBytesMax)  // before anything is copied
+        return try Array(frame).withUnsafeBufferPointer { serverResult($0) }.get()
     }
 
     public func decodeServer(_ frame: String) throws(WireError) -> ServerMessage {
@@ -56,16 +60,50 @@ public struct WireCodec: Sendable {
 
     // MARK: Shared
 
-    /// Parses a frame into its top-level object and `type`, with `rid` read as early as possible.
-    private func readFrame(
-        _ frame: some Collection<UInt8>, bytesMax: Int
-    ) throws(WireError) -> (WireObject, String) {
-        let byteCount = frame.count
+    // The decoders' generic entry points are `@inlinable`, so that a caller in another module (the server's and the
+    // load generator's frame handlers with NIO's `ByteBufferView`) gets them specialized for its collection; the
+    // frame is then decoded from a contiguous buffer by the non-generic functions below. Until 2026-12-03 they were
+    // not, and every frame went through the unspecialized generic path (witness-table calls, generic metadata at
+    // run time).
+
+    @usableFromInline
+    func clientResult(_ frame: UnsafeBufferPointer<UInt8>) -> Result<ClientMessage, WireError> {
+        decoded(frame, bytesMax: limits.frameBytesMax, Self.decodeClientPayload)
+    }
+
+    @usableFromInline
+    func serverResult(_ frame: UnsafeBufferPointer<UInt8>) -> Result<ServerMessage, WireError> {
+        decoded(frame, bytesMax: limits.serverFrameBytesMax, Self.decodeServerPayload)
+    }
+
+    private func decoded<Message>(
+        _ frame: UnsafeBufferPointer<UInt8>, bytesMax: Int,
+        _ payload: (WireObject, String) throws(WireError) -> Message
+    ) -> Result<Message, WireError> {
+        do throws(WireError) {
+            let (object, type) = try readFrame(frame, bytesMax: bytesMax)
+            return .success(try payload(object, type))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// A frame over `bytesMax` is `too_large`.
+    @usableFromInline
+    static func checkSize(_ byteCount: Int, bytesMax: Int) throws(WireError) {
         guard byteCount <= bytesMax else {
             throw WireError(
                 code: .tooLarge, message: "frame is \(byteCount) bytes, more than the limit of \(bytesMax) bytes"
             )
         }
+    }
+
+    /// Parses a frame into its top-level object and `type`, with `rid` read as early as possible.
+    private func readFrame(
+        _ frame: UnsafeBufferPointer<UInt8>, bytesMax: Int
+    ) throws(WireError) -> (WireObject, String) {
+        let byteCount = frame.count
+        try Self.checkSize(byteCount, bytesMax: bytesMax)
         guard byteCount > 0 else { throw WireError(code: .invalidMessage, message: "empty frame") }
         let parser = JSONParser(limits: JSONParser.Limits(bytesMax: bytesMax, depthMax: limits.depthMax))
         let parsed: JSONMembers?
