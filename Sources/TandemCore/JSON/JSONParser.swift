@@ -75,19 +75,20 @@ public struct JSONParser: Sendable {
 
     @usableFromInline
     func parseResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
-        var scanner = JSONScanner(bytes: buffer, depthMax: limits.depthMax)
-        do throws(JSONParseError) {
-            return .success(try scanner.parseDocument())
-        } catch {
-            return .failure(error)
-        }
+        scan(buffer) { (scanner) throws(JSONParseError) in try scanner.parseDocument() }
     }
 
     @usableFromInline
     func membersResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONMembers?, JSONParseError> {
+        scan(buffer) { (scanner) throws(JSONParseError) in try scanner.parseDocumentMembers() }
+    }
+
+    private func scan<Value>(
+        _ buffer: UnsafeBufferPointer<UInt8>, _ body: (inout JSONScanner) throws(JSONParseError) -> Value
+    ) -> Result<Value, JSONParseError> {
         var scanner = JSONScanner(bytes: buffer, depthMax: limits.depthMax)
         do throws(JSONParseError) {
-            return .success(try scanner.parseDocumentMembers())
+            return .success(try body(&scanner))
         } catch {
             return .failure(error)
         }
