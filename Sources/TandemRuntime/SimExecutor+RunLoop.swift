@@ -34,6 +34,12 @@ extension SimExecutor {
     @discardableResult
     public func run(untilNanos limitNanos: Int64) -> SimRunStop {
         precondition(isOnLoopThread, "SimExecutor.run must be called on the thread that created the executor")
+        // Jobs run with their own task's values; a `SimTimerTarget` runs outside any task, and finds the
+        // simulator (for `spawn`) through this binding.
+        return SimRuntime.$executor.withValue(self) { runLoop(untilNanos: limitNanos) }
+    }
+
+    private func runLoop(untilNanos limitNanos: Int64) -> SimRunStop {
         if let failure = haltFailure { return .halted(failure) }
         let serialExecutor = asUnownedSerialExecutor()
         let taskExecutor = self.taskExecutor.asUnownedTaskExecutor()
@@ -68,10 +74,17 @@ extension SimExecutor {
             guard deadline <= virtualNanosMax else {
                 return halt("virtualTimeMax", "a timer is due at \(deadline) ns")
             }
-            guard let continuation = timers.popNext() else { continue }
+            guard let wake = timers.popNext() else { continue }
             if deadline > nowNanos { virtualNanos.store(deadline, ordering: .relaxed) }
             timersFired += 1
-            continuation.resume()  // enqueues the sleeper's job on this thread
+            switch wake {
+            case .task(let continuation):
+                continuation.resume()  // enqueues the sleeper's job on this thread
+            case .target(let target):
+                // Nothing is runnable now, so this runs exactly where the job of a task resumed at this
+                // instant would have run.
+                target.timerFired()
+            }
         }
     }
 

@@ -70,6 +70,19 @@ extension SimExecutor {
         let token = timers.reserve(deadlineNanos: Swift.max(deadlineNanos, nowNanos))
         timers.attach(continuation, to: token)
     }
+
+    /// Calls `target.timerFired()` on the loop thread at `deadlineNanos` (at once-next if it has passed), as
+    /// the loop would resume a task sleeping until then: ties with other timers break by registration order,
+    /// and what the call enqueues runs before the next timer fires. No task, no job, no cancellation. Call on
+    /// the simulation thread.
+    public func call(_ target: any SimTimerTarget, atNanos deadlineNanos: Int64) {
+        precondition(isOnLoopThread, "SimExecutor.call(_:atNanos:) must be called on the simulation thread")
+        if timers.liveCount >= limits.timerCountMax {
+            _ = halt("timerCountMax", "\(timers.liveCount) timers were sleeping at once")
+        }
+        let token = timers.reserve(deadlineNanos: Swift.max(deadlineNanos, nowNanos))
+        timers.attach(.target(target), to: token)
+    }
 }
 
 extension SimExecutor {

@@ -1,9 +1,16 @@
 /// The sleeping timers of one `SimExecutor`: a (deadline, sequence) heap over a slot table.
 ///
-/// Loop-thread only (owned by the executor). Cancelled timers stay in the heap and are skipped
+/// A timer wakes either a suspended task (its continuation) or a ``SimTimerTarget`` that the loop calls
+/// directly. Loop-thread only (owned by the executor). Cancelled timers stay in the heap and are skipped
 /// when they reach the top, so cancellation is O(1) and never moves virtual time.
 struct SimTimerQueue {
     typealias Continuation = UnsafeContinuation<Void, any Error>
+
+    /// What a timer wakes when it fires.
+    enum Wake {
+        case task(Continuation)
+        case target(any SimTimerTarget)
+    }
 
     struct Entry: Comparable {
         let deadlineNanos: Int64
@@ -18,11 +25,11 @@ struct SimTimerQueue {
         static func == (lhs: Entry, rhs: Entry) -> Bool { lhs.sequence == rhs.sequence }
     }
 
-    /// A slot is live while `sequence` matches the heap entry's; `continuation` is nil between
-    /// `reserve` and `attach` (a few instructions on the loop thread).
+    /// A slot is live while `sequence` matches the heap entry's; `wake` is nil between `reserve` and
+    /// `attach` (a few instructions on the loop thread).
     struct Slot {
         var sequence: UInt64
-        var continuation: Continuation?
+        var wake: Wake?
     }
 
     private var heap = MinHeap<Entry>()
@@ -38,35 +45,41 @@ struct SimTimerQueue {
         let slot: Int
         if let reused = freeSlots.popLast() {
             slot = reused
-            slots[slot] = Slot(sequence: sequence, continuation: nil)
+            slots[slot] = Slot(sequence: sequence, wake: nil)
         } else {
             slot = slots.count
-            slots.append(Slot(sequence: sequence, continuation: nil))
+            slots.append(Slot(sequence: sequence, wake: nil))
         }
         liveCount += 1
         heap.push(Entry(deadlineNanos: deadlineNanos, sequence: sequence, slot: slot))
         return SimSleepToken(sequence: sequence, slot: slot)
     }
 
-    mutating func attach(_ continuation: Continuation, to token: SimSleepToken) {
-        precondition(isLive(token) && slots[token.slot].continuation == nil, "SimTimerQueue: attach to a dead slot")
-        slots[token.slot].continuation = continuation
+    mutating func attach(_ wake: Wake, to token: SimSleepToken) {
+        precondition(isLive(token) && slots[token.slot].wake == nil, "SimTimerQueue: attach to a dead slot")
+        slots[token.slot].wake = wake
     }
 
-    /// Frees the token's slot and returns its continuation, if the timer is still live.
-    mutating func remove(_ token: SimSleepToken) -> Continuation? {
+    mutating func attach(_ continuation: Continuation, to token: SimSleepToken) {
+        attach(.task(continuation), to: token)
+    }
+
+    /// Frees the token's slot and returns what it would wake, if the timer is still live.
+    mutating func remove(_ token: SimSleepToken) -> Wake? {
         guard isLive(token) else { return nil }
-        let continuation = slots[token.slot].continuation
-        slots[token.slot] = Slot(sequence: 0, continuation: nil)
+        let wake = slots[token.slot].wake.take()  // moved out, not copied
+        slots[token.slot].sequence = 0
         freeSlots.append(token.slot)
         liveCount -= 1
-        return continuation
+        return wake
     }
 
-    /// Like `remove`, but leaves a reserved slot that has no continuation yet.
+    /// Like `remove`, but leaves a reserved slot that has nothing attached yet; returns the sleeping task's
+    /// continuation (sleeps are the only timers that are cancelled).
     mutating func removeIfAttached(_ token: SimSleepToken) -> Continuation? {
-        guard isLive(token), slots[token.slot].continuation != nil else { return nil }
-        return remove(token)
+        guard isLive(token), case .task(let continuation)? = slots[token.slot].wake else { return nil }
+        _ = remove(token)
+        return continuation
     }
 
     /// True while a reserved timer has not fired or been removed.
@@ -84,7 +97,7 @@ struct SimTimerQueue {
     }
 
     /// Removes the earliest live timer; call after `nextDeadlineNanos()` returned a value.
-    mutating func popNext() -> Continuation? {
+    mutating func popNext() -> Wake? {
         guard let top = heap.pop() else { return nil }
         return remove(SimSleepToken(sequence: top.sequence, slot: top.slot))
     }
@@ -94,4 +107,12 @@ struct SimTimerQueue {
 struct SimSleepToken: Sendable, Equatable {
     let sequence: UInt64
     let slot: Int
+}
+
+/// An object the simulation loop calls when its timer fires (``SimExecutor/call(_:atNanos:)``), instead of
+/// resuming a suspended task: simulator plumbing that only needs to run a few synchronous steps at a virtual
+/// instant (a pipe delivering its next message) saves the task, its job and the executor switch.
+public protocol SimTimerTarget: AnyObject, Sendable {
+    /// Runs on the loop thread, between jobs, at the timer's deadline; `SimRuntime.executor` is bound.
+    func timerFired()
 }

@@ -73,6 +73,12 @@ extension SimClient {
     /// Checks that `version` is the next one; on a gap (or a repeat) records a violation and resyncs.
     private func inOrder(_ key: RecordKey, version: Int, field: String, changeID: String?) -> Bool {
         guard let view = views[key] else { return false }
+        return inOrder(view, version: version, field: field, changeID: changeID)
+    }
+
+    /// `inOrder` for a view already in hand (no lookup of its key).
+    private func inOrder(_ view: RecordView, version: Int, field: String, changeID: String?) -> Bool {
+        let key = view.key
         if version == view.version + 1 { return true }
         let detail = version <= view.version
             ? "\(name) got version \(version) again after \(view.version)"
@@ -89,7 +95,7 @@ extension SimClient {
     func applyRemote(_ change: ModelChanged) {
         guard let view = view(change.sessionID) else { return }
         let key = view.key
-        guard inOrder(key, version: change.version, field: change.field, changeID: change.changeID) else { return }
+        guard inOrder(view, version: change.version, field: change.field, changeID: change.changeID) else { return }
         view.version = change.version
         if change.isDeletion {
             // The record is gone: its values, our edits in flight or waiting (the node refuses them as not_found)
@@ -104,12 +110,13 @@ extension SimClient {
             return
         }
         view.deleted = false
-        if let changeID = change.changeID, view.outstanding[change.field] == changeID {
+        // (Most views have nothing in flight: the emptiness checks spare hashing the strings per delivery.)
+        if let changeID = change.changeID, !view.outstanding.isEmpty, view.outstanding[change.field] == changeID {
             // Our own change, seen in a resync replay: it was committed; treat it as its ack.
             textAcked(key, field: change.field, version: change.version, changeID: changeID)
             return
         }
-        if let changeID = change.changeID, view.pending.removeValue(forKey: changeID) != nil {
+        if let changeID = change.changeID, !view.pending.isEmpty, view.pending.removeValue(forKey: changeID) != nil {
             if view.overrides[change.field]?.changeID == changeID { view.overrides[change.field] = nil }
             recorder.changeAcked(.init(changeID: changeID, key: key, field: change.field,
                                                version: change.version, client: name), by: origin)

@@ -19,8 +19,10 @@ final class SimNetwork: Sendable {
 
     private struct State {
         var random: SplitMix64
-        var spikes: [LinkKind: Duration] = [:]
-        var extraLoss: [LinkKind: Double] = [:]
+        /// Per link kind, by `LinkKind.slot` (a dictionary keyed by the kind would hash its raw string on every
+        /// message).
+        var spikes: [Duration?] = Array(repeating: nil, count: LinkKind.allCases.count)
+        var extraLoss: [Double?] = Array(repeating: nil, count: LinkKind.allCases.count)
         /// Active partitions as pairs of place sets (each pair is cut both ways).
         var partitions: [(id: Int, a: Set<Place>, b: Set<Place>)] = []
         var nextPartitionID = 0
@@ -38,7 +40,8 @@ final class SimNetwork: Sendable {
     /// (`LinkSettings.oneWayDelay`, which the live fault proxy draws from too).
     func latencyNanos(_ link: LinkKind) -> Int64 {
         state.withLock { state in
-            links[link].oneWayDelay(spike: state.spikes[link], extraLoss: state.extraLoss[link], using: &state.random)
+            links[link].oneWayDelay(
+                spike: state.spikes[link.slot], extraLoss: state.extraLoss[link.slot], using: &state.random)
                 .nanosecondsClamped
         }
     }
@@ -60,7 +63,18 @@ final class SimNetwork: Sendable {
 
     func heal(_ id: Int) { state.withLock { $0.partitions.removeAll { $0.id == id } } }
 
-    func setSpike(_ link: LinkKind, _ added: Duration?) { state.withLock { $0.spikes[link] = added } }
+    func setSpike(_ link: LinkKind, _ added: Duration?) { state.withLock { $0.spikes[link.slot] = added } }
 
-    func setExtraLoss(_ link: LinkKind, _ rate: Double?) { state.withLock { $0.extraLoss[link] = rate } }
+    func setExtraLoss(_ link: LinkKind, _ rate: Double?) { state.withLock { $0.extraLoss[link.slot] = rate } }
+}
+
+private extension LinkKind {
+    /// This kind's index in `SimNetwork`'s per-link tables.
+    var slot: Int {
+        switch self {
+        case .clientNode: 0
+        case .nodeBroker: 1
+        case .nodeStore: 2
+        }
+    }
 }

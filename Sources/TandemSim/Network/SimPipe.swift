@@ -5,13 +5,17 @@ import TandemRuntime
 /// A one-way, in-order message channel with latency: what one TCP connection direction does.
 ///
 /// `send` is synchronous (callable from any simulated actor); each message is handed to `deliver` at its
-/// delivery time, never before an earlier message of the same pipe. One task per pipe drains it. When the
+/// delivery time, never before an earlier message of the same pipe. `close` drops what is in flight.
+///
+/// Two ways to drain it. To an async receiver (a node, which awaits its engine), one task per pipe: when the
 /// pipe is idle its task is parked, and a send hands the parked task straight to the executor's timer queue
-/// for the message's delivery time: a delivery costs one timer and one job. `close` drops what is in flight.
+/// for the message's delivery time (one timer and one job per delivery). To a synchronous receiver on an actor
+/// of the simulator's executor (a client), no task at all: the pipe is the timer's target, and the loop calls
+/// it at the delivery time, where the resumed task's job would have run (one timer, no job, no executor switch).
 ///
 /// This is the simulator's hottest path (every delivery of every message); an `AsyncStream` and a sleep per
-/// message cost about a third more.
-final class SimPipe<Message: Sendable>: Sendable {
+/// message cost about a third more than the task, and the task about a tenth more than the timer target.
+final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
     private struct Item: Sendable {
         var deliverAtNanos: Int64
         /// Until then the message waits in the sender's write queue and can still be discarded.
@@ -21,7 +25,10 @@ final class SimPipe<Message: Sendable>: Sendable {
 
     private struct State: Sendable {
         var items = Deque<Item>()
+        /// The drain task, parked (task form).
         var waiter: UnsafeContinuation<Void, any Error>?
+        /// A timer will call ``timerFired()``, or it is running (target form).
+        var armed = false
         var closed = false
         var lastDeliverAtNanos: Int64 = 0
     }
@@ -35,23 +42,66 @@ final class SimPipe<Message: Sendable>: Sendable {
 
     private let state = Mutex(State())
     private let executor: SimExecutor
+    /// The target form's drain, built where `Message` is known (so the loop's call through the generic
+    /// `timerFired` does not look up generic metadata); nil when a task drains the pipe.
+    private let fire: (@Sendable (SimPipe<Message>) -> Void)?
 
     /// Starts the pipe's drain task; call from inside the simulation.
     init(executor: SimExecutor, deliver: @escaping @Sendable (Message) async -> Void) {
         self.executor = executor
+        self.fire = nil
         spawn { [self] in
             while let message = await self.next() { await deliver(message) }
         }
     }
 
-    /// Starts the pipe's drain task on `owner`, and delivers by a synchronous call on it: for a receiver
-    /// that is an actor (a simulated client), this saves two executor hops per message.
+    /// A pipe that delivers by a synchronous call on `owner` (a simulated client), straight from the simulation
+    /// loop at each delivery time: no task.
+    ///
+    /// Why calling `deliver` without entering `owner` is safe: `owner` must be an actor of this simulation (a
+    /// default actor whose jobs run on the simulator's task executor, or one whose executor is the simulator),
+    /// so its jobs run only on the loop thread, one at a time, inside the loop's job pass. The loop calls
+    /// ``timerFired()`` on that thread only when no job is runnable and none is running (it fires a timer after
+    /// the pass has emptied the FIFO), so every actor of the simulation is idle with an empty queue then: nothing
+    /// else can touch `owner`'s state until the call returns, exactly as if a job on `owner` made it (which is
+    /// what the task form did, and where). `deliver` is synchronous, so it cannot suspend while "inside".
+    /// The cast is the one the standard library's `assumeIsolated` makes after its executor check, which a
+    /// default actor cannot pass outside its own jobs.
     init<Owner: Actor>(
         executor: SimExecutor, owner: Owner, deliver: @escaping @Sendable (isolated Owner, Message) -> Void
     ) {
         self.executor = executor
-        owner.spawn { [self] owner in
-            while let message = await self.next(isolation: owner) { deliver(owner, message) }
+        let call = unsafeBitCast(deliver, to: (@Sendable (Owner, Message) -> Void).self)
+        self.fire = { pipe in pipe.deliverDue { message in call(owner, message) } }
+    }
+
+    func timerFired() {
+        executor.probe()  // the safety argument of the target form's init needs the loop thread
+        fire?(self)
+    }
+
+    /// Target form: hands every message due now to `receive`, then sets a timer for the next one or goes idle.
+    private func deliverDue(_ receive: (Message) -> Void) {
+        while true {
+            let now = executor.nowNanos
+            let step = state.withLock { state -> Step in
+                if state.closed {
+                    state.armed = false
+                    return .stop
+                }
+                guard let first = state.items.first else {
+                    state.armed = false
+                    return .park
+                }
+                if first.deliverAtNanos > now { return .waitUntil(first.deliverAtNanos) }
+                state.items.removeFirst()
+                return .deliver(first.message)
+            }
+            switch step {
+            case .deliver(let message): receive(message)
+            case .waitUntil(let deadline): return executor.call(self, atNanos: deadline)
+            case .park, .stop: return
+            }
         }
     }
 
@@ -100,16 +150,27 @@ final class SimPipe<Message: Sendable>: Sendable {
     /// later, or right after the previous one, if later. Until `queuedUntilNanos` (its write starts then)
     /// ``discardQueued(nowNanos:)`` can still take it back.
     func send(_ message: Message, departAtNanos: Int64, queuedUntilNanos: Int64, latencyNanos: Int64) {
-        let wake = state.withLock { state -> (UnsafeContinuation<Void, any Error>, Int64)? in
+        let targetForm = fire != nil
+        let wake = state.withLock { state -> (UnsafeContinuation<Void, any Error>?, Int64)? in
             guard !state.closed else { return nil }
             state.lastDeliverAtNanos = max(state.lastDeliverAtNanos, departAtNanos + max(0, latencyNanos))
             state.items.append(Item(
                 deliverAtNanos: state.lastDeliverAtNanos, queuedUntilNanos: queuedUntilNanos, message: message))
+            if targetForm {
+                guard !state.armed else { return nil }
+                state.armed = true
+                return (nil, state.lastDeliverAtNanos)
+            }
             guard let waiter = state.waiter else { return nil }
             state.waiter = nil
             return (waiter, state.lastDeliverAtNanos)
         }
-        if let (waiter, deadline) = wake { executor.resume(waiter, atNanos: deadline) }
+        guard let (waiter, deadline) = wake else { return }
+        if let waiter {
+            executor.resume(waiter, atNanos: deadline)
+        } else {
+            executor.call(self, atNanos: deadline)
+        }
     }
 
     var isClosed: Bool { state.withLock { $0.closed } }

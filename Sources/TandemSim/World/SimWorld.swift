@@ -19,6 +19,7 @@ final class SimWorld: Sendable {
         let context = self.context
         var environment = ClientEnvironment(seed: seed, clock: executor, recorder: context.recorder, links: context)
         environment.ignoresResyncedParticipants = options.clientsIgnoreResyncedParticipants
+        environment.executor = executor
         clients = ScenarioMember.all(of: scenario, seed: seed).map { member in
             SimClient(member: member, user: member.identity(id: 1_000 + member.index), model: context.models,
                       environment: environment)
