@@ -220,3 +220,55 @@ import Testing
         #expect(try run.get() == 7)
     }
 }
+
+/// Records each call of `timerFired` in the trace, and on its first call starts a task with `spawn`.
+private final class RecordingTarget: SimTimerTarget {
+    let sim: SimExecutor
+    let id: Int
+    let spawned = Mutex<Task<Void, Never>?>(nil)
+
+    init(sim: SimExecutor, id: Int) {
+        self.sim = sim
+        self.id = id
+    }
+
+    func timerFired() {
+        sim.record(2, from: id, to: 0)
+        let started = spawned.withLock { $0 != nil }
+        guard !started else { return }
+        let sim = self.sim
+        let id = self.id
+        let task = spawn {
+            try? await sim.clock.sleep(for: .milliseconds(1))
+            sim.record(3, from: id, to: 0)
+        }
+        spawned.withLock { $0 = task }
+    }
+}
+
+@Suite struct SimTimerTargetTests {
+    @Test func aTargetIsCalledAtItsDeadlineInRegistrationOrderWithSleepsAndItsSpawnsStayInTheSimulation() async throws {
+        let (run, events) = await simulateOnThread(
+            traceRetainedEventCountMax: 16, inspect: { $0.trace.retainedEvents }
+        ) { sim in
+            let first = RecordingTarget(sim: sim, id: 1)
+            let second = RecordingTarget(sim: sim, id: 2)
+            let sleeper = spawn {  // registers its 5 ms sleep when it runs, after the two calls below
+                try? await sim.clock.sleep(until: SimClock.Instant(nanoseconds: 5_000_000))
+                sim.record(1, from: 9, to: 0)
+            }
+            sim.call(second, atNanos: 5_000_000)
+            sim.call(first, atNanos: 5_000_000)
+            sim.call(first, atNanos: 2_000_000)
+            await sleeper.value
+            for target in [first, second] { await target.spawned.withLock { $0 }?.value }
+        }
+        try run.get()
+        // (time, kind, from): the 2 ms call, its spawned task 1 ms later, then the 5 ms ties in registration order.
+        #expect(events.map { [$0.timeNanos / 1_000_000, Int64($0.kind), Int64($0.from)] } == [
+            [2, 2, 1], [3, 3, 1], [5, 2, 2], [5, 2, 1], [5, 1, 9], [6, 3, 2],
+        ])
+        #expect(run.isClean)  // the targets' `spawn`s found the simulator: no escape
+        #expect(run.statistics.escapeCount == 0)
+    }
+}

@@ -52,8 +52,9 @@ public struct ClientEnvironment: Sendable {
     /// A deliberately broken client (for checker tests): `resynced`'s participants are ignored.
     public var ignoresResyncedParticipants = false
     /// Where the clients' own work runs: in a live run, the event loop their sockets are on, so a frame read there
-    /// is handed to its client in place (`SimClient.assumeIsolated`), without a queue and a task hop per frame. Nil
-    /// in the simulator: each client is then an ordinary actor.
+    /// is handed to its client in place (`SimClient.assumeIsolated`), without a queue and a task hop per frame; in the
+    /// simulator, the simulator's executor, whose loop hands each delivery to its client the same way (`SimPipe`).
+    /// Nil: each client is an ordinary actor.
     public var executor: (any SerialExecutor)?
 
     public init(
