@@ -8,46 +8,46 @@ extension CollaborationNode {
     /// already applied is ignored. With gap recovery off (the pub/sub demonstration), a gap is skipped:
     /// the node jumps to the new version and its clients silently miss the changes in between.
     func integrate(_ change: ChangeEntry, author: ChangeAuthor?) {
-        guard let version = sessions[change.key]?.record.version else { return }
+        // The session is a class: one lookup (hashing the record key's strings) serves the whole change.
+        guard let session = sessions[change.key] else { return }
+        let version = session.record.version
         if change.version <= version { return }
         if change.version > version + 1 {
             if configuration.gapRecovery {
-                sessions[change.key]!.ahead[change.version] = change
+                session.ahead[change.version] = change
                 startGapFill(change.key)
                 return
             }
-            sessions[change.key]!.record.version = change.version - 1
-            sessions[change.key]!.history.removeAll()
+            session.record.version = change.version - 1
+            session.history.removeAll()
         }
-        apply(change, author: author)
-        drainAhead(change.key)
+        apply(change, author: author, in: session)
+        if !session.ahead.isEmpty { drainAhead(change.key) }
     }
 
     private func drainAhead(_ key: RecordKey) {
         while let session = sessions[key], let next = session.ahead[session.record.version + 1] {
-            sessions[key]!.ahead.removeValue(forKey: next.version)
-            apply(next, author: nil)
+            session.ahead.removeValue(forKey: next.version)
+            apply(next, author: nil, in: session)
         }
         if let session = sessions[key], !session.ahead.isEmpty {
             session.ahead = session.ahead.filter { $0.key > session.record.version }
         }
     }
 
-    private func apply(_ change: ChangeEntry, author: ChangeAuthor?) {
-        guard sessions[change.key] != nil else { return }
+    /// Applies `change` to `session` (the session of its record, a class: mutated in place) and fans it out.
+    private func apply(_ change: ChangeEntry, author: ChangeAuthor?, in session: SessionState) {
         let start = environment.stages == nil ? 0 : environment.clock.nowNanos()
         defer { environment.stages?.observe(.fanout, nanos: environment.clock.nowNanos() - start) }
-        // Mutate in place: copying the session out and back would copy its whole history window per change.
-        sessions[change.key]!.record.apply(change)
+        session.record.apply(change)
         if change.kind == .insert {
             // A record created again after a deletion starts from the model's defaults, like a new one.
-            sessions[change.key]!.record = sessions[change.key]!.model.completing(sessions[change.key]!.record)
+            session.record = session.model.completing(session.record)
         }
-        sessions[change.key]!.history.append(change)
-        if sessions[change.key]!.history.count > configuration.limits.historyWindowCount {
-            sessions[change.key]!.history.removeFirst()
+        session.history.append(change)
+        if session.history.count > configuration.limits.historyWindowCount {
+            session.history.removeFirst()
         }
-        let session = sessions[change.key]!
         let author =
             author ?? (session.awaitingAcks.isEmpty ? nil : session.awaitingAcks.removeValue(forKey: change.changeID))
         // One frame for every recipient but the author (whose `ack` is its own): encoded once per change.

@@ -72,15 +72,18 @@ extension CollaborationNode {
         case .committed(let change):
             integrate(change, author: nil)
         case .presence(let key, let notice):
-            guard sessions[key] != nil else { return }
-            applyPresence(notice, key: key, nowNanos: now)
+            guard let session = sessions[key] else { return }
+            applyPresence(notice, to: session, key: key, nowNanos: now)
         case .presenceHeartbeat(let heartbeats):
             var answers: [PresenceHeartbeatSession] = []
-            for heartbeat in heartbeats where sessions[heartbeat.key] != nil {
+            for heartbeat in heartbeats {
+                // One lookup per session of the beat (the session is a class), not one per entry.
+                guard let session = sessions[heartbeat.key] else { continue }
                 for entry in heartbeat.entries {
-                    applyPresence(.joined(entry.user, connection: entry.connection), key: heartbeat.key, nowNanos: now)
+                    applyPresence(.joined(entry.user, connection: entry.connection), to: session, key: heartbeat.key,
+                                  nowNanos: now)
                 }
-                if heartbeat.version > sessions[heartbeat.key]!.record.version { startGapFill(heartbeat.key) }
+                if heartbeat.version > session.record.version { startGapFill(heartbeat.key) }
                 if heartbeat.query, let beat = presenceBeat(heartbeat.key) { answers.append(beat) }
             }
             if !answers.isEmpty { publish(.presenceHeartbeat(answers)) }
@@ -91,20 +94,20 @@ extension CollaborationNode {
         }
     }
 
-    private func applyPresence(_ notice: PresenceNotice, key: RecordKey, nowNanos: Int64) {
+    private func applyPresence(_ notice: PresenceNotice, to session: SessionState, key: RecordKey, nowNanos: Int64) {
         switch notice {
         case .joined(let user, let connection):
-            if sessions[key]!.presence.join(user: user, connection: connection, nowNanos: nowNanos) {
+            if session.presence.join(user: user, connection: connection, nowNanos: nowNanos) {
                 broadcastLocal(key, .userJoined(Messages.userPresence(key, user, color: PresenceTable.color(for: user.id))))
             }
         case .left(let connection):
-            if let gone = sessions[key]!.presence.leave(connection: connection) {
+            if let gone = session.presence.leave(connection: connection) {
                 broadcastLocal(key, .userLeft(Messages.userLeft(key, gone)))
             }
         case .cursor(let user, let connection, let field, let state, let position):
-            _ = sessions[key]!.presence.join(user: user, connection: connection, nowNanos: nowNanos)
-            _ = sessions[key]!.presence.setCursor(connection: connection, field: field, state: state,
-                                                  position: position, nowNanos: nowNanos)
+            _ = session.presence.join(user: user, connection: connection, nowNanos: nowNanos)
+            _ = session.presence.setCursor(connection: connection, field: field, state: state,
+                                           position: position, nowNanos: nowNanos)
             broadcastLocal(key, .cursorMoved(Messages.cursorMoved(key, user, field: field, state: state, position: position)))
         }
     }

@@ -76,7 +76,7 @@ public struct Checkers: Sendable {
                 if page.records.isEmpty || offset >= page.total { break }
             }
         }
-        for client in clients { keys.formUnion(await client.snapshot().views.map(\.key)) }
+        for client in clients { keys.formUnion(await client.currentSnapshot().views.map(\.key)) }
         return keys.sorted()
     }
 
@@ -102,7 +102,7 @@ public struct Checkers: Sendable {
         let records = try await authoritative()
         var divergent: [DivergentClient] = []
         for client in clients {
-            let snapshot = await client.snapshot()
+            let snapshot = await client.currentSnapshot()
             guard !snapshot.departed else { continue }
             guard snapshot.connected || !snapshot.reconnectAllowed else {
                 divergent.append(DivergentClient(client: snapshot.name, record: "*", field: "*",
@@ -189,7 +189,7 @@ public struct Checkers: Sendable {
         var keys = Set(try await keys())
         var live: [(id: Int, snapshot: ClientSnapshot)] = []
         for client in clients {
-            let snapshot = await client.snapshot()
+            let snapshot = await client.currentSnapshot()
             names[client.user.id] = snapshot.name
             for view in snapshot.views { keys.insert(view.key) }
             guard snapshot.connected, !snapshot.departed else { continue }
