@@ -58,9 +58,9 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
     /// A pipe that delivers by a synchronous call on `owner` (a simulated client), straight from the simulation
     /// loop at each delivery time: no task.
     ///
-    /// Why calling `deliver` without entering `owner` is safe: `owner` must be an actor of this simulation (a
-    /// default actor whose jobs run on the simulator's task executor, or one whose executor is the simulator),
-    /// so its jobs run only on the loop thread, one at a time, inside the loop's job pass. The loop calls
+    /// Why calling `deliver` without entering `owner` is safe: `owner` must be an actor whose serial executor is
+    /// `executor` (a simulated client; `SimConnection` checks it), so its jobs run only on the loop thread, one at a
+    /// time, inside the loop's job pass, and its own isolation checks hold on that thread. The loop calls
     /// ``timerFired()`` on that thread only when no job is runnable and none is running (it fires a timer after
     /// the pass has emptied the FIFO), so every actor of the simulation is idle with an empty queue then: nothing
     /// else can touch `owner`'s state until the call returns, exactly as if a job on `owner` made it (which is

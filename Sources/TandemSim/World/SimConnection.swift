@@ -81,6 +81,10 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
             guard let connection = me.value.connection else { return }
             await toNode(connection, uplink)
         }
+        // The downlink pipe hands messages to the client from the simulator's loop (see SimPipe): that is the
+        // client's isolation only when the client runs on the simulator's executor, as SimWorld makes them.
+        precondition((client.environment.executor as? SimExecutor) === world.executor,
+                     "a simulated client must run on its simulation's executor (ClientEnvironment.executor)")
         down = SimPipe(executor: world.executor, owner: client) { client, downlink in
             guard let connection = me.value.connection else { return }
             client.receive(downlink, on: connection)
