@@ -14,6 +14,40 @@ import Testing
         }
     }
 
+    /// The in-place apply (on a text held once, edited where it lies) against a reference that rebuilds the text
+    /// from UTF-16 code units, component by component as ot.js does.
+    @Test func applyInPlaceMatchesAUTF16Reference() async {
+        await propertyCheck(count: Self.caseCount, input: TextWithOperation.generator) { sample throws in
+            var units = Array(sample.text.utf16)[...]
+            var expected: [UInt16] = []
+            for component in sample.operation.components {
+                switch component {
+                case .retain(let count):
+                    expected += units.prefix(count)
+                    units = units.dropFirst(count)
+                case .insert(let text): expected += Array(text.utf16)
+                case .delete(let count): units = units.dropFirst(count)
+                }
+            }
+            var text = String(sample.text.unicodeScalars)  // a buffer of its own, so the edit is in place
+            try sample.operation.apply(to: &text)
+            #expect(Array(text.utf16) == expected)
+        }
+    }
+
+    @Test func aFailedApplyInPlaceLeavesTheTextAsItWas() throws {
+        var text = "héllo wörld"
+        let wrongLength = TextOperation().retaining(3).inserting("x").deleting(2)
+        #expect(throws: TextOperationError.self) { try wrongLength.apply(to: &text) }
+        #expect(text == "héllo wörld")
+        // 😀 is a surrogate pair in UTF-16: an insert is already collected when the delete cuts the pair in half.
+        var pair = "a\u{1F600}b"
+        let split = TextOperation().retaining(1).inserting("x").deleting(1).retaining(2)
+        #expect(split.baseLength == pair.utf16.count)
+        #expect(throws: TextOperationError.self) { try split.apply(to: &pair) }
+        #expect(pair == "a\u{1F600}b")
+    }
+
     @Test func transformedOperationsConverge() async {
         await propertyCheck(count: Self.caseCount, input: TextWithTwoOperations.concurrent) { sample throws in
             let (a, b) = (sample.first, sample.second)

@@ -123,14 +123,18 @@ extension SimClient {
         }
         switch change.edit {
         case .op(let json):
-            if var state = view.text[change.field], case .string(let text) = view.fields[change.field] {
+            if var state = view.text[change.field], case .string(var text)? = view.fields[change.field] {
+                // Taken out of the view while it is edited, so that the view's copy is the only one and the op
+                // edits it in place (a copy per delivery of a growing text was most of applying a remote op).
+                view.fields[change.field] = .null
                 do {
                     let local = try state.applyServer(try TextOperation(json: json), version: change.version)
-                    view.fields[change.field] = .string(try local.apply(to: text))
+                    try local.apply(to: &text)
                     view.text[change.field] = state
                 } catch {
                     recorder.count("client.ot_errors", node: nil)
                 }
+                view.fields[change.field] = .string(text)
             }
         case .value(let value):
             view.fields[change.field] = value

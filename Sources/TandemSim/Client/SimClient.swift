@@ -205,6 +205,9 @@ public actor SimClient {
         case .message(let message):
             recorder.trace(.delivery, from: connection.node, to: index, payload: Self.tracePayload(message))
             handle(message, on: connection)
+        case .shared(let message, let digest):
+            recorder.trace(.delivery, from: connection.node, to: index, payload: digest)
+            handle(message, on: connection)
         }
     }
 

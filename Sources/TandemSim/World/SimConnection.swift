@@ -19,6 +19,8 @@ enum Uplink: Sendable {
 /// What travels from a node to its client on one connection.
 public enum Downlink: Sendable {
     case message(ServerMessage)
+    /// A message of a fan-out, with the trace digest (`DeliveryDigest`) its sender computed once for every recipient.
+    case shared(ServerMessage, digest: UInt64)
     /// The connection ended: the node closed it (with a close code) or it broke (1006).
     case closed(code: Int)
 }
@@ -95,6 +97,18 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
     // MARK: ClientTransport (called by the node)
 
     func send(_ message: ServerMessage) -> Bool {
+        enqueue { .message(wire?.server(message) ?? message) }
+    }
+
+    /// One message of a fan-out: its trace digest is computed once for all recipients and travels with it (with
+    /// `--wire` every recipient decodes its own copy, and digests what it decoded).
+    func send(_ frame: SharedFrame) -> Bool {
+        guard wire == nil else { return send(frame.message) }
+        return enqueue { .shared(frame.message, digest: frame.encoded(DeliveryDigest.of)) }
+    }
+
+    /// Books the frame's write and queues it on the downlink; `downlink` is made only if the queue takes it.
+    private func enqueue(_ downlink: () -> Downlink) -> Bool {
         guard !down.isClosed else { return true }
         let now = executor.nowNanos
         let (full, writerFreeAt, startsWrite) = writer.update { writer -> (Bool, Int64, Bool) in
@@ -110,7 +124,7 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
             writer.freeAtNanos = write.end
             if write.start > now { writer.queued.append((write.start, write.end - write.start)) }
         }
-        down.send(.message(wire?.server(message) ?? message), departAtNanos: write.end, queuedUntilNanos: write.start,
+        down.send(downlink(), departAtNanos: write.end, queuedUntilNanos: write.start,
                   latencyNanos: network.latencyNanos(.clientNode))
         return true
     }
