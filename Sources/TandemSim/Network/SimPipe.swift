@@ -29,6 +29,10 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
         var waiter: UnsafeContinuation<Void, any Error>?
         /// A timer will call ``timerFired()``, or it is running (target form).
         var armed = false
+        /// The target form's drain, built where `Message` is known (so the loop's call through the generic
+        /// `timerFired` does not look up generic metadata). It holds the receiver: `close` lets go of it, as the
+        /// task form's task ends there.
+        var fire: (@Sendable (SimPipe<Message>) -> Void)?
         var closed = false
         var lastDeliverAtNanos: Int64 = 0
     }
@@ -42,14 +46,13 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
 
     private let state = Mutex(State())
     private let executor: SimExecutor
-    /// The target form's drain, built where `Message` is known (so the loop's call through the generic
-    /// `timerFired` does not look up generic metadata); nil when a task drains the pipe.
-    private let fire: (@Sendable (SimPipe<Message>) -> Void)?
+    /// Delivered by the loop calling ``timerFired()`` (true), or by a drain task.
+    private let targetForm: Bool
 
     /// Starts the pipe's drain task; call from inside the simulation.
     init(executor: SimExecutor, deliver: @escaping @Sendable (Message) async -> Void) {
         self.executor = executor
-        self.fire = nil
+        self.targetForm = false
         spawn { [self] in
             while let message = await self.next() { await deliver(message) }
         }
@@ -71,13 +74,14 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
         executor: SimExecutor, owner: Owner, deliver: @escaping @Sendable (isolated Owner, Message) -> Void
     ) {
         self.executor = executor
+        self.targetForm = true
         let call = unsafeBitCast(deliver, to: (@Sendable (Owner, Message) -> Void).self)
-        self.fire = { pipe in pipe.deliverDue { message in call(owner, message) } }
+        state.withLock { $0.fire = { pipe in pipe.deliverDue { message in call(owner, message) } } }
     }
 
     func timerFired() {
         executor.probe()  // the safety argument of the target form's init needs the loop thread
-        fire?(self)
+        state.withLock { $0.fire }?(self)
     }
 
     /// Target form: hands every message due now to `receive`, then sets a timer for the next one or goes idle.
@@ -150,7 +154,6 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
     /// later, or right after the previous one, if later. Until `queuedUntilNanos` (its write starts then)
     /// ``discardQueued(nowNanos:)`` can still take it back.
     func send(_ message: Message, departAtNanos: Int64, queuedUntilNanos: Int64, latencyNanos: Int64) {
-        let targetForm = fire != nil
         let wake = state.withLock { state -> (UnsafeContinuation<Void, any Error>?, Int64)? in
             guard !state.closed else { return nil }
             state.lastDeliverAtNanos = max(state.lastDeliverAtNanos, departAtNanos + max(0, latencyNanos))
@@ -195,6 +198,7 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
         let waiter = state.withLock { state -> UnsafeContinuation<Void, any Error>? in
             state.closed = true
             state.items.removeAll()
+            state.fire = nil
             defer { state.waiter = nil }
             return state.waiter
         }
