@@ -125,7 +125,7 @@ extension SimClient {
         case .op(let json):
             if var state = view.text[change.field], case .string(var text)? = view.fields[change.field] {
                 // Taken out of the view while it is edited, so that the view's copy is the only one and the op
-                // edits it in place (a copy per delivery of a growing text was most of applying a remote op).
+                // edits it in place (a copy per delivery of a growing text was about a quarter of applying a remote op).
                 view.fields[change.field] = .null
                 do {
                     let local = try state.applyServer(try TextOperation(json: json), version: change.version)
