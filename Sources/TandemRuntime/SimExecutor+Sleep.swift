@@ -64,11 +64,7 @@ extension SimExecutor {
     /// simulation thread; ties with other timers break by registration order, as for sleeps.
     public func resume(_ continuation: UnsafeContinuation<Void, any Error>, atNanos deadlineNanos: Int64) {
         precondition(isOnLoopThread, "SimExecutor.resume(_:atNanos:) must be called on the simulation thread")
-        if timers.liveCount >= limits.timerCountMax {
-            _ = halt("timerCountMax", "\(timers.liveCount) timers were sleeping at once")
-        }
-        let token = timers.reserve(deadlineNanos: Swift.max(deadlineNanos, nowNanos))
-        timers.attach(continuation, to: token)
+        register(.task(continuation), atNanos: deadlineNanos)
     }
 
     /// Calls `target.timerFired()` on the loop thread at `deadlineNanos` (at once-next if it has passed), as
@@ -77,11 +73,16 @@ extension SimExecutor {
     /// the simulation thread.
     public func call(_ target: any SimTimerTarget, atNanos deadlineNanos: Int64) {
         precondition(isOnLoopThread, "SimExecutor.call(_:atNanos:) must be called on the simulation thread")
+        register(.target(target), atNanos: deadlineNanos)
+    }
+
+    /// A timer that nothing cancels, for `resume(_:atNanos:)` and `call(_:atNanos:)`.
+    private func register(_ wake: SimTimerQueue.Wake, atNanos deadlineNanos: Int64) {
         if timers.liveCount >= limits.timerCountMax {
             _ = halt("timerCountMax", "\(timers.liveCount) timers were sleeping at once")
         }
         let token = timers.reserve(deadlineNanos: Swift.max(deadlineNanos, nowNanos))
-        timers.attach(.target(target), to: token)
+        timers.attach(wake, to: token)
     }
 }
 
