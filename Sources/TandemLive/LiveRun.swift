@@ -191,7 +191,7 @@ public enum LiveRun {
         do {
             // Every task the clients start prefers the loop their sockets are on.
             try await SimRuntime.$preferredTaskExecutor.withValue(links.executor) {
-                for event in SimSchedule.events(for: scenario, clientCount: everyone.count) {
+                for event in SimSchedule.events(for: scenario, clientCount: everyone.count, seed: seed) {
                     let wait = event.atNanos - clock.nowNanos
                     if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
                     if options.stopRequested() { throw LiveRunError("stopped before the end of the run") }

@@ -33,9 +33,9 @@ extension Scenario {
         for index in copy.population.indices { copy.population[index].userCount = counts[index] }
         let original = totalUserCount
         copy.phases = phases.map { phase in
-            guard case .ramp(let target, let over) = phase else { return phase }
+            guard case .ramp(let target, let over, let spacing) = phase else { return phase }
             let scaled = (Double(target) * Double(users) / Double(max(original, 1))).rounded()
-            return .ramp(to: min(users, max(0, Int(scaled))), over: over)
+            return .ramp(to: min(users, max(0, Int(scaled))), over: over, spacing: spacing)
         }
         copy.expectations = expectations.filter { spec in
             guard let node = spec.scope?.node, let id = NodeID(name: node) else { return true }

@@ -7,14 +7,23 @@ extension ScenarioDecoder {
                 .exactlyOne(of: ["ramp", "steady"], what: "a phase")
             let phase: Phase
             if entry.key == "ramp" {
-                let ramp = try entry.value.mapping(allowing: ["to", "over"])
+                let ramp = try entry.value.mapping(allowing: ["to", "over", "spacing"])
                 let toValue = try ramp.required("to")
                 let target = try toValue.integer(in: 0...Int.max)
                 guard target <= scenario.totalUserCount else {
                     throw toValue.error(.invalidValue, "cannot ramp to \(target) users: the population has "
                         + "\(scenario.totalUserCount)")
                 }
-                phase = .ramp(to: target, over: try ramp.required("over").duration(allowZero: true))
+                var spacing = RampSpacing.even
+                if let value = try ramp.optional("spacing") {
+                    let name = try value.string()
+                    guard let known = RampSpacing(rawValue: name) else {
+                        throw value.error(.invalidValue, "unknown ramp spacing \"\(name)\" (expected "
+                            + RampSpacing.allCases.map(\.rawValue).joined(separator: " or ") + ")")
+                    }
+                    spacing = known
+                }
+                phase = .ramp(to: target, over: try ramp.required("over").duration(allowZero: true), spacing: spacing)
             } else {
                 phase = .steady(try entry.value.duration())
             }

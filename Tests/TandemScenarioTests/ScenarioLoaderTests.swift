@@ -220,6 +220,16 @@ struct ScenarioLoaderTests {
         #expect(group.behavior.typing == Typing())
     }
 
+    @Test func aRampsSpacingParsesAndDefaultsToEven() throws {
+        let random = Fixtures.base.replacingOccurrences(of: "over: 5s}", with: "over: 5s, spacing: random}")
+        #expect(try ScenarioLoader.load(yaml: random, file: "random.yaml").phases.first
+            == .ramp(to: 10, over: .seconds(5), spacing: .random))
+        #expect(try ScenarioLoader.load(yaml: Fixtures.base, file: "base.yaml").phases.first
+            == .ramp(to: 10, over: .seconds(5), spacing: .even))
+        let scaled = try ScenarioLoader.load(yaml: random, file: "random.yaml").scaled(users: 20, nodes: 3)
+        #expect(scaled.phases.first == .ramp(to: 20, over: .seconds(5), spacing: .random))
+    }
+
     @Test func brokerReconnectDelaysParseAndDefaultToTheServers() throws {
         let yaml = Fixtures.base.replacingOccurrences(
             of: "  nodes: 3", with: "  nodes: 3\n  broker: {kind: redis-streams, reconnect_delay_min: 20ms, reconnect_delay_max: 1s}")

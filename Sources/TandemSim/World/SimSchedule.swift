@@ -24,8 +24,9 @@ public struct SimSchedule {
 
     static let convergenceSampleNanos: Int64 = 250_000_000
 
-    /// Every event of a run, in the order they happen.
-    public static func events(for scenario: Scenario, clientCount: Int) -> [Event] {
+    /// Every event of a run, in the order they happen. `seed` (the run's) places the users of a
+    /// `spacing: random` ramp.
+    public static func events(for scenario: Scenario, clientCount: Int, seed: UInt64) -> [Event] {
         var events: [Event] = []
         var order = 0
         func add(_ atNanos: Int64, _ kind: Kind) {
@@ -42,19 +43,19 @@ public struct SimSchedule {
         } else {
             var present = 0
             var startNanos: Int64 = 0
-            for phase in scenario.phases {
+            for (index, phase) in scenario.phases.enumerated() {
                 let lengthNanos = phase.duration.nanosecondsClamped
-                if case .ramp(let target, _) = phase {
+                if case .ramp(let target, _, let spacing) = phase {
                     let goal = min(target, clientCount)
                     if goal > present {
-                        let step = lengthNanos / Int64(goal - present)
-                        for (offset, client) in (present..<goal).enumerated() {
-                            add(startNanos + step * Int64(offset), .arrive(client))
-                        }
+                        let times = rampTimes(count: goal - present, lengthNanos: lengthNanos, firstAtStart: true,
+                                              spacing: spacing, seed: seed, phase: index)
+                        for (time, client) in zip(times, present..<goal) { add(startNanos + time, .arrive(client)) }
                     } else if goal < present {
-                        let step = lengthNanos / Int64(present - goal)
-                        for (offset, client) in (goal..<present).reversed().enumerated() {
-                            add(startNanos + step * Int64(offset + 1), .depart(client))
+                        let times = rampTimes(count: present - goal, lengthNanos: lengthNanos, firstAtStart: false,
+                                              spacing: spacing, seed: seed, phase: index)
+                        for (time, client) in zip(times, (goal..<present).reversed()) {
+                            add(startNanos + time, .depart(client))
                         }
                     }
                     present = goal
@@ -74,6 +75,27 @@ public struct SimSchedule {
             sampleAt += convergenceSampleNanos
         }
         return events.sorted { ($0.atNanos, $0.order) < ($1.atNanos, $1.order) }
+    }
+
+    /// When, from a ramp's start, its `count` users arrive (or leave), in their order. Even: one every
+    /// `length / count`, the first at the start (arrivals) or one step in (departures, the last at the end).
+    /// Random: each uniform in the window (arrivals `[0, length)`, departures `(0, length]`), drawn from the
+    /// seed's own stream for this phase (so other draws do not move), sorted.
+    static func rampTimes(
+        count: Int, lengthNanos: Int64, firstAtStart: Bool, spacing: RampSpacing, seed: UInt64, phase: Int
+    ) -> [Int64] {
+        switch spacing {
+        case .even:
+            let step = lengthNanos / Int64(count)
+            return (0..<count).map { step * Int64(firstAtStart ? $0 : $0 + 1) }
+        case .random:
+            guard lengthNanos > 0 else { return Array(repeating: 0, count: count) }
+            var random = SplitMix64.derive(seed: seed, stream: 0x7261_6D70_0000 &+ UInt64(phase))
+            return (0..<count).map { _ in
+                let drawn = min(lengthNanos - 1, Int64(random.nextDouble() * Double(lengthNanos)))
+                return firstAtStart ? drawn : lengthNanos - drawn
+            }.sorted()
+        }
     }
 }
 

@@ -33,7 +33,7 @@ final class SimWorld: Sendable {
     /// Plays the whole scenario and returns its report (trace hash and wall time are filled in by the caller).
     func run() async throws -> Report {
         for node in context.nodes { try await node.boot() }
-        let events = SimSchedule.events(for: scenario, clientCount: clients.count)
+        let events = SimSchedule.events(for: scenario, clientCount: clients.count, seed: context.seed)
         let faults = FaultInjector(world: self)
         var convergence = ConvergenceTracker(settleStartNanos: durationNanos)
         for event in events {
