@@ -14,15 +14,8 @@ extension ScenarioDecoder {
                     throw toValue.error(.invalidValue, "cannot ramp to \(target) users: the population has "
                         + "\(scenario.totalUserCount)")
                 }
-                var spacing = RampSpacing.even
-                if let value = try ramp.optional("spacing") {
-                    let name = try value.string()
-                    guard let known = RampSpacing(rawValue: name) else {
-                        throw value.error(.invalidValue, "unknown ramp spacing \"\(name)\" (expected "
-                            + RampSpacing.allCases.map(\.rawValue).joined(separator: " or ") + ")")
-                    }
-                    spacing = known
-                }
+                let spacing = try ramp.optional("spacing")
+                    .map { try Self.oneOf($0, RampSpacing.self, what: "ramp spacing") } ?? .even
                 phase = .ramp(to: target, over: try ramp.required("over").duration(allowZero: true), spacing: spacing)
             } else {
                 phase = .steady(try entry.value.duration())

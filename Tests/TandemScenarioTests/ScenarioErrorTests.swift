@@ -85,7 +85,7 @@ struct ScenarioErrorTests {
                  "expected a number >= 0"),
         BadInput("to: 10,", "to: 11,", line: 18, "phases[0].ramp.to", "cannot ramp to 11 users"),
         BadInput("over: 5s}", "over: 5s, spacing: poisson}", line: 18, "phases[0].ramp.spacing",
-                 "unknown ramp spacing \"poisson\" (expected even or random)"),
+                 "unknown ramp spacing 'poisson'; expected one of: even, random"),
         BadInput("steady: 30s", "steady: 60s", line: 19, "phases[1].steady", "the phases end at 65s"),
         BadInput("at: 20s", "at: 70s", line: 21, "faults[0].at", "the fault starts at 70s"),
         BadInput("for: 5s}", "for: 45s}", line: 22, "faults[0].partition.for", "the fault ends at 65s"),
