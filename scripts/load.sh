@@ -27,7 +27,10 @@
 #
 # Bytes on the wire: over the same window the script reads tandem-load's rchar (/proc/<pid>/io: the bytes its read
 # syscalls returned, i.e. the WebSocket frames the server sent its clients, headers included) and prints them per
-# fan-out delivery (acks and presence ride along, as on the wire).
+# fan-out delivery (acks and presence ride along, as on the wire). It also reads the servers' syscw there (write
+# syscalls: the frames' write/writev, plus a few others — event-loop wake-ups, the store's own writes) and prints
+# them per delivery: with the CPU per delivery at several rates, the least-squares line through them gives the
+# node cost model's per_write and per_frame (docs/BENCHMARKS.md, "Node cost model").
 #
 # At the end each node's /metrics is summarised (scripts/stage-summary.py): the node's stage timings (the cost
 # terms they give are fitted by `tandem calibrate`, docs/calibration.md).
@@ -125,6 +128,9 @@ deflate=()
 if [ "${DEFLATE:-0}" = 1 ]; then export TANDEM_WEBSOCKET_COMPRESSION=on; deflate=(--deflate); fi
 # Bytes the process's read syscalls returned so far (rchar of /proc/<pid>/io).
 read_bytes() { sed -n 's/^rchar: //p' "/proc/$1/io"; }
+# Write syscalls (write, writev, …) of every pid given, summed: /proc/<pid>/io's syscw, counted by the kernel for
+# free (perf's syscall tracepoints cost the pinned server enough CPU to move its knee).
+write_calls() { local p n=0; for p in "$@"; do n=$((n + $(sed -n 's/^syscw: //p' "/proc/$p/io"))); done; echo "$n"; }
 
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -152,9 +158,11 @@ cpu=""
 if kill -0 "$load_pid" 2>/dev/null; then
     sleep "$warmup"
     server_before=$(cpu_ticks "${pids[@]}"); load_before=$(cpu_ticks "$load_pid"); read_before=$(read_bytes "$load_pid")
+    writes_before=$(write_calls "${pids[@]}")
     sleep "$window"
     server_after=$(cpu_ticks "${pids[@]}"); load_after=$(cpu_ticks "$load_pid"); read_after=$(read_bytes "$load_pid")
-    cpu="$server_before $server_after $load_before $load_after $read_before $read_after"
+    writes_after=$(write_calls "${pids[@]}")
+    cpu="$server_before $server_after $load_before $load_after $read_before $read_after $writes_before $writes_after"
 fi
 load_status=0
 wait "$load_pid" || load_status=$?
@@ -175,6 +183,8 @@ if [ -n "$cpu" ] && [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
             printf "load generator CPU: %.1f %% of a core (user %.1f, system %.1f)\n", 100 * (lu + ls) / w, 100 * lu / w, 100 * ls / w
             printf "bytes to the clients: %.1f per delivery (%.0f KiB/s; permessage-deflate %s)\n", \
                 (t[10] - t[9]) / d, (t[10] - t[9]) / w / 1024, deflate
+            printf "server write syscalls: %.4f per delivery (write and writev; the per_write term of docs/BENCHMARKS.md)\n", \
+                (t[12] - t[11]) / d
         }' "$cpu"
 fi
 for url in "${urls[@]}"; do
