@@ -189,7 +189,8 @@ let package = Package(
         .executableTarget(name: "runtime-bench", dependencies: ["TandemRuntime"], path: "Benchmarks/runtime-bench",
                           swiftSettings: strict),
         .executableTarget(
-            name: "node-cost-bench", dependencies: ["TandemEngine", "TandemCore", "TandemRuntime", "TandemWire"],
+            name: "node-cost-bench",
+            dependencies: ["TandemEngine", "TandemCore", "TandemRuntime", "TandemWire", "TandemScenario"],
             path: "Benchmarks/node-cost-bench",
             swiftSettings: strict
         ),

@@ -8,11 +8,15 @@
 //   the difference over N − 1 is the serial cost per recipient and the 1-connection time is the cost of one
 //   inbound change (handling plus its store calls on the in-memory store);
 // - encoding one `model_changed` frame (the user-space share of each delivery; writing it is the kernel's);
-// - decoding one `field_change` frame (the user-space share of each inbound frame).
+// - decoding one `field_change` frame (the user-space share of each inbound frame);
+// - this host's speed against the machine the simulator's defaults were measured on: the node time per change
+//   over the default `per_message` (the same measurement, that day), to give a scenario as `topology.node.cpu_scale`
+//   (docs/scenarios.md). Pin it to one CPU (`taskset -c 0`) and take the median of a few runs: the host drifts.
 import Foundation
 import TandemCore
 import TandemEngine
 import TandemRuntime
+import TandemScenario
 import TandemWire
 
 /// A transport that accepts every frame and keeps nothing: the engine's side of a delivery only.
@@ -97,3 +101,9 @@ print("per recipient ((\(recipients) − 1) more):            \(String(format: "
 print("encode one model_changed frame (\(codec.encodeServerBytes(changed).count) B):    \(String(format: "%.3f", encode)) us  (user share of per_delivery)")
 print("decode one field_change frame (\(inbound.count) B):     \(String(format: "%.3f", decode)) us  (user share of per_frame)")
 print("decode one model_changed frame (\(outbound.count) B):  \(String(format: "%.3f", decodeOut)) us  (a live client's parse of a delivery)")
+// The reference: `per_message` of the defaults is this same measurement's median on the day it was taken.
+let reference = (NodeCosts.measured.perMessage.seconds.mean ?? 0) * 1e6
+let scale = (one / reference * 100).rounded() / 100
+print("cpu_scale of this host:                    \(String(format: "%.2f", scale))  "
+    + "(\(String(format: "%.2f", one)) us per change against the defaults' \(String(format: "%.0f", reference)) us; "
+    + "topology.node.cpu_scale)")

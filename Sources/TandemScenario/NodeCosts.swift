@@ -44,6 +44,11 @@ public struct NodeCosts: Sendable, Equatable {
     /// writes are queued on a core, the actor's work there gets the share `cores / (cores + eventLoops)` of it,
     /// so it takes longer in wall time (its CPU is the same). 0: the actor's work goes ahead of the queued writes.
     public var eventLoops: Int
+    /// This host's speed against the one the defaults were measured on: every term's draw is multiplied by it
+    /// (`cpu_scale`; 1, the default, draws as given). `node-cost-bench` prints it for the machine it runs on (its node
+    /// time per change over the default `per_message`), so a plan made for a faster or slower host, or a comparison
+    /// with a real server in one sitting, keeps the measured terms and says how fast the machine is in one number.
+    public var cpuScale: Double
 
     /// The most cores a scenario may give a node.
     public static let coresMax = 1_024
@@ -63,7 +68,7 @@ public struct NodeCosts: Sendable, Equatable {
     public init(
         cores: Int, perMessage: DurationDistribution, perRecipient: DurationDistribution,
         perStoreCall: DurationDistribution, perDelivery: DurationDistribution, perFrame: DurationDistribution,
-        writeQueueMax: Int?, perWrite: DurationDistribution = .zero, eventLoops: Int = 0
+        writeQueueMax: Int?, perWrite: DurationDistribution = .zero, eventLoops: Int = 0, cpuScale: Double = 1
     ) {
         self.cores = cores
         self.perMessage = perMessage
@@ -74,7 +79,11 @@ public struct NodeCosts: Sendable, Equatable {
         self.writeQueueMax = writeQueueMax
         self.perWrite = perWrite
         self.eventLoops = eventLoops
+        self.cpuScale = cpuScale
     }
+
+    /// The range `cpu_scale` accepts.
+    public static let cpuScaleRange = 0.01...100.0
 
     /// Every term off, one core, the server's write-queue limit: a node that costs nothing.
     public static let free = NodeCosts(

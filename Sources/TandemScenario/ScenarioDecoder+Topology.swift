@@ -61,15 +61,26 @@ extension ScenarioDecoder {
         return topology
     }
 
-    /// `topology.node`: cores, event loops, the six cost terms (each a duration distribution), the write-queue limit.
+    /// `topology.node`: cores, event loops, the six cost terms (each a duration distribution), the host's speed
+    /// (`cpu_scale`), the write-queue limit.
     /// `cpu_per_message`, the key before the cost model had terms, is `per_message` under its old name.
     private func decodeNodeCosts(_ value: YAMLValue, base: NodeCosts) throws -> NodeCosts {
         let legacy = "cpu_per_message"
-        let map = try value.mapping(allowing: ["cores", "event_loops", "write_queue_max", legacy] + NodeCosts.termKeys)
+        let map = try value.mapping(
+            allowing: ["cores", "event_loops", "write_queue_max", "cpu_scale", legacy] + NodeCosts.termKeys)
         var costs = base
         if let cores = try map.optional("cores") { costs.cores = try cores.integer(in: 1...NodeCosts.coresMax) }
         if let loops = try map.optional("event_loops") {
             costs.eventLoops = try loops.integer(in: 0...NodeCosts.coresMax)
+        }
+        if let scale = try map.optional("cpu_scale") {
+            let factor = try scale.number()
+            guard NodeCosts.cpuScaleRange.contains(factor) else {
+                throw scale.error(.invalidValue, "expected a number from \(NodeCosts.cpuScaleRange.lowerBound.plain) to "
+                    + "\(NodeCosts.cpuScaleRange.upperBound.plain) (this host's speed against the defaults' machine), "
+                    + "found \(factor.plain)")
+            }
+            costs.cpuScale = factor
         }
         if let limit = try map.optional("write_queue_max") {
             costs.writeQueueMax = try limit.integer(in: 1...1_000_000)

@@ -155,6 +155,9 @@ struct ScenarioErrorTests {
              .unknownKey),
         node("{write_queue_max: 0}", "write_queue_max", "0 is out of range"),
         node("{event_loops: -1}", "event_loops", "-1 is out of range"),
+        node("{cpu_scale: 0}", "cpu_scale", "expected a number from 0.01 to 100 (this host's speed against the "
+             + "defaults' machine), found 0"),
+        node("{cpu_scale: fast}", "cpu_scale", "expected a number, found 'fast'", .wrongType),
     ]
 
     /// `topology.node: <mapping>` in place of the base's `nodes` line, failing at `topology.node.<key>`.

@@ -50,6 +50,7 @@ struct ScenarioLoaderTests {
                 per_write: 15us
                 per_frame: {exponential: {mean: 8us}}
                 write_queue_max: 64
+                cpu_scale: 0.4
 
             """)
         let costs = try ScenarioLoader.load(yaml: yaml, file: "t.yaml").topology.node
@@ -57,8 +58,10 @@ struct ScenarioLoaderTests {
             cores: 4, perMessage: .fixed(.microseconds(30)), perRecipient: .uniform(.microseconds(1), .microseconds(3)),
             perStoreCall: .zero, perDelivery: .lognormal(median: .microseconds(18), p99: .microseconds(60)),
             perFrame: .exponential(mean: .microseconds(8)), writeQueueMax: 64, perWrite: .fixed(.microseconds(15)),
-            eventLoops: 2))
+            eventLoops: 2, cpuScale: 0.4))
         #expect(costs.perStoreCall.isZero && !costs.perFrame.isZero)
+        // Without the key the host is the defaults' machine.
+        #expect(try ScenarioLoader.load(yaml: Fixtures.base, file: "t.yaml").topology.node.cpuScale == 1)
 
         let legacy = Fixtures.base.replacingOccurrences(of: "  nodes: 3\n", with: "  nodes: 3\n  node: {cpu_per_message: 20us}\n")
         var expected = NodeCosts.measured

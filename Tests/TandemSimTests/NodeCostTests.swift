@@ -129,6 +129,22 @@ import TandemSim
         #expect(four < one / 3, "1 core adds \(one) ms, 4 cores \(four) ms")
     }
 
+    /// `cpu_scale` is the host's speed: every term's draw is multiplied by it, so a node at half the defaults'
+    /// machine's cost runs exactly as one whose terms are written at half.
+    @Test func cpuScaleMultipliesEveryTermsDraw() async throws {
+        let users = 20
+        func run(delivery: String, message: String, scale: String = "1") async throws -> Double {
+            let node = Self.free.replacingOccurrences(of: "per_delivery: 0us", with: "per_delivery: \(delivery)")
+                .replacingOccurrences(of: "per_message: 0us", with: "per_message: \(message), cpu_scale: \(scale)")
+            return try await observe(try fanOut(users: users, thinkMean: "100ms", node: node), users: users).meanMs
+        }
+        let scaled = try await run(delivery: "100us", message: "200us", scale: "0.5")
+        let halved = try await run(delivery: "50us", message: "100us")
+        let full = try await run(delivery: "100us", message: "200us")
+        #expect(scaled == halved, "cpu_scale 0.5: \(scaled) ms; the terms halved: \(halved) ms")
+        #expect(full > halved + 0.5, "the full terms (\(full) ms) cost more than half of them (\(halved) ms)")
+    }
+
     /// Past what the core can write, write queues grow until one holds `write_queue_max` frames: the node
     /// closes that connection with 1013 and discards its backlog, the client sees 1013, reconnects and
     /// resyncs, and nothing acknowledged is lost or seen out of order. (A node kept past its capacity does not
@@ -245,6 +261,7 @@ import TandemSim
         #expect(measured.perWrite == (try micros("per_write_us")))
         #expect(measured.perFrame == (try micros("per_frame_us")))
         #expect(measured.eventLoops == json["event_loops"] as? Int)
+        #expect(measured.cpuScale == 1, "the defaults are the speed of the machine they were measured on")
         #expect(measured.writeQueueMax == nil, "nil means the engine's limit, checked next")
         #expect(NodeLimits().outboundQueueCountMax == json["write_queue_max"] as? Int)
         #expect(Topology().node == measured, "a scenario without topology.node gets the measured costs")

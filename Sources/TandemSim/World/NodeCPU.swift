@@ -28,6 +28,8 @@ final class NodeCPU: Sendable {
         /// `NodeCosts.eventLoops` and `cores`, for the actor's share of a busy core.
         let eventLoops: Int
         let cores: Int
+        /// `NodeCosts.cpuScale`: every draw is multiplied by it.
+        let cpuScale: Double
     }
 
     let costs: NodeCosts
@@ -38,14 +40,14 @@ final class NodeCPU: Sendable {
         self.state = LockedValue(State(
             coreFreeAtNanos: Array(repeating: 0, count: max(1, costs.cores)),
             random: SplitMix64.derive(seed: seed, stream: 0x6370_7500 &+ UInt64(node)),
-            eventLoops: costs.eventLoops, cores: max(1, costs.cores)))
+            eventLoops: costs.eventLoops, cores: max(1, costs.cores), cpuScale: costs.cpuScale))
     }
 
     /// Books `term` on the actor, ready at `readyNanos`; returns when it ends.
     func serial(_ term: DurationDistribution, readyAt readyNanos: Int64) -> Int64 {
         guard !term.isZero else { return readyNanos }
         return state.update { state in
-            let cost = term.sample(using: &state.random).nanosecondsClamped
+            let cost = state.draw(term)
             return state.bookActor(readyAt: readyNanos, cost: cost).end
         }
     }
@@ -56,11 +58,11 @@ final class NodeCPU: Sendable {
         state.update { state in
             var decoded = nowNanos
             if !costs.perFrame.isZero {
-                let cost = costs.perFrame.sample(using: &state.random).nanosecondsClamped
+                let cost = state.draw(costs.perFrame)
                 decoded = state.takeCore(at: nowNanos, cost: cost) + cost
             }
             guard !costs.perMessage.isZero else { return decoded }
-            let cost = costs.perMessage.sample(using: &state.random).nanosecondsClamped
+            let cost = state.draw(costs.perMessage)
             let booked = state.bookActor(readyAt: decoded, cost: cost)
             state.noteInbound(startNanos: booked.start, nowNanos: nowNanos)
             return booked.end
@@ -75,9 +77,9 @@ final class NodeCPU: Sendable {
         guard !costs.perDelivery.isZero || !perWrite.isZero else { return (readyNanos, readyNanos) }
         return state.update { state in
             // A term that is off draws nothing, so adding one leaves the other terms' draws as they were.
-            var cost = costs.perDelivery.isZero ? 0 : costs.perDelivery.sample(using: &state.random).nanosecondsClamped
+            var cost = costs.perDelivery.isZero ? 0 : state.draw(costs.perDelivery)
             if !perWrite.isZero {
-                cost += perWrite.sample(using: &state.random).nanosecondsClamped
+                cost += state.draw(perWrite)
                 state.writesStarted += 1
             }
             let start = state.bookCore(readyAt: readyNanos, cost: cost)
@@ -132,6 +134,14 @@ final class NodeCPU: Sendable {
 }
 
 extension NodeCPU.State {
+    /// One draw of `term`, at the host's speed (`cpuScale`; at 1 the draw as it is, so a scenario without the key
+    /// books exactly what it booked before the key existed).
+    fileprivate mutating func draw(_ term: DurationDistribution) -> Int64 {
+        let nanos = term.sample(using: &random).nanosecondsClamped
+        guard cpuScale != 1 else { return nanos }
+        return Int64((Double(nanos) * cpuScale).rounded())
+    }
+
     /// Runs a job of `cost` on the actor as soon as the actor is free (no earlier than `readyNanos`), on the core
     /// that frees up first: ahead of the writes queued there, or beside them at its share of the core when the
     /// node has event loops (`NodeCosts.eventLoops`); returns when it starts and ends.
