@@ -1,7 +1,7 @@
 // node-cost-bench: CPU time of the node's own code paths, per term of the simulator's node cost model
 // (Benchmarks/node-costs.json, docs/BENCHMARKS.md "Node cost model").
 //
-//   swift build -c release --product node-cost-bench && .build/release/node-cost-bench [recipients] [changes]
+//   swift build -c release --product node-cost-bench && .build/release/node-cost-bench [recipients] [changes] [runs]
 //
 // Measures, in one process on one thread at a time (no sockets):
 // - the node actor's time per change with 1 and with N joined connections (a transport that only counts), so
@@ -28,6 +28,8 @@ final class CountingTransport: ClientTransport, Sendable {
 let arguments = CommandLine.arguments
 let recipients = arguments.count > 1 ? Int(arguments[1]) ?? 250 : 250
 let changes = arguments.count > 2 ? Int(arguments[2]) ?? 4_000 : 4_000
+/// How many times the 1-connection time is measured (its median is reported): the host drifts between runs.
+let runs = max(1, arguments.count > 3 ? Int(arguments[3]) ?? 1 : 1)
 let clock = ContinuousClock()
 
 func micros(_ duration: Duration, per count: Int) -> Double {
@@ -85,7 +87,10 @@ let inbound = codec.encodeClientBytes(.fieldChange(FieldChange(
     sessionID: "Contact:1", field: "age", baseVersion: 12_345, edit: .value(.int(42)), rid: .string("r3"),
     changeID: "c17#3")))
 
-let one = try await perChange(connections: 1, changes: changes)
+var ones: [Double] = []
+for _ in 0..<runs { ones.append(try await perChange(connections: 1, changes: changes)) }
+ones.sort()
+let one = ones[ones.count / 2]
 let many = try await perChange(connections: recipients, changes: max(200, changes * 10 / recipients))
 let encode = timeEach(200_000) { codec.encodeServerBytes(changed).count }
 let decode = timeEach(200_000) {
@@ -95,7 +100,8 @@ let outbound = codec.encodeServerBytes(changed)
 let decodeOut = timeEach(200_000) {
     (try? codec.decodeServer(outbound)).map { if case .modelChanged = $0 { 1 } else { 0 } } ?? 0
 }
-print("node time per change, 1 connection:            \(String(format: "%.2f", one)) us  (per_message + per_store_call)")
+print("node time per change, 1 connection:            \(String(format: "%.2f", one)) us  (per_message + per_store_call)"
+    + (runs > 1 ? "; median of \(runs) runs, \(String(format: "%.2f", ones[0]))–\(String(format: "%.2f", ones[runs - 1]))" : ""))
 print("node time per change, \(recipients) connections:       \(String(format: "%.2f", many)) us")
 print("per recipient ((\(recipients) − 1) more):            \(String(format: "%.3f", (many - one) / Double(recipients - 1))) us  (per_recipient)")
 print("encode one model_changed frame (\(codec.encodeServerBytes(changed).count) B):    \(String(format: "%.3f", encode)) us  (user share of per_delivery)")
