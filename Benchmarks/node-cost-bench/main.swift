@@ -11,7 +11,8 @@
 // - decoding one `field_change` frame (the user-space share of each inbound frame);
 // - this host's speed against the machine the simulator's defaults were measured on: the node time per change
 //   over the default `per_message` (the same measurement, that day), to give a scenario as `topology.node.cpu_scale`
-//   (docs/scenarios.md). Pin it to one CPU (`taskset -c 0`) and take the median of a few runs: the host drifts.
+//   (docs/scenarios.md). Pin it to one CPU (`taskset -c 0`); with a run count (`250 40000 5`) the 1-connection time,
+//   and so the scale, is the median of that many runs: the host drifts.
 import Foundation
 import TandemCore
 import TandemEngine

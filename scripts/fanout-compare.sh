@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The simulator against the real server, side by side in one sitting (issue 17; docs/BENCHMARKS.md, "Node cost
+# model"): 250 clients in one record on one pinned node, one change every INTERVAL each, for every INTERVAL given.
+# Per interval it measures the host's speed (node-cost-bench's cpu_scale, pinned to CPU 0, the median of five
+# runs), runs the real server (scripts/load.sh with PIN=1 on tmpfs), measures the speed again, and simulates the
+# same shape (Benchmarks/scenarios/fanout-250x0.5.yaml with think_time and ramp at the interval) twice: with the
+# mean of the two speed readings (a profile holding only topology.node.cpu_scale) and with the defaults as
+# committed. It prints one row per interval, the sim/real ratios, and each side's knee (the rate where p99 crosses
+# 50 ms, interpolated between the intervals given; give them from the slowest rate up and past the knee).
+#
+#   scripts/fanout-compare.sh 2s 1s 500ms 400ms 300ms      # the intervals, slowest rate first
+#   BUILD=0 scripts/fanout-compare.sh 2s                    # reuse the release builds in $SCRATCH (.build-release)
+#   DURATION=60s scripts/fanout-compare.sh 2s 1s            # longer real runs (default 30s; the simulated ones
+#                                                           # keep the file's 30 s: its numbers are steady by then)
+#
+# Needs 2+ CPUs and taskset (the server and the probe on CPU 0, the load generator on the others), python3, and
+# the release products tandem, tandem-server, tandem-load and node-cost-bench (built unless BUILD=0). Every
+# number depends on the host's speed at that minute: compare rows of one run of this script, not across days.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -gt 0 ] || { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 2; }
+scratch=${SCRATCH:-.build-release}
+duration=${DURATION:-30s}
+bin=$scratch/release
+if [ "${BUILD:-1}" != 0 ]; then
+    for product in tandem tandem-server tandem-load node-cost-bench; do
+        swift build -c release --scratch-path "$scratch" --product "$product" >&2
+    done
+fi
+for product in tandem tandem-server tandem-load node-cost-bench; do
+    [ -x "$bin/$product" ] || { echo "fanout-compare: $bin/$product is not built (run without BUILD=0)" >&2; exit 2; }
+done
+[ "$(nproc)" -ge 2 ] || { echo "fanout-compare: needs at least 2 CPUs (this machine has $(nproc))" >&2; exit 2; }
+command -v taskset >/dev/null || { echo "fanout-compare: needs taskset (util-linux)" >&2; exit 2; }
+for interval in "$@"; do
+    [[ "$interval" =~ ^[0-9]+(ms|s)$ ]] || { echo "fanout-compare: bad interval '$interval' (like 2s or 500ms)" >&2; exit 2; }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/fanout-compare.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+base=Benchmarks/scenarios/fanout-250x0.5.yaml
+engine=$(sed -n 's/.*static let current = "\(.*\)"/\1/p' Sources/TandemReport/EngineVersion.swift)
+
+probe() { taskset -c 0 "$bin/node-cost-bench" 250 40000 5 | sed -n 's/^cpu_scale of this host: *\([0-9.]*\).*/\1/p'; }
+# p50 p99 of a simulated run's propagation (ms).
+simulate() { # file profile-or-empty out
+    local out=$3
+    "$bin/tandem" run "$1" ${2:+--profile "$2"} --out "$out" --quiet >/dev/null 2>&1 || true
+    python3 - "$out" <<'PY'
+import glob, json, sys
+found = glob.glob(sys.argv[1] + "/*/*/report.json")
+if not found: print("- -"); sys.exit()
+p = json.load(open(found[0]))["latency"]["propagation"]
+print(f"{p['p50_ms']:.2f} {p['p99_ms']:.2f}")
+PY
+}
+
+echo "fanout-compare: 250 clients, 1 record, $duration per run, intervals $*; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+rows=$work/rows
+: >"$rows"
+for interval in "$@"; do
+    before=$(probe)
+    PIN=1 TMPDIR=/dev/shm BUILD=0 SCRATCH="$scratch" scripts/load.sh 250 1 "$duration" "$interval" >"$work/real-$interval.log" 2>&1 || {
+        echo "fanout-compare: the real run at $interval failed; its output:" >&2; cat "$work/real-$interval.log" >&2; exit 1; }
+    after=$(probe)
+    real=$(sed -n 's/^propagation ms: p50 \([0-9.]*\) .* p99 \([0-9.]*\) .*/\1 \2/p' "$work/real-$interval.log")
+    real=${real:-- -}
+    cpu=$(sed -n 's/^server CPU per delivery: \([0-9.]*\) us.* at \([0-9]*\) deliveries\/s/\2 \1/p' "$work/real-$interval.log")
+    writes=$(sed -n 's/^server write syscalls: \([0-9.]*\) per delivery.*/\1/p' "$work/real-$interval.log")
+    scale=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.2f", (a + b) / 2 }')
+    file=$work/fanout-$interval.yaml
+    sed -e "s/think_time: {fixed: 2s}/think_time: {fixed: $interval}/" -e "s/over: 2s,/over: $interval,/" "$base" >"$file"
+    printf 'profile: 1\nengine_version: %s\ncalibrated: {by: "node-cost-bench 250 40000 5 before and after the real run: %s, %s"}\ntopology:\n  node: {cpu_scale: %s}\n' \
+        "$engine" "$before" "$after" "$scale" >"$work/host-$interval.yaml"
+    scaled=$(simulate "$file" "$work/host-$interval.yaml" "$work/sim-$interval")
+    defaults=$(simulate "$file" "" "$work/def-$interval")
+    echo "$interval ${cpu:-- -} ${writes:--} $real $before $after $scale $scaled $defaults" | tee -a "$rows" >/dev/null
+    echo "  $interval done: real p50/p99 $real ms, cpu_scale $before/$after, simulated $scaled ms (defaults $defaults)" >&2
+done
+python3 - "$rows" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+num = lambda x: None if x == "-" else float(x)
+print(f"{'interval':>8} {'deliv/s':>8} {'us/deliv':>8} {'writes':>6} {'real p50':>8} {'p99':>7} {'cpu_scale':>14} "
+      f"{'sim p50':>8} {'p99':>8} {'ratio p50':>9} {'p99':>5} {'defaults':>8} {'p99':>8}")
+points = {"real": [], "sim": [], "defaults": []}
+for r in rows:
+    interval, rate, cpu, writes, rp50, rp99, before, after, scale, sp50, sp99, dp50, dp99 = r
+    rate, rp50, rp99, sp50, sp99, dp50, dp99 = map(num, (rate, rp50, rp99, sp50, sp99, dp50, dp99))
+    ratio = lambda s, real: f"{s / real:.2f}" if s is not None and real else "-"
+    print(f"{interval:>8} {rate or 0:>8.0f} {cpu:>8} {writes:>6} {rp50 or 0:>8.1f} {rp99 or 0:>7.1f} "
+          f"{before + '/' + after + '=' + scale:>14} {sp50 or 0:>8.2f} {sp99 or 0:>8.2f} {ratio(sp50, rp50):>9} {ratio(sp99, rp99):>5} "
+          f"{dp50 or 0:>8.2f} {dp99 or 0:>8.2f}")
+    if rate:
+        points["real"].append((rate, rp99)); points["sim"].append((rate, sp99)); points["defaults"].append((rate, dp99))
+def knee(pts):
+    pts = sorted(p for p in pts if p[1] is not None)
+    for (r0, l0), (r1, l1) in zip(pts, pts[1:]):
+        if l0 < 50 <= l1:
+            return (r0 + (r1 - r0) * (50 - l0) / (l1 - l0), r0, r1)
+    return None
+found = {name: knee(pts) for name, pts in points.items()}
+k = {name: v[0] if v else None for name, v in found.items()}
+def fmt(name):
+    v = found[name]
+    return f"{v[0]:,.0f}/s (between {v[1]:,.0f} and {v[2]:,.0f})" if v else "not bracketed by these intervals"
+print(f"knee (p99 = 50 ms, linear between the two rates around it): real {fmt('real')}; "
+      + f"simulated with the host's speed {fmt('sim')}"
+      + (f" ({k['sim'] / k['real']:.2f}x)" if k['sim'] and k['real'] else "")
+      + f"; with the defaults {fmt('defaults')}"
+      + (f" ({k['defaults'] / k['real']:.2f}x)" if k['defaults'] and k['real'] else ""))
+PY
