@@ -81,18 +81,22 @@ python3 - "$rows" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 num = lambda x: None if x == "-" else float(x)
-print(f"{'interval':>8} {'deliv/s':>8} {'us/deliv':>8} {'writes':>6} {'real p50':>8} {'p99':>7} {'cpu_scale':>14} "
+def seconds(interval):  # "2s", "500ms", "1.5s"
+    return float(interval[:-2]) / 1000 if interval.endswith("ms") else float(interval[:-1])
+print(f"{'interval':>8} {'offered':>8} {'deliv/s':>8} {'us/deliv':>8} {'writes':>6} {'real p50':>8} {'p99':>7} {'cpu_scale':>14} "
       f"{'sim p50':>8} {'p99':>8} {'ratio p50':>9} {'p99':>5} {'defaults':>8} {'p99':>8}")
 points = {"real": [], "sim": [], "defaults": []}
 for r in rows:
     interval, rate, cpu, writes, rp50, rp99, before, after, scale, sp50, sp99, dp50, dp99 = r
     rate, rp50, rp99, sp50, sp99, dp50, dp99 = map(num, (rate, rp50, rp99, sp50, sp99, dp50, dp99))
     ratio = lambda s, real: f"{s / real:.2f}" if s is not None and real else "-"
-    print(f"{interval:>8} {rate or 0:>8.0f} {cpu:>8} {writes:>6} {rp50 or 0:>8.1f} {rp99 or 0:>7.1f} "
+    # The knee is found on the offered rate (each of 250 clients changes once per interval, 249 recipients each):
+    # past the knee the real server delivers fewer than that, and its measured rate falls back among the slower rows.
+    offered = 250 * 249 / seconds(interval)
+    print(f"{interval:>8} {offered:>8.0f} {rate or 0:>8.0f} {cpu:>8} {writes:>6} {rp50 or 0:>8.1f} {rp99 or 0:>7.1f} "
           f"{before + '/' + after + '=' + scale:>14} {sp50 or 0:>8.2f} {sp99 or 0:>8.2f} {ratio(sp50, rp50):>9} {ratio(sp99, rp99):>5} "
           f"{dp50 or 0:>8.2f} {dp99 or 0:>8.2f}")
-    if rate:
-        points["real"].append((rate, rp99)); points["sim"].append((rate, sp99)); points["defaults"].append((rate, dp99))
+    points["real"].append((offered, rp99)); points["sim"].append((offered, sp99)); points["defaults"].append((offered, dp99))
 def knee(pts):
     pts = sorted(p for p in pts if p[1] is not None)
     for (r0, l0), (r1, l1) in zip(pts, pts[1:]):
@@ -104,7 +108,7 @@ k = {name: v[0] if v else None for name, v in found.items()}
 def fmt(name):
     v = found[name]
     return f"{v[0]:,.0f}/s (between {v[1]:,.0f} and {v[2]:,.0f})" if v else "not bracketed by these intervals"
-print(f"knee (p99 = 50 ms, linear between the two rates around it): real {fmt('real')}; "
+print(f"knee (p99 = 50 ms, linear between the two offered rates around it): real {fmt('real')}; "
       + f"simulated with the host's speed {fmt('sim')}"
       + (f" ({k['sim'] / k['real']:.2f}x)" if k['sim'] and k['real'] else "")
       + f"; with the defaults {fmt('defaults')}"
