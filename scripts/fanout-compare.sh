@@ -5,7 +5,8 @@
 # runs), runs the real server (scripts/load.sh with PIN=1 on tmpfs), measures the speed again, and simulates the
 # same shape (Benchmarks/scenarios/fanout-250x0.5.yaml with think_time and ramp at the interval) twice: with the
 # mean of the two speed readings (a profile holding only topology.node.cpu_scale) and with the defaults as
-# committed. It prints one row per interval, the sim/real ratios, and each side's knee (the rate where p99 crosses
+# committed. It prints one row per interval (with the socket writes per delivery of the real server and of the
+# simulation at the host's speed), the sim/real ratios, and each side's knee (the rate where p99 crosses
 # 50 ms, interpolated between the intervals given; give them from the slowest rate up and past the knee).
 #
 #   scripts/fanout-compare.sh 2s 1s 500ms 400ms 300ms      # the intervals, slowest rate first
@@ -42,16 +43,19 @@ base=Benchmarks/scenarios/fanout-250x0.5.yaml
 engine=$(sed -n 's/.*static let current = "\(.*\)"/\1/p' Sources/TandemReport/EngineVersion.swift)
 
 probe() { taskset -c 0 "$bin/node-cost-bench" 250 40000 5 | sed -n 's/^cpu_scale of this host: *\([0-9.]*\).*/\1/p'; }
-# p50 p99 of a simulated run's propagation (ms).
+# p50 p99 of a simulated run's propagation (ms), and its socket writes per delivery (the model's `per_write` batching).
 simulate() { # file profile-or-empty out
     local out=$3
     "$bin/tandem" run "$1" ${2:+--profile "$2"} --out "$out" --quiet >/dev/null 2>&1 || true
     python3 - "$out" <<'PY'
 import glob, json, sys
 found = glob.glob(sys.argv[1] + "/*/*/report.json")
-if not found: print("- -"); sys.exit()
-p = json.load(open(found[0]))["latency"]["propagation"]
-print(f"{p['p50_ms']:.2f} {p['p99_ms']:.2f}")
+if not found: print("- - -"); sys.exit()
+report = json.load(open(found[0]))
+p = report["latency"]["propagation"]
+counters = report["load"]["nodes"][0]["counters"]
+writes = counters.get("writes", 0) / counters["messages.out"] if counters.get("messages.out") else None
+print(f"{p['p50_ms']:.2f} {p['p99_ms']:.2f} " + (f"{writes:.4f}" if writes is not None else "-"))
 PY
 }
 
@@ -75,7 +79,7 @@ for interval in "$@"; do
     scaled=$(simulate "$file" "$work/host-$interval.yaml" "$work/sim-$interval")
     defaults=$(simulate "$file" "" "$work/def-$interval")
     echo "$interval ${cpu:-- -} ${writes:--} $real $before $after $scale $scaled $defaults" | tee -a "$rows" >/dev/null
-    echo "  $interval done: real p50/p99 $real ms, cpu_scale $before/$after, simulated $scaled ms (defaults $defaults)" >&2
+    echo "  $interval done: real p50/p99 $real ms, cpu_scale $before/$after, simulated p50/p99 ms, writes per delivery $scaled (defaults $defaults)" >&2
 done
 python3 - "$rows" <<'PY'
 import sys
@@ -83,17 +87,17 @@ rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 num = lambda x: None if x == "-" else float(x)
 def seconds(interval):  # "2s", "500ms", "1.5s"
     return float(interval[:-2]) / 1000 if interval.endswith("ms") else float(interval[:-1])
-print(f"{'interval':>8} {'offered':>8} {'deliv/s':>8} {'us/deliv':>8} {'writes':>6} {'real p50':>8} {'p99':>7} {'cpu_scale':>14} "
+print(f"{'interval':>8} {'offered':>8} {'deliv/s':>8} {'us/deliv':>8} {'writes':>6} {'sim':>6} {'real p50':>8} {'p99':>7} {'cpu_scale':>14} "
       f"{'sim p50':>8} {'p99':>8} {'ratio p50':>9} {'p99':>5} {'defaults':>8} {'p99':>8}")
 points = {"real": [], "sim": [], "defaults": []}
 for r in rows:
-    interval, rate, cpu, writes, rp50, rp99, before, after, scale, sp50, sp99, dp50, dp99 = r
+    interval, rate, cpu, writes, rp50, rp99, before, after, scale, sp50, sp99, swrites, dp50, dp99, _ = r
     rate, rp50, rp99, sp50, sp99, dp50, dp99 = map(num, (rate, rp50, rp99, sp50, sp99, dp50, dp99))
     ratio = lambda s, real: f"{s / real:.2f}" if s is not None and real else "-"
     # The knee is found on the offered rate (each of 250 clients changes once per interval, 249 recipients each):
     # past the knee the real server delivers fewer than that, and its measured rate falls back among the slower rows.
     offered = 250 * 249 / seconds(interval)
-    print(f"{interval:>8} {offered:>8.0f} {rate or 0:>8.0f} {cpu:>8} {writes:>6} {rp50 or 0:>8.1f} {rp99 or 0:>7.1f} "
+    print(f"{interval:>8} {offered:>8.0f} {rate or 0:>8.0f} {cpu:>8} {writes:>6} {swrites[:6]:>6} {rp50 or 0:>8.1f} {rp99 or 0:>7.1f} "
           f"{before + '/' + after + '=' + scale:>14} {sp50 or 0:>8.2f} {sp99 or 0:>8.2f} {ratio(sp50, rp50):>9} {ratio(sp99, rp99):>5} "
           f"{dp50 or 0:>8.2f} {dp99 or 0:>8.2f}")
     points["real"].append((offered, rp99)); points["sim"].append((offered, sp99)); points["defaults"].append((offered, dp99))
