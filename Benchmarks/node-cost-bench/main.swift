@@ -12,8 +12,15 @@
 // - this host's speed against the machine the simulator's defaults were measured on: the node time per change
 //   over the default `per_message` (the same measurement, that day), to give a scenario as `topology.node.cpu_scale`
 //   (docs/scenarios.md). Pin it to one CPU (`taskset -c 0`); with a run count (`250 40000 5`) the 1-connection time,
-//   and so the scale, is the median of that many runs: the host drifts.
+//   and so the scale, is the median of that many runs: the host drifts;
+// - one write of a delivery-sized frame to a loopback TCP socket (a reader thread drains the other end): the
+//   writer thread's CPU time per write, kernel included (the syscall, TCP, and on loopback the receiver's side,
+//   run in the sender's context). It is about a tenth of the server's `per_write`, whose cost is mostly the event
+//   loop's wake-up around the write (docs/BENCHMARKS.md, "A seventh sitting"). Median of the runs, 20,000 writes each.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import TandemCore
 import TandemEngine
 import TandemRuntime
@@ -114,3 +121,77 @@ let scale = (one / reference * 100).rounded() / 100
 print("cpu_scale of this host:                    \(String(format: "%.2f", scale))  "
     + "(\(String(format: "%.2f", one)) us per change against the defaults' \(String(format: "%.0f", reference)) us; "
     + "topology.node.cpu_scale)")
+
+#if canImport(Glibc)
+let streamSocket = Int32(SOCK_STREAM.rawValue)
+#else
+let streamSocket = SOCK_STREAM
+#endif
+
+/// The calling thread's CPU time (user and system), in nanoseconds.
+func threadCPUNanos() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+}
+
+/// CPU µs of the writing thread per `write` of `frame` to a loopback TCP connection whose other end a reader thread
+/// drains; nil (with the reason on stderr) if the sockets cannot be set up.
+func loopbackWriteMicros(frame: [UInt8], writes: Int) -> Double? {
+    func fail(_ what: String) -> Double? {
+        FileHandle.standardError.write(Data("node-cost-bench: loopback write probe: \(what) failed (errno \(errno))\n".utf8))
+        return nil
+    }
+    let listener = socket(AF_INET, streamSocket, 0)
+    guard listener >= 0 else { return fail("socket") }
+    defer { close(listener) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+            bind(listener, socketAddress, length) == 0 && listen(listener, 1) == 0
+                && getsockname(listener, socketAddress, &length) == 0
+        }
+    }
+    guard bound else { return fail("bind/listen on 127.0.0.1") }
+    let writer = socket(AF_INET, streamSocket, 0)
+    guard writer >= 0 else { return fail("socket") }
+    defer { close(writer) }
+    var on: Int32 = 1
+    setsockopt(writer, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))  // as the server
+    let connected = withUnsafePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(writer, $0, length) == 0 }
+    }
+    guard connected else { return fail("connect") }
+    let reader = accept(listener, nil, nil)
+    guard reader >= 0 else { return fail("accept") }
+    let drained = Thread {
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while buffer.withUnsafeMutableBytes({ read(reader, $0.baseAddress, $0.count) }) > 0 {}
+        close(reader)
+    }
+    drained.start()
+    let start = threadCPUNanos()
+    for _ in 0..<writes {
+        var sent = 0
+        while sent < frame.count {
+            let wrote = frame.withUnsafeBytes { write(writer, $0.baseAddress! + sent, $0.count - sent) }
+            guard wrote > 0 else { return fail("write") }
+            sent += wrote
+        }
+    }
+    return Double(threadCPUNanos() - start) / Double(writes) / 1_000
+}
+
+// A WebSocket text frame of the `model_changed` above: a 4-byte header (payload 126–65,535 bytes) or 2 bytes.
+let frame = [UInt8](repeating: 0x81, count: outbound.count < 126 ? 2 : 4) + Array(outbound)
+let writeProbes = (0..<runs).compactMap { _ in loopbackWriteMicros(frame: frame, writes: 20_000) }.sorted()
+if !writeProbes.isEmpty {
+    let median = writeProbes[writeProbes.count / 2]
+    print("loopback write of one frame (\(frame.count) B):      \(String(format: "%.2f", median)) us  "
+        + "(writer CPU, kernel included: the syscall's part of per_write"
+        + (runs > 1 ? "; median of \(runs) runs, \(String(format: "%.2f", writeProbes[0]))–"
+            + "\(String(format: "%.2f", writeProbes[writeProbes.count - 1]))" : "") + ")")
+}
