@@ -24,12 +24,33 @@ extension SimClient {
         }
     }
 
-    /// Pings every heartbeat so the node knows this connection is alive.
-    func pingLoop() async {
+    /// Pings so the node knows this connection is alive, as the browser does (`collaboration.js`,
+    /// `startHeartbeat`): from the connection's confirmation on, every half heartbeat, a ping if nothing was sent for
+    /// half a heartbeat. A client that sends more often than that never pings.
+    func startHeartbeat() {
+        heartbeatTask?.cancel()
+        heartbeatTask = spawn { me in await me.heartbeatLoop() }
+    }
+
+    /// The browser clears its heartbeat interval when its socket closes.
+    func stopHeartbeat() {
+        heartbeatTask?.cancel()
+        heartbeatTask = nil
+    }
+
+    private func heartbeatLoop() async {
+        let half = heartbeat / 2
+        let halfNanos = half.nanosecondsClamped
         while !departed {
-            do { try await environment.clock.sleep(for: heartbeat, isolation: self) } catch { return }
-            if let connection, connected { connection.sendToNode(.ping(Ping())) }
+            do { try await environment.clock.sleep(for: half, isolation: self) } catch { return }
+            if let connection, connected, now - lastSentNanos >= halfNanos { send(on: connection, .ping(Ping())) }
         }
+    }
+
+    /// Sends one message to the node and notes when (the heartbeat pings only an idle connection).
+    func send(on connection: any ClientConnection, _ message: ClientMessage) {
+        connection.sendToNode(message)
+        lastSentNanos = now
     }
 
     func act() {
@@ -124,7 +145,7 @@ extension SimClient {
         views[key]?.outstanding[field] = id
         guard let connection, connected else { return }
         if changeID == nil { recorder.changeSent(id, intendedAtNanos: intended) }
-        connection.sendToNode(.fieldChange(FieldChange(
+        self.send(on: connection, .fieldChange(FieldChange(
             sessionID: key.sessionID, field: field, baseVersion: send.baseVersion, edit: .op(send.operation.json),
             rid: .string(id), changeID: id)))
     }
@@ -143,7 +164,7 @@ extension SimClient {
 
     func sendValue(_ key: RecordKey, field: String, value: JSONValue, changeID: String) {
         guard let connection, connected, let view = views[key] else { return }
-        connection.sendToNode(.fieldChange(FieldChange(
+        send(on: connection, .fieldChange(FieldChange(
             sessionID: key.sessionID, field: field, baseVersion: view.version, edit: .value(value),
             rid: .string(changeID), changeID: changeID)))
     }
@@ -183,7 +204,7 @@ extension SimClient {
             let index = random.bounded(length + 1)
             position = CursorPosition(index: index, end: select ? index + random.bounded(length - index + 1) : index)
         }
-        connection.sendToNode(.cursor(CursorUpdate(sessionID: key.sessionID, field: field.name, state: .focus,
+        send(on: connection, .cursor(CursorUpdate(sessionID: key.sessionID, field: field.name, state: .focus,
                                                    position: position)))
     }
 
@@ -192,7 +213,7 @@ extension SimClient {
         let replies = views[key]?.comments.filter { $0.field == field.name } ?? []
         let parent = replies.isEmpty || random.bounded(2) == 0 ? nil : pick(replies)?.id
         changeCount += 1
-        connection.sendToNode(.comment(CommentRequest(sessionID: key.sessionID, field: field.name,
+        send(on: connection, .comment(CommentRequest(sessionID: key.sessionID, field: field.name,
                                                       text: "\(name) note \(changeCount)", parentID: parent)))
     }
 
@@ -200,7 +221,7 @@ extension SimClient {
         guard let connection, let old = current, views[old]?.isQuiet ?? true else { return }
         let next = pickRecord()
         guard next != old else { return }
-        connection.sendToNode(.leaveCollaboration(LeaveCollaboration(sessionID: old.sessionID)))
+        send(on: connection, .leaveCollaboration(LeaveCollaboration(sessionID: old.sessionID)))
         views[old] = nil
         current = next
         join(next)

@@ -10,6 +10,7 @@ extension SimClient {
             reconnectAttempts = 0
             recorder.clientSettled(index)
             heartbeat = .milliseconds(max(100, confirmed.heartbeatMs))
+            startHeartbeat()
             if views.isEmpty {
                 if let current { join(current) }
             } else {
@@ -59,7 +60,7 @@ extension SimClient {
     func join(_ key: RecordKey) {
         guard let connection, connected else { return }
         recorder.joinSent(user: user.id)
-        connection.sendToNode(.joinCollaboration(JoinCollaboration(model: key.model, recordID: .string(key.recordID))))
+        send(on: connection, .joinCollaboration(JoinCollaboration(model: key.model, recordID: .string(key.recordID))))
     }
 
     func resync(_ key: RecordKey) {
@@ -67,7 +68,7 @@ extension SimClient {
         views[key]!.resyncing = true
         recorder.count(MetricsRecorder.CounterName.resyncs, node: nil)
         recorder.joinSent(user: user.id)
-        connection.sendToNode(.resync(Resync(sessionID: key.sessionID, sinceVersion: view.version)))
+        send(on: connection, .resync(Resync(sessionID: key.sessionID, sinceVersion: view.version)))
     }
 
     /// Checks that `version` is the next one; on a gap (or a repeat) records a violation and resyncs.
@@ -227,7 +228,7 @@ extension SimClient {
         guard let connection, connected, active, views[key] != nil else { return }
         let rid = "resolve:\(conflictID)"
         views[key]!.resolving[rid] = field
-        connection.sendToNode(.resolveConflict(ResolveConflict(sessionID: key.sessionID, conflictID: conflictID,
+        send(on: connection, .resolveConflict(ResolveConflict(sessionID: key.sessionID, conflictID: conflictID,
                                                                choice: choice, value: value, rid: .string(rid))))
     }
 

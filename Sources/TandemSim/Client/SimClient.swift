@@ -42,7 +42,11 @@ public actor SimClient {
     var reconnectAllowed = true
     var reconnectAttempts = 0
     var heartbeat: Duration = .seconds(2)
-    /// The act and ping loops, cancelled when the run ends; short timers (debounce, conflict think time,
+    /// When this client last sent anything to its node (`send(on:_:)`).
+    var lastSentNanos: Int64 = 0
+    /// The heartbeat of the current connection, from its confirmation until it closes (`startHeartbeat`).
+    var heartbeatTask: Task<Void, Never>?
+    /// The act loop, cancelled when the run ends; short timers (debounce, conflict think time,
     /// handshake) are not kept and simply finish.
     var tasks: [Task<Void, Never>] = []
     var reconnectTask: Task<Void, Never>?
@@ -94,7 +98,6 @@ public actor SimClient {
         current = pickRecord()
         connect(to: homeNode)
         tasks.append(spawn { me in await me.actLoop() })
-        tasks.append(spawn { me in await me.pingLoop() })
     }
 
     /// Stops acting (the end of `duration`); keeps its connection and keeps answering.
@@ -107,12 +110,13 @@ public actor SimClient {
         recorder.clientSettled(index)
         if let connection, connected {
             for key in views.keys where views[key]!.joined {
-                connection.sendToNode(.leaveCollaboration(LeaveCollaboration(sessionID: key.sessionID)))
+                send(on: connection, .leaveCollaboration(LeaveCollaboration(sessionID: key.sessionID)))
             }
             connection.hangUp()
         }
         connection = nil
         connected = false
+        stopHeartbeat()
         views.removeAll()
     }
 
@@ -123,6 +127,7 @@ public actor SimClient {
         connection.shutDown()
         self.connection = nil
         connected = false
+        stopHeartbeat()
         for key in views.keys { views[key]!.joined = false }
         recorder.trace(.disconnect, from: index, to: connection.node)
         reconnectAllowed = after != nil
@@ -138,6 +143,7 @@ public actor SimClient {
         connected = false
         for task in tasks { task.cancel() }
         tasks.removeAll()
+        stopHeartbeat()
         reconnectTask?.cancel()
         reconnectTask = nil
     }
@@ -200,6 +206,7 @@ public actor SimClient {
             connection.shutDown()
             self.connection = nil
             connected = false
+            stopHeartbeat()
             for key in views.keys { views[key]!.joined = false }
             if reconnectAllowed && !departed { scheduleReconnect(after: backoff()) }
         case .message(let message):
