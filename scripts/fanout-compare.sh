@@ -3,7 +3,8 @@
 # model"): 250 clients in one record on one pinned node, one change every INTERVAL each, for every INTERVAL given.
 # Per interval it measures the host's speed (node-cost-bench's cpu_scale, pinned to CPU 0, the median of five
 # runs), runs the real server (scripts/load.sh with PIN=1 on tmpfs), measures the speed again, and simulates the
-# same shape (Benchmarks/scenarios/fanout-250x0.5.yaml with think_time and ramp at the interval) twice: with the
+# same shape (Benchmarks/scenarios/fanout-250x0.5.yaml with think_time and ramp at the interval, and the store's
+# latency as the real server's store_append stage measured it in that run: lognormal, its p50 and p99) twice: with the
 # mean of the two speed readings (a profile holding only topology.node.cpu_scale) and with the defaults as
 # committed. It prints one row per interval (with the socket writes per delivery of the real server and of the
 # simulation at the host's speed), the sim/real ratios, and each side's knee (the rate where p99 crosses
@@ -72,17 +73,28 @@ for interval in "$@"; do
     cpu=$(sed -n 's/^server CPU per delivery: \([0-9.]*\) us.* at \([0-9]*\) deliveries\/s/\2 \1/p' "$work/real-$interval.log")
     writes=$(sed -n 's/^server write syscalls: \([0-9.]*\) per delivery.*/\1/p' "$work/real-$interval.log")
     scale=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.2f", (a + b) / 2 }')
+    # The store as the real server measured it in this run (its store_append stage, p50 and p99), for the
+    # simulated store's latency: an input of the shape, like the links, measured at this rate rather than fitted.
+    store=$(awk '$1 == "store_append" && $4 + 0 > 0 && $5 + 0 > $4 + 0 { printf "%d %d", $4, $5 }' "$work/real-$interval.log")
     file=$work/fanout-$interval.yaml
     sed -e "s/think_time: {fixed: 2s}/think_time: {fixed: $interval}/" -e "s/over: 2s,/over: $interval,/" "$base" >"$file"
+    if [ -n "$store" ]; then
+        sed -i "s/^  store: {latency: .*}$/  store: {latency: {lognormal: {median: ${store% *}us, p99: ${store#* }us}}}/" "$file"
+    fi
     printf 'profile: 1\nengine_version: %s\ncalibrated: {by: "node-cost-bench 250 40000 5 before and after the real run: %s, %s"}\ntopology:\n  node: {cpu_scale: %s}\n' \
         "$engine" "$before" "$after" "$scale" >"$work/host-$interval.yaml"
     scaled=$(simulate "$file" "$work/host-$interval.yaml" "$work/sim-$interval")
     defaults=$(simulate "$file" "" "$work/def-$interval")
     echo "$interval ${cpu:-- -} ${writes:--} $real $before $after $scale $scaled $defaults" | tee -a "$rows" >/dev/null
-    echo "  $interval done: real p50/p99 $real ms, cpu_scale $before/$after, simulated p50/p99 ms, writes per delivery $scaled (defaults $defaults)" >&2
+    echo "  $interval done: real p50/p99 $real ms, cpu_scale $before/$after, store_append p50/p99 ${store:-(not measured, as in the file)} us, simulated p50/p99 ms, writes per delivery $scaled (defaults $defaults)" >&2
 done
-python3 - "$rows" <<'PY'
-import sys
+python3 - "$rows" Benchmarks/node-costs.json <<'PY'
+import json, sys
+costs = json.load(open(sys.argv[2]))
+# The model's cost of one frame of a 250-recipient fan-out, less its write: per_delivery plus the actor's terms per
+# delivery (as docs/BENCHMARKS.md, "Node cost model", derives per_delivery from the fit).
+defaults_write = costs["per_write_us"]
+defaults_frame = costs["per_delivery_us"] + costs["per_recipient_us"] + (costs["per_message_us"] + costs["per_store_call_us"]) / 250
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 num = lambda x: None if x == "-" else float(x)
 def seconds(interval):  # "2s", "500ms", "1.5s"
@@ -112,6 +124,33 @@ k = {name: v[0] if v else None for name, v in found.items()}
 def fmt(name):
     v = found[name]
     return f"{v[0]:,.0f}/s (between {v[1]:,.0f} and {v[2]:,.0f})" if v else "not bracketed by these intervals"
+# What a write and a frame cost the real server in this sitting: least squares of its CPU per delivery against its
+# write syscalls per delivery over the rows below the knee (p99 < 50 ms), each row's CPU divided by the host's speed
+# measured beside it, so that the two numbers read as the model's per_write and per-frame cost (per_delivery plus
+# what the actor's terms charge per delivery) on the defaults' machine.
+fit = []
+for r in rows:
+    cpu, writes, rp99, scale = num(r[2]), num(r[3]), num(r[5]), num(r[8])
+    if None not in (cpu, writes, rp99, scale) and rp99 < 50 and scale > 0:
+        fit.append((writes, cpu / scale))
+if len(fit) >= 3:
+    n = len(fit); mx = sum(x for x, _ in fit) / n; my = sum(y for _, y in fit) / n
+    sxx = sum((x - mx) ** 2 for x, _ in fit)
+    if sxx > 0:
+        slope = sum((x - mx) * (y - my) for x, y in fit) / sxx; icpt = my - slope * mx
+        worst = max(abs(y - (icpt + slope * x)) for x, y in fit)
+        print(f"cost fit over {n} rows below the knee, on the defaults' machine (each row's CPU over its cpu_scale): {slope:.1f} us per write + "
+              f"{icpt:.2f} us per frame (largest residual {worst:.2f} us); the defaults: {defaults_write} us per write + "
+              f"{defaults_frame:.2f} us per frame")
+        # How the defaults' per_write was measured (docs/BENCHMARKS.md, "An eighth sitting"): when the free intercept
+        # falls below what the actor's terms charge per delivery, it is held there (per_delivery at its floor).
+        floor = defaults_frame - costs["per_delivery_us"]
+        held = sum(x * (y - floor) for x, y in fit) / sum(x * x for x, _ in fit)
+        worst_held = max(abs(y - floor - held * x) for x, y in fit)
+        print(f"  with the per-frame cost held at the actor's terms ({floor:.2f} us, per_delivery 0): {held:.1f} us per write "
+              f"(largest residual {worst_held:.2f} us)")
+else:
+    print(f"cost fit: needs 3 rows below the knee with CPU and write counts ({len(fit)} here)")
 print(f"knee (p99 = 50 ms, linear between the two offered rates around it): real {fmt('real')}; "
       + f"simulated with the host's speed {fmt('sim')}"
       + (f" ({k['sim'] / k['real']:.2f}x)" if k['sim'] and k['real'] else "")
