@@ -59,10 +59,10 @@ public struct NodeCosts: Sendable, Equatable {
         perMessage: .fixed(.microseconds(30)),
         perRecipient: .fixed(.nanoseconds(1_700)),
         perStoreCall: .fixed(.microseconds(72)),
-        perDelivery: .fixed(.nanoseconds(2_200)),
+        perDelivery: .fixed(.nanoseconds(100)),
         perFrame: .fixed(.microseconds(10)),
         writeQueueMax: nil,
-        perWrite: .fixed(.nanoseconds(22_200)),
+        perWrite: .fixed(.nanoseconds(32_100)),
         eventLoops: 2)
 
     public init(
