@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The simulator against the real server, side by side in one sitting (issue 17; docs/BENCHMARKS.md, "Node cost
 # model"): 250 clients in one record on one pinned node, one change every INTERVAL each, for every INTERVAL given.
-# Per interval it measures the host's speed (node-cost-bench's cpu_scale, pinned to CPU 0, the median of five
-# runs), runs the real server (scripts/load.sh with PIN=1 on tmpfs), measures the speed again, and simulates the
+# Per interval it measures the host's speeds (node-cost-bench's cpu_scale and write_scale, pinned to CPU 0, the
+# medians of five runs), runs the real server (scripts/load.sh with PIN=1 on tmpfs), measures the speed again, and simulates the
 # same shape (Benchmarks/scenarios/fanout-250x0.5.yaml with think_time and ramp at the interval, and the store's
 # latency as the real server's store_append stage measured it in that run: lognormal, its p50 and p99) twice: with the
-# mean of the two speed readings (a profile holding only topology.node.cpu_scale) and with the defaults as
+# means of the speed readings (a profile holding only topology.node.cpu_scale and write_scale) and with the defaults as
 # committed. It prints one row per interval (with the socket writes per delivery of the real server and of the
 # simulation at the host's speed), the sim/real ratios, and each side's knee (the rate where p99 crosses
 # 50 ms, interpolated between the intervals given; give them from the slowest rate up and past the knee).
@@ -43,7 +43,11 @@ trap 'rm -rf "$work"' EXIT
 base=Benchmarks/scenarios/fanout-250x0.5.yaml
 engine=$(sed -n 's/.*static let current = "\(.*\)"/\1/p' Sources/TandemReport/EngineVersion.swift)
 
-probe() { taskset -c 0 "$bin/node-cost-bench" 250 40000 5 | sed -n 's/^cpu_scale of this host: *\([0-9.]*\).*/\1/p'; }
+# The host's two speeds, "cpu_scale write_scale" (node-cost-bench: the actor's user-space work, and a socket write).
+probe() {
+    taskset -c 0 "$bin/node-cost-bench" 250 40000 5 | awk '/^cpu_scale of this host:/ { c = $5 } /^write_scale of this host:/ { w = $5 }
+        END { print c, w }'
+}
 # p50 p99 of a simulated run's propagation (ms), and its socket writes per delivery (the model's `per_write` batching).
 simulate() { # file profile-or-empty out
     local out=$3
@@ -64,15 +68,16 @@ echo "fanout-compare: 250 clients, 1 record, $duration per run, intervals $*; $(
 rows=$work/rows
 : >"$rows"
 for interval in "$@"; do
-    before=$(probe)
+    read -r before wbefore <<<"$(probe)"
     PIN=1 TMPDIR=/dev/shm BUILD=0 SCRATCH="$scratch" scripts/load.sh 250 1 "$duration" "$interval" >"$work/real-$interval.log" 2>&1 || {
         echo "fanout-compare: the real run at $interval failed; its output:" >&2; cat "$work/real-$interval.log" >&2; exit 1; }
-    after=$(probe)
+    read -r after wafter <<<"$(probe)"
     real=$(sed -n 's/^propagation ms: p50 \([0-9.]*\) .* p99 \([0-9.]*\) .*/\1 \2/p' "$work/real-$interval.log")
     real=${real:-- -}
     cpu=$(sed -n 's/^server CPU per delivery: \([0-9.]*\) us.* at \([0-9]*\) deliveries\/s/\2 \1/p' "$work/real-$interval.log")
     writes=$(sed -n 's/^server write syscalls: \([0-9.]*\) per delivery.*/\1/p' "$work/real-$interval.log")
     scale=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.2f", (a + b) / 2 }')
+    wscale=$(awk -v a="$wbefore" -v b="$wafter" 'BEGIN { printf "%.2f", (a + b) / 2 }')
     # The store as the real server measured it in this run (its store_append stage, p50 and p99), for the
     # simulated store's latency: an input of the shape, like the links, measured at this rate rather than fitted.
     store=$(awk '$1 == "store_append" && $4 + 0 > 0 && $5 + 0 > $4 + 0 { printf "%d %d", $4, $5 }' "$work/real-$interval.log")
@@ -81,12 +86,12 @@ for interval in "$@"; do
     if [ -n "$store" ]; then
         sed -i "s/^  store: {latency: .*}$/  store: {latency: {lognormal: {median: ${store% *}us, p99: ${store#* }us}}}/" "$file"
     fi
-    printf 'profile: 1\nengine_version: %s\ncalibrated: {by: "node-cost-bench 250 40000 5 before and after the real run: %s, %s"}\ntopology:\n  node: {cpu_scale: %s}\n' \
-        "$engine" "$before" "$after" "$scale" >"$work/host-$interval.yaml"
+    printf 'profile: 1\nengine_version: %s\ncalibrated: {by: "node-cost-bench 250 40000 5 before and after the real run: cpu_scale %s, %s; write_scale %s, %s"}\ntopology:\n  node: {cpu_scale: %s, write_scale: %s}\n' \
+        "$engine" "$before" "$after" "$wbefore" "$wafter" "$scale" "$wscale" >"$work/host-$interval.yaml"
     scaled=$(simulate "$file" "$work/host-$interval.yaml" "$work/sim-$interval")
     defaults=$(simulate "$file" "" "$work/def-$interval")
-    echo "$interval ${cpu:-- -} ${writes:--} $real $before $after $scale $scaled $defaults" | tee -a "$rows" >/dev/null
-    echo "  $interval done: real p50/p99 $real ms, cpu_scale $before/$after, store_append p50/p99 ${store:-(not measured, as in the file)} us, simulated p50/p99 ms, writes per delivery $scaled (defaults $defaults)" >&2
+    echo "$interval ${cpu:-- -} ${writes:--} $real $before $after $scale $scaled $defaults $wscale" | tee -a "$rows" >/dev/null
+    echo "  $interval done: real p50/p99 $real ms, cpu_scale $before/$after, write_scale $wbefore/$wafter, store_append p50/p99 ${store:-(not measured, as in the file)} us, simulated p50/p99 ms, writes per delivery $scaled (defaults $defaults)" >&2
 done
 python3 - "$rows" Benchmarks/node-costs.json <<'PY'
 import json, sys
@@ -103,7 +108,7 @@ print(f"{'interval':>8} {'offered':>8} {'deliv/s':>8} {'us/deliv':>8} {'writes':
       f"{'sim p50':>8} {'p99':>8} {'ratio p50':>9} {'p99':>5} {'defaults':>8} {'p99':>8}")
 points = {"real": [], "sim": [], "defaults": []}
 for r in rows:
-    interval, rate, cpu, writes, rp50, rp99, before, after, scale, sp50, sp99, swrites, dp50, dp99, _ = r
+    interval, rate, cpu, writes, rp50, rp99, before, after, scale, sp50, sp99, swrites, dp50, dp99, _, _ = r
     rate, rp50, rp99, sp50, sp99, dp50, dp99 = map(num, (rate, rp50, rp99, sp50, sp99, dp50, dp99))
     ratio = lambda s, real: f"{s / real:.2f}" if s is not None and real else "-"
     # The knee is found on the offered rate (each of 250 clients changes once per interval, 249 recipients each):
@@ -125,32 +130,35 @@ def fmt(name):
     v = found[name]
     return f"{v[0]:,.0f}/s (between {v[1]:,.0f} and {v[2]:,.0f})" if v else "not bracketed by these intervals"
 # What a write and a frame cost the real server in this sitting: least squares of its CPU per delivery against its
-# write syscalls per delivery over the rows below the knee (p99 < 50 ms), each row's CPU divided by the host's speed
-# measured beside it, so that the two numbers read as the model's per_write and per-frame cost (per_delivery plus
-# what the actor's terms charge per delivery) on the defaults' machine.
+# write syscalls per delivery over the rows below the knee (p99 < 50 ms), each row's writes read at the host's speed at
+# writes (write_scale) and its per-frame part at its user-space speed (cpu_scale), both measured beside it, so that the
+# two numbers read as the model's per_write and per-frame cost (per_delivery plus what the actor's terms charge per
+# delivery) on the defaults' machine: cpu per delivery = per_write * writes * write_scale + per_frame * cpu_scale.
 fit = []
 for r in rows:
-    cpu, writes, rp99, scale = num(r[2]), num(r[3]), num(r[5]), num(r[8])
-    if None not in (cpu, writes, rp99, scale) and rp99 < 50 and scale > 0:
-        fit.append((writes, cpu / scale))
+    cpu, writes, rp99, scale, wscale = num(r[2]), num(r[3]), num(r[5]), num(r[8]), num(r[15])
+    if None not in (cpu, writes, rp99, scale, wscale) and rp99 < 50 and scale > 0 and wscale > 0:
+        fit.append((writes * wscale, scale, cpu))
 if len(fit) >= 3:
-    n = len(fit); mx = sum(x for x, _ in fit) / n; my = sum(y for _, y in fit) / n
-    sxx = sum((x - mx) ** 2 for x, _ in fit)
-    if sxx > 0:
-        slope = sum((x - mx) * (y - my) for x, y in fit) / sxx; icpt = my - slope * mx
-        worst = max(abs(y - (icpt + slope * x)) for x, y in fit)
-        print(f"cost fit over {n} rows below the knee, on the defaults' machine (each row's CPU over its cpu_scale): {slope:.1f} us per write + "
-              f"{icpt:.2f} us per frame (largest residual {worst:.2f} us); the defaults: {defaults_write} us per write + "
+    # Two regressors, no intercept: the normal equations.
+    aa = sum(a * a for a, _, _ in fit); ab = sum(a * b for a, b, _ in fit); bb = sum(b * b for _, b, _ in fit)
+    ay = sum(a * y for a, _, y in fit); by = sum(b * y for _, b, y in fit)
+    det = aa * bb - ab * ab
+    if det > 0:
+        write = (ay * bb - by * ab) / det; frame = (aa * by - ab * ay) / det
+        worst = max(abs(y - write * a - frame * b) for a, b, y in fit)
+        print(f"cost fit over {len(fit)} rows below the knee, on the defaults' machine (each row's writes over its write_scale, the rest over its cpu_scale): "
+              f"{write:.1f} us per write + {frame:.2f} us per frame (largest residual {worst:.2f} us); the defaults: {defaults_write} us per write + "
               f"{defaults_frame:.2f} us per frame")
-        # How the defaults' per_write was measured (docs/BENCHMARKS.md, "An eighth sitting"): when the free intercept
-        # falls below what the actor's terms charge per delivery, it is held there (per_delivery at its floor).
-        floor = defaults_frame - costs["per_delivery_us"]
-        held = sum(x * (y - floor) for x, y in fit) / sum(x * x for x, _ in fit)
-        worst_held = max(abs(y - floor - held * x) for x, y in fit)
-        print(f"  with the per-frame cost held at the actor's terms ({floor:.2f} us, per_delivery 0): {held:.1f} us per write "
-              f"(largest residual {worst_held:.2f} us)")
+    # How the defaults' per_write was measured (docs/BENCHMARKS.md, "An eighth sitting"): when the free per-frame cost
+    # falls below what the actor's terms charge per delivery, it is held there (per_delivery at its floor).
+    floor = defaults_frame - costs["per_delivery_us"]
+    held = sum(a * (y - floor * b) for a, b, y in fit) / aa
+    worst_held = max(abs(y - floor * b - held * a) for a, b, y in fit)
+    print(f"  with the per-frame cost held at the actor's terms ({floor:.2f} us, per_delivery 0): {held:.1f} us per write "
+          f"(largest residual {worst_held:.2f} us)")
 else:
-    print(f"cost fit: needs 3 rows below the knee with CPU and write counts ({len(fit)} here)")
+    print(f"cost fit: needs 3 rows below the knee with CPU, write counts and both speeds ({len(fit)} here)")
 print(f"knee (p99 = 50 ms, linear between the two offered rates around it): real {fmt('real')}; "
       + f"simulated with the host's speed {fmt('sim')}"
       + (f" ({k['sim'] / k['real']:.2f}x)" if k['sim'] and k['real'] else "")

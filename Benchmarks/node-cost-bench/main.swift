@@ -17,6 +17,9 @@
 //   writer thread's CPU time per write, kernel included (the syscall, TCP, and on loopback the receiver's side,
 //   run in the sender's context). It is about a tenth of the server's `per_write`, whose cost is mostly the event
 //   loop's wake-up around the write (docs/BENCHMARKS.md, "A seventh sitting"). Median of the runs, 20,000 writes each.
+//   Over the defaults' machine's reading (NodeCosts.measuredWriteProbe) it gives `topology.node.write_scale`: the
+//   server's cost per write follows this probe across days, not the user-space speed (docs/BENCHMARKS.md, "A ninth
+//   sitting").
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -194,4 +197,11 @@ if !writeProbes.isEmpty {
         + "(writer CPU, kernel included: the syscall's part of per_write"
         + (runs > 1 ? "; median of \(runs) runs, \(String(format: "%.2f", writeProbes[0]))–"
             + "\(String(format: "%.2f", writeProbes[writeProbes.count - 1]))" : "") + ")")
+    // The reference: the defaults' machine's reading of this probe (Benchmarks/node-costs.json, write_probe_us).
+    let writeReference = Double(NodeCosts.measuredWriteProbe.components.attoseconds) / 1e12
+        + Double(NodeCosts.measuredWriteProbe.components.seconds) * 1e6
+    let writeScale = (median / writeReference * 100).rounded() / 100
+    print("write_scale of this host:                  \(String(format: "%.2f", writeScale))  "
+        + "(\(String(format: "%.2f", median)) us per write against the defaults' \(String(format: "%.2f", writeReference)) us; "
+        + "topology.node.write_scale, per_write's speed)")
 }

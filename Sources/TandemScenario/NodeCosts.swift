@@ -49,6 +49,14 @@ public struct NodeCosts: Sendable, Equatable {
     /// time per change over the default `per_message`), so a plan made for a faster or slower host, or a comparison
     /// with a real server in one sitting, keeps the measured terms and says how fast the machine is in one number.
     public var cpuScale: Double
+    /// This host's speed at socket writes against the defaults' machine: `per_write`'s draw is multiplied by it
+    /// instead of `cpuScale` (`write_scale`; nil, the default, means `cpuScale`). A write's cost is the kernel's
+    /// (the syscall and the wake-ups around it), and across days it drifts apart from the user-space speed
+    /// `cpuScale` reads: `node-cost-bench` prints both (docs/BENCHMARKS.md, "A ninth sitting").
+    public var writeScale: Double?
+
+    /// What `per_write`'s draw is multiplied by: `writeScale`, else `cpuScale`.
+    public var effectiveWriteScale: Double { writeScale ?? cpuScale }
 
     /// The most cores a scenario may give a node.
     public static let coresMax = 1_024
@@ -68,7 +76,8 @@ public struct NodeCosts: Sendable, Equatable {
     public init(
         cores: Int, perMessage: DurationDistribution, perRecipient: DurationDistribution,
         perStoreCall: DurationDistribution, perDelivery: DurationDistribution, perFrame: DurationDistribution,
-        writeQueueMax: Int?, perWrite: DurationDistribution = .zero, eventLoops: Int = 0, cpuScale: Double = 1
+        writeQueueMax: Int?, perWrite: DurationDistribution = .zero, eventLoops: Int = 0, cpuScale: Double = 1,
+        writeScale: Double? = nil
     ) {
         self.cores = cores
         self.perMessage = perMessage
@@ -80,9 +89,14 @@ public struct NodeCosts: Sendable, Equatable {
         self.perWrite = perWrite
         self.eventLoops = eventLoops
         self.cpuScale = cpuScale
+        self.writeScale = writeScale
     }
 
-    /// The range `cpu_scale` accepts.
+    /// The defaults' machine's loopback write (`Benchmarks/node-costs.json`'s `write_probe_us`): `node-cost-bench`'s
+    /// writer CPU per write of a delivery-sized frame there. `write_scale` is a host's reading over it.
+    public static let measuredWriteProbe = Duration.nanoseconds(2_750)
+
+    /// The range `cpu_scale` and `write_scale` accept.
     public static let cpuScaleRange = 0.01...100.0
 
     /// Every term off, one core, the server's write-queue limit: a node that costs nothing.

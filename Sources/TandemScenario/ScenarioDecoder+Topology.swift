@@ -62,25 +62,20 @@ extension ScenarioDecoder {
     }
 
     /// `topology.node`: cores, event loops, the six cost terms (each a duration distribution), the host's speed
-    /// (`cpu_scale`), the write-queue limit.
+    /// (`cpu_scale`, and `write_scale` for `per_write`), the write-queue limit.
     /// `cpu_per_message`, the key before the cost model had terms, is `per_message` under its old name.
     private func decodeNodeCosts(_ value: YAMLValue, base: NodeCosts) throws -> NodeCosts {
         let legacy = "cpu_per_message"
         let map = try value.mapping(
-            allowing: ["cores", "event_loops", "write_queue_max", "cpu_scale", legacy] + NodeCosts.termKeys)
+            allowing: ["cores", "event_loops", "write_queue_max", "cpu_scale", "write_scale", legacy] + NodeCosts.termKeys)
         var costs = base
         if let cores = try map.optional("cores") { costs.cores = try cores.integer(in: 1...NodeCosts.coresMax) }
         if let loops = try map.optional("event_loops") {
             costs.eventLoops = try loops.integer(in: 0...NodeCosts.coresMax)
         }
-        if let scale = try map.optional("cpu_scale") {
-            let factor = try scale.number()
-            guard NodeCosts.cpuScaleRange.contains(factor) else {
-                throw scale.error(.invalidValue, "expected a number from \(NodeCosts.cpuScaleRange.lowerBound.plain) to "
-                    + "\(NodeCosts.cpuScaleRange.upperBound.plain) (this host's speed against the defaults' machine), "
-                    + "found \(factor.plain)")
-            }
-            costs.cpuScale = factor
+        if let scale = try map.optional("cpu_scale") { costs.cpuScale = try decodeHostScale(scale, "speed") }
+        if let scale = try map.optional("write_scale") {
+            costs.writeScale = try decodeHostScale(scale, "speed at socket writes")
         }
         if let limit = try map.optional("write_queue_max") {
             costs.writeQueueMax = try limit.integer(in: 1...1_000_000)
@@ -93,6 +88,17 @@ extension ScenarioDecoder {
             if let term = try map.optional(key) { costs[term: key] = try decodeDurationDistribution(term) }
         }
         return costs
+    }
+
+    /// `cpu_scale` or `write_scale`: a factor in `NodeCosts.cpuScaleRange`.
+    private func decodeHostScale(_ scale: YAMLValue, _ what: String) throws -> Double {
+        let factor = try scale.number()
+        guard NodeCosts.cpuScaleRange.contains(factor) else {
+            throw scale.error(.invalidValue, "expected a number from \(NodeCosts.cpuScaleRange.lowerBound.plain) to "
+                + "\(NodeCosts.cpuScaleRange.upperBound.plain) (this host's \(what) against the defaults' machine), "
+                + "found \(factor.plain)")
+        }
+        return factor
     }
 
     private func decodeLink(_ value: YAMLValue, default link: LinkSettings) throws -> LinkSettings {

@@ -158,6 +158,8 @@ struct ScenarioErrorTests {
         node("{cpu_scale: 0}", "cpu_scale", "expected a number from 0.01 to 100 (this host's speed against the "
              + "defaults' machine), found 0"),
         node("{cpu_scale: fast}", "cpu_scale", "expected a number, found 'fast'", .wrongType),
+        node("{write_scale: 200}", "write_scale", "expected a number from 0.01 to 100 (this host's speed at socket "
+             + "writes against the defaults' machine), found 200"),
     ]
 
     /// `topology.node: <mapping>` in place of the base's `nodes` line, failing at `topology.node.<key>`.

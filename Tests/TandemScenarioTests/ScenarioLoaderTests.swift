@@ -51,6 +51,7 @@ struct ScenarioLoaderTests {
                 per_frame: {exponential: {mean: 8us}}
                 write_queue_max: 64
                 cpu_scale: 0.4
+                write_scale: 0.35
 
             """)
         let costs = try ScenarioLoader.load(yaml: yaml, file: "t.yaml").topology.node
@@ -58,10 +59,14 @@ struct ScenarioLoaderTests {
             cores: 4, perMessage: .fixed(.microseconds(30)), perRecipient: .uniform(.microseconds(1), .microseconds(3)),
             perStoreCall: .zero, perDelivery: .lognormal(median: .microseconds(18), p99: .microseconds(60)),
             perFrame: .exponential(mean: .microseconds(8)), writeQueueMax: 64, perWrite: .fixed(.microseconds(15)),
-            eventLoops: 2, cpuScale: 0.4))
+            eventLoops: 2, cpuScale: 0.4, writeScale: 0.35))
         #expect(costs.perStoreCall.isZero && !costs.perFrame.isZero)
-        // Without the key the host is the defaults' machine.
-        #expect(try ScenarioLoader.load(yaml: Fixtures.base, file: "t.yaml").topology.node.cpuScale == 1)
+        #expect(costs.effectiveWriteScale == 0.35)
+        // Without the keys the host is the defaults' machine, and per_write follows cpu_scale.
+        let plain = try ScenarioLoader.load(yaml: Fixtures.base, file: "t.yaml").topology.node
+        #expect(plain.cpuScale == 1 && plain.writeScale == nil && plain.effectiveWriteScale == 1)
+        let cpuOnly = Fixtures.base.replacingOccurrences(of: "  nodes: 3\n", with: "  nodes: 3\n  node: {cpu_scale: 0.6}\n")
+        #expect(try ScenarioLoader.load(yaml: cpuOnly, file: "t.yaml").topology.node.effectiveWriteScale == 0.6)
 
         let legacy = Fixtures.base.replacingOccurrences(of: "  nodes: 3\n", with: "  nodes: 3\n  node: {cpu_per_message: 20us}\n")
         var expected = NodeCosts.measured

@@ -145,6 +145,27 @@ import TandemSim
         #expect(full > halved + 0.5, "the full terms (\(full) ms) cost more than half of them (\(halved) ms)")
     }
 
+    /// `write_scale` is the host's speed at socket writes: it multiplies `per_write`'s draw in place of `cpu_scale`,
+    /// and nothing else; without it `per_write` follows `cpu_scale`. Twenty clients in one record, 400 µs per
+    /// write, 100 µs per message.
+    @Test func writeScaleMultipliesPerWriteAlone() async throws {
+        let users = 20
+        func run(write: String, message: String, scales: String) async throws -> Double {
+            let node = Self.free.replacingOccurrences(of: "per_message: 0us", with: "per_message: \(message), \(scales)")
+            let withWrite = node.replacingOccurrences(of: "per_write: 0us", with: "per_write: \(write)")
+            return try await observe(try fanOut(users: users, thinkMean: "100ms", node: withWrite), users: users).meanMs
+        }
+        // write_scale 0.5 halves the writes only; cpu_scale 2 doubles the message only.
+        let split = try await run(write: "400us", message: "100us", scales: "cpu_scale: 2, write_scale: 0.5")
+        let written = try await run(write: "200us", message: "200us", scales: "cpu_scale: 1")
+        #expect(split == written, "cpu_scale 2, write_scale 0.5: \(split) ms; the terms written so: \(written) ms")
+        // Without write_scale, cpu_scale scales the write too (as before the key existed).
+        let both = try await run(write: "400us", message: "100us", scales: "cpu_scale: 2")
+        let doubled = try await run(write: "800us", message: "200us", scales: "cpu_scale: 1")
+        #expect(both == doubled, "cpu_scale 2 alone: \(both) ms; every term doubled: \(doubled) ms")
+        #expect(doubled > written + 0.5, "dearer writes (\(doubled) ms) cost more than cheaper ones (\(written) ms)")
+    }
+
     /// Past what the core can write, write queues grow until one holds `write_queue_max` frames: the node
     /// closes that connection with 1013 and discards its backlog, the client sees 1013, reconnects and
     /// resyncs, and nothing acknowledged is lost or seen out of order. (A node kept past its capacity does not
@@ -262,6 +283,8 @@ import TandemSim
         #expect(measured.perFrame == (try micros("per_frame_us")))
         #expect(measured.eventLoops == json["event_loops"] as? Int)
         #expect(measured.cpuScale == 1, "the defaults are the speed of the machine they were measured on")
+        #expect(measured.writeScale == nil, "per_write at the defaults' cpu_scale unless a host's write_scale is given")
+        #expect(DurationDistribution.fixed(NodeCosts.measuredWriteProbe) == (try micros("write_probe_us")))
         #expect(measured.writeQueueMax == nil, "nil means the engine's limit, checked next")
         #expect(NodeLimits().outboundQueueCountMax == json["write_queue_max"] as? Int)
         #expect(Topology().node == measured, "a scenario without topology.node gets the measured costs")

@@ -25,11 +25,16 @@ final class NodeCPU: Sendable {
         var inboundStarts = Deque<Int64>()
         /// Writes started (frames that paid `per_write`) since the counters were last taken.
         var writesStarted = 0
+        /// The actor's wall time on frames (`per_message` and `per_recipient` from their start to their end, the
+        /// event loops' share included; not store calls) since the counters were last taken.
+        var actorBusyNanos: Int64 = 0
         /// `NodeCosts.eventLoops` and `cores`, for the actor's share of a busy core.
         let eventLoops: Int
         let cores: Int
-        /// `NodeCosts.cpuScale`: every draw is multiplied by it.
+        /// `NodeCosts.cpuScale`: every draw but `per_write`'s is multiplied by it.
         let cpuScale: Double
+        /// `NodeCosts.effectiveWriteScale`: `per_write`'s draw is multiplied by it.
+        let writeScale: Double
     }
 
     let costs: NodeCosts
@@ -40,15 +45,20 @@ final class NodeCPU: Sendable {
         self.state = LockedValue(State(
             coreFreeAtNanos: Array(repeating: 0, count: max(1, costs.cores)),
             random: SplitMix64.derive(seed: seed, stream: 0x6370_7500 &+ UInt64(node)),
-            eventLoops: costs.eventLoops, cores: max(1, costs.cores), cpuScale: costs.cpuScale))
+            eventLoops: costs.eventLoops, cores: max(1, costs.cores), cpuScale: costs.cpuScale,
+            writeScale: costs.effectiveWriteScale))
     }
 
-    /// Books `term` on the actor, ready at `readyNanos`; returns when it ends.
-    func serial(_ term: DurationDistribution, readyAt readyNanos: Int64) -> Int64 {
+    /// Books `term` on the actor, ready at `readyNanos`; returns when it ends. `busy`: the node's own time on the
+    /// frame it handles (counted in `takeActorBusyNanos`, as the real server's `busy` stage counts it); a store
+    /// call's is not (the server counts the call as a wait).
+    func serial(_ term: DurationDistribution, readyAt readyNanos: Int64, busy: Bool = true) -> Int64 {
         guard !term.isZero else { return readyNanos }
         return state.update { state in
             let cost = state.draw(term)
-            return state.bookActor(readyAt: readyNanos, cost: cost).end
+            let booked = state.bookActor(readyAt: readyNanos, cost: cost)
+            if busy { state.actorBusyNanos += booked.end - booked.start }
+            return booked.end
         }
     }
 
@@ -64,6 +74,7 @@ final class NodeCPU: Sendable {
             guard !costs.perMessage.isZero else { return decoded }
             let cost = state.draw(costs.perMessage)
             let booked = state.bookActor(readyAt: decoded, cost: cost)
+            state.actorBusyNanos += booked.end - booked.start
             state.noteInbound(startNanos: booked.start, nowNanos: nowNanos)
             return booked.end
         }
@@ -79,7 +90,7 @@ final class NodeCPU: Sendable {
             // A term that is off draws nothing, so adding one leaves the other terms' draws as they were.
             var cost = costs.perDelivery.isZero ? 0 : state.draw(costs.perDelivery)
             if !perWrite.isZero {
-                cost += state.draw(perWrite)
+                cost += state.draw(perWrite, scale: state.writeScale)
                 state.writesStarted += 1
             }
             let start = state.bookCore(readyAt: readyNanos, cost: cost)
@@ -123,6 +134,15 @@ final class NodeCPU: Sendable {
         }
     }
 
+    /// The actor's wall time on frames since the last call (`serial` with `busy`, and `inbound`): over the messages
+    /// in, what the real server's `busy` stage averages.
+    func takeActorBusyNanos() -> Int64 {
+        state.update { state in
+            defer { state.actorBusyNanos = 0 }
+            return state.actorBusyNanos
+        }
+    }
+
     /// A crash: the work booked ahead is gone with the process.
     func reset(nowNanos: Int64) {
         state.update { state in
@@ -136,10 +156,13 @@ final class NodeCPU: Sendable {
 extension NodeCPU.State {
     /// One draw of `term`, at the host's speed (`cpuScale`; at 1 the draw as it is, so a scenario without the key
     /// books exactly what it booked before the key existed).
-    fileprivate mutating func draw(_ term: DurationDistribution) -> Int64 {
+    fileprivate mutating func draw(_ term: DurationDistribution) -> Int64 { draw(term, scale: cpuScale) }
+
+    /// One draw of `term` multiplied by `scale` (`write_scale` for `per_write`).
+    fileprivate mutating func draw(_ term: DurationDistribution, scale: Double) -> Int64 {
         let nanos = term.sample(using: &random).nanosecondsClamped
-        guard cpuScale != 1 else { return nanos }
-        return Int64((Double(nanos) * cpuScale).rounded())
+        guard scale != 1 else { return nanos }
+        return Int64((Double(nanos) * scale).rounded())
     }
 
     /// Runs a job of `cost` on the actor as soon as the actor is free (no earlier than `readyNanos`), on the core

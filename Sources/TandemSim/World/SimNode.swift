@@ -89,6 +89,10 @@ final class SimNode: Sendable {
         // the writes per delivery the real server's `writev` count gives (docs/BENCHMARKS.md).
         let writes = cpu.takeWritesStarted()
         if writes > 0 { recorder.count("writes", node: index, by: writes) }
+        // The actor's own time on frames, in µs (its terms as booked, the event loops' share included): over
+        // `messages.in`, the mean of the real server's `busy` stage (`tandem_node_stage_seconds{stage="busy"}`).
+        let busyMicros = Int(cpu.takeActorBusyNanos() / 1_000)
+        if busyMicros > 0 { recorder.count("actor.busy_us", node: index, by: busyMicros) }
     }
 
     /// The machine dies: the engine stops mid-flight, every connection breaks, memory is gone.

@@ -61,7 +61,7 @@ struct SimStoreClient: EventStore {
         _ operation: @Sendable (InMemoryEventStore) async -> Result
     ) async throws -> Result {
         let now = store.executor.nowNanos
-        let issued = cpu.serial(cpu.costs.perStoreCall, readyAt: now)
+        let issued = cpu.serial(cpu.costs.perStoreCall, readyAt: now, busy: false)
         if issued > now { await store.executor.pause(untilNanos: issued) }
         return try await store.call(node: node, what(), extraServiceNanos: extraServiceNanos, operation)
     }
