@@ -90,7 +90,7 @@ for interval in "$@"; do
         "$engine" "$before" "$after" "$wbefore" "$wafter" "$scale" "$wscale" >"$work/host-$interval.yaml"
     scaled=$(simulate "$file" "$work/host-$interval.yaml" "$work/sim-$interval")
     defaults=$(simulate "$file" "" "$work/def-$interval")
-    echo "$interval ${cpu:-- -} ${writes:--} $real $before $after $scale $scaled $defaults $wscale" | tee -a "$rows" >/dev/null
+    echo "$interval ${cpu:-- -} ${writes:--} $real $before $after $scale $scaled $defaults $wscale $wbefore $wafter" | tee -a "$rows" >/dev/null
     echo "  $interval done: real p50/p99 $real ms, cpu_scale $before/$after, write_scale $wbefore/$wafter, store_append p50/p99 ${store:-(not measured, as in the file)} us, simulated p50/p99 ms, writes per delivery $scaled (defaults $defaults)" >&2
 done
 python3 - "$rows" Benchmarks/node-costs.json <<'PY'
@@ -107,8 +107,9 @@ def seconds(interval):  # "2s", "500ms", "1.5s"
 print(f"{'interval':>8} {'offered':>8} {'deliv/s':>8} {'us/deliv':>8} {'writes':>6} {'sim':>6} {'real p50':>8} {'p99':>7} {'cpu_scale':>14} "
       f"{'sim p50':>8} {'p99':>8} {'ratio p50':>9} {'p99':>5} {'defaults':>8} {'p99':>8}")
 points = {"real": [], "sim": [], "defaults": []}
+unsteady = []
 for r in rows:
-    interval, rate, cpu, writes, rp50, rp99, before, after, scale, sp50, sp99, swrites, dp50, dp99, _, _ = r
+    interval, rate, cpu, writes, rp50, rp99, before, after, scale, sp50, sp99, swrites, dp50, dp99, _, _, wb, wa = r
     rate, rp50, rp99, sp50, sp99, dp50, dp99 = map(num, (rate, rp50, rp99, sp50, sp99, dp50, dp99))
     ratio = lambda s, real: f"{s / real:.2f}" if s is not None and real else "-"
     # The knee is found on the offered rate (each of 250 clients changes once per interval, 249 recipients each):
@@ -117,6 +118,11 @@ for r in rows:
     print(f"{interval:>8} {offered:>8.0f} {rate or 0:>8.0f} {cpu:>8} {writes:>6} {swrites[:6]:>6} {rp50 or 0:>8.1f} {rp99 or 0:>7.1f} "
           f"{before + '/' + after + '=' + scale:>14} {sp50 or 0:>8.2f} {sp99 or 0:>8.2f} {ratio(sp50, rp50):>9} {ratio(sp99, rp99):>5} "
           f"{dp50 or 0:>8.2f} {dp99 or 0:>8.2f}")
+    # The host held still only if each probe read about the same before and after the real run (docs/BENCHMARKS.md,
+    # "A ninth sitting": within a few per cent on good days, 2x apart on a bad one); else the row compares nothing.
+    spread = max(abs(float(b) - float(a)) / ((float(b) + float(a)) / 2) for b, a in ((before, after), (wb, wa)))
+    if spread > 0.15:
+        unsteady.append(f"{interval} ({before}/{after}, write {wb}/{wa})")
     points["real"].append((offered, rp99)); points["sim"].append((offered, sp99)); points["defaults"].append((offered, dp99))
 def knee(pts):
     pts = sorted(p for p in pts if p[1] is not None)
@@ -159,6 +165,9 @@ if len(fit) >= 3:
           f"(largest residual {worst_held:.2f} us)")
 else:
     print(f"cost fit: needs 3 rows below the knee with CPU, write counts and both speeds ({len(fit)} here)")
+if unsteady:
+    print(f"WARNING: the host's speed moved by more than 15 % around the real run of {', '.join(unsteady)}: those rows "
+          "compare nothing (the simulation used the mean of readings the host did not hold); rerun them on a steadier host")
 print(f"knee (p99 = 50 ms, linear between the two offered rates around it): real {fmt('real')}; "
       + f"simulated with the host's speed {fmt('sim')}"
       + (f" ({k['sim'] / k['real']:.2f}x)" if k['sim'] and k['real'] else "")
