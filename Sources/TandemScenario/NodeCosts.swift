@@ -44,8 +44,8 @@ public struct NodeCosts: Sendable, Equatable {
     /// writes are queued on a core, the actor's work there gets the share `cores / (cores + eventLoops)` of it,
     /// so it takes longer in wall time (its CPU is the same). 0: the actor's work goes ahead of the queued writes.
     public var eventLoops: Int
-    /// This host's speed against the one the defaults were measured on: every term's draw is multiplied by it
-    /// (`cpu_scale`; 1, the default, draws as given). `node-cost-bench` prints it for the machine it runs on (its node
+    /// This host's speed against the one the defaults were measured on: every term's draw is multiplied by it,
+    /// `per_write`'s too unless `writeScale` is given (`cpu_scale`; 1, the default, draws as given). `node-cost-bench` prints it for the machine it runs on (its node
     /// time per change over the default `per_message`), so a plan made for a faster or slower host, or a comparison
     /// with a real server in one sitting, keeps the measured terms and says how fast the machine is in one number.
     public var cpuScale: Double
