@@ -190,6 +190,6 @@ fi
 for url in "${urls[@]}"; do
     echo "--- $url/metrics"
     curl -s "$url/metrics" >"$work/metrics"
-    grep -E '^tandem_(commits_total|messages_(in|out)_total|slow_consumers|commit_duration_seconds_(sum|count)|backplane_(messages|errors|lag))' "$work/metrics" || true
+    grep -E '^tandem_(commits_total|messages_(in|out)_total|slow_consumers|history_store_reads|commit_duration_seconds_(sum|count)|backplane_(messages|errors|lag))' "$work/metrics" || true
     if grep -q '^tandem_node_stage_seconds' "$work/metrics"; then scripts/stage-summary.py <"$work/metrics"; fi
 done

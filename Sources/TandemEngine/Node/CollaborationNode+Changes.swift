@@ -197,14 +197,39 @@ extension CollaborationNode {
     /// While the store is read, changes from other nodes may be applied here; the result is completed from the
     /// memory window so that it always ends at the session's current version.
     func historySince(_ key: RecordKey, version: Int) async throws -> [ChangeEntry] {
+        if let window = sessions[key]?.windowChanges(after: version) { return window }
+        if try await reachBack(key, to: version), let window = sessions[key]?.windowChanges(after: version) {
+            return window
+        }
         guard let session = sessions[key] else { return [] }
-        if let window = session.windowChanges(after: version) { return window }
+        metrics.historyStoreReads += 1
         let slice = try await environment.store.changes(key, after: version, limit: session.record.version - version)
         guard slice.reachesBack, let current = sessions[key] else { return [] }
         var history = slice.changes.filter { $0.version <= current.record.version }
         let reached = history.last?.version ?? version
         if reached < current.record.version, let rest = current.windowChanges(after: reached) { history += rest }
         return history
+    }
+
+    /// Grows the window of `key` back to `version` with the changes the store holds between the two, when `version`
+    /// is within `historyReachCount` of the record's: every later change or resync based that far back is then served
+    /// from memory. True when the window reaches back to `version` afterwards.
+    ///
+    /// Clients that lag behind a busy record (their deliveries queued for seconds) send every change on a base older
+    /// than the window. Reading the log from each one's base cost the server a store read and a decode of every
+    /// change since, per change: past its knee the real server spent a quarter of its CPU there, committed less,
+    /// and the lag grew (docs/BENCHMARKS.md, "The change log read once for lagging clients"). Now the store is read
+    /// once for the versions the window lacks, and about one change per commit while the window shrinks back.
+    func reachBack(_ key: RecordKey, to version: Int) async throws -> Bool {
+        guard let session = sessions[key] else { return false }
+        let start = session.history.first?.version ?? session.record.version + 1
+        if start <= version + 1 { return true }
+        guard session.record.version - version <= configuration.limits.historyReachCount,
+              version >= session.skippedThrough else { return false }
+        metrics.historyStoreReads += 1
+        let slice = try await environment.store.changes(key, after: version, limit: start - 1 - version)
+        guard slice.reachesBack, let current = sessions[key] else { return false }
+        return current.prepend(slice.changes, after: version)
     }
 
     /// Applies every change the store has beyond this node's version (after a clash or a gap).

@@ -19,6 +19,7 @@ extension CollaborationNode {
                 return
             }
             session.record.version = change.version - 1
+            session.skippedThrough = change.version - 1
             session.history.removeAll()
         }
         apply(change, author: author, in: session)
@@ -45,9 +46,9 @@ extension CollaborationNode {
             session.record = session.model.completing(session.record)
         }
         session.history.append(change)
-        if session.history.count > configuration.limits.historyWindowCount {
-            session.history.removeFirst()
-        }
+        // A window grown back past its size for a lagging client (`reachBack`) shrinks by one more change per commit.
+        let window = configuration.limits.historyWindowCount
+        if session.history.count > window { session.history.removeFirst(session.history.count > window + 1 ? 2 : 1) }
         let author =
             author ?? (session.awaitingAcks.isEmpty ? nil : session.awaitingAcks.removeValue(forKey: change.changeID))
         // One frame for every recipient but the author (whose `ack` is its own): encoded once per change.

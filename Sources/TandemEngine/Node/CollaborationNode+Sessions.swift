@@ -161,6 +161,16 @@ extension CollaborationNode {
         }
         let slice: ChangeLogSlice
         do {
+            if try await reachBack(key, to: since) {
+                guard connections[id]?.sessions[key] != nil else { return }
+                if let window = sessions[key]?.windowChanges(after: since) {
+                    replay(window, key: key, to: id)
+                    finishResync(key, to: id, rid: resync.rid)
+                    return
+                }
+            }
+            guard let session = sessions[key] else { return }
+            metrics.historyStoreReads += 1
             slice = try await environment.store.changes(key, after: since, limit: session.record.version - since)
         } catch {
             metrics.storeErrors += 1

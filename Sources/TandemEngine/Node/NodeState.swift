@@ -50,8 +50,12 @@ public struct ChangeAuthor: Sendable, Hashable {
 final class SessionState {
     var record: RecordState
     var model: ModelSchema
-    /// Contiguous committed changes ending at `record.version` (at most `historyWindowCount`).
+    /// Contiguous committed changes ending at `record.version`: at most `historyWindowCount`, or up to
+    /// `historyReachCount` while grown back for a lagging client (`CollaborationNode.reachBack`).
     var history: Deque<ChangeEntry> = []
+    /// With gap recovery off, the version up to which the node skipped changes it never applied: the window is not
+    /// grown back past it (those changes are in the store, not in this node's record).
+    var skippedThrough = 0
     /// Changes from the backplane that arrived ahead of a version gap, by version.
     var ahead: [Int: ChangeEntry] = [:]
     /// Authors of retried changes the store already holds but this node has not applied yet, by change id: they get
@@ -81,6 +85,18 @@ final class SessionState {
             if change.changeID == changeID { return change }
         }
         return nil
+    }
+
+    /// Puts `older`, the store's changes after `version` (oldest first, gap-free), in front of the window where they
+    /// end at or past its first change. False when they do not reach it (the window moved on while the store was
+    /// read); true as well when the window already reaches back to `version`.
+    func prepend(_ older: [ChangeEntry], after version: Int) -> Bool {
+        let start = history.first?.version ?? record.version + 1
+        if start <= version + 1 { return true }
+        guard let last = older.last, older.first?.version == version + 1, older.count == last.version - version,
+              last.version + 1 >= start else { return false }
+        history.prepend(contentsOf: older.prefix(start - version - 1))
+        return true
     }
 
     /// Changes after `version` from the window, or nil when the window does not reach back that far.
@@ -134,6 +150,8 @@ public struct NodeMetrics: Sendable, Hashable {
     public var resyncsUnrecovered = 0
     public var gapFills = 0
     public var duplicateChanges = 0
+    /// Reads of the change log for a change or a resync based older than the memory window (a lagging client).
+    public var historyStoreReads = 0
     /// Audit events dropped because the store refused them for longer than `auditBacklogCountMax` events.
     public var auditEventsDropped = 0
     /// Backplane messages dropped from a full outbox (`backplaneOutboxCountMax`), oldest first.

@@ -120,6 +120,11 @@ struct PrometheusExposition {
         )
         page.counter("tandem_gap_fills_total", "Version gaps filled from the store.", metrics.gapFills)
         page.counter(
+            "tandem_history_store_reads_total",
+            "Change log reads for a change or resync based older than the memory window (clients lagging behind).",
+            metrics.historyStoreReads
+        )
+        page.counter(
             "tandem_audit_events_dropped_total",
             "Audit events dropped after the store refused them for longer than the backlog holds (10,000 events).",
             metrics.auditEventsDropped

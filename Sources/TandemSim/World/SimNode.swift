@@ -71,6 +71,9 @@ final class SimNode: Sendable {
         recorder.count("commits", node: index, by: metrics.commits)
         recorder.count("append_clashes", node: index, by: metrics.appendClashes)
         recorder.count("gap_fills", node: index, by: metrics.gapFills)
+        if metrics.historyStoreReads > 0 {
+            recorder.count("history.store_reads", node: index, by: metrics.historyStoreReads)
+        }
         if metrics.auditEventsDropped > 0 {
             recorder.count("audit.dropped", node: index, by: metrics.auditEventsDropped)
         }
