@@ -3,7 +3,7 @@
 ///
 /// This is the one place where merge rules live; the node actor only sequences and persists what it
 /// returns. `history` must hold every committed change with a version in `(baseVersion, record.version]`,
-/// oldest first (all fields; only this field's entries matter).
+/// oldest first (all fields; only this field's entries matter); older ones before them are passed over.
 public enum ChangeResolver {
     public static func resolve(
         _ request: ChangeRequest, field: FieldSchema, record: RecordState, history: [ChangeEntry]
@@ -22,17 +22,20 @@ public enum ChangeResolver {
             throw ChangeRejection(.invalidMessage,
                 "base_version \(request.baseVersion) is ahead of the record's version \(record.version)")
         }
-        let since = history.filter { $0.version > request.baseVersion }
+        // The changes after the base, without copying them: a client lagging behind a busy record sends each change
+        // on a base thousands of versions back, and this runs once per change.
+        let since = history[(history.firstIndex { $0.version > request.baseVersion } ?? history.endIndex)...]
         guard since.count == record.version - request.baseVersion else {
             throw ChangeRejection(.invalidOp,
                 "base_version \(request.baseVersion) is older than the change log reaches; resync and resend")
         }
         try checkExists(request, record: record, since: since)
         let current = record.fields[field.name] ?? field.defaultValue
-        let onField = since.filter { $0.field == field.name }
-        let baseValue = onField.first?.oldValue ?? current
+        let firstOnField = since.first { $0.field == field.name }
+        let baseValue = firstOnField?.oldValue ?? current
         if field.type == .text {
-            return .commit(try commitText(request, field: field, record: record, base: baseValue, since: onField),
+            return .commit(try commitText(request, field: field, record: record, base: baseValue,
+                                          since: since.lazy.filter { $0.field == field.name }),
                            autoResolved: nil)
         }
         guard case .value(let value) = request.payload else {
@@ -41,7 +44,7 @@ public enum ChangeResolver {
         if let problem = field.type.validate(value) {
             throw ChangeRejection(.invalidMessage, "value for field \"\(field.name)\" \(problem)")
         }
-        guard !onField.isEmpty, value != current else {
+        guard firstOnField != nil, value != current else {
             return .commit(makeChange(request, field: field, record: record, newValue: value), autoResolved: nil)
         }
         let (merged, paths) = try merge(field: field, base: baseValue, local: value, remote: current)
@@ -51,7 +54,7 @@ public enum ChangeResolver {
         var conflict = ConflictRecord(
             id: "cf-\(request.changeID)", key: record.key, field: field.name, fieldType: field.type,
             policy: field.policy, baseVersion: request.baseVersion, localValue: value, remoteValue: current,
-            localUser: request.user, remoteUser: onField.last?.user, paths: paths,
+            localUser: request.user, remoteUser: since.last { $0.field == field.name }?.user, paths: paths,
             status: field.policy == .manual ? .pending : .autoResolved, createdAtMillis: request.timestampMillis)
         guard field.policy == .lastWriterWins else { return .conflict(conflict) }
         var change = makeChange(request, field: field, record: record, newValue: merged)
@@ -68,7 +71,7 @@ public enum ChangeResolver {
     /// that is gone, even if the id was created again since). Only a request that `createsRecord` may write a
     /// deleted record, based on the deletion's version.
     private static func checkExists(
-        _ request: ChangeRequest, record: RecordState, since: [ChangeEntry]
+        _ request: ChangeRequest, record: RecordState, since: ArraySlice<ChangeEntry>
     ) throws(ChangeRejection) {
         if let deletion = since.last(where: { $0.kind == .delete }) {
             throw ChangeRejection.deleted(record.key, at: deletion.version, after: request.baseVersion)
@@ -98,7 +101,8 @@ public enum ChangeResolver {
     }
 
     private static func commitText(
-        _ request: ChangeRequest, field: FieldSchema, record: RecordState, base: JSONValue, since: [ChangeEntry]
+        _ request: ChangeRequest, field: FieldSchema, record: RecordState, base: JSONValue,
+        since: some Sequence<ChangeEntry>
     ) throws(ChangeRejection) -> ChangeEntry {
         guard case .string(let baseText) = base, case .string(let currentText) = record.fields[field.name] ?? .string("")
         else { throw ChangeRejection(.internal, "text field \"\(field.name)\" holds a non-string value") }
