@@ -197,6 +197,7 @@ extension CollaborationNode {
     /// While the store is read, changes from other nodes may be applied here; the result is completed from the
     /// memory window so that it always ends at the session's current version.
     func historySince(_ key: RecordKey, version: Int) async throws -> [ChangeEntry] {
+        noteReachUsed(key, from: version)
         if let window = sessions[key]?.windowChanges(after: version) { return window }
         if try await reachBack(key, to: version), let window = sessions[key]?.windowChanges(after: version) {
             return window
@@ -222,6 +223,7 @@ extension CollaborationNode {
     /// once for the versions the window lacks, and about one change per commit while the window shrinks back.
     func reachBack(_ key: RecordKey, to version: Int) async throws -> Bool {
         guard let session = sessions[key] else { return false }
+        noteReachUsed(key, from: version)
         let start = session.history.first?.version ?? session.record.version + 1
         if start <= version + 1 { return true }
         guard session.record.version - version <= configuration.limits.historyReachCount,
@@ -230,6 +232,14 @@ extension CollaborationNode {
         let slice = try await environment.store.changes(key, after: version, limit: start - 1 - version)
         guard slice.reachesBack, let current = sessions[key] else { return false }
         return current.prepend(slice.changes, after: version)
+    }
+
+    /// Notes that a change or resync based at `version` needs the window further back than its usual size, so that a
+    /// window grown back for it keeps its length (`SessionState.reachUsedAt`).
+    func noteReachUsed(_ key: RecordKey, from version: Int) {
+        guard let session = sessions[key], session.record.version - version > configuration.limits.historyWindowCount
+        else { return }
+        session.reachUsedAt = session.record.version
     }
 
     /// Applies every change the store has beyond this node's version (after a clash or a gap).

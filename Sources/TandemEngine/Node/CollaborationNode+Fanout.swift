@@ -46,9 +46,13 @@ extension CollaborationNode {
             session.record = session.model.completing(session.record)
         }
         session.history.append(change)
-        // A window grown back past its size for a lagging client (`reachBack`) shrinks by one more change per commit.
+        // A window grown back past its size for lagging clients (`reachBack`) keeps its length while they use it, and
+        // shrinks by one more change per commit once they have not for a window's worth of commits.
         let window = configuration.limits.historyWindowCount
-        if session.history.count > window { session.history.removeFirst(session.history.count > window + 1 ? 2 : 1) }
+        if session.history.count > window {
+            let unused = session.record.version - session.reachUsedAt > window
+            session.history.removeFirst(unused && session.history.count > window + 1 ? 2 : 1)
+        }
         let author =
             author ?? (session.awaitingAcks.isEmpty ? nil : session.awaitingAcks.removeValue(forKey: change.changeID))
         // One frame for every recipient but the author (whose `ack` is its own): encoded once per change.

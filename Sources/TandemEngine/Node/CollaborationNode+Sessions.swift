@@ -154,6 +154,7 @@ extension CollaborationNode {
             return
         }
         connections[id]!.sessions[key]!.sentVersion = since
+        noteReachUsed(key, from: since)
         if let window = session.windowChanges(after: since) {
             replay(window, key: key, to: id)
             finishResync(key, to: id, rid: resync.rid)

@@ -53,6 +53,10 @@ final class SessionState {
     /// Contiguous committed changes ending at `record.version`: at most `historyWindowCount`, or up to
     /// `historyReachCount` while grown back for a lagging client (`CollaborationNode.reachBack`).
     var history: Deque<ChangeEntry> = []
+    /// The record's version when a change or resync last needed the window further back than `historyWindowCount`:
+    /// a window grown back for lagging clients keeps its length while they use it, and shrinks once they have not for
+    /// `historyWindowCount` commits.
+    var reachUsedAt = 0
     /// With gap recovery off, the version up to which the node skipped changes it never applied: the window is not
     /// grown back past it (those changes are in the store, not in this node's record).
     var skippedThrough = 0
