@@ -24,6 +24,13 @@ final class CountingReadsStore: ForwardingStore {
     func takeReads() -> [Read] { reads.withLock { reads in defer { reads.removeAll() }; return reads } }
 }
 
+/// The stages a node reported, counted by name.
+final class CountingStages: NodeStageObserver {
+    let counts = Mutex<[NodeStage: Int]>([:])
+    func observe(_ stage: NodeStage, nanos: Int64) { counts.withLock { $0[stage, default: 0] += 1 } }
+    func count(_ stage: NodeStage) -> Int { counts.withLock { $0[stage] ?? 0 } }
+}
+
 /// A client whose base is older than the node's memory window (it lags behind a busy record): the node reads the
 /// versions its window lacks from the store once, keeps them, and serves every later change or resync based that far
 /// back from memory, with the same result as reading the log for each (`historyReachCount`).
@@ -33,7 +40,7 @@ final class CountingReadsStore: ForwardingStore {
     /// Alice and Bob joined on a node with a window of two changes; Alice typed "abcdefghij" into `notes`, one
     /// character per version (versions 1–10), and the store's reads so far are forgotten.
     static func withTenVersions(
-        reach: Int,
+        reach: Int, stages: CountingStages? = nil,
         _ body: @escaping @Sendable (CollaborationNode, CountingReadsStore, TestClient, TestClient) async throws -> Void
     ) async throws {
         try await inSimulation { executor in
@@ -43,7 +50,8 @@ final class CountingReadsStore: ForwardingStore {
             configuration.limits.historyReachCount = reach
             let node = CollaborationNode(
                 configuration: configuration,
-                environment: NodeEnvironment(clock: executor.clock, store: store, backplane: InMemoryBackplane(), seed: 5))
+                environment: NodeEnvironment(clock: executor.clock, store: store, backplane: InMemoryBackplane(), seed: 5,
+                                             stages: stages))
             try await node.start()
             let a = await TestClient.connect(Users.alice, to: node)
             let b = await TestClient.connect(Users.bob, to: node)
@@ -150,6 +158,25 @@ final class CountingReadsStore: ForwardingStore {
             }
             #expect(store.takeReads() == [.init(after: 2, count: 6)])
             #expect(await node.metrics.historyStoreReads == 1)
+        }
+    }
+
+    /// Each read for a lagging base is timed as the `store_read` stage (`tandem_node_stage_seconds{stage="store_read"}`),
+    /// within the reach and past it, for changes and resyncs; nothing else is.
+    @Test func everyReadForALaggingBaseIsTimedAsAStoreRead() async throws {
+        let stages = CountingStages()
+        try await Self.withTenVersions(reach: 8, stages: stages) { node, store, _, b in
+            #expect(stages.count(.storeRead) == 0, "ten changes on current bases read nothing")
+            await b.changeText("notes", op: ["X", 3], base: 3)
+            await b.changeText("notes", op: ["Y", 1], base: 1)
+            let client = await TestClient.connect(Users.ada, to: node)
+            await client.send(.resync(Resync(sessionID: "Contact:1", sinceVersion: 0)))
+            #expect(client.drain().changes.map(\.version) == Array(1...12))
+            // Base 3 grows the window (4–8); base 1, 11 behind, is past the reach of 8: read whole, as is the resync
+            // from 0.
+            #expect(store.takeReads() == [.init(after: 3, count: 5), .init(after: 1, count: 10), .init(after: 0, count: 12)])
+            #expect(stages.count(.storeRead) == 3)
+            #expect(await node.metrics.historyStoreReads == 3)
         }
     }
 }

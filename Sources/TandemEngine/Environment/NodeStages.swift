@@ -19,6 +19,9 @@ public enum NodeStage: String, Sendable, CaseIterable, Hashable {
     case busy
     case storeAppend = "store_append"
     case fanout
+    /// One read of the change log for a change or resync based older than the memory window (a lagging client), as
+    /// the node waits for it: `CollaborationNode.reachBack` and the reads past its reach.
+    case storeRead = "store_read"
 }
 
 /// Receives the node's stage timings. Called on the node actor (and on connection readers for `decode`), so it

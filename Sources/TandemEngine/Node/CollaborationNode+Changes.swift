@@ -172,6 +172,15 @@ extension CollaborationNode {
         return try await work()
     }
 
+    /// Times `work` as `stage` when the environment asks for stage timings, without adding it to the frame's waits:
+    /// for a store call inside work its caller already awaits as a wait (`waiting`).
+    func timed<T: Sendable>(_ stage: NodeStage, _ work: @autoclosure () async throws -> T) async rethrows -> T {
+        guard let stages = environment.stages else { return try await work() }
+        let start = environment.clock.nowNanos()
+        defer { stages.observe(stage, nanos: environment.clock.nowNanos() - start) }
+        return try await work()
+    }
+
     /// The answer when every append attempt lost the race to other nodes: `internal` (nothing was committed),
     /// saying so and what to do, and counted, since a steady count means one record is hotter than the store's
     /// round trip allows.
@@ -204,7 +213,8 @@ extension CollaborationNode {
         }
         guard let session = sessions[key] else { return [] }
         metrics.historyStoreReads += 1
-        let slice = try await environment.store.changes(key, after: version, limit: session.record.version - version)
+        let slice = try await timed(.storeRead,
+            try await environment.store.changes(key, after: version, limit: session.record.version - version))
         guard slice.reachesBack, let current = sessions[key] else { return [] }
         var history = slice.changes.filter { $0.version <= current.record.version }
         let reached = history.last?.version ?? version
@@ -229,7 +239,8 @@ extension CollaborationNode {
         guard session.record.version - version <= configuration.limits.historyReachCount,
               version >= session.skippedThrough else { return false }
         metrics.historyStoreReads += 1
-        let slice = try await environment.store.changes(key, after: version, limit: start - 1 - version)
+        let slice = try await timed(.storeRead,
+            try await environment.store.changes(key, after: version, limit: start - 1 - version))
         guard slice.reachesBack, let current = sessions[key] else { return false }
         return current.prepend(slice.changes, after: version)
     }

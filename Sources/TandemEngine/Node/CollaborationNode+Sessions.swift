@@ -162,7 +162,7 @@ extension CollaborationNode {
         }
         let slice: ChangeLogSlice
         do {
-            if try await reachBack(key, to: since) {
+            if try await waiting(try await reachBack(key, to: since)) {
                 guard connections[id]?.sessions[key] != nil else { return }
                 if let window = sessions[key]?.windowChanges(after: since) {
                     replay(window, key: key, to: id)
@@ -172,7 +172,8 @@ extension CollaborationNode {
             }
             guard let session = sessions[key] else { return }
             metrics.historyStoreReads += 1
-            slice = try await environment.store.changes(key, after: since, limit: session.record.version - since)
+            slice = try await waiting(as: .storeRead,
+                try await environment.store.changes(key, after: since, limit: session.record.version - since))
         } catch {
             metrics.storeErrors += 1
             sendError(.internal, "could not read the change log of \(key): \(error)", rid: resync.rid, to: id)

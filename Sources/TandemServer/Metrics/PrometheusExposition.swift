@@ -162,7 +162,8 @@ struct PrometheusExposition {
             "Time of each stage of the node's work: decode (a client frame from its bytes), queue_wait (a decoded "
                 + "frame waiting for the node), handle (the node on one frame, store calls included), busy (handle less its "
                 + "waits for the record's gate and the store: the node's own time), store_append "
-                + "(one append as the node waits for it), fanout (one change applied and queued to every local recipient).",
+                + "(one append as the node waits for it), fanout (one change applied and queued to every local recipient), "
+                + "store_read (one change-log read for a change or resync based older than the memory window).",
             label: "stage",
             bounds: NodeStageHistograms.boundsSeconds,
             NodeStage.allCases.map { ($0.rawValue, statistics.stages.snapshot($0)) }
