@@ -229,8 +229,8 @@ extension CollaborationNode {
     /// Clients that lag behind a busy record (their deliveries queued for seconds) send every change on a base older
     /// than the window. Reading the log from each one's base cost the server a store read and a decode of every
     /// change since, per change: past its knee the real server spent a quarter of its CPU there, committed less,
-    /// and the lag grew (docs/BENCHMARKS.md, "The change log read once for lagging clients"). Now the store is read
-    /// once for the versions the window lacks, and about one change per commit while the window shrinks back.
+    /// and the lag grew (docs/BENCHMARKS.md, "A tenth sitting"). Now the store is read once for the versions the
+    /// window lacks, then only for the versions by which the lag grows (`noteReachUsed` keeps the window's length).
     func reachBack(_ key: RecordKey, to version: Int) async throws -> Bool {
         guard let session = sessions[key] else { return false }
         noteReachUsed(key, from: version)

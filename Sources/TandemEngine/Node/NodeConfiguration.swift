@@ -43,7 +43,8 @@ public struct NodeLimits: Sendable, Hashable {
     public var historyWindowCount = 1_000
     /// How far behind the record's version a change's base or a resync may be for the node to grow the window back to
     /// it with the changes read from the store (read once, then served from memory to every change and resync based
-    /// that far back). Past `historyWindowCount` the window shrinks again by one change per commit. Bounds the memory
+    /// that far back). The grown window keeps its length while such bases keep coming, then shrinks back to
+    /// `historyWindowCount` by one change per commit. Bounds the memory
     /// of a record whose clients lag (at most this many changes per record); a base further back is read from the
     /// store for each request, as every base older than the window was before.
     public var historyReachCount = 10_000
