@@ -224,7 +224,8 @@ extension CollaborationNode {
 
     /// Grows the window of `key` back to `version` with the changes the store holds between the two, when `version`
     /// is within `historyReachCount` of the record's: every later change or resync based that far back is then served
-    /// from memory. True when the window reaches back to `version` afterwards.
+    /// from memory. True when the window reaches back to `version` afterwards. Its callers have noted the need
+    /// (`noteReachUsed`) just before.
     ///
     /// Clients that lag behind a busy record (their deliveries queued for seconds) send every change on a base older
     /// than the window. Reading the log from each one's base cost the server a store read and a decode of every
@@ -233,7 +234,6 @@ extension CollaborationNode {
     /// window lacks, then only for the versions by which the lag grows (`noteReachUsed` keeps the window's length).
     func reachBack(_ key: RecordKey, to version: Int) async throws -> Bool {
         guard let session = sessions[key] else { return false }
-        noteReachUsed(key, from: version)
         let start = session.history.first?.version ?? session.record.version + 1
         if start <= version + 1 { return true }
         guard session.record.version - version <= configuration.limits.historyReachCount,
