@@ -70,7 +70,7 @@ let package = Package(
         ),
         .target(
             name: "TandemScenario",
-            dependencies: ["TandemCore", "TandemReport", .product(name: "Yams", package: "Yams")],
+            dependencies: ["TandemCore", "TandemReport", "TandemRuntime", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(
@@ -226,7 +226,11 @@ let package = Package(
             dependencies: ["TandemScenario", "TandemCore", "TandemRuntime"],
             swiftSettings: strict
         ),
-        .testTarget(name: "TandemReportTests", dependencies: ["TandemReport", "TandemRuntime"], swiftSettings: strict),
+        .testTarget(
+            name: "TandemReportTests",
+            dependencies: ["TandemReport", "TandemRuntime", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TandemSimTests",
             dependencies: ["TandemSim", "TandemRuntime", "TandemEngine", "TandemCoreTestSupport"],

@@ -9,6 +9,10 @@ import Histogram
 struct LatencyTrack {
     var total: Histogram<UInt64>
     var ring: [Histogram<UInt32>]
+    /// An empty bucket histogram: a closed slot becomes a copy of it (the copy's counts are copied in one block on
+    /// its first sample; the package's `reset` clears them one by one in unspecialised code, 1.3 million
+    /// instructions per bucket).
+    let emptyBucket: Histogram<UInt32>
     /// The bucket index held in each ring slot, or -1 for an unused slot.
     var ringBucketIndex: [Int64]
     var newestBucketIndex: Int64 = -1
@@ -31,6 +35,7 @@ struct LatencyTrack {
             highestTrackableValue: UInt64(configuration.highestTrackableLatencyNanos),
             numberOfSignificantValueDigits: .three
         )
+        emptyBucket = bucketHistogram
         ring = Array(repeating: bucketHistogram, count: configuration.openBucketCountMax)
         ringBucketIndex = Array(repeating: -1, count: configuration.openBucketCountMax)
     }
@@ -63,7 +68,7 @@ struct LatencyTrack {
             closedBuckets.append(
                 Self.summary(of: ring[slot], bucketIndex: ringBucketIndex[slot], width: bucketWidthNanos)
             )
-            ring[slot].reset()
+            ring[slot] = emptyBucket
             ringBucketIndex[slot] = -1
         }
         let firstNew = max(newestBucketIndex + 1, oldestKept)
@@ -90,10 +95,11 @@ struct LatencyTrack {
 
     static func summary(of histogram: Histogram<UInt32>, bucketIndex: Int64, width: Int64) -> LatencyBucket {
         let count = histogram.totalCount
+        let (percentiles, _) = count == 0 ? ([0, 0], 0) : histogram.percentilesAndMean([50, 99], withMean: false)
         return LatencyBucket(
             tMs: Milliseconds.from(nanos: bucketIndex * width),
-            p50Ms: count == 0 ? 0 : Milliseconds.from(nanos: histogram.valueAtPercentile(50)),
-            p99Ms: count == 0 ? 0 : Milliseconds.from(nanos: histogram.valueAtPercentile(99)),
+            p50Ms: Milliseconds.from(nanos: percentiles[0]),
+            p99Ms: Milliseconds.from(nanos: percentiles[1]),
             count: count
         )
     }

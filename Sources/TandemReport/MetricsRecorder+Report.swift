@@ -36,16 +36,18 @@ extension MetricsRecorder {
     static func summary(of histogram: Histogram<UInt64>, withCDF: Bool) -> LatencySummary {
         let count = histogram.totalCount
         guard count > 0 else { return LatencySummary() }
-        func ms(_ percentile: Double) -> Double { Milliseconds.from(nanos: histogram.valueAtPercentile(percentile)) }
+        let cdfPercentiles = withCDF ? Self.cdfPercentiles : []
+        let (values, mean) = histogram.percentilesAndMean([50, 90, 99, 99.9] + cdfPercentiles)
+        let ms = values.map { Milliseconds.from(nanos: $0) }
         return LatencySummary(
             count: count,
-            p50Ms: ms(50),
-            p90Ms: ms(90),
-            p99Ms: ms(99),
-            p999Ms: ms(99.9),
+            p50Ms: ms[0],
+            p90Ms: ms[1],
+            p99Ms: ms[2],
+            p999Ms: ms[3],
             maxMs: Milliseconds.from(nanos: histogram.maxRecorded),
-            meanMs: Milliseconds.from(nanos: histogram.mean),
-            cdf: withCDF ? Self.cdfPercentiles.map { PercentilePoint(percentile: $0, valueMs: ms($0)) } : []
+            meanMs: Milliseconds.from(nanos: mean),
+            cdf: zip(cdfPercentiles, ms.dropFirst(4)).map { PercentilePoint(percentile: $0, valueMs: $1) }
         )
     }
 
