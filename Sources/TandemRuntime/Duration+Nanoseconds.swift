@@ -14,7 +14,7 @@ extension Swift.Duration {
 extension Int64 {
     /// `self + nanoseconds`, saturating at the ends of `Int64` so far-future deadlines do not wrap.
     @inlinable
-    func addingSaturating(_ nanoseconds: Int64) -> Int64 {
+    public func addingSaturating(_ nanoseconds: Int64) -> Int64 {
         let (sum, overflow) = addingReportingOverflow(nanoseconds)
         if overflow { return nanoseconds < 0 ? .min : .max }
         return sum

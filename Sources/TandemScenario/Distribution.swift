@@ -59,11 +59,25 @@ public enum Distribution: Sendable, Equatable {
 /// Samples are rounded to whole nanoseconds and clamped at zero (a normal can go negative).
 public struct DurationDistribution: Sendable, Equatable {
     /// The distribution of the duration in seconds.
-    public var seconds: Distribution
+    public var seconds: Distribution {
+        didSet { logNormal = Self.logNormalParameters(seconds) }
+    }
+
+    /// For a log-normal: ln(median) and σ, the same on every draw, so computed once (three of a draw's four
+    /// logarithms; the simulator draws one for every message on a log-normal link).
+    private var logNormal: (logMedian: Double, sigma: Double)?
 
     public init(seconds: Distribution) {
         self.seconds = seconds
+        self.logNormal = Self.logNormalParameters(seconds)
     }
+
+    private static func logNormalParameters(_ seconds: Distribution) -> (logMedian: Double, sigma: Double)? {
+        guard case .lognormal(let median, let p99) = seconds else { return nil }
+        return (PortableMath.log(median), Distribution.lognormalSigma(median: median, p99: p99))
+    }
+
+    public static func == (lhs: DurationDistribution, rhs: DurationDistribution) -> Bool { lhs.seconds == rhs.seconds }
 
     /// Always `duration`.
     public static func fixed(_ duration: Duration) -> DurationDistribution {
@@ -93,7 +107,17 @@ public struct DurationDistribution: Sendable, Equatable {
 
     /// One sample, rounded to the nanosecond, never negative.
     public func sample(using generator: inout some RandomNumberGenerator) -> Duration {
-        Duration(secondsValue: seconds.sample(using: &generator))
+        .nanoseconds(sampleNanos(using: &generator))
+    }
+
+    /// ``sample(using:)`` in nanoseconds: the same draw, without a `Duration`'s 128-bit arithmetic (the simulator
+    /// draws one per message and per CPU booking).
+    public func sampleNanos(using generator: inout some RandomNumberGenerator) -> Int64 {
+        guard let logNormal else { return Duration.nanoseconds(secondsValue: seconds.sample(using: &generator)) }
+        // `Distribution.sample`'s log-normal, with its constants computed once: the same operations on the same
+        // values, so the same bits.
+        let sample = PortableMath.exp(logNormal.logMedian + logNormal.sigma * Distribution.standardNormal(using: &generator))
+        return Duration.nanoseconds(secondsValue: sample)
     }
 
     /// The largest value a sample can take, or nil when unbounded.
@@ -118,12 +142,14 @@ extension Duration {
 
     /// A duration of `seconds` rounded to the nanosecond; negative and NaN give zero.
     init(secondsValue seconds: Double) {
-        guard seconds > 0 else {
-            self = .zero
-            return
-        }
+        self = .nanoseconds(Self.nanoseconds(secondsValue: seconds))
+    }
+
+    /// `seconds` in whole nanoseconds, rounded; negative and NaN give zero, and the far end `Int64.max`.
+    static func nanoseconds(secondsValue seconds: Double) -> Int64 {
+        guard seconds > 0 else { return 0 }
         let nanoseconds = (seconds * 1e9).rounded()
-        self = nanoseconds >= 9.2e18 ? .nanoseconds(Int64.max) : .nanoseconds(Int64(nanoseconds))
+        return nanoseconds >= 9.2e18 ? Int64.max : Int64(nanoseconds)
     }
 }
 

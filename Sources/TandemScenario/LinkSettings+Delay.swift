@@ -1,3 +1,5 @@
+import TandemRuntime
+
 extension LinkSettings {
     /// What a lost TCP segment costs: it is sent again after a retransmission timeout.
     public static let retransmitDelay: Duration = .milliseconds(200)
@@ -14,16 +16,28 @@ extension LinkSettings {
         extraLoss: Double? = nil,
         using random: inout some RandomNumberGenerator
     ) -> Duration {
-        var delay = latency.sample(using: &random)
-        if let spike { delay += spike }
+        .nanoseconds(oneWayDelayNanos(spike: spike?.nanosecondsClamped, extraLoss: extraLoss, using: &random))
+    }
+
+    /// ``oneWayDelay(spike:extraLoss:using:)`` in nanoseconds (sums saturate at the ends of `Int64`): the same
+    /// draws, without a `Duration`'s 128-bit arithmetic, for the simulator, which draws one per message.
+    public func oneWayDelayNanos(
+        spike: Int64?,
+        extraLoss: Double?,
+        using random: inout some RandomNumberGenerator
+    ) -> Int64 {
+        var delay = latency.sampleNanos(using: &random)
+        if let spike { delay = delay.addingSaturating(spike) }
         let loss = min(1, self.loss + (extraLoss ?? 0))
         if loss > 0 {
             var retries = 0
             while retries < Self.retransmitsMax, random.nextUnitHalfOpen() < loss {
-                delay += Self.retransmitDelay
+                delay = delay.addingSaturating(Self.retransmitDelayNanos)
                 retries += 1
             }
         }
         return delay
     }
+
+    private static let retransmitDelayNanos = retransmitDelay.nanosecondsClamped
 }

@@ -21,7 +21,7 @@ final class SimNetwork: Sendable {
         var random: SplitMix64
         /// Per link kind, by `LinkKind.slot` (a dictionary keyed by the kind would hash its raw string on every
         /// message).
-        var spikes: [Duration?] = Array(repeating: nil, count: LinkKind.allCases.count)
+        var spikeNanos: [Int64?] = Array(repeating: nil, count: LinkKind.allCases.count)
         var extraLoss: [Double?] = Array(repeating: nil, count: LinkKind.allCases.count)
         /// Active partitions as pairs of place sets (each pair is cut both ways).
         var partitions: [(id: Int, a: Set<Place>, b: Set<Place>)] = []
@@ -40,9 +40,8 @@ final class SimNetwork: Sendable {
     /// (`LinkSettings.oneWayDelay`, which the live fault proxy draws from too).
     func latencyNanos(_ link: LinkKind) -> Int64 {
         state.withLock { state in
-            links[link].oneWayDelay(
-                spike: state.spikes[link.slot], extraLoss: state.extraLoss[link.slot], using: &state.random)
-                .nanosecondsClamped
+            links[link].oneWayDelayNanos(
+                spike: state.spikeNanos[link.slot], extraLoss: state.extraLoss[link.slot], using: &state.random)
         }
     }
 
@@ -63,7 +62,9 @@ final class SimNetwork: Sendable {
 
     func heal(_ id: Int) { state.withLock { $0.partitions.removeAll { $0.id == id } } }
 
-    func setSpike(_ link: LinkKind, _ added: Duration?) { state.withLock { $0.spikes[link.slot] = added } }
+    func setSpike(_ link: LinkKind, _ added: Duration?) {
+        state.withLock { $0.spikeNanos[link.slot] = added?.nanosecondsClamped }
+    }
 
     func setExtraLoss(_ link: LinkKind, _ rate: Double?) { state.withLock { $0.extraLoss[link.slot] = rate } }
 }

@@ -160,7 +160,7 @@ extension NodeCPU.State {
 
     /// One draw of `term` multiplied by `scale` (`write_scale` for `per_write`).
     fileprivate mutating func draw(_ term: DurationDistribution, scale: Double) -> Int64 {
-        let nanos = term.sample(using: &random).nanosecondsClamped
+        let nanos = term.sampleNanos(using: &random)
         guard scale != 1 else { return nanos }
         return Int64((Double(nanos) * scale).rounded())
     }
