@@ -12,7 +12,7 @@ extension TextOperation {
         guard case .array(let elements) = json else {
             throw TextOperationError(message: "A text operation must be a JSON array, not \(json.typeName).")
         }
-        self.init()
+        self.init(reservingCapacity: elements.count)
         for element in elements {
             switch element {
             case .string(let text):

@@ -35,9 +35,17 @@ public struct TextOperation: Sendable, Hashable {
         targetLength = 0
     }
 
+    /// The empty operation, with room for `componentCountMax` components: building one by appending components
+    /// grows the array a step at a time otherwise (2.5 % of a large simulation's instructions, decoding every
+    /// delivered operation).
+    init(reservingCapacity componentCountMax: Int) {
+        self.init()
+        components.reserveCapacity(componentCountMax)
+    }
+
     /// An operation built from `components` through the builder methods, so the result is in normal form.
     public init(_ components: [Component]) {
-        self.init()
+        self.init(reservingCapacity: components.count)
         for component in components {
             append(component)
         }

@@ -47,6 +47,21 @@ final class RecordView {
         deleted = snapshot.deleted ?? false
     }
 
+    /// Every text field's ot.js state but `field`'s (nil: every one) moves on to `version`: a version it did not
+    /// author. By position, not by key: this runs for every change a client applies.
+    func advanceText(except field: String? = nil, toVersion version: Int) {
+        Self.advance(&text, except: field, toVersion: version)
+    }
+
+    /// One access to the dictionary for the whole walk (a view is a class, so each access is checked at run time).
+    private static func advance(_ text: inout [String: OTClientState], except field: String?, toVersion version: Int) {
+        var index = text.startIndex
+        while index != text.endIndex {
+            if text.keys[index] != field { text.values[index].advance(toVersion: version) }
+            text.formIndex(after: &index)
+        }
+    }
+
     /// What the screen shows for `field`.
     func shown(_ field: String) -> JSONValue? { overrides[field]?.value ?? fields[field] }
 

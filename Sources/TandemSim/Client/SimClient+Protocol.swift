@@ -124,23 +124,28 @@ extension SimClient {
         }
         switch change.edit {
         case .op(let json):
-            if var state = view.text[change.field], case .string(var text)? = view.fields[change.field] {
+            // Found once by key, then read and written by position (the key's hash is computed once).
+            if let textIndex = view.text.index(forKey: change.field),
+               let fieldIndex = view.fields.index(forKey: change.field),
+               case .string(var text) = view.fields.values[fieldIndex]
+            {
                 // Taken out of the view while it is edited, so that the view's copy is the only one and the op
                 // edits it in place (a copy per delivery of a growing text was about a quarter of applying a remote op).
-                view.fields[change.field] = .null
+                view.fields.values[fieldIndex] = .null
+                var state = view.text.values[textIndex]
                 do {
                     let local = try state.applyServer(try TextOperation(json: json), version: change.version)
                     try local.apply(to: &text)
-                    view.text[change.field] = state
+                    view.text.values[textIndex] = state
                 } catch {
                     recorder.count("client.ot_errors", node: nil)
                 }
-                view.fields[change.field] = .string(text)
+                view.fields.values[fieldIndex] = .string(text)
             }
         case .value(let value):
             view.fields[change.field] = value
         }
-        for field in view.text.keys where field != change.field { view.text[field]!.advance(toVersion: change.version) }
+        view.advanceText(except: change.field, toVersion: change.version)
         if change.user.id != user.id { recorder.changeApplied(change.changeID, by: origin) }
     }
 
@@ -150,7 +155,7 @@ extension SimClient {
             guard inOrder(key, version: ack.version, field: field, changeID: ack.changeID) else { return }
             views[key]!.version = ack.version
             if let value = ack.value { views[key]!.fields[field] = value }
-            for text in views[key]!.text.keys { views[key]!.text[text]!.advance(toVersion: ack.version) }
+            views[key]!.advanceText(toVersion: ack.version)
             return
         }
         guard let changeID = ack.changeID,
@@ -168,7 +173,7 @@ extension SimClient {
             views[key]!.pending[changeID] = nil
             if views[key]!.overrides[field]?.changeID == changeID { views[key]!.overrides[field] = nil }
             views[key]!.fields[field] = ack.value ?? views[key]!.fields[field]
-            for text in views[key]!.text.keys { views[key]!.text[text]!.advance(toVersion: ack.version) }
+            views[key]!.advanceText(toVersion: ack.version)
         }
     }
 
@@ -179,7 +184,7 @@ extension SimClient {
                 .init(changeID: changeID, key: key, field: field, version: version, client: name), by: origin)
         }
         views[key]!.outstanding[field] = nil
-        for other in views[key]!.text.keys where other != field { views[key]!.text[other]!.advance(toVersion: version) }
+        views[key]!.advanceText(except: field, toVersion: version)
         do {
             if let next = try views[key]!.text[field]!.serverAck(version: version) { sendText(key, field: field, next) }
         } catch {
