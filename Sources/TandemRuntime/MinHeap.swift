@@ -1,4 +1,4 @@
-/// A binary min-heap of `Comparable` values: the timer queue of the simulator and of `BareEventLoop`.
+/// A min-heap (four children per node) of `Comparable` values: the timer queue of the simulator and of `BareEventLoop`.
 ///
 /// Every member is `@inlinable` so that clients in other modules get a specialised copy; without it a
 /// generic heap across a module boundary ran about five times slower in the spike.
@@ -28,12 +28,16 @@ public struct MinHeap<Element: Comparable> {
     @inlinable
     public mutating func push(_ element: Element) {
         storage.append(element)
-        var child = storage.count - 1
-        while child > 0 {
-            let parent = (child - 1) >> 1
-            guard storage[child] < storage[parent] else { break }
-            storage.swapAt(child, parent)
-            child = parent
+        storage.withUnsafeMutableBufferPointer { heap in
+            // The new element rises through a hole: each parent it passes moves down once (no swaps).
+            var hole = heap.count - 1
+            while hole > 0 {
+                let parent = (hole - 1) / Self.arity
+                guard element < heap[parent] else { break }
+                heap[hole] = heap[parent]
+                hole = parent
+            }
+            heap[hole] = element
         }
     }
 
@@ -44,24 +48,37 @@ public struct MinHeap<Element: Comparable> {
         guard let last = storage.popLast() else { return nil }
         guard !storage.isEmpty else { return last }
         let top = storage[0]
-        storage[0] = last
-        siftDown(from: 0)
+        siftDown(last, from: 0)
         return top
     }
 
+    /// Children per node. Four halves the depth of a binary heap, and a node's children share a cache line or two:
+    /// the simulator's timer queue (thousands of timers, one pop per timer) spent 3.6 % of `scale-1000x10`'s
+    /// instructions in the binary heap's sift. The order elements come out in is the order of `<` either way.
+    @usableFromInline
+    static var arity: Int { 4 }
+
+    /// Puts `element` at `start` and lets it sink through a hole to where it belongs.
     @inlinable
-    mutating func siftDown(from start: Int) {
-        let count = storage.count
-        var parent = start
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var smallest = parent
-            if left < count && storage[left] < storage[smallest] { smallest = left }
-            if right < count && storage[right] < storage[smallest] { smallest = right }
-            if smallest == parent { return }
-            storage.swapAt(parent, smallest)
-            parent = smallest
+    mutating func siftDown(_ element: Element, from start: Int) {
+        storage.withUnsafeMutableBufferPointer { heap in
+            let count = heap.count
+            var hole = start
+            while true {
+                let first = Self.arity * hole + 1
+                guard first < count else { break }
+                let end = Swift.min(first + Self.arity, count)
+                var smallest = first
+                var child = first + 1
+                while child < end {
+                    if heap[child] < heap[smallest] { smallest = child }
+                    child += 1
+                }
+                guard heap[smallest] < element else { break }
+                heap[hole] = heap[smallest]
+                hole = smallest
+            }
+            heap[hole] = element
         }
     }
 }

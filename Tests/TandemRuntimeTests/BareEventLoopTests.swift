@@ -13,6 +13,36 @@ import Testing
         #expect(heap.isEmpty && heap.min == nil)
     }
 
+    /// Pushes and pops interleaved, with many duplicates and elements that hold references: the heap must give them
+    /// back in ascending order and keep every element alive exactly as long as it holds it.
+    @Test func minHeapInterleavedPushAndPopKeepsOrderAndReferences() {
+        final class Box: Comparable {
+            let value: Int
+            init(_ value: Int) { self.value = value }
+            static func < (lhs: Box, rhs: Box) -> Bool { lhs.value < rhs.value }
+            static func == (lhs: Box, rhs: Box) -> Bool { lhs.value == rhs.value }
+        }
+        var heap = MinHeap<Box>()
+        var reference: [Int] = []
+        var generator = SplitMix64(seed: 11)
+        weak var firstBox: Box?
+        for round in 0..<2_000 {
+            if generator.bounded(3) == 0, let expected = reference.min() {
+                #expect(heap.pop()?.value == expected)
+                reference.remove(at: reference.firstIndex(of: expected)!)
+            } else {
+                let box = Box(generator.bounded(100))
+                if round == 0 { firstBox = box }
+                heap.push(box)
+                reference.append(box.value)
+            }
+            #expect(heap.count == reference.count && heap.min?.value == reference.min())
+        }
+        for expected in reference.sorted() { #expect(heap.pop()?.value == expected) }
+        #expect(heap.pop() == nil && heap.isEmpty)
+        #expect(firstBox == nil)
+    }
+
     @Test func eventsAtTheSameTimeRunInSchedulingOrder() {
         let loop = BareEventLoop()
         var order: [Int] = []
