@@ -274,7 +274,7 @@ extension CollaborationNode {
         session.history.removeAll()
         session.ahead.removeAll()
         sessions[key] = session
-        for id in session.localConnections { sendSnapshot(key, to: id, rid: nil) }
+        for id in session.localConnections.keys { sendSnapshot(key, to: id, rid: nil) }
     }
 
     /// A retried change, committed before under the same change id (found in the window or by the store): never

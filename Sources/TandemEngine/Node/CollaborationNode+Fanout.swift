@@ -57,23 +57,21 @@ extension CollaborationNode {
             author ?? (session.awaitingAcks.isEmpty ? nil : session.awaitingAcks.removeValue(forKey: change.changeID))
         // One frame for every recipient but the author (whose `ack` is its own): encoded once per change.
         let changed = SharedFrame(.modelChanged(Messages.modelChanged(change)))
-        // One lookup of the connection and one of its joined session per recipient (this loop runs once per
-        // delivery).
-        for id in session.localConnections {
-            guard let connection = connections[id], let joined = connection.sessions.index(forKey: change.key) else {
-                continue
-            }
-            let sentVersion = connection.sessions.values[joined].sentVersion
+        // No lookup per recipient (this loop runs once per delivery): each member holds its connection and its
+        // joined session. A member that left while the loop ran (a slow consumer closed by an earlier send) is skipped.
+        for member in session.localConnections.values {
+            let joined = member.joined
+            guard !joined.left else { continue }
             if configuration.gapRecovery {
-                guard sentVersion == change.version - 1 else { continue }
+                guard joined.sentVersion == change.version - 1 else { continue }
             } else {
-                guard sentVersion < change.version else { continue }
+                guard joined.sentVersion < change.version else { continue }
             }
-            connection.sessions.values[joined].sentVersion = change.version
-            if let author, author.connection == id {
-                send(.ack(Messages.ack(change, rid: author.rid)), to: id)
+            joined.sentVersion = change.version
+            if let author, author.connection == member.connection.id {
+                send(.ack(Messages.ack(change, rid: author.rid)), to: member.connection.id)
             } else {
-                send(changed, to: connection)
+                send(changed, to: member.connection)
             }
         }
     }

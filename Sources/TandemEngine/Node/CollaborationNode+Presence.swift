@@ -55,7 +55,7 @@ extension CollaborationNode {
     private func addComment(_ comment: Comment, to key: RecordKey, rid: RequestID?, author: String?) {
         guard sessions[key] != nil else { return }
         sessions[key]!.comments.append(comment)
-        guard let targets = sessions[key]?.localConnections else { return }
+        guard let targets = sessions[key]?.localConnections.keys else { return }
         for id in targets {
             send(.commentAdded(Messages.commentAdded(key, comment, rid: id == author ? rid : nil)), to: id)
         }
@@ -141,8 +141,7 @@ extension CollaborationNode {
                 metrics.presenceExpired += 1
                 broadcastLocal(key, .userLeft(Messages.userLeft(key, user)))
             }
-            let localIDs = session.localConnections.filter { id in session.presence.contains(connection: id) }
-            let stale = session.localConnections.filter { !localIDs.contains($0) }
+            let stale = session.localConnections.keys.filter { id in !session.presence.contains(connection: id) }
             for id in stale {
                 connections[id]?.transport.close(code: 4408, reason: "heartbeat timeout")
                 leaveSession(key, connection: id)
@@ -163,7 +162,7 @@ extension CollaborationNode {
         // One array, filled in the table's order (no filtered copy of each user's connections on the way).
         var entries: [PresenceHeartbeatEntry] = []
         for entry in session.presence.entries.values {
-            for connection in entry.connections.keys where session.localConnections.contains(connection) {
+            for connection in entry.connections.keys where session.localConnections[connection] != nil {
                 entries.append(PresenceHeartbeatEntry(user: entry.user, connection: connection, focus: entry.focus))
             }
         }

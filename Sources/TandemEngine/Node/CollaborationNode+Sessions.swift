@@ -70,9 +70,10 @@ extension CollaborationNode {
         let now = environment.clock.nowNanos()
         let isNewUser = session.presence.join(user: user.ref, connection: id, nowNanos: now)
         let firstHere = session.localConnections.isEmpty
-        session.localConnections.append(id)
         let readOnly = !configuration.access.canEdit(user, model: model.name)
-        connections[id]!.sessions[key] = JoinedSession(readOnly: readOnly, sentVersion: session.record.version)
+        let joined = JoinedSession(readOnly: readOnly, sentVersion: session.record.version)
+        session.localConnections[id] = LocalMember(connection: connections[id]!, joined: joined)
+        connections[id]!.sessions[key] = joined
         sessions[key] = session
         if isNewUser {
             let color = PresenceTable.color(for: user.id)
@@ -107,9 +108,9 @@ extension CollaborationNode {
 
     /// Removes a connection from a session; drops the session when no local connection is left.
     func leaveSession(_ key: RecordKey, connection id: String) {
-        connections[id]?.sessions.removeValue(forKey: key)
+        connections[id]?.sessions.removeValue(forKey: key)?.left = true
         guard let session = sessions[key] else { return }
-        session.localConnections.remove(id)
+        session.localConnections.removeValue(forKey: id)?.joined.left = true
         let gone = session.presence.leave(connection: id)
         sessions[key] = session
         publish(.presence(key, .left(connection: id)))

@@ -252,7 +252,7 @@ public actor CollaborationNode {
 
     /// Sends to every local connection in a session, in join order, except `excluded`.
     func broadcastLocal(_ key: RecordKey, _ message: ServerMessage, except excluded: String? = nil) {
-        guard let targets = sessions[key]?.localConnections else { return }
+        guard let targets = sessions[key]?.localConnections.keys else { return }
         let frame = SharedFrame(message)
         for id in targets where id != excluded { send(frame, to: id) }
     }

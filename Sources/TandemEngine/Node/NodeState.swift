@@ -3,11 +3,28 @@ import OrderedCollections
 import TandemCore
 
 /// A connection's view of one session it joined.
-struct JoinedSession: Sendable {
-    var readOnly: Bool
+///
+/// A class shared by the connection's table and the session's member list (``LocalMember``), so that the fan-out,
+/// which reads and advances `sentVersion` once per delivery, reaches it without hashing the record key.
+final class JoinedSession {
+    let readOnly: Bool
     /// The last version this connection was sent (as `joined`, `model_changed` or `ack`); it is only ever sent
     /// `sentVersion + 1` next, so every client sees a record's versions in order with none missing.
     var sentVersion: Int
+    /// The connection left the session (`leaveSession`): a fan-out already under way skips it, as a lookup of the
+    /// connection's sessions would.
+    var left = false
+
+    init(readOnly: Bool, sentVersion: Int) {
+        self.readOnly = readOnly
+        self.sentVersion = sentVersion
+    }
+}
+
+/// A connection joined to a session on this node, as the session's fan-out reaches it (no lookup per delivery).
+struct LocalMember {
+    let connection: ConnectionState
+    let joined: JoinedSession
 }
 
 /// One client connection held by this node.
@@ -66,8 +83,9 @@ final class SessionState {
     /// `ack` in place of `model_changed` when the node catches up to that version.
     var awaitingAcks: [String: ChangeAuthor] = [:]
     var presence = PresenceTable()
-    /// Connections on this node that joined, in join order (the fan-out order).
-    var localConnections: OrderedSet<String> = []
+    /// Connections on this node that joined, by id, in join order (the fan-out order). A connection is here exactly
+    /// while its own table holds this session (`join` adds both, `leaveSession` removes both).
+    var localConnections: OrderedDictionary<String, LocalMember> = [:]
     var comments: CommentThread
     var gapFillRunning = false
     /// An outside write was announced while a catch-up ran: read the store once more when it ends.
