@@ -5,12 +5,12 @@
 /// in `version` order. `oldValue`/`newValue` are whole field values (for text the op is kept as well,
 /// already transformed to apply at `version - 1`), so any node can rebuild a field at any version.
 ///
-/// A value with one shared, immutable storage: every copy (a node's history window, the store's log, the backplane,
-/// a fan-out) is a pointer to the same entry instead of its 209 bytes and a retain of each of its strings and
-/// values; setting a property makes this copy's own storage. (At 10,000 simulated users the copies in the nodes'
-/// history windows and the store's log were tens of MB; docs/BENCHMARKS.md, *Simulator*.)
+/// A ``SharedStorageValue``: every copy (a node's history window, the store's log, the backplane, a fan-out) is a
+/// pointer to the same entry instead of its 209 bytes and a retain of each of its strings and values. (At 10,000
+/// simulated users the copies in the nodes' history windows and the store's log were tens of MB;
+/// docs/BENCHMARKS.md, *Simulator*.)
 @dynamicMemberLookup
-public struct ChangeEntry: Sendable, Hashable {
+public struct ChangeEntry: SharedStorageValue, Sendable {
     /// The entry's values, read and set as the entry's own properties (`entry.version`, `\ChangeEntry.field`).
     public struct Values: Sendable, Hashable {
         /// Unique across the deployment: the client's `change_id` when it sent one, otherwise node-made.
@@ -34,45 +34,18 @@ public struct ChangeEntry: Sendable, Hashable {
         public var kind: ChangeKind
     }
 
-    /// Immutable, so sharing it between copies (and threads) is safe; setting a property replaces it.
-    @usableFromInline
-    final class Storage: Sendable {
-        @usableFromInline let values: Values
-        @usableFromInline init(_ values: Values) { self.values = values }
-    }
-
-    @usableFromInline var storage: Storage
-
-    // `@inlinable`, so that where a property is read the key path is a constant the optimizer turns into a plain
-    // load. Until 2026-12-03 it was not: called from another module, every read went through a runtime key path and
-    // copied all the values out (a retain and release of each string and value in them), about 5 % of a
-    // simulation's samples (docs/BENCHMARKS.md, *Simulator*).
-    @inlinable
-    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<Values, Value>) -> Value {
-        get { storage.values[keyPath: keyPath] }
-        set {
-            var values = storage.values
-            values[keyPath: keyPath] = newValue
-            storage = Storage(values)
-        }
-    }
+    public var storage: SharedStorage<Values>
 
     public init(
         changeID: String, key: RecordKey, field: String, version: Int, baseVersion: Int, op: TextOperation?,
         oldValue: JSONValue, newValue: JSONValue, user: UserRef, timestampMillis: Int64, origin: ChangeOrigin,
         conflictID: String? = nil, kind: ChangeKind = .update
     ) {
-        storage = Storage(Values(
+        storage = SharedStorage(Values(
             changeID: changeID, key: key, field: field, version: version, baseVersion: baseVersion, op: op,
             oldValue: oldValue, newValue: newValue, user: user, timestampMillis: timestampMillis, origin: origin,
             conflictID: conflictID, kind: kind))
     }
-
-    public static func == (lhs: ChangeEntry, rhs: ChangeEntry) -> Bool {
-        lhs.storage === rhs.storage || lhs.storage.values == rhs.storage.values
-    }
-
-    public func hash(into hasher: inout Hasher) { hasher.combine(storage.values) }
 
     /// The deletion of `record` at its next version: the fields it had as `oldValue`, null as `newValue`.
     public static func deletion(

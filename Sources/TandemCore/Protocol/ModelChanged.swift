@@ -5,12 +5,11 @@
 /// (Tandem's extension) has `changeType` `.delete`, an empty `field`, the value null and, as `oldValue`, the
 /// fields the record had; every other change omits `changeType`.
 ///
-/// A value with one shared, immutable storage, as ``ChangeEntry``: a fan-out hands the same message to every
-/// recipient, and each copy out of a `ServerMessage` (a client's handler binds it once per delivery) was a retain
-/// and release of each of its strings and values; now it is one pointer (docs/BENCHMARKS.md, *Simulator*). Setting a
-/// property makes this copy's own storage.
+/// A ``SharedStorageValue``, as ``ChangeEntry``: a fan-out hands the same message to every recipient, and each copy
+/// out of a `ServerMessage` (a client's handler binds it once per delivery) was a retain and release of each of its
+/// strings and values; now it is one pointer (docs/BENCHMARKS.md, *Simulator*).
 @dynamicMemberLookup
-public struct ModelChanged: Sendable, Hashable {
+public struct ModelChanged: SharedStorageValue, Sendable {
     /// The message's values, read and set as the message's own properties (`change.version`).
     public struct Values: Sendable, Hashable {
         public var sessionID: String
@@ -30,42 +29,18 @@ public struct ModelChanged: Sendable, Hashable {
         public var changeType: ChangeKind?
     }
 
-    /// Immutable, so sharing it between copies (and threads) is safe; setting a property replaces it.
-    @usableFromInline
-    final class Storage: Sendable {
-        @usableFromInline let values: Values
-        @usableFromInline init(_ values: Values) { self.values = values }
-    }
-
-    @usableFromInline var storage: Storage
-
-    /// `@inlinable` so that a read is a plain load where it is made (see ``ChangeEntry``).
-    @inlinable
-    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<Values, Value>) -> Value {
-        get { storage.values[keyPath: keyPath] }
-        set {
-            var values = storage.values
-            values[keyPath: keyPath] = newValue
-            storage = Storage(values)
-        }
-    }
+    public var storage: SharedStorage<Values>
 
     public init(
         sessionID: String, model: String, recordID: RecordID, field: String, version: Int, edit: FieldEdit,
         oldValue: JSONValue? = nil, user: UserRef, timestamp: Int64, origin: ChangeOrigin,
         changeID: String? = nil, changeType: ChangeKind? = nil
     ) {
-        storage = Storage(Values(
+        storage = SharedStorage(Values(
             sessionID: sessionID, model: model, recordID: recordID, field: field, version: version, edit: edit,
             oldValue: oldValue, user: user, timestamp: timestamp, origin: origin, changeID: changeID,
             changeType: changeType))
     }
-
-    public static func == (lhs: ModelChanged, rhs: ModelChanged) -> Bool {
-        lhs.storage === rhs.storage || lhs.storage.values == rhs.storage.values
-    }
-
-    public func hash(into hasher: inout Hasher) { hasher.combine(storage.values) }
 
     public var isDeletion: Bool { storage.values.changeType == .delete }
 }
