@@ -31,8 +31,9 @@ extension Distribution {
         case .normal(let mean, let standardDeviation):
             return mean + standardDeviation * Self.standardNormal(using: &generator)
         case .lognormal(let median, let p99):
-            let sigma = Self.lognormalSigma(median: median, p99: p99)
-            return PortableMath.exp(PortableMath.log(median) + sigma * Self.standardNormal(using: &generator))
+            return Self.lognormalSample(
+                logMedian: PortableMath.log(median), sigma: Self.lognormalSigma(median: median, p99: p99),
+                using: &generator)
         case .zipf:
             preconditionFailure("a zipf distribution needs a rank count: sample it with ZipfTable")
         }
@@ -51,6 +52,13 @@ extension Distribution {
         let value = sample(using: &generator).rounded()
         guard value > 0 else { return 0 }
         return value >= 9.2e18 ? Int.max : Int(value)
+    }
+
+    /// A log-normal sample from ln(median) and σ (``DurationDistribution`` keeps both, computed once).
+    static func lognormalSample(logMedian: Double, sigma: Double, using generator: inout some RandomNumberGenerator)
+        -> Double
+    {
+        PortableMath.exp(logMedian + sigma * standardNormal(using: &generator))
     }
 
     /// A standard normal sample by the Marsaglia polar form of Box–Muller (only `log` and `sqrt`, both

@@ -114,9 +114,8 @@ public struct DurationDistribution: Sendable, Equatable {
     /// draws one per message and per CPU booking).
     public func sampleNanos(using generator: inout some RandomNumberGenerator) -> Int64 {
         guard let logNormal else { return Duration.nanoseconds(secondsValue: seconds.sample(using: &generator)) }
-        // `Distribution.sample`'s log-normal, with its constants computed once: the same operations on the same
-        // values, so the same bits.
-        let sample = PortableMath.exp(logNormal.logMedian + logNormal.sigma * Distribution.standardNormal(using: &generator))
+        // `Distribution.sample`'s log-normal, with its constants computed once: the same values, so the same bits.
+        let sample = Distribution.lognormalSample(logMedian: logNormal.logMedian, sigma: logNormal.sigma, using: &generator)
         return Duration.nanoseconds(secondsValue: sample)
     }
 
