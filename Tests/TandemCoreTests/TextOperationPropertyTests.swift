@@ -16,8 +16,11 @@ import Testing
 
     /// The in-place apply (on a text held once, edited where it lies) against a reference that rebuilds the text
     /// from UTF-16 code units, component by component as ot.js does.
-    @Test func applyInPlaceMatchesAUTF16Reference() async {
-        await propertyCheck(count: Self.caseCount, input: TextWithOperation.generator) { sample throws in
+    /// (On Unicode texts, and on ASCII texts, whose edits `apply` finds without indexing the text.)
+    @Test(arguments: [false, true])
+    func applyInPlaceMatchesAUTF16Reference(asciiTexts: Bool) async {
+        let texts = asciiTexts ? TextWithOperation.asciiGenerator : TextWithOperation.generator
+        await propertyCheck(count: Self.caseCount, input: texts) { sample throws in
             var units = Array(sample.text.utf16)[...]
             var expected: [UInt16] = []
             for component in sample.operation.components {
@@ -46,6 +49,10 @@ import Testing
         #expect(split.baseLength == pair.utf16.count)
         #expect(throws: TextOperationError.self) { try split.apply(to: &pair) }
         #expect(pair == "a\u{1F600}b")
+        // The same on an ASCII text (whose edits are found without indexing it).
+        var ascii = "hello world"
+        #expect(throws: TextOperationError.self) { try wrongLength.apply(to: &ascii) }
+        #expect(ascii == "hello world")
     }
 
     @Test func transformedOperationsConverge() async {

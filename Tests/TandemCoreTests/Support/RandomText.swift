@@ -12,8 +12,18 @@ enum RandomText {
         "😀", "😃", "🐷", "👍🏽", "👨‍👩‍👧", "🇫🇷", "🇯🇵", "𝒳", "𐐷", "\u{FEFF}", "\u{200D}", "ß", "Ω",
     ]
 
+    /// The ASCII pieces of ``pieces``: texts of them take `apply`'s ASCII path.
+    static let asciiPieces = pieces.filter { $0.utf8.allSatisfy { $0 < 0x80 } }
+
     /// A text of up to `maxPieceCount` pieces drawn from ``pieces``.
     static func text(maxPieceCount: Int, using rng: inout some RandomNumberGenerator) -> String {
+        text(maxPieceCount: maxPieceCount, from: pieces, using: &rng)
+    }
+
+    /// A text of up to `maxPieceCount` pieces drawn from `pieces`.
+    static func text(
+        maxPieceCount: Int, from pieces: [String], using rng: inout some RandomNumberGenerator
+    ) -> String {
         let count = Int.random(in: 0...maxPieceCount, using: &rng)
         var text = ""
         for _ in 0..<count {
@@ -91,6 +101,12 @@ struct TextWithOperation: Sendable, CustomStringConvertible {
 
     static let generator = Generator<TextWithOperation, Shrink.None<TextWithOperation>> { rng in
         let text = RandomText.text(maxPieceCount: 30, using: &rng)
+        return TextWithOperation(text: text, operation: RandomText.operation(on: text, using: &rng))
+    }
+
+    /// An ASCII text (the inserts may be anything).
+    static let asciiGenerator = Generator<TextWithOperation, Shrink.None<TextWithOperation>> { rng in
+        let text = RandomText.text(maxPieceCount: 30, from: RandomText.asciiPieces, using: &rng)
         return TextWithOperation(text: text, operation: RandomText.operation(on: text, using: &rng))
     }
 }
