@@ -46,20 +46,30 @@ import Testing
         }
     }
 
-    /// A closed bucket's slot is a copy of an empty histogram: it must behave as a reset one.
-    @Test func aCopyOfTheEmptyHistogramIsAResetOne() {
-        let empty = Histogram<UInt32>(lowestDiscernibleValue: 1_000, highestTrackableValue: 3_600_000_000_000,
+    /// A time bucket keeps its samples and answers what a histogram of them would: the over-time series must not move.
+    @Test(arguments: [0, 1, 2, 3, 7, 100, 5_000])
+    func bucketSamplesAnswerAsTheirHistogram(count: Int) {
+        let shape = Histogram<UInt32>(lowestDiscernibleValue: 1_000, highestTrackableValue: 3_600_000_000_000,
                                       numberOfSignificantValueDigits: .three)
-        var reset = empty
-        var fresh = empty
-        for value in Self.values(count: 500, seed: 9) { reset.record(value) }
-        reset.reset()
-        #expect(reset == fresh)
-        for value in Self.values(count: 500, seed: 10) {
-            reset.record(value)
-            fresh.record(value)
+        let bucketPercentiles: [Double] = [50, 99, 0.0001, 1, 33.3, 75, 99.9, 99.99999]
+        for seed: UInt64 in [1, 2, 3] {
+            var histogram = shape
+            var bucket = BucketSamples()
+            for value in Self.values(count: count, seed: UInt64(count) &* 131 &+ seed) {
+                histogram.record(value)
+                bucket.values.append(value)
+            }
+            let expected = count == 0
+                ? bucketPercentiles.map { _ in 0 } : bucketPercentiles.map { histogram.valueAtPercentile($0) }
+            #expect(bucket.percentiles(bucketPercentiles, shape: shape) == expected, "\(count) values, seed \(seed)")
         }
-        #expect(reset == fresh)
-        #expect(empty.totalCount == 0)
+        // Every value at or above the first slot's range (no `min` of 0), and all values equal.
+        for values: [UInt64] in [[700, 5_000, 90_000_000], [20_000_000, 20_000_000], [511], [512]] {
+            var histogram = shape
+            for value in values { histogram.record(value) }
+            let bucket = BucketSamples(values: values.reversed())
+            #expect(bucket.percentiles(bucketPercentiles, shape: shape)
+                == bucketPercentiles.map { histogram.valueAtPercentile($0) }, "\(values)")
+        }
     }
 }
