@@ -152,6 +152,19 @@ struct DistributionTests {
         #expect(samples.contains(.zero))
         #expect(DurationDistribution.fixed(.microseconds(500)).sample(using: &generator) == .microseconds(500))
     }
+
+    /// `isZero` is `== .zero`: only a fixed zero (a cost term that is off), not a distribution that may draw zero.
+    @Test func isZeroIsEqualityWithTheFixedZero() {
+        let distributions: [DurationDistribution] = [
+            .zero, .fixed(.zero), .fixed(.nanoseconds(1)), .fixed(.seconds(-0.0)), .uniform(.zero, .zero),
+            .exponential(mean: .milliseconds(1)), .lognormal(median: .milliseconds(2), p99: .milliseconds(10)),
+            .normal(mean: .zero, standardDeviation: .zero),
+        ]
+        for distribution in distributions {
+            #expect(distribution.isZero == (distribution == .zero), "\(distribution)")
+        }
+        #expect(DurationDistribution.fixed(.zero).isZero && !DurationDistribution.fixed(.nanoseconds(1)).isZero)
+    }
 }
 
 extension Duration {
