@@ -173,6 +173,8 @@ public enum LiveRun {
                                             changeIDPrefix: runID + "-", sendTimeInChangeIDs: options.shard != nil)
         // The clients run on their sockets' loop (LiveConnection hands them each frame there, in place).
         environment.executor = loop.executor
+        // Each frame is decoded on its own: no two clients share an operation's array, so a cache would only miss.
+        environment.textOperations = nil
         let clients = zip(members, logins).map { member, login in
             var member = member
             member.homeNode %= targets.nodes.count

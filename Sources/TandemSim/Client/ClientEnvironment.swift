@@ -56,6 +56,9 @@ public struct ClientEnvironment: Sendable {
     /// simulator, the simulator's executor, whose loop hands each delivery to its client the same way (`SimPipe`).
     /// Nil: each client is an ordinary actor.
     public var executor: (any SerialExecutor)?
+    /// Text operations decoded once for every client of the run that receives the same one. Nil where every message
+    /// is decoded from its own frame (a live run), so no two clients ever hold the same array.
+    public var textOperations: TextOperationCache? = TextOperationCache()
 
     public init(
         seed: UInt64, clock: any ClientClock, recorder: SimRecorder, links: any ClientLinks, changeIDPrefix: String = "",

@@ -134,7 +134,8 @@ extension SimClient {
                 view.fields.values[fieldIndex] = .null
                 var state = view.text.values[textIndex]
                 do {
-                    let local = try state.applyServer(try TextOperation(json: json), version: change.version)
+                    let operation = try environment.textOperations?.operation(json) ?? TextOperation(json: json)
+                    let local = try state.applyServer(operation, version: change.version)
                     try local.apply(to: &text)
                     view.text.values[textIndex] = state
                 } catch {

@@ -20,6 +20,8 @@ final class SimWorld: Sendable {
         var environment = ClientEnvironment(seed: seed, clock: executor, recorder: context.recorder, links: context)
         environment.ignoresResyncedParticipants = options.clientsIgnoreResyncedParticipants
         environment.executor = executor
+        // With `--wire` each client decodes a frame of its own: no two share an operation's array.
+        if context.wire != nil { environment.textOperations = nil }
         clients = ScenarioMember.all(of: scenario, seed: seed).map { member in
             SimClient(member: member, user: member.identity(id: 1_000 + member.index), model: context.models,
                       environment: environment)
