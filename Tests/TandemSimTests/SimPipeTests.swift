@@ -56,4 +56,53 @@ struct SimPipeTests {
         let depths = Set(report.depths)
         #expect(depths.count == 1, "stack depth per delivery went from \(report.depths.first ?? 0) to \(report.depths.last ?? 0)")
     }
+
+    /// A default actor, as a node is: its jobs run through the simulator's FIFO because every simulated task prefers
+    /// the simulator's task executor.
+    private actor Node {
+        var received: [Int] = []
+        var receivedAtNanos: [Int64] = []
+
+        func take(_ message: Int, atNanos: Int64) {
+            received.append(message)
+            receivedAtNanos.append(atNanos)
+        }
+
+        func report() -> (received: [Int], atNanos: [Int64]) { (received, receivedAtNanos) }
+    }
+
+    /// The broker's pipe to a node (`weakly`): deliveries reach a default actor in order at their times, the pipe does
+    /// not keep the node alive, and what is due after the node is gone is dropped, as the engine's own subscription
+    /// (`[weak self]`) drops it.
+    @Test func aWeakPipeDeliversToADefaultActorAndLetsItGo() async throws {
+        let run = await SimThread.run {
+            let sim = SimExecutor()
+            return simulate(sim) { () async throws -> (received: [Int], atNanos: [Int64], released: Bool, idle: Bool) in
+                var node: Node? = Node()
+                weak let released = node
+                let pipe = SimPipe<Int>(executor: sim, owner: node!, weakly: true) { node, message in
+                    node.take(message, atNanos: sim.nowNanos)
+                }
+                for message in 0..<6 { pipe.send(message, nowNanos: 0, latencyNanos: Int64(message + 1) * 1_000_000) }
+                try await sim.sleep(untilNanos: 3_500_000)
+                let report = await node!.report()
+                node = nil
+                // Messages 3, 4 and 5 are due after the node is gone: dropped, and the pipe goes idle.
+                try await sim.sleep(untilNanos: 10_000_000)
+                let idle = sim.pendingTimerCount == 0
+                let gone = released == nil  // (before `close`, which lets go of the owner in any case)
+                pipe.close()
+                return (report.received, report.atNanos, gone, idle)
+            }
+        }
+        #expect(run.failures.isEmpty, "\(run.failures)")
+        guard case .returned(let report) = run.outcome else {
+            Issue.record("the run did not return: \(run.outcome)")
+            return
+        }
+        #expect(report.received == [0, 1, 2])
+        #expect(report.atNanos == [1_000_000, 2_000_000, 3_000_000])
+        #expect(report.released, "the pipe kept its owner alive")
+        #expect(report.idle, "the pipe kept a timer after its owner was gone")
+    }
 }

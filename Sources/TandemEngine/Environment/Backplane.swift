@@ -71,5 +71,25 @@ public protocol Backplane: Sendable {
     /// Registers a node; `deliver` is called for every envelope published by *other* nodes, in the order
     /// the backplane delivers them.
     func subscribe(node: String, deliver: @escaping @Sendable (BackplaneEnvelope) async -> Void) async throws
+    /// Registers `subscriber` (a node) for `node`: as `subscribe(node:deliver:)`, each envelope handed to its
+    /// `receiveBackplane`, the subscriber held weakly. The default does exactly that through a hop to the subscriber;
+    /// the simulator's broker calls it in place (see `SimBroker.subscribe(node:subscriber:)`).
+    func subscribe(node: String, subscriber: some BackplaneSubscriber) async throws
     func unsubscribe(node: String) async
+}
+
+extension Backplane {
+    public func subscribe(node: String, subscriber: some BackplaneSubscriber) async throws {
+        try await subscribeWithHop(node: node, subscriber: subscriber)
+    }
+
+    /// `subscribe(node:subscriber:)` through `subscribe(node:deliver:)`: each envelope hops to the subscriber.
+    public func subscribeWithHop(node: String, subscriber: some BackplaneSubscriber) async throws {
+        try await subscribe(node: node) { [weak subscriber] envelope in await subscriber?.receiveBackplane(envelope) }
+    }
+}
+
+/// What a backplane hands other nodes' envelopes to: a node, synchronously, on its own isolation.
+public protocol BackplaneSubscriber: Actor {
+    func receiveBackplane(_ envelope: BackplaneEnvelope)
 }

@@ -64,7 +64,7 @@ extension CollaborationNode {
     // MARK: Backplane
 
     /// Handles what another node published.
-    func receiveBackplane(_ envelope: BackplaneEnvelope) {
+    public func receiveBackplane(_ envelope: BackplaneEnvelope) {
         guard running, envelope.origin != nodeID else { return }
         metrics.backplaneIn += 1
         let now = environment.clock.nowNanos()

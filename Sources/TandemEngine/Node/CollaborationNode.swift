@@ -8,7 +8,7 @@ import TandemRuntime
 /// The same actor serves production sockets and simulated clients; everything that differs (clock, store,
 /// backplane, transports) is injected. It starts tasks only through `spawn`, so under the simulator every
 /// task stays on the simulator's executor. Every committed change is durable before its `ack`.
-public actor CollaborationNode {
+public actor CollaborationNode: BackplaneSubscriber {
     public let configuration: NodeConfiguration
     let environment: NodeEnvironment
     var connections: OrderedDictionary<String, ConnectionState> = [:]
@@ -64,9 +64,7 @@ public actor CollaborationNode {
                 }
             }
         })
-        try await backplane.subscribe(node: nodeID) { [weak self] envelope in
-            await self?.receiveBackplane(envelope)
-        }
+        try await backplane.subscribe(node: nodeID, subscriber: self)
         tasks.append(spawn { me in await me.heartbeatLoop() })
     }
 

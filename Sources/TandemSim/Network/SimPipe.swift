@@ -65,27 +65,42 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
         }
     }
 
-    /// A pipe that delivers by a synchronous call on `owner` (a simulated client), straight from the simulation
-    /// loop at each delivery time: no task.
+    /// A pipe that delivers by a synchronous call on `owner` (a simulated client, or a node), straight from the
+    /// simulation loop at each delivery time: no task.
     ///
-    /// Why calling `deliver` without entering `owner` is safe: `owner` must be an actor whose serial executor is
-    /// `executor` (a simulated client; `SimConnection` checks it), so its jobs run only on the loop thread, one at a
-    /// time, inside the loop's job pass, and its own isolation checks hold on that thread. The loop calls
+    /// Why calling `deliver` without entering `owner` is safe: `owner` must be an actor whose jobs run only through
+    /// `executor`'s FIFO — one whose serial executor is `executor` (a simulated client; `SimConnection` checks it), or
+    /// a default actor that only simulated tasks use (a node: every simulated task prefers `executor`'s task executor,
+    /// where a default actor's jobs then run) — so its jobs run only on the loop thread, one at a time, inside the
+    /// loop's job pass. The loop calls
     /// ``timerFired()`` on that thread only when no job is runnable and none is running (it fires a timer after
     /// the pass has emptied the FIFO), so every actor of the simulation is idle with an empty queue then: nothing
     /// else can touch `owner`'s state until the call returns, exactly as if a job on `owner` made it (which is
     /// what the task form did, and where). `deliver` is synchronous, so it cannot suspend while "inside".
     /// The cast is the one the standard library's `assumeIsolated` makes after its executor check, which a
     /// default actor cannot pass outside its own jobs.
+    ///
+    /// `weakly`: the pipe does not keep `owner` alive; once it is gone, messages due are dropped.
     init<Owner: Actor>(
-        executor: SimExecutor, owner: Owner, deliver: @escaping @Sendable (isolated Owner, Message) -> Void
+        executor: SimExecutor, owner: Owner, weakly: Bool = false,
+        deliver: @escaping @Sendable (isolated Owner, Message) -> Void
     ) {
         self.executor = executor
         self.targetForm = true
         let call = unsafeBitCast(deliver, to: (@Sendable (Owner, Message) -> Void).self)
         // `fire` is only ever called with this pipe (``timerFired()``).
-        fire.withLock {
-            $0.call = { pipe in unsafeDowncast(pipe, to: SimPipe<Message>.self).deliverDue { call(owner, $0) } }
+        if weakly {
+            fire.withLock {
+                $0.call = { [weak owner] pipe in
+                    unsafeDowncast(pipe, to: SimPipe<Message>.self).deliverDue { message in
+                        if let owner { call(owner, message) }
+                    }
+                }
+            }
+        } else {
+            fire.withLock {
+                $0.call = { pipe in unsafeDowncast(pipe, to: SimPipe<Message>.self).deliverDue { call(owner, $0) } }
+            }
         }
     }
 
