@@ -64,25 +64,34 @@ extension SimExecutor {
     /// simulation thread; ties with other timers break by registration order, as for sleeps.
     public func resume(_ continuation: UnsafeContinuation<Void, any Error>, atNanos deadlineNanos: Int64) {
         precondition(isOnLoopThread, "SimExecutor.resume(_:atNanos:) must be called on the simulation thread")
-        register(.task(continuation), atNanos: deadlineNanos)
+        _ = register(.task(continuation), atNanos: deadlineNanos)
     }
 
     /// Calls `target.timerFired()` on the loop thread at `deadlineNanos` (at once-next if it has passed), as
     /// the loop would resume a task sleeping until then: ties with other timers break by registration order,
     /// and what the call enqueues runs before the next timer fires. No task, no job, no cancellation. Call on
     /// the simulation thread.
-    public func call(_ target: any SimTimerTarget, atNanos deadlineNanos: Int64) {
+    @discardableResult
+    public func call(_ target: any SimTimerTarget, atNanos deadlineNanos: Int64) -> SimTimer {
         precondition(isOnLoopThread, "SimExecutor.call(_:atNanos:) must be called on the simulation thread")
-        register(.target(target), atNanos: deadlineNanos)
+        return SimTimer(token: register(.target(target), atNanos: deadlineNanos))
     }
 
-    /// A timer that nothing cancels, for `resume(_:atNanos:)` and `call(_:atNanos:)`.
-    private func register(_ wake: SimTimerQueue.Wake, atNanos deadlineNanos: Int64) {
+    /// Takes back a `call(_:atNanos:)` that has not fired yet (none of its effects happen, and it never counts as
+    /// fired); one that has fired is left alone. Call on the simulation thread.
+    public func cancel(_ timer: SimTimer) {
+        precondition(isOnLoopThread, "SimExecutor.cancel(_:) must be called on the simulation thread")
+        _ = timers.remove(timer.token)
+    }
+
+    /// A timer for `resume(_:atNanos:)` and `call(_:atNanos:)` (no cancellation handler: only `cancel` takes it back).
+    private func register(_ wake: SimTimerQueue.Wake, atNanos deadlineNanos: Int64) -> SimSleepToken {
         if timers.liveCount >= limits.timerCountMax {
             _ = halt("timerCountMax", "\(timers.liveCount) timers were sleeping at once")
         }
         let token = timers.reserve(deadlineNanos: Swift.max(deadlineNanos, nowNanos))
         timers.attach(wake, to: token)
+        return token
     }
 }
 

@@ -103,6 +103,11 @@ struct SimTimerQueue {
     }
 }
 
+/// A timer registered with ``SimExecutor/call(_:atNanos:)``, to take it back with ``SimExecutor/cancel(_:)``.
+public struct SimTimer: Sendable {
+    let token: SimSleepToken
+}
+
 /// Names one registered sleep, so its cancellation handler can find it again.
 struct SimSleepToken: Sendable, Equatable {
     let sequence: UInt64

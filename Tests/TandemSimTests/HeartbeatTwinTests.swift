@@ -52,19 +52,23 @@ import Testing
         func connection(from client: SimClient, index: Int, to node: Int) -> any ClientConnection { connection }
     }
 
-    @Test(arguments: timeline.map(\.name))
-    func theClientPingsWhenTheBrowserDoes(_ name: String) async throws {
+    /// How the client beats: in the simulator, a timer the loop calls (`HeartbeatTimer`); a client that is not on the
+    /// simulator's executor (a live one), a task that sleeps. Both must ping at the browser's times.
+    enum Beats: CaseIterable, Sendable { case timer, sleepingTask }
+
+    @Test(arguments: timeline.map(\.name), Beats.allCases)
+    func theClientPingsWhenTheBrowserDoes(_ name: String, _ beats: Beats) async throws {
         let entry = try #require(Self.timeline.first { $0.name == name })
         // Clients that never act on their own within the timeline: only the join, the test's frames and pings go out.
         let scenario = try scenario(users: 1, nodes: 1, thinkTime: "{fixed: 1000s}")
         let run = await SimThread.run {
             let sim = SimExecutor(limits: SimLimits(hangGraceWallMillis: 30_000))
-            return simulate(sim) { () async throws -> [(atMs: Int64, type: String)] in
+            return simulate(sim) { () async throws -> (sent: [(atMs: Int64, type: String)], timersLeft: Int) in
                 let connection = RecordingConnection(clock: sim)
                 let recorder = SimRecorder(clock: sim, tracer: nil, groups: ["users"])
                 var environment = ClientEnvironment(
                     seed: 1, clock: sim, recorder: recorder, links: OneConnection(connection: connection))
-                environment.executor = sim
+                environment.executor = beats == .timer ? sim : nil
                 let member = ScenarioMember.all(of: scenario, seed: 1)[0]
                 let client = SimClient(member: member, user: member.identity(id: 1),
                                        model: ScenarioModels.registry(scenario), environment: environment)
@@ -80,14 +84,16 @@ import Testing
                 }
                 try await sim.sleep(untilNanos: entry.until_ms * 1_000_000)
                 await client.finish()
-                return connection.sent.withLock { $0 }
+                try await sim.sleep(for: .zero)  // what the finish cancelled
+                return (connection.sent.withLock { $0 }, sim.pendingTimerCount)
             }
         }
         #expect(run.failures.isEmpty, "\(run.failures)")
-        guard case .returned(let sent) = run.outcome else {
+        guard case .returned(let (sent, timersLeft)) = run.outcome else {
             Issue.record("the run did not return: \(run.outcome)")
             return
         }
+        #expect(timersLeft == 0, "the finished client left \(timersLeft) timer(s) behind")
         #expect(sent.first?.type == "join_collaboration" && sent.first?.atMs == 0, "the join goes out at 0: \(sent)")
         #expect(sent.filter { $0.type == "ping" }.map(\.atMs) == entry.pings_ms)
         #expect(sent.filter { $0.type == "cursor" }.count == entry.sends_ms.count)

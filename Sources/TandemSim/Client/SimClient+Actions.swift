@@ -27,15 +27,22 @@ extension SimClient {
     /// Pings so the node knows this connection is alive, as the browser does (`collaboration.js`,
     /// `startHeartbeat`): from the connection's confirmation on, every half heartbeat, a ping if nothing was sent for
     /// half a heartbeat. A client that sends more often than that never pings.
+    /// In the simulator the beats are a timer the loop calls (`HeartbeatTimer`); elsewhere, a task that sleeps.
     func startHeartbeat() {
-        heartbeatTask?.cancel()
-        heartbeatTask = spawn { me in await me.heartbeatLoop() }
+        stopHeartbeat()
+        if let simulator = environment.clock as? SimExecutor, (environment.executor as? SimExecutor) === simulator {
+            heartbeatTimer = HeartbeatTimer(client: self, executor: simulator, periodNanos: (heartbeat / 2).nanosecondsClamped)
+        } else {
+            heartbeatTask = spawn { me in await me.heartbeatLoop() }
+        }
     }
 
     /// The browser clears its heartbeat interval when its socket closes.
     func stopHeartbeat() {
         heartbeatTask?.cancel()
         heartbeatTask = nil
+        heartbeatTimer?.stop()
+        heartbeatTimer = nil
     }
 
     private func heartbeatLoop() async {
@@ -43,8 +50,15 @@ extension SimClient {
         let halfNanos = half.nanosecondsClamped
         while !departed {
             do { try await environment.clock.sleep(for: half, isolation: self) } catch { return }
-            if let connection, connected, now - lastSentNanos >= halfNanos { send(on: connection, .ping(Ping())) }
+            _ = heartbeatBeat(periodNanos: halfNanos)
         }
+    }
+
+    /// One beat, every `periodNanos` (half a heartbeat): a ping if nothing was sent for that long. Returns whether the
+    /// client has left (then the beats stop).
+    func heartbeatBeat(periodNanos: Int64) -> Bool {
+        if let connection, connected, now - lastSentNanos >= periodNanos { send(on: connection, .ping(Ping())) }
+        return departed
     }
 
     /// Sends one message to the node and notes when (the heartbeat pings only an idle connection).

@@ -46,6 +46,8 @@ public actor SimClient {
     var lastSentNanos: Int64 = 0
     /// The heartbeat of the current connection, from its confirmation until it closes (`startHeartbeat`).
     var heartbeatTask: Task<Void, Never>?
+    /// The same in the simulator, as a timer the loop calls (`HeartbeatTimer`).
+    var heartbeatTimer: HeartbeatTimer?
     /// The act loop, cancelled when the run ends; short timers (debounce, conflict think time,
     /// handshake) are not kept and simply finish.
     var tasks: [Task<Void, Never>] = []

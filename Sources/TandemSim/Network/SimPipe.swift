@@ -128,7 +128,9 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
             }
             switch step {
             case .deliver(let message): receive(message)
-            case .waitUntil(let deadline): return executor.call(self, atNanos: deadline)
+            case .waitUntil(let deadline):
+                executor.call(self, atNanos: deadline)
+                return
             case .park, .stop: return
             }
         }
