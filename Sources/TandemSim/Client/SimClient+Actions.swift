@@ -31,7 +31,8 @@ extension SimClient {
     func startHeartbeat() {
         stopHeartbeat()
         if let simulator = environment.clock as? SimExecutor, (environment.executor as? SimExecutor) === simulator {
-            heartbeatTimer = HeartbeatTimer(client: self, executor: simulator, periodNanos: (heartbeat / 2).nanosecondsClamped)
+            heartbeatTimer = HeartbeatTimer(
+                client: self, executor: simulator, periodNanos: (heartbeat / 2).nanosecondsClamped)
         } else {
             heartbeatTask = spawn { me in await me.heartbeatLoop() }
         }

@@ -175,9 +175,9 @@ final class SimBroker: Sendable {
         add(SimPipe<BackplaneEnvelope>(executor: executor, deliver: deliver), for: node)
     }
 
-    /// A node's subscription, its envelopes handed to it from the simulation loop at their delivery times (``SimPipe``'s
-    /// target form): no drain task, so no job and no task switch per envelope (each node reads every other node's
-    /// envelopes, so in `users-10k` these are twice as many as the deliveries to clients).
+    /// A node's subscription, its envelopes handed to it from the simulation loop at their delivery times
+    /// (``SimPipe``'s target form): no drain task, so no job and no task switch per envelope (each node reads every
+    /// other node's envelopes, so in `users-10k` these are twice as many as the deliveries to clients).
     ///
     /// Why that is safe for a node, a default actor: every simulated task prefers the simulator's task executor, so
     /// the node's jobs run only through the simulator's FIFO, on the loop thread, and the loop fires a timer only when
