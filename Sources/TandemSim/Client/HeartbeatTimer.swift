@@ -6,8 +6,9 @@ import TandemRuntime
 /// second: 720,000 beats in `users-10k`).
 ///
 /// The client runs on `executor` (its serial executor), and the loop calls ``timerFired()`` on its thread when no job
-/// runs, so `assumeIsolated` holds there (`SimExecutor.checkIsolated`). It holds the client weakly, as the task held
-/// nothing that kept a departed client alive; `stop` takes the pending beat back.
+/// runs, so `assumeIsolated` holds there (`SimExecutor.checkIsolated`; a beat a second can afford the checked form,
+/// where `SimPipe`'s per-delivery call casts). It holds the client weakly: the client holds it (`heartbeatTimer`),
+/// and the world holds the clients. `stop` takes the pending beat back.
 final class HeartbeatTimer: SimTimerTarget, Sendable {
     private struct State {
         var pending: SimTimer?
