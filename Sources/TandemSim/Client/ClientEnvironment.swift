@@ -9,9 +9,22 @@ public protocol ClientClock: Sendable {
     /// Monotonic nanoseconds since the run's clock origin.
     var nowNanos: Int64 { get }
     func sleep(for duration: Duration, isolation: isolated (any Actor)?) async throws
+    /// `client`'s heartbeat, every `periodNanos`, run by the clock itself; nil (the default): the client runs it as a
+    /// task that sleeps.
+    func heartbeat(of client: SimClient, everyNanos periodNanos: Int64) -> HeartbeatTimer?
 }
 
-extension SimExecutor: ClientClock {}
+extension ClientClock {
+    public func heartbeat(of client: SimClient, everyNanos periodNanos: Int64) -> HeartbeatTimer? { nil }
+}
+
+extension SimExecutor: ClientClock {
+    /// A timer the loop calls (`HeartbeatTimer`), for a client that runs on this simulator's executor.
+    public func heartbeat(of client: SimClient, everyNanos periodNanos: Int64) -> HeartbeatTimer? {
+        guard (client.environment.executor as? SimExecutor) === self else { return nil }
+        return HeartbeatTimer(client: client, executor: self, periodNanos: periodNanos)
+    }
+}
 
 /// One client's connection to one node, as the client code sees it: the simulator's in-memory pipes, or a real
 /// WebSocket in a live run. What the node sends reaches the client through `SimClient.receive(_:on:)`.

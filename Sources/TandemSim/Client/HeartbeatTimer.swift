@@ -9,7 +9,7 @@ import TandemRuntime
 /// runs, so `assumeIsolated` holds there (`SimExecutor.checkIsolated`; a beat a second can afford the checked form,
 /// where `SimPipe`'s per-delivery call casts). It holds the client weakly: the client holds it (`heartbeatTimer`),
 /// and the world holds the clients. `stop` takes the pending beat back.
-final class HeartbeatTimer: SimTimerTarget, Sendable {
+public final class HeartbeatTimer: SimTimerTarget, Sendable {
     private struct State {
         var pending: SimTimer?
         var stopped = false
@@ -33,7 +33,7 @@ final class HeartbeatTimer: SimTimerTarget, Sendable {
         state.update { $0.pending = pending }
     }
 
-    func timerFired() {
+    public func timerFired() {
         executor.probe()
         guard !state.value.stopped, let client else { return }
         let periodNanos = periodNanos

@@ -27,15 +27,12 @@ extension SimClient {
     /// Pings so the node knows this connection is alive, as the browser does (`collaboration.js`,
     /// `startHeartbeat`): from the connection's confirmation on, every half heartbeat, a ping if nothing was sent for
     /// half a heartbeat. A client that sends more often than that never pings.
-    /// In the simulator the beats are a timer the loop calls (`HeartbeatTimer`); elsewhere, a task that sleeps.
+    /// The clock runs the beats if it can (the simulator's: a timer its loop calls, `HeartbeatTimer`); otherwise a
+    /// task that sleeps does.
     func startHeartbeat() {
         stopHeartbeat()
-        if let simulator = environment.clock as? SimExecutor, (environment.executor as? SimExecutor) === simulator {
-            heartbeatTimer = HeartbeatTimer(
-                client: self, executor: simulator, periodNanos: (heartbeat / 2).nanosecondsClamped)
-        } else {
-            heartbeatTask = spawn { me in await me.heartbeatLoop() }
-        }
+        heartbeatTimer = environment.clock.heartbeat(of: self, everyNanos: (heartbeat / 2).nanosecondsClamped)
+        if heartbeatTimer == nil { heartbeatTask = spawn { me in await me.heartbeatLoop() } }
     }
 
     /// The browser clears its heartbeat interval when its socket closes.
