@@ -139,14 +139,32 @@ public actor CollaborationNode: BackplaneSubscriber {
         }
     }
 
+    /// `receive` for a frame whose handling never waits (`ping`, `cursor`, `leave_collaboration`: see `dispatch`),
+    /// done at once, synchronously: returns true. Returns false, having done nothing, for any other frame, and when
+    /// the node times its stages (`NodeEnvironment.stages`): then call `receive`. For a caller already on the node
+    /// that has no use for a suspension point (the simulator hands a node its frames from its loop).
+    public func receiveWithoutWaiting(_ message: ClientMessage, from id: String) -> Bool {
+        guard !message.handlingAwaits, environment.stages == nil else { return false }
+        guard connections[id] != nil else { return true }
+        metrics.messagesIn += 1
+        if admitted(message, from: id, nowNanos: environment.clock.nowNanos()) { handleAtOnce(message, from: id) }
+        return true
+    }
+
     private func admit(_ message: ClientMessage, from id: String, nowNanos now: Int64) async {
+        guard admitted(message, from: id, nowNanos: now) else { return }
+        await dispatch(message, from: id)
+    }
+
+    /// The rate limit (a breach when the connection's bucket is empty: false), then the connection's heartbeat.
+    private func admitted(_ message: ClientMessage, from id: String, nowNanos now: Int64) -> Bool {
         guard connections[id]!.bucket.take(nowNanos: now) else {
             metrics.rateLimited += 1
             breach(id, code: .rateLimited, message: "more than \(Int(configuration.limits.messagesPerSecond)) messages per second", rid: message.rid)
-            return
+            return false
         }
         touch(id, nowNanos: now)
-        await dispatch(message, from: id)
+        return true
     }
 
     /// A transport-level sign of life that carries no message (a Socket.IO pong): counts as a heartbeat.
@@ -185,14 +203,22 @@ public actor CollaborationNode: BackplaneSubscriber {
     /// stayed allocated for as long as the connection lived — about 12 KB for every connection that ever joined and
     /// changed a field (docs/BENCHMARKS.md, *Simulator*). The connection still waits for each message before the next.
     private func dispatch(_ message: ClientMessage, from id: String) async {
+        if message.handlingAwaits {
+            async let handled: Void = handleAwaiting(message, from: id)
+            await handled
+        } else {
+            handleAtOnce(message, from: id)
+        }
+    }
+
+    /// The messages whose handling never waits; see `dispatch`.
+    private func handleAtOnce(_ message: ClientMessage, from id: String) {
         switch message {
         case .leaveCollaboration(let leave): handleLeave(leave, from: id)
         case .cursor(let cursor): handleCursor(cursor, from: id)
         case .ping(let ping):
             send(.pong(Messages.pong(serverTimeMillis: environment.clock.wallMillis(), rid: ping.rid)), to: id)
-        case .joinCollaboration, .fieldChange, .comment, .resolveConflict, .rollback, .resync:
-            async let handled: Void = handleAwaiting(message, from: id)
-            await handled
+        case .joinCollaboration, .fieldChange, .comment, .resolveConflict, .rollback, .resync: break
         }
     }
 
@@ -333,4 +359,15 @@ public actor CollaborationNode: BackplaneSubscriber {
 
     /// Every session this node serves with the participants it shows, by record (the server's dashboard).
     public var activeSessions: [RecordKey: [Participant]] { sessions.mapValues { $0.presence.participants } }
+}
+
+extension ClientMessage {
+    /// Whether the node's handling of this message can wait (the store, a record's gate): `dispatch` runs those in
+    /// a child task, the others at once (`receiveWithoutWaiting` takes only those).
+    var handlingAwaits: Bool {
+        switch self {
+        case .joinCollaboration, .fieldChange, .comment, .resolveConflict, .rollback, .resync: true
+        case .leaveCollaboration, .cursor, .ping: false
+        }
+    }
 }

@@ -7,11 +7,11 @@ import TandemRuntime
 /// `send` is synchronous (callable from any simulated actor); each message is handed to `deliver` at its
 /// delivery time, never before an earlier message of the same pipe. `close` drops what is in flight.
 ///
-/// Two ways to drain it. To an async receiver (a node, which awaits its engine), one task per pipe: when the
-/// pipe is idle its task is parked, and a send hands the parked task straight to the executor's timer queue
-/// for the message's delivery time (one timer and one job per delivery). To a synchronous receiver on an actor
-/// of the simulator's executor (a client), no task at all: the pipe is the timer's target, and the loop calls
-/// it at the delivery time, where the resumed task's job would have run (one timer, no job, no executor switch).
+/// Two ways to drain it. To an async receiver, one task per pipe: when the pipe is idle its task is parked, and a
+/// send hands the parked task straight to the executor's timer queue for the message's delivery time (one timer and
+/// one job per delivery). To a synchronous receiver (a client or a node, called as its actor; a connection's inbox on
+/// its node), no task at all: the pipe is the timer's target, and the loop calls it at the delivery time, where the
+/// resumed task's job would have run (one timer, no job, no executor switch).
 ///
 /// This is the simulator's hottest path (every delivery of every message); an `AsyncStream` and a sleep per
 /// message cost about a third more than the task, and the task about a tenth more than the timer target.
@@ -101,6 +101,17 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
             fire.withLock {
                 $0.call = { pipe in unsafeDowncast(pipe, to: SimPipe<Message>.self).deliverDue { call(owner, $0) } }
             }
+        }
+    }
+
+    /// A pipe that hands each message to `deliver` from the simulation loop at its delivery time, on the loop thread
+    /// between jobs (target form, no task), for a receiver that is no actor and keeps its own state (a connection's
+    /// inbox on its node: `SimConnection`).
+    init(executor: SimExecutor, onLoop deliver: @escaping @Sendable (Message) -> Void) {
+        self.executor = executor
+        self.targetForm = true
+        fire.withLock {
+            $0.call = { pipe in unsafeDowncast(pipe, to: SimPipe<Message>.self).deliverDue(deliver) }
         }
     }
 

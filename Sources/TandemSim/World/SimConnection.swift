@@ -34,7 +34,7 @@ public enum Downlink: Sendable {
 /// queue; a send that finds `write_queue_max` frames there fails, and the node closes the connection with
 /// 1013, which discards the backlog (what is being written still arrives). Every field is immutable or behind
 /// a lock, and all of it is only touched on the simulation thread.
-final class SimConnection: ClientTransport, ClientConnection, Sendable {
+final class SimConnection: ClientTransport, ClientConnection, SimTimerTarget, Sendable {
     /// This connection's writer: when its current write ends, and when each queued frame's write starts and
     /// what it costs.
     private struct Writer: Sendable {
@@ -44,6 +44,17 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
         mutating func dropStarted(nowNanos: Int64) {
             while let first = queued.first, first.startNanos <= nowNanos { queued.removeFirst() }
         }
+    }
+
+    /// The node's side of the uplink: frames arrive here from the pipe, and the node takes them one at a time, each
+    /// once it is done with the one before (as the server's reader awaits the node per frame).
+    private struct Inbox: Sendable {
+        /// Arrived and not yet taken.
+        var arrived = Deque<Uplink>()
+        /// The node is on a frame of this connection: its turn on the actor, or the engine handling it on a task.
+        var busy = false
+        /// The frame whose turn on the actor ends at the pending timer (nil: that timer is to take the next frame).
+        var inTurn: InboundFrame?
     }
 
     let serial: Int
@@ -61,13 +72,11 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
     /// The id the node gave this connection once it accepted it.
     let nodeConnectionID = LockedValue<String?>(nil)
     private let writer = LockedValue(Writer())
+    private let inbox = LockedValue(Inbox())
     let up: SimPipe<Uplink>
     let down: SimPipe<Downlink>
 
-    init(
-        serial: Int, client: SimClient, clientIndex: Int, node: Int, world: SimWorldContext,
-        toNode: @escaping @Sendable (SimConnection, Uplink) async -> Void
-    ) {
+    init(serial: Int, client: SimClient, clientIndex: Int, node: Int, world: SimWorldContext) {
         self.serial = serial
         self.client = clientIndex
         self.node = node
@@ -80,8 +89,7 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
         self.wire = world.wire
         let me = LockedValue(WeakConnection())
         up = SimPipe(executor: world.executor) { uplink in
-            guard let connection = me.value.connection else { return }
-            await toNode(connection, uplink)
+            me.value.connection?.arrived(uplink)
         }
         // The downlink pipe hands messages to the client from the simulator's loop (see SimPipe): that is the
         // client's isolation only when the client runs on the simulator's executor, as SimWorld makes them.
@@ -150,7 +158,7 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
             cpu.release(discarded, nowNanos: now)
         }
         down.send(.closed(code: code), nowNanos: now, latencyNanos: network.latencyNanos(.clientNode))
-        up.close()
+        closeUplink()
     }
 
     // MARK: Client side
@@ -180,12 +188,78 @@ final class SimConnection: ClientTransport, ClientConnection, Sendable {
     func breakConnection() {
         guard !down.isClosed else { return }
         down.send(.closed(code: 1006), nowNanos: executor.nowNanos, latencyNanos: network.latencyNanos(.clientNode))
-        up.close()
+        closeUplink()
     }
 
     /// Stops both pipes at the end of a run.
     func shutDown() {
-        up.close()
+        closeUplink()
         down.close()
+    }
+
+    // MARK: Node side
+
+    /// Stops the uplink: what is in flight or arrived and not yet taken is dropped (the frame the node is on is
+    /// finished).
+    func closeUplink() {
+        up.close()
+        inbox.update { $0.arrived.removeAll() }
+    }
+
+    /// A frame reaches the node (from the pipe, on the loop); the node takes it now unless it is on another.
+    private func arrived(_ uplink: Uplink) {
+        let idle = inbox.update { inbox -> Bool in
+            inbox.arrived.append(uplink)
+            return !inbox.busy
+        }
+        if idle { takeFrames() }
+    }
+
+    /// The node takes the frames that have arrived, one at a time, until one must wait: for its turn on the actor
+    /// (a timer), or for the engine (a task). With no task and no job for a frame the engine handles without
+    /// waiting (`ping`, `cursor`, leaving): one timer for its arrival, one for its turn. Runs on the loop, from a
+    /// timer (``SimNode/handleOnLoop(_:)`` needs it).
+    private func takeFrames() {
+        while let uplink = inbox.update({ inbox -> Uplink? in
+            guard let next = inbox.arrived.popFirst() else {
+                inbox.busy = false
+                return nil
+            }
+            inbox.busy = true
+            return next
+        }) {
+            guard let frame = simNode.take(uplink, on: self) else { continue }
+            if frame.turnEndsAtNanos > executor.nowNanos {
+                inbox.update { $0.inTurn = frame }
+                _ = executor.call(self, atNanos: frame.turnEndsAtNanos)
+                return
+            }
+            guard handled(frame) else { return }
+        }
+    }
+
+    /// The engine has `frame`: handled at once when it needs no wait (true); else on a task, which then has the loop
+    /// take the next frame (false).
+    private func handled(_ frame: InboundFrame) -> Bool {
+        if simNode.handleOnLoop(frame) { return true }
+        let node = simNode
+        spawn { [self] in
+            await node.handle(frame, on: self)
+            _ = executor.call(self, atNanos: executor.nowNanos)
+        }
+        return false
+    }
+
+    /// The actor's turn on the frame ends (then the engine has it), or a frame the engine handled on a task is done:
+    /// the node takes the next.
+    func timerFired() {
+        executor.probe()
+        if let frame = inbox.update({ inbox -> InboundFrame? in
+            defer { inbox.inTurn = nil }
+            return inbox.inTurn
+        }) {
+            guard handled(frame) else { return }
+        }
+        takeFrames()
     }
 }

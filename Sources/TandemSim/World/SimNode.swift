@@ -145,22 +145,35 @@ final class SimNode: Sendable {
         for connection in connections { connection.breakConnection() }
     }
 
-    /// Serves one inbound frame: decoded on a core, then the actor's turn, then the engine has it.
-    func process(_ uplink: Uplink, on connection: SimConnection) async {
-        if case .close = uplink { connection.up.close() }
-        guard let id = connection.nodeConnectionID.value else { return }
-        guard let engine = state.value.engine else { return }
+    /// Takes one inbound frame off `connection` (the node reads it once it is done with the one before): books its
+    /// decode on a core and its turn on the actor, and returns it with when that turn ends (nil: the frame is
+    /// dropped — the connection was never accepted, or the node is down).
+    func take(_ uplink: Uplink, on connection: SimConnection) -> InboundFrame? {
+        if case .close = uplink { connection.closeUplink() }
+        guard let id = connection.nodeConnectionID.value else { return nil }
+        guard let engine = state.value.engine else { return nil }
         let now = context.executor.nowNanos
         let doneAt = cpu.inbound(arrivedAt: now)
         context.recorder.count("messages.in", node: index)
         context.recorder.event()
-        if doneAt > now { await context.executor.pause(untilNanos: doneAt) }
-        switch uplink {
+        return InboundFrame(uplink: uplink, connectionID: id, engine: engine, turnEndsAtNanos: doneAt)
+    }
+
+    /// The engine handles `frame` now, if it can without waiting (see `receiveOnLoop`): true when it did. Call only
+    /// from a timer the simulation loop fires (``SimTimerTarget``).
+    func handleOnLoop(_ frame: InboundFrame) -> Bool {
+        guard case .message(let message) = frame.uplink else { return false }
+        return receiveOnLoop(frame.engine, message, frame.connectionID)
+    }
+
+    /// The engine handles `frame`, waiting as it needs (the store, a record's gate).
+    func handle(_ frame: InboundFrame, on connection: SimConnection) async {
+        switch frame.uplink {
         case .message(let message):
-            await engine.receive(message, from: id)
+            await frame.engine.receive(message, from: frame.connectionID)
         case .close:
             state.update { _ = $0.connections.removeValue(forKey: connection.serial) }
-            await engine.disconnect(id)
+            await frame.engine.disconnect(frame.connectionID)
         }
     }
 
@@ -180,3 +193,23 @@ final class SimNode: Sendable {
         for connection in connections { connection.shutDown() }
     }
 }
+
+/// A frame a node took off a connection: for the engine it was taken for (a crash during its turn does not hand it to
+/// the next one).
+struct InboundFrame: Sendable {
+    let uplink: Uplink
+    let connectionID: String
+    let engine: CollaborationNode
+    /// When the node's actor is done with its turn on the frame (its `per_message`, after the decode).
+    let turnEndsAtNanos: Int64
+}
+
+/// `CollaborationNode.receiveWithoutWaiting`, called as the node from the simulation loop, outside any job. Why that
+/// is safe is written on `SimBroker.subscribe(node:subscriber:)` and `SimPipe.init(executor:owner:weakly:deliver:)`:
+/// the node is a default actor whose jobs run only through the simulator's FIFO, and the loop fires a timer only when
+/// that FIFO is empty and no job runs, so the node is idle then with nothing queued; the call is synchronous, so it
+/// cannot suspend while "inside". The cast is the one those make.
+private let receiveOnLoop = unsafeBitCast(
+    { node, message, id in node.receiveWithoutWaiting(message, from: id) }
+        as @Sendable (isolated CollaborationNode, ClientMessage, String) -> Bool,
+    to: (@Sendable (CollaborationNode, ClientMessage, String) -> Bool).self)

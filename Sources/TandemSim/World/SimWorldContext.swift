@@ -62,9 +62,7 @@ extension SimWorldContext: ClientLinks {
 
     func connection(from client: SimClient, index: Int, to node: Int) -> any ClientConnection {
         serials.update { $0 += 1 }
-        return SimConnection(
-            serial: serials.value, client: client, clientIndex: index, node: node, world: self,
-            toNode: { connection, uplink in await self.nodes[connection.node].process(uplink, on: connection) })
+        return SimConnection(serial: serials.value, client: client, clientIndex: index, node: node, world: self)
     }
 }
 
