@@ -75,6 +75,14 @@ public struct PresenceTable: Sendable, Hashable {
         entries.values[index].connections[connection] = nowNanos
     }
 
+    /// Marks `user`'s connection as heard from now, if present: `touch(connection:nowNanos:)` for a caller that knows
+    /// whose connection it is (one string hash fewer per heartbeat).
+    public mutating func touch(connection: String, of user: Int, nowNanos: Int64) {
+        guard let index = entries.index(forKey: user),
+              let known = entries.values[index].connections.index(forKey: connection) else { return }
+        entries.values[index].connections.values[known] = nowNanos
+    }
+
     /// Records a focus or blur; returns the user when the connection is present.
     @discardableResult
     public mutating func setCursor(

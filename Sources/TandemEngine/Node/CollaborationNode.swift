@@ -124,18 +124,18 @@ public actor CollaborationNode: BackplaneSubscriber {
     /// Handles a decoded client frame; `arrivedNanos` (the node clock's time when it was decoded) times its wait
     /// for the actor (`NodeStage.queueWait`).
     public func receive(_ message: ClientMessage, from id: String, arrivedNanos: Int64? = nil) async {
-        guard connections[id] != nil else { return }
+        guard let connection = connections[id] else { return }
         metrics.messagesIn += 1
         let now = environment.clock.nowNanos()
         if let stages = environment.stages {
             if let arrivedNanos { stages.observe(.queueWait, nanos: now - arrivedNanos) }
             let waits = NodeWaits()
-            await NodeWaits.$current.withValue(waits) { await admit(message, from: id, nowNanos: now) }
+            await NodeWaits.$current.withValue(waits) { await admit(message, from: connection, nowNanos: now) }
             let handled = environment.clock.nowNanos() - now
             stages.observe(.handle, nanos: handled)
             stages.observe(.busy, nanos: handled - waits.nanos)
         } else {
-            await admit(message, from: id, nowNanos: now)
+            await admit(message, from: connection, nowNanos: now)
         }
     }
 
@@ -145,25 +145,28 @@ public actor CollaborationNode: BackplaneSubscriber {
     /// that has no use for a suspension point (the simulator hands a node its frames from its loop).
     public func receiveWithoutWaiting(_ message: ClientMessage, from id: String) -> Bool {
         guard !message.handlingAwaits, environment.stages == nil else { return false }
-        guard connections[id] != nil else { return true }
+        guard let connection = connections[id] else { return true }
         metrics.messagesIn += 1
-        if admitted(message, from: id, nowNanos: environment.clock.nowNanos()) { handleAtOnce(message, from: id) }
+        if admitted(message, from: connection, nowNanos: environment.clock.nowNanos()) {
+            handleAtOnce(message, from: connection)
+        }
         return true
     }
 
-    private func admit(_ message: ClientMessage, from id: String, nowNanos now: Int64) async {
-        guard admitted(message, from: id, nowNanos: now) else { return }
-        await dispatch(message, from: id)
+    /// The connection is looked up once per frame (its id is a string to hash): what follows takes it as found.
+    private func admit(_ message: ClientMessage, from connection: ConnectionState, nowNanos now: Int64) async {
+        guard admitted(message, from: connection, nowNanos: now) else { return }
+        await dispatch(message, from: connection)
     }
 
     /// The rate limit (a breach when the connection's bucket is empty: false), then the connection's heartbeat.
-    private func admitted(_ message: ClientMessage, from id: String, nowNanos now: Int64) -> Bool {
-        guard connections[id]!.bucket.take(nowNanos: now) else {
+    private func admitted(_ message: ClientMessage, from connection: ConnectionState, nowNanos now: Int64) -> Bool {
+        guard connection.bucket.take(nowNanos: now) else {
             metrics.rateLimited += 1
-            breach(id, code: .rateLimited, message: "more than \(Int(configuration.limits.messagesPerSecond)) messages per second", rid: message.rid)
+            breach(connection.id, code: .rateLimited, message: "more than \(Int(configuration.limits.messagesPerSecond)) messages per second", rid: message.rid)
             return false
         }
-        touch(id, nowNanos: now)
+        touch(connection, nowNanos: now)
         return true
     }
 
@@ -193,8 +196,15 @@ public actor CollaborationNode: BackplaneSubscriber {
     }
 
     func touch(_ id: String, nowNanos: Int64) {
-        guard let keys = connections[id]?.sessions.keys else { return }
-        for key in keys { sessions[key]?.presence.touch(connection: id, nowNanos: nowNanos) }
+        guard let connection = connections[id] else { return }
+        touch(connection, nowNanos: nowNanos)
+    }
+
+    /// The connection is heard from now in every session it joined.
+    private func touch(_ connection: ConnectionState, nowNanos: Int64) {
+        for key in connection.sessions.keys {
+            sessions[key]?.presence.touch(connection: connection.id, of: connection.user.id, nowNanos: nowNanos)
+        }
     }
 
     /// Handles one admitted message. Those that await (the store, a record's gate) run in a child task of the
@@ -202,22 +212,24 @@ public actor CollaborationNode: BackplaneSubscriber {
     /// frames until it ends, so on the connection's own task the frames of join, commit, append and the store's calls
     /// stayed allocated for as long as the connection lived — about 12 KB for every connection that ever joined and
     /// changed a field (docs/BENCHMARKS.md, *Simulator*). The connection still waits for each message before the next.
-    private func dispatch(_ message: ClientMessage, from id: String) async {
+    private func dispatch(_ message: ClientMessage, from connection: ConnectionState) async {
         if message.handlingAwaits {
+            let id = connection.id
             async let handled: Void = handleAwaiting(message, from: id)
             await handled
         } else {
-            handleAtOnce(message, from: id)
+            handleAtOnce(message, from: connection)
         }
     }
 
     /// The messages whose handling never waits; see `dispatch`.
-    private func handleAtOnce(_ message: ClientMessage, from id: String) {
+    private func handleAtOnce(_ message: ClientMessage, from connection: ConnectionState) {
         switch message {
-        case .leaveCollaboration(let leave): handleLeave(leave, from: id)
-        case .cursor(let cursor): handleCursor(cursor, from: id)
+        case .leaveCollaboration(let leave): handleLeave(leave, from: connection.id)
+        case .cursor(let cursor): handleCursor(cursor, from: connection.id)
         case .ping(let ping):
-            send(.pong(Messages.pong(serverTimeMillis: environment.clock.wallMillis(), rid: ping.rid)), to: id)
+            let pong = ServerMessage.pong(Messages.pong(serverTimeMillis: environment.clock.wallMillis(), rid: ping.rid))
+            enqueue(to: connection) { $0.send(pong) }
         case .joinCollaboration, .fieldChange, .comment, .resolveConflict, .rollback, .resync: break
         }
     }
