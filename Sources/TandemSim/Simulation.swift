@@ -28,6 +28,9 @@ public struct SimulationOptions: Sendable {
     /// `--wire`: every message is encoded by its sender and decoded by its receiver with the production codecs
     /// (client frames, server frames, backplane JSON). Slower; the trace must not change.
     public var wire = false
+    /// The settle's convergence samples compare again only what changed since the previous sample (``CheckCache``);
+    /// off, each compares everything (the same counts, slower: for the test that says so).
+    public var convergenceCheckCache = true
 
     public init() {}
 

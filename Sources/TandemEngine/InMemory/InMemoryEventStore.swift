@@ -6,7 +6,10 @@ import TandemCore
 /// simulator's `SimStore` wraps one (adding latency and outages), which is why `prune` and the inspection
 /// methods live here too.
 public actor InMemoryEventStore: EventStore {
-    private var records: [RecordKey: RecordState] = [:]
+    private var records: [RecordKey: RecordState] = [:] { didSet { recordsStamp = ChangeStamp.next() } }
+    /// Moves whenever any record changes, or one is added (``ChangeStamp``): the simulator's convergence checks read the
+    /// records again only when it has.
+    public private(set) var recordsStamp = ChangeStamp.next()
     private var logs: [RecordKey: [ChangeEntry]] = [:]
     /// Versions at or below this were pruned from a record's log (the record state still has them).
     private var prunedThrough: [RecordKey: Int] = [:]

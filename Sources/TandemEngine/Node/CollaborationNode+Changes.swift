@@ -273,7 +273,6 @@ extension CollaborationNode {
         session.record = session.model.completing(stored)
         session.history.removeAll()
         session.ahead.removeAll()
-        sessions[key] = session
         for id in session.localConnections.keys { sendSnapshot(key, to: id, rid: nil) }
     }
 

@@ -136,8 +136,7 @@ extension CollaborationNode {
         for key in sessions.keys.sorted() {
             guard let session = sessions[key] else { continue }
             let gone = session.presence.expire(nowNanos: now, timeoutNanos: timeout)
-            sessions[key] = session
-            for user in gone {
+                for user in gone {
                 metrics.presenceExpired += 1
                 broadcastLocal(key, .userLeft(Messages.userLeft(key, user)))
             }

@@ -74,7 +74,6 @@ extension CollaborationNode {
         let joined = JoinedSession(readOnly: readOnly, sentVersion: session.record.version)
         session.localConnections[id] = LocalMember(connection: connections[id]!, joined: joined)
         connections[id]!.sessions[key] = joined
-        sessions[key] = session
         if isNewUser {
             let color = PresenceTable.color(for: user.id)
             broadcastLocal(key, .userJoined(Messages.userPresence(key, user.ref, color: color)), except: id)
@@ -112,7 +111,6 @@ extension CollaborationNode {
         guard let session = sessions[key] else { return }
         session.localConnections.removeValue(forKey: id)?.joined.left = true
         let gone = session.presence.leave(connection: id)
-        sessions[key] = session
         publish(.presence(key, .left(connection: id)))
         if let gone {
             broadcastLocal(key, .userLeft(Messages.userLeft(key, gone)))

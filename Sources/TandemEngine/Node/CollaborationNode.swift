@@ -12,7 +12,9 @@ public actor CollaborationNode: BackplaneSubscriber {
     public let configuration: NodeConfiguration
     let environment: NodeEnvironment
     var connections: OrderedDictionary<String, ConnectionState> = [:]
-    var sessions: [RecordKey: SessionState] = [:]
+    var sessions: [RecordKey: SessionState] = [:] { didSet { sessionsStamp = ChangeStamp.next() } }
+    /// Taken afresh whenever a session is added or removed (see `recordsStamp`).
+    private var sessionsStamp = ChangeStamp.next()
     var gates: [RecordKey: RecordGate] = [:]
     var connectionCounter = 0
     var idCounter = 0
@@ -362,6 +364,15 @@ public actor CollaborationNode: BackplaneSubscriber {
     /// This node's copies of `keys`, in their order (nil where it holds no session): one call for a checker that
     /// reads them all.
     public func records(_ keys: [RecordKey]) -> [RecordState?] { keys.map { sessions[$0]?.record } }
+
+    /// A stamp that moves whenever any of this node's copies of records changes, or it starts or stops holding one
+    /// (the largest of its sessions' ``ChangeStamp``s): a checker that compared this node's copies under this stamp
+    /// would find the same again.
+    public var recordsStamp: UInt64 {
+        var largest = sessionsStamp
+        for session in sessions.values where session.recordStamp > largest { largest = session.recordStamp }
+        return largest
+    }
 
     /// The participants this node shows for a session.
     public func participants(_ key: RecordKey) -> [Participant] { sessions[key]?.presence.participants ?? [] }

@@ -65,7 +65,10 @@ public struct ChangeAuthor: Sendable, Hashable {
 /// A class, owned and touched only by its node actor: the fan-out path reads and updates it for every
 /// change, and a value type would be copied (history window included) on each of those steps.
 final class SessionState {
-    var record: RecordState
+    var record: RecordState { didSet { recordStamp = ChangeStamp.next() } }
+    /// Taken afresh whenever `record` changes in any way (``ChangeStamp``): the simulator's convergence checks compare
+    /// a node's copy of a record again only when it has changed since the last sample.
+    private(set) var recordStamp = ChangeStamp.next()
     var model: ModelSchema
     /// Contiguous committed changes ending at `record.version`: at most `historyWindowCount`, or up to
     /// `historyReachCount` while grown back for a lagging client (`CollaborationNode.reachBack`).

@@ -12,6 +12,9 @@ public protocol CheckedNode: Sendable {
     func records(_ keys: [RecordKey]) async -> [RecordState?]
     /// The participants the node shows in a record's session.
     func participants(_ key: RecordKey) async -> [Participant]
+    /// A stamp that moves whenever any of the node's copies changes, or which it holds (``ChangeStamp``), or nil when
+    /// it keeps none: ``CheckCache`` need not read an unchanged node again.
+    func recordsStamp() async -> UInt64?
 }
 
 /// A simulated node's engine, read directly.
@@ -24,6 +27,7 @@ struct EngineNode: CheckedNode {
     /// hop per record was most of a 200-node run's check.
     func records(_ keys: [RecordKey]) async -> [RecordState?] { await engine.records(keys) }
     func participants(_ key: RecordKey) async -> [Participant] { await engine.participants(key) }
+    func recordsStamp() async -> UInt64? { await engine.recordsStamp }
 }
 
 extension CheckedNode {
@@ -33,6 +37,9 @@ extension CheckedNode {
         for key in keys { found.append(await record(key)) }
         return found
     }
+
+    /// No stamp: the node is read at every check.
+    public func recordsStamp() async -> UInt64? { nil }
 }
 
 /// The end-of-run checks: every client and node view equals the store, every acknowledged change is in the
@@ -50,10 +57,12 @@ public struct Checkers: Sendable {
     /// Every record key the store holds, deleted ones too, when the store can list them; otherwise the records it
     /// lists per model and those the clients view.
     let storeKeys: (@Sendable () async -> [RecordKey])?
+    /// What the previous check found, so that `divergentClients` compares again only what changed (nil: compare all).
+    let cache: CheckCache?
 
     public init(
         store: any EventStore, models: ModelRegistry, clients: [SimClient], recorder: SimRecorder,
-        nodes: [any CheckedNode] = [], storeKeys: (@Sendable () async -> [RecordKey])? = nil
+        nodes: [any CheckedNode] = [], storeKeys: (@Sendable () async -> [RecordKey])? = nil, cache: CheckCache? = nil
     ) {
         self.store = store
         self.models = models
@@ -61,6 +70,7 @@ public struct Checkers: Sendable {
         self.recorder = recorder
         self.nodes = nodes
         self.storeKeys = storeKeys
+        self.cache = cache
     }
 
     /// The records to check: what the store lists and what the clients view.
@@ -80,13 +90,16 @@ public struct Checkers: Sendable {
         return keys.sorted()
     }
 
-    /// Every record the store holds, with all model fields present.
-    private func authoritative() async throws -> [RecordKey: RecordState] {
+    /// Every record the store holds, with all model fields present (as the last check read them, when the store has
+    /// not changed since: `storeStamp`).
+    private func authoritative(storeStamp: UInt64? = nil) async throws -> [RecordKey: RecordState] {
+        if let storeStamp, let records = cache?.records(storeStamp: storeStamp) { return records }
         var records: [RecordKey: RecordState] = [:]
         for key in try await keys() {
             guard let record = try await store.loadRecord(key), let model = models[key.model] else { continue }
             records[key] = model.completing(record)
         }
+        if let storeStamp { cache?.setRecords(records, storeStamp: storeStamp) }
         return records
     }
 
@@ -97,36 +110,67 @@ public struct Checkers: Sendable {
     public func divergentCount() async throws -> Int { try await divergentClients().count }
 
     /// One entry per (client or node, record, field) that differs from the store; a client that should be
-    /// connected but is not counts once, as field `*`.
+    /// connected but is not counts once, as field `*`. With a ``CheckCache``, what has not changed since the previous
+    /// check is not read or compared again: its entries are the ones found then.
     public func divergentClients() async throws -> [DivergentClient] {
-        let records = try await authoritative()
+        let storeStamp = await cache?.storeStamp()
+        let records = try await authoritative(storeStamp: storeStamp)
         var divergent: [DivergentClient] = []
-        for client in clients {
-            let snapshot = await client.currentSnapshot()
-            guard !snapshot.departed else { continue }
-            guard snapshot.connected || !snapshot.reconnectAllowed else {
-                divergent.append(DivergentClient(client: snapshot.name, record: "*", field: "*",
-                                                 expected: "connected",
-                                                 actual: snapshot.connecting ? "connecting" : "disconnected"))
+        for (index, client) in clients.enumerated() {
+            guard let cache, let storeStamp else {
+                divergent += divergences(of: await client.currentSnapshot(), in: records)
                 continue
             }
-            guard snapshot.connected else { continue }
-            for view in snapshot.views {
-                guard let truth = truth(view.key, in: records) else { continue }
-                if !view.joined || view.resyncing {
-                    divergent.append(DivergentClient(client: snapshot.name, record: view.key.sessionID, field: "*",
-                                                     expected: "joined", actual: view.resyncing ? "resyncing" : "not joined"))
-                    continue
-                }
-                divergent += compare(snapshot.name, view.key, expected: truth, actualVersion: view.version, actual: view.fields)
+            let stamp = await client.currentCheckStamp()
+            if let found = cache.client(index, stamp: stamp, storeStamp: storeStamp) {
+                divergent += found
+                continue
             }
+            let found = divergences(of: await client.currentSnapshot(), in: records)
+            cache.setClient(index, CheckCache.ClientEntry(stamp: stamp, storeStamp: storeStamp, found: found))
+            divergent += found
         }
-        let keys = records.keys.sorted()
+        var sorted: [RecordKey]?
         for node in nodes {
+            let stamp = await node.recordsStamp()
+            if let cache, let storeStamp, let stamp,
+               let found = cache.node(node.name, stamp: stamp, storeStamp: storeStamp) {
+                divergent += found
+                continue
+            }
+            let keys = sorted ?? records.keys.sorted()
+            sorted = keys
+            var found: [DivergentClient] = []
             for (key, held) in zip(keys, await node.records(keys)) {
                 guard let held, let truth = records[key] else { continue }
-                divergent += compare(node.name, key, expected: truth, actualVersion: held.version, actual: held.fields)
+                found += compare(node.name, key, expected: truth, actualVersion: held.version, actual: held.fields)
             }
+            if let cache, let storeStamp, let stamp {
+                cache.setNode(node.name, CheckCache.NodeEntry(stamp: stamp, storeStamp: storeStamp, found: found))
+            }
+            divergent += found
+        }
+        return divergent
+    }
+
+    /// What one client's snapshot shows that differs from the store (nothing for a client that departed, or that is
+    /// rightly disconnected).
+    private func divergences(of snapshot: ClientSnapshot, in records: [RecordKey: RecordState]) -> [DivergentClient] {
+        guard !snapshot.departed else { return [] }
+        guard snapshot.connected || !snapshot.reconnectAllowed else {
+            return [DivergentClient(client: snapshot.name, record: "*", field: "*", expected: "connected",
+                                    actual: snapshot.connecting ? "connecting" : "disconnected")]
+        }
+        guard snapshot.connected else { return [] }
+        var divergent: [DivergentClient] = []
+        for view in snapshot.views {
+            guard let truth = truth(view.key, in: records) else { continue }
+            if !view.joined || view.resyncing {
+                divergent.append(DivergentClient(client: snapshot.name, record: view.key.sessionID, field: "*",
+                                                 expected: "joined", actual: view.resyncing ? "resyncing" : "not joined"))
+                continue
+            }
+            divergent += compare(snapshot.name, view.key, expected: truth, actualVersion: view.version, actual: view.fields)
         }
         return divergent
     }

@@ -20,14 +20,14 @@ final class RecordView {
     let key: RecordKey
     /// `key.sessionID`, kept so that routing a message to its view costs a string comparison.
     let sessionID: String
-    @exclusivity(unchecked) var version: Int
+    @exclusivity(unchecked) var version: Int { didSet { stamp = ChangeStamp.next() } }
     /// The committed values as this client knows them (text fields: including its own pending edits).
-    @exclusivity(unchecked) var fields: [String: JSONValue]
+    @exclusivity(unchecked) var fields: [String: JSONValue] { didSet { stamp = ChangeStamp.next() } }
     @exclusivity(unchecked) var text: [String: OTClientState] = [:]
     /// Per text field: the change id of the op in flight (resent with the same id after a reconnect).
     @exclusivity(unchecked) var outstanding: [String: String] = [:]
     /// Per non-text field: the client's own latest value while a change of it is in flight.
-    var overrides: [String: (changeID: String, value: JSONValue)] = [:]
+    var overrides: [String: (changeID: String, value: JSONValue)] = [:] { didSet { stamp = ChangeStamp.next() } }
     /// Every non-text change in flight (change id → field), so each ack is recognised, not just the latest.
     @exclusivity(unchecked) var pending: [String: String] = [:]
     /// Conflict resolutions this client sent (request id → field): their ack commits the chosen value.
@@ -35,12 +35,15 @@ final class RecordView {
     /// Per text field: a first edit waiting for the typing debounce before it is sent.
     var debouncing: Set<String> = []
     var comments: [(id: String, field: String)] = []
-    var joined = false
-    @exclusivity(unchecked) var resyncing = false
+    var joined = false { didSet { stamp = ChangeStamp.next() } }
+    @exclusivity(unchecked) var resyncing = false { didSet { stamp = ChangeStamp.next() } }
     /// The record was deleted (a `model_changed` with `change_type: "delete"`, or a snapshot saying so).
     @exclusivity(unchecked) var deleted = false
     /// Who this view shows as present (kept across snapshots of the same record).
     let presence: PresenceView
+    /// Taken afresh whenever what the convergence checks read of the view changes (`version`, `fields`, `overrides`,
+    /// `joined`, `resyncing`; ``ChangeStamp``): see `SimClient.checkStamp`.
+    @exclusivity(unchecked) private(set) var stamp = ChangeStamp.next()
 
     init(key: RecordKey, snapshot: Joined, textFields: [String], presence: PresenceView = PresenceView()) {
         self.key = key

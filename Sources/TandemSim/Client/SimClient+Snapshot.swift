@@ -23,18 +23,34 @@ public struct ClientSnapshot: Sendable {
 }
 
 extension SimClient {
-    /// ``snapshot()`` from outside the client. In the simulator, called on its loop thread (where every client's jobs
-    /// run, one at a time, and the caller's job is the one running), it reads the client in place: the simulator's
-    /// executor vouches for the isolation there, and a convergence check over 10,000 clients saves two jobs per
-    /// client. Elsewhere (a live run's clients on their event loops) it hops to the client.
-    public nonisolated func currentSnapshot() async -> ClientSnapshot {
-        if let snapshot = snapshotOnLoop() { return snapshot }
-        return await snapshot()
+    /// ``snapshot()`` from outside the client (see `reading`).
+    public nonisolated func currentSnapshot() async -> ClientSnapshot { await reading { $0.snapshot() } }
+
+    /// A stamp that moves whenever anything ``snapshot()`` reports to the convergence checks changes — the connection
+    /// state, the set of views, or a view's version, values, joined or resyncing state — and only then (the largest
+    /// of the client's and its views' ``ChangeStamp``s): a check that already compared this client under this stamp,
+    /// against the same records, would find the same again.
+    public func checkStamp() -> UInt64 {
+        var largest = stamp
+        for view in views.values where view.stamp > largest { largest = view.stamp }
+        return largest
     }
 
-    private nonisolated func snapshotOnLoop() -> ClientSnapshot? {
+    /// ``checkStamp()`` from outside the client (see `reading`).
+    public nonisolated func currentCheckStamp() async -> UInt64 { await reading { $0.checkStamp() } }
+
+    /// Runs `read` as the client, from outside it. In the simulator, called on its loop thread (where every client's
+    /// jobs run, one at a time, and the caller's job is the one running), in place: the simulator's executor vouches
+    /// for the isolation there, and a convergence check over 10,000 clients saves two jobs per client. Elsewhere (a
+    /// live run's clients on their event loops) after a hop to the client.
+    private nonisolated func reading<Value: Sendable>(_ read: @Sendable (isolated SimClient) -> Value) async -> Value {
+        if let value = readingOnLoop(read) { return value }
+        return await read(self)
+    }
+
+    private nonisolated func readingOnLoop<Value: Sendable>(_ read: @Sendable (isolated SimClient) -> Value) -> Value? {
         guard let executor = environment.executor as? SimExecutor, executor.isOnLoopThread else { return nil }
-        return assumeIsolated { $0.snapshot() }
+        return assumeIsolated { read($0) }
     }
 
     public func snapshot() -> ClientSnapshot {

@@ -29,18 +29,21 @@ public actor SimClient {
     /// Keeps the own actor whose executor the client borrows (an `UnownedSerialExecutor` does not retain it).
     private nonisolated let executorOwner: DefaultExecutorOwner?
 
-    var connection: (any ClientConnection)?
-    public internal(set) var connected = false
-    var views: OrderedDictionary<RecordKey, RecordView> = [:]
+    var connection: (any ClientConnection)? { didSet { stamp = ChangeStamp.next() } }
+    public internal(set) var connected = false { didSet { stamp = ChangeStamp.next() } }
+    var views: OrderedDictionary<RecordKey, RecordView> = [:] { didSet { stamp = ChangeStamp.next() } }
     var current: RecordKey?
     var changeCount = 0
     /// When the action being carried out was due (latencies are measured from it; in the simulator it is now).
     var actNanos: Int64 = 0
     var active = false
-    var departed = false
+    var departed = false { didSet { stamp = ChangeStamp.next() } }
     /// When false, a broken connection is not re-established (a disconnect fault without reconnect_after).
-    var reconnectAllowed = true
+    var reconnectAllowed = true { didSet { stamp = ChangeStamp.next() } }
     var reconnectAttempts = 0
+    /// Taken afresh whenever what the convergence checks read of the client itself changes (its connection state and
+    /// its views; each view stamps its own contents): see `checkStamp`.
+    private(set) var stamp = ChangeStamp.next()
     var heartbeat: Duration = .seconds(2)
     /// When this client last sent anything to its node (`send(on:_:)`).
     var lastSentNanos: Int64 = 0

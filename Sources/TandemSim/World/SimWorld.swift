@@ -38,6 +38,9 @@ final class SimWorld: Sendable {
         let events = SimSchedule.events(for: scenario, clientCount: clients.count, seed: context.seed)
         let faults = FaultInjector(world: self)
         var convergence = ConvergenceTracker(settleStartNanos: durationNanos)
+        // The settle's samples compare again only what changed since the previous one; the final check reads all.
+        let durable = context.store.durable
+        let sampled = options.convergenceCheckCache ? CheckCache(storeStamp: { await durable.recordsStamp }) : nil
         for event in events {
             if event.atNanos > executor.nowNanos { try await executor.sleep(untilNanos: event.atNanos) }
             switch event.kind {
@@ -47,7 +50,9 @@ final class SimWorld: Sendable {
             case .faultEnd(let index): await faults.end(index)
             case .sample: await sample()
             case .stopActing: for client in clients { await client.stopActing() }
-            case .converge: convergence.record(atNanos: executor.nowNanos, divergent: try await checkers().divergentCount())
+            case .converge:
+                let divergent = try await checkers(cache: sampled).divergentCount()
+                convergence.record(atNanos: executor.nowNanos, divergent: divergent)
             }
         }
         if executor.nowNanos < totalNanos { try await executor.sleep(untilNanos: totalNanos) }
@@ -71,7 +76,7 @@ final class SimWorld: Sendable {
     }
 
     /// The end-of-run checks over the simulated store and every node that is up.
-    private func checkers() -> Checkers {
+    private func checkers(cache: CheckCache? = nil) -> Checkers {
         let durable = context.store.durable
         return Checkers(
             store: durable, models: context.models, clients: clients, recorder: context.recorder,
@@ -79,7 +84,7 @@ final class SimWorld: Sendable {
                 guard node.isUp, let engine = node.engine else { return nil }
                 return EngineNode(name: node.name, engine: engine)
             },
-            storeKeys: { await durable.recordKeys() })
+            storeKeys: { await durable.recordKeys() }, cache: cache)
     }
 
     /// Once a simulated second: node queue depths and progress.
