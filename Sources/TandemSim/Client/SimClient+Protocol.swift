@@ -40,8 +40,9 @@ extension SimClient {
                                   lastShownAtNanos: presence?.lastShown(joined.user.userID, nowNanos: now))
             presence?.joined(joined.user.userID)
         case .commentAdded(let added):
-            guard let key = RecordKey(sessionID: added.sessionID) else { return }
-            views[key]?.comments.append((added.comment.id, added.comment.field))
+            // Found by its session id, as a change is (parsing the id into a key walked it by grapheme: 1 % of
+            // `scale-1000x10`'s instructions).
+            view(added.sessionID)?.comments.append((added.comment.id, added.comment.field))
         case .error(let error):
             recorder.count("client.errors.\(error.code.rawValue)", node: nil)
             if error.code == .notFound, error.rid == nil, let key = current, views[key] == nil {
