@@ -117,7 +117,12 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
 
     func timerFired() {
         executor.probe()  // the safety argument of the target form's init needs the loop thread
-        fire.withLock { $0.call }?(self)
+        // The struct is taken out whole: `withLock` returns its result in the generic (most abstract) form, so taking
+        // out the bare closure wrapped it in a reabstraction thunk, allocated and freed on every delivery (about 3 %
+        // of `scale-1000x10`'s instructions); a struct travels as it is stored. Called outside the lock: a delivery
+        // can close this pipe.
+        let fired = fire.withLock { $0 }
+        fired.call?(self)
     }
 
     /// Target form: hands every message due now to `receive`, then sets a timer for the next one or goes idle.
