@@ -4,7 +4,11 @@ import TandemRuntime
 import TandemScenario
 
 /// A weak reference to the world, so that nodes do not keep it alive.
-struct WeakContext: Sendable {
+///
+/// Safe to share without a lock (hence `@unchecked Sendable`): `context` is written once, by `SimWorldContext.init`
+/// attaching its nodes before the run starts, and only read on the simulation thread afterwards (as
+/// `WeakConnection`).
+final class WeakContext: @unchecked Sendable {
     weak var context: SimWorldContext?
 }
 
@@ -27,7 +31,7 @@ final class SimNode: Sendable {
     /// Frames one connection's write queue holds before the node closes it with 1013.
     var writeQueueMax: Int { configuration.limits.outboundQueueCountMax }
     private let state = LockedValue(State())
-    private let contextBox = LockedValue(WeakContext())
+    private let contextBox = WeakContext()
 
     init(index: Int, configuration: NodeConfiguration, costs: NodeCosts, seed: UInt64) {
         self.index = index
@@ -37,9 +41,9 @@ final class SimNode: Sendable {
     }
 
     /// Connects the node to its world (the world holds the nodes, so the node holds the world weakly).
-    func attach(_ context: SimWorldContext) { contextBox.value = WeakContext(context: context) }
+    func attach(_ context: SimWorldContext) { contextBox.context = context }
 
-    var context: SimWorldContext { contextBox.value.context! }
+    var context: SimWorldContext { contextBox.context! }
 
     var isUp: Bool { state.value.up }
     var engine: CollaborationNode? { state.value.engine }
