@@ -60,16 +60,28 @@ public enum Distribution: Sendable, Equatable {
 public struct DurationDistribution: Sendable, Equatable {
     /// The distribution of the duration in seconds.
     public var seconds: Distribution {
-        didSet { logNormal = Self.logNormalParameters(seconds) }
+        didSet {
+            logNormal = Self.logNormalParameters(seconds)
+            fixedNanos = Self.fixedNanos(seconds)
+        }
     }
 
     /// For a log-normal: ln(median) and σ, the same on every draw, so computed once (three of a draw's four
     /// logarithms; the simulator draws one for every message on a log-normal link).
     private var logNormal: (logMedian: Double, sigma: Double)?
+    /// For a fixed value: its nanoseconds, what every draw returns (a draw of it takes nothing from the generator);
+    /// the simulator draws the node's fixed costs for every delivery.
+    private var fixedNanos: Int64?
 
     public init(seconds: Distribution) {
         self.seconds = seconds
         self.logNormal = Self.logNormalParameters(seconds)
+        self.fixedNanos = Self.fixedNanos(seconds)
+    }
+
+    private static func fixedNanos(_ seconds: Distribution) -> Int64? {
+        guard case .fixed(let value) = seconds else { return nil }
+        return Duration.nanoseconds(secondsValue: value)
     }
 
     private static func logNormalParameters(_ seconds: Distribution) -> (logMedian: Double, sigma: Double)? {
@@ -113,6 +125,7 @@ public struct DurationDistribution: Sendable, Equatable {
     /// ``sample(using:)`` in nanoseconds: the same draw, without a `Duration`'s 128-bit arithmetic (the simulator
     /// draws one per message and per CPU booking).
     public func sampleNanos(using generator: inout some RandomNumberGenerator) -> Int64 {
+        if let fixedNanos { return fixedNanos }
         guard let logNormal else { return Duration.nanoseconds(secondsValue: seconds.sample(using: &generator)) }
         // `Distribution.sample`'s log-normal, with its constants computed once: the same values, so the same bits.
         let sample = Distribution.lognormalSample(logMedian: logNormal.logMedian, sigma: logNormal.sigma, using: &generator)

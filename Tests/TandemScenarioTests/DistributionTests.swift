@@ -153,6 +153,23 @@ struct DistributionTests {
         #expect(DurationDistribution.fixed(.microseconds(500)).sample(using: &generator) == .microseconds(500))
     }
 
+    /// A fixed duration's draw is its value in nanoseconds as any other shape's is rounded, takes nothing from the
+    /// generator (so the draws after it are those there would have been without it), and follows `seconds` when the
+    /// shape is changed.
+    @Test func aFixedDrawIsItsValueAndTakesNothingFromTheGenerator() {
+        var drawn = SplitMix64(seed: 41)
+        var untouched = SplitMix64(seed: 41)
+        var fixed = DurationDistribution.fixed(.nanoseconds(1_234_567))
+        #expect(fixed.sampleNanos(using: &drawn) == 1_234_567)
+        #expect(DurationDistribution(seconds: .fixed(0.000_000_000_6)).sampleNanos(using: &drawn) == 1)
+        #expect(DurationDistribution(seconds: .fixed(-1)).sampleNanos(using: &drawn) == 0)
+        #expect(drawn.next() == untouched.next())
+        fixed.seconds = .uniform(lower: 1, upper: 2)
+        #expect((1_000_000_000...2_000_000_000).contains(fixed.sampleNanos(using: &drawn)))
+        fixed.seconds = .fixed(0.25)
+        #expect(fixed.sampleNanos(using: &drawn) == 250_000_000)
+    }
+
     /// `isZero` is `== .zero`: only a fixed zero (a cost term that is off), not a distribution that may draw zero.
     @Test func isZeroIsEqualityWithTheFixedZero() {
         let distributions: [DurationDistribution] = [
