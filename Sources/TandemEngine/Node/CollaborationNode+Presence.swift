@@ -133,10 +133,10 @@ extension CollaborationNode {
         let now = environment.clock.nowNanos()
         let timeout = configuration.heartbeatTimeout.nanosecondsClamped
         var beats: [PresenceHeartbeatSession] = []
-        for key in sessions.keys.sorted() {
+        for key in sortedSessionKeys() {
             guard let session = sessions[key] else { continue }
             let gone = session.presence.expire(nowNanos: now, timeoutNanos: timeout)
-                for user in gone {
+            for user in gone {
                 metrics.presenceExpired += 1
                 broadcastLocal(key, .userLeft(Messages.userLeft(key, user)))
             }

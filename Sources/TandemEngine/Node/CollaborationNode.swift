@@ -15,6 +15,8 @@ public actor CollaborationNode: BackplaneSubscriber {
     var sessions: [RecordKey: SessionState] = [:] { didSet { sessionsStamp = ChangeStamp.next() } }
     /// Taken afresh whenever a session is added or removed (see `recordsStamp`).
     private var sessionsStamp = ChangeStamp.next()
+    /// `sessions`' keys in order, as of `sessionsStamp` (see `sortedSessionKeys`).
+    private var sortedSessions: (stamp: UInt64, keys: [RecordKey]) = (0, [])
     var gates: [RecordKey: RecordGate] = [:]
     var connectionCounter = 0
     var idCounter = 0
@@ -364,6 +366,13 @@ public actor CollaborationNode: BackplaneSubscriber {
     /// This node's copies of `keys`, in their order (nil where it holds no session): one call for a checker that
     /// reads them all.
     public func records(_ keys: [RecordKey]) -> [RecordState?] { keys.map { sessions[$0]?.record } }
+
+    /// The keys of the sessions this node holds, in order: sorted again only when a session has come or gone since the
+    /// last call (the heartbeat walks them in order every interval, and most intervals change none).
+    func sortedSessionKeys() -> [RecordKey] {
+        if sortedSessions.stamp != sessionsStamp { sortedSessions = (sessionsStamp, sessions.keys.sorted()) }
+        return sortedSessions.keys
+    }
 
     /// A stamp that moves whenever any of this node's copies of records changes, or it starts or stops holding one
     /// (the largest of its sessions' ``ChangeStamp``s): a checker that compared this node's copies under this stamp
