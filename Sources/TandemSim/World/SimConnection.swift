@@ -93,9 +93,7 @@ final class SimConnection: ClientTransport, ClientConnection, SimTimerTarget, Se
         self.writeQueueMax = world.nodes[node].writeQueueMax
         self.wire = world.wire
         let me = WeakConnection()
-        up = SimPipe(executor: world.executor) { uplink in
-            me.connection?.arrived(uplink)
-        }
+        up = SimPipe(executor: world.executor, onLoop: { uplink in me.connection?.arrived(uplink) })
         // The downlink pipe hands messages to the client from the simulator's loop (see SimPipe): that is the
         // client's isolation only when the client runs on the simulator's executor, as SimWorld makes them.
         precondition((client.environment.executor as? SimExecutor) === world.executor,
