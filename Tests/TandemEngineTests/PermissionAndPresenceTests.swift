@@ -104,6 +104,32 @@ import TandemEngine
         }
     }
 
+    /// The heartbeat walks the sessions as they are at each beat (their sorted keys are kept between beats): a session
+    /// opened after some beats is expired like the first.
+    @Test func aSessionOpenedBetweenHeartbeatsIsWalkedToo() async throws {
+        try await EngineWorld.withNode(
+            joined: Users.alice,
+            configure: {
+                $0.heartbeatInterval = .seconds(1)
+                $0.heartbeatTimeout = .seconds(3)
+            }
+        ) { world, node, a in
+            for _ in 0..<2 {
+                try await world.settle(.seconds(1))
+                await a.send(.ping(Ping()))
+            }
+            let b = await TestClient.connect(Users.bob, to: node)
+            #expect(await b.join("Contact", 2) != nil)
+            for _ in 0..<5 {
+                try await world.settle(.seconds(1))
+                await a.send(.ping(Ping()))
+            }
+            #expect(b.transport.closeCode == 4408)
+            #expect(await node.participants(RecordKey(model: "Contact", recordID: "2")).isEmpty)
+            #expect(await node.participants(RecordKey(model: "Contact", recordID: "1")).map(\.username) == ["alice"])
+        }
+    }
+
     @Test func aFullSessionRefusesANewParticipant() async throws {
         try await EngineWorld.withNode(
             joined: Users.alice,
