@@ -9,8 +9,9 @@ import TandemReport
 ///
 /// Sound because every stamp covers all that a comparison reads: the store's (`InMemoryEventStore.recordsStamp`) any
 /// change of its records, a client's (`SimClient.checkStamp`) anything its snapshot reports, a node's
-/// (`CollaborationNode.recordsStamp`) any change of its copies or of which it holds. The end-of-run check, the run's
-/// verdict, reads everything afresh.
+/// (`CollaborationNode.recordsStamp`) any change of its copies or of which it holds. Each stamp is read before the state
+/// it covers, so a change in between is stored under the older stamp and only makes the next sample compare again. The
+/// end-of-run check, the run's verdict, reads everything afresh.
 public final class CheckCache: Sendable {
     struct ClientEntry {
         var stamp: UInt64
