@@ -69,14 +69,8 @@ public struct PresenceTable: Sendable, Hashable {
         return entries.remove(at: index).value.user
     }
 
-    /// Marks a connection as heard from now.
-    public mutating func touch(connection: String, nowNanos: Int64) {
-        guard let userID = owners[connection], let index = entries.index(forKey: userID) else { return }
-        entries.values[index].connections[connection] = nowNanos
-    }
-
-    /// Marks `user`'s connection as heard from now, if present: `touch(connection:nowNanos:)` for a caller that knows
-    /// whose connection it is (one string hash fewer per heartbeat).
+    /// Marks `user`'s connection as heard from now, if present. The caller names the owner (the node knows whose
+    /// connection it is): one string hash fewer per heartbeat than finding it through `owners`.
     public mutating func touch(connection: String, of user: Int, nowNanos: Int64) {
         guard let index = entries.index(forKey: user),
               let known = entries.values[index].connections.index(forKey: connection) else { return }
