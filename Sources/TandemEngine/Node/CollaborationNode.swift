@@ -232,8 +232,7 @@ public actor CollaborationNode: BackplaneSubscriber {
         case .leaveCollaboration(let leave): handleLeave(leave, from: connection.id)
         case .cursor(let cursor): handleCursor(cursor, from: connection.id)
         case .ping(let ping):
-            let pong = ServerMessage.pong(Messages.pong(serverTimeMillis: environment.clock.wallMillis(), rid: ping.rid))
-            enqueue(to: connection) { $0.send(pong) }
+            send(.pong(Messages.pong(serverTimeMillis: environment.clock.wallMillis(), rid: ping.rid)), to: connection)
         case .joinCollaboration, .fieldChange, .comment, .resolveConflict, .rollback, .resync: break
         }
     }
@@ -266,6 +265,11 @@ public actor CollaborationNode: BackplaneSubscriber {
     private func enqueue(to id: String, _ send: (any ClientTransport) -> Bool) {
         guard let connection = connections[id] else { return }
         enqueue(to: connection, send)
+    }
+
+    /// Sends to a connection the caller already looked up.
+    func send(_ message: ServerMessage, to connection: ConnectionState) {
+        enqueue(to: connection) { $0.send(message) }
     }
 
     /// Sends one message of a fan-out to a connection the caller already looked up.
