@@ -11,7 +11,7 @@ import TandemScenario
     /// partition healing), and a node that is down and comes back with fresh sessions.
     @Test(arguments: ["partition-pubsub-norecovery", "partition-streams", "crash-restart"])
     func theSamplesCountWhatComparingEverythingCounts(_ name: String) async throws {
-        let scenario = try #require(try ScenarioLoader.load(path: TandemBinary.packageRoot + "/Scenarios/\(name).yaml").first)
+        let scenario = try shippedScenario(name)
         let cached = try await simulate(scenario).report
         var options = SimulationOptions()
         options.convergenceCheckCache = false

@@ -15,6 +15,11 @@ func simulate(_ scenario: Scenario, seed: UInt64? = nil, options: SimulationOpti
     return try result.get()
 }
 
+/// A shipped scenario, `Scenarios/<name>.yaml`.
+func shippedScenario(_ name: String) throws -> Scenario {
+    try #require(try ScenarioLoader.load(path: TandemBinary.packageRoot + "/Scenarios/\(name).yaml").first)
+}
+
 /// A small scenario built from YAML pieces, so each test states only what it is about.
 func scenario(
     name: String = "test", users: Int = 12, nodes: Int = 2, broker: String = "redis-streams", duration: String = "20s",

@@ -8,7 +8,7 @@ import TandemSim
 @Suite struct WireModeTests {
     @Test(arguments: ["smoke-10", "crash-restart", "partition-pubsub", "delete-during-partition"])
     func aShippedScenarioRunsTheSameThroughTheCodecs(_ name: String) async throws {
-        let scenario = try #require(try ScenarioLoader.load(path: TandemBinary.packageRoot + "/Scenarios/\(name).yaml").first)
+        let scenario = try shippedScenario(name)
         let plain = try await simulate(scenario).report
         var options = SimulationOptions()
         options.wire = true
