@@ -239,7 +239,7 @@ let package = Package(
         .testTarget(
             name: "TandemLiveTests",
             dependencies: [
-                "TandemLive", "TandemScenario", "TandemReport", "TandemRuntime", "TandemCoreTestSupport",
+                "TandemLive", "TandemScenario", "TandemCore", "TandemReport", "TandemRuntime", "TandemCoreTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -148,7 +148,7 @@ public final class LiveCluster: Sendable {
     }
 
     /// A node's configuration: its port, store and backplane; the scenario's models; the live users; the
-    /// simulator's heartbeat timing (so both run the same protocol timing); limits a load run needs (every client
+    /// scenario's heartbeat (`topology.heartbeat`, as the simulator runs it); limits a load run needs (every client
     /// shares one address).
     static func serverConfig(
         node: NodeID,
@@ -191,7 +191,8 @@ public final class LiveCluster: Sendable {
         }
         lines += ["logging:", "  level: notice"]
         if let scenario {
-            lines += ["heartbeat:", "  interval: 2s", "  timeout: 6s", "models:"]
+            lines += ["heartbeat:", "  interval: \(DurationText.format(scenario.topology.effectiveHeartbeatInterval))",
+                      "  timeout: \(DurationText.format(scenario.topology.effectiveHeartbeatTimeout))", "models:"]
             for model in scenario.models {
                 lines.append("  \(model.name):")
                 for field in model.fields {

@@ -5,7 +5,7 @@ extension ScenarioDecoder {
     /// base's value, term by term inside `node`, `links` and `store`. `profile:` names the profile file (relative
     /// to the scenario's folder); a profile given to the loader (`--profile`) is used instead.
     func decodeTopology(_ value: YAMLValue?, profile: ScenarioProfile.Source?) throws -> (Topology, ScenarioProfile?) {
-        let map = try value?.mapping(allowing: ["nodes", "broker", "store", "links", "node", "profile"])
+        let map = try value?.mapping(allowing: ["nodes", "broker", "heartbeat", "store", "links", "node", "profile"])
         let named = try map?.optional("profile").map { try ScenarioProfile.Source.named($0) }
         guard let source = profile ?? named else {
             return (try value.map { try decodeTopology($0, base: Topology()) } ?? Topology(), nil)
@@ -15,7 +15,7 @@ extension ScenarioDecoder {
     }
 
     func decodeTopology(_ value: YAMLValue, base: Topology) throws -> Topology {
-        let map = try value.mapping(allowing: ["nodes", "broker", "store", "links", "node", "profile"])
+        let map = try value.mapping(allowing: ["nodes", "broker", "heartbeat", "store", "links", "node", "profile"])
         var topology = base
         if let nodes = try map.optional("nodes") {
             topology.nodeCount = try nodes.integer(in: 1...Topology.nodeCountMax)
@@ -41,6 +41,7 @@ extension ScenarioDecoder {
                                   + "reconnect_delay_min (\(DurationText.format(minimum))), default or given")
             }
         }
+        if let heartbeat = try map.optional("heartbeat") { try decodeHeartbeat(heartbeat, into: &topology) }
         if let store = try map.optional("store") {
             let storeMap = try store.mapping(allowing: ["latency"])
             if let latency = try storeMap.optional("latency") {
@@ -59,6 +60,27 @@ extension ScenarioDecoder {
         }
         if let node = try map.optional("node") { topology.node = try decodeNodeCosts(node, base: base.node) }
         return topology
+    }
+
+    /// `topology.heartbeat`: `interval` and `timeout`, each optional (the other keeps the server's default); the
+    /// timeout must exceed the interval, as the server requires of its own `heartbeat:` section.
+    private func decodeHeartbeat(_ value: YAMLValue, into topology: inout Topology) throws {
+        let map = try value.mapping(allowing: ["interval", "timeout"])
+        if let interval = try map.optional("interval") {
+            let duration = try interval.duration()
+            guard duration >= Topology.heartbeatIntervalMin else {
+                throw interval.error(.invalidValue, "expected at least \(DurationText.format(Topology.heartbeatIntervalMin)) "
+                    + "(clients ping no more often than half of it), found \(DurationText.format(duration))")
+            }
+            topology.heartbeatInterval = duration
+        }
+        if let timeout = try map.optional("timeout") { topology.heartbeatTimeout = try timeout.duration() }
+        let interval = topology.effectiveHeartbeatInterval
+        let timeout = topology.effectiveHeartbeatTimeout
+        if timeout <= interval, let given = try map.optional("timeout") ?? map.optional("interval") {
+            throw given.error(.invalidValue, "heartbeat timeout (\(DurationText.format(timeout))) must be longer than "
+                              + "the interval (\(DurationText.format(interval))), default or given")
+        }
     }
 
     /// `topology.node`: cores, event loops, the six cost terms (each a duration distribution), the host's speed

@@ -1,3 +1,5 @@
+import TandemCore
+
 /// The servers of a scenario and the links between them: nodes, one broker, one store.
 ///
 /// Defaults when a key is omitted: one node; broker `redis-streams`; store latency `{fixed: 1ms}`;
@@ -6,6 +8,9 @@
 public struct Topology: Sendable, Equatable {
     /// The most nodes a scenario may ask for.
     public static let nodeCountMax = 256
+
+    /// The shortest `heartbeat.interval` a scenario may give (clients take no less from `heartbeat_ms`).
+    public static let heartbeatIntervalMin = Duration.milliseconds(100)
 
     /// How many collaboration nodes run, named `node-1` … `node-N`.
     public var nodeCount: Int
@@ -22,6 +27,12 @@ public struct Topology: Sendable, Equatable {
     /// server's `backplane.reconnect_delay_min` / `_max`); nil means the server's defaults (50 ms, 2 s).
     public var brokerReconnectDelayMin: Duration?
     public var brokerReconnectDelayMax: Duration?
+    /// `heartbeat.interval` / `heartbeat.timeout`: the servers' heartbeat (their `heartbeat:` section); nil means the
+    /// server's defaults (`HeartbeatDefaults`: 15 s and 45 s). The interval is advertised to clients (each pings after
+    /// half of it in silence) and is each node's presence-heartbeat period; a connection silent for the timeout leaves
+    /// its sessions, so the users of a crashed node or a cut-off client show as present until then.
+    public var heartbeatInterval: Duration?
+    public var heartbeatTimeout: Duration?
     /// The event store's own service latency (on top of the `node_store` link).
     public var storeLatency: DurationDistribution
     /// The three kinds of link.
@@ -42,6 +53,11 @@ public struct Topology: Sendable, Equatable {
         self.links = links
         self.node = node
     }
+
+    /// The heartbeat interval the servers run: the scenario's, else the server's default.
+    public var effectiveHeartbeatInterval: Duration { heartbeatInterval ?? HeartbeatDefaults.interval }
+    /// The heartbeat timeout the servers run: the scenario's, else the server's default.
+    public var effectiveHeartbeatTimeout: Duration { heartbeatTimeout ?? HeartbeatDefaults.timeout }
 
     /// Every node, `node-1` first.
     public var nodes: [NodeID] { (0..<max(nodeCount, 0)).map { NodeID(number: $0 + 1) } }

@@ -4,10 +4,6 @@ import TandemScenario
 
 /// Settings of a simulated run that are not in the scenario file: engine switches and timing defaults.
 public struct SimulationOptions: Sendable {
-    /// Nodes' presence heartbeat and clients' ping period (PROTOCOL.md's 15 s is shortened so that a
-    /// dead connection expires within a scenario's settle time).
-    public var heartbeatInterval: Duration = .seconds(2)
-    public var heartbeatTimeout: Duration = .seconds(6)
     /// Overrides gap recovery on every node; nil means the scenario's `broker.recovery` (default on).
     public var gapRecovery: Bool?
     /// A deliberately broken engine (for checker tests): acknowledge before the store write.

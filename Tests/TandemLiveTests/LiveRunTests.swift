@@ -16,6 +16,7 @@ struct LiveRunTests {
         topology:
           nodes: 2
           broker: {kind: redis-streams}
+          heartbeat: {interval: 2s, timeout: 6s}
         models:
           - name: Ticket
             fields: {title: string, points: number}
@@ -74,6 +75,7 @@ struct LiveRunTests {
         topology:
           nodes: 2
           broker: {kind: redis-streams}
+          heartbeat: {interval: 2s, timeout: 6s}
         models:
           - name: Ticket
             fields: {title: string}

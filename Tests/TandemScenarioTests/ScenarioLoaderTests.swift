@@ -1,5 +1,6 @@
 import Foundation
 import TandemScenario
+import TandemCore
 import Testing
 
 struct ScenarioLoaderTests {
@@ -246,6 +247,23 @@ struct ScenarioLoaderTests {
         #expect(topology.brokerReconnectDelayMax == .seconds(1))
         let plain = try ScenarioLoader.load(yaml: Fixtures.base, file: "base.yaml").topology
         #expect(plain.brokerReconnectDelayMin == nil && plain.brokerReconnectDelayMax == nil)
+    }
+
+    @Test func theHeartbeatParsesAndDefaultsToTheServers() throws {
+        let yaml = Fixtures.base.replacingOccurrences(
+            of: "  nodes: 3", with: "  nodes: 3\n  heartbeat: {interval: 2s, timeout: 6s}")
+        let topology = try ScenarioLoader.load(yaml: yaml, file: "heartbeat.yaml").topology
+        #expect(topology.heartbeatInterval == .seconds(2) && topology.heartbeatTimeout == .seconds(6))
+        #expect(topology.effectiveHeartbeatInterval == .seconds(2) && topology.effectiveHeartbeatTimeout == .seconds(6))
+        let plain = try ScenarioLoader.load(yaml: Fixtures.base, file: "base.yaml").topology
+        #expect(plain.heartbeatInterval == nil && plain.heartbeatTimeout == nil)
+        #expect(plain.effectiveHeartbeatInterval == HeartbeatDefaults.interval)
+        #expect(plain.effectiveHeartbeatTimeout == HeartbeatDefaults.timeout)
+        // One key alone keeps the server's default for the other.
+        let longer = try ScenarioLoader.load(yaml: Fixtures.base.replacingOccurrences(
+            of: "  nodes: 3", with: "  nodes: 3\n  heartbeat: {timeout: 90s}"), file: "timeout.yaml").topology
+        #expect(longer.effectiveHeartbeatInterval == HeartbeatDefaults.interval)
+        #expect(longer.effectiveHeartbeatTimeout == .seconds(90))
     }
 
     @Test func alternativeSpellingsOfTheVocabularyParse() throws {

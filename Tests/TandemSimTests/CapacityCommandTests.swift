@@ -9,8 +9,9 @@ import TandemReport
 /// and bad input is one line and exit code 2.
 @Suite struct CapacityCommandTests {
     /// Every user shares one record and changes a number at exponential intervals (mean 500 ms), and pings every
-    /// 2 s: 2.5 inbound messages per second, each holding its node's actor for 50 ms. One node saturates at
-    /// 1 / (2.5 × 0.05) = 8 users; round-robin placement puts ⌈U / n⌉ users on the busiest of n nodes.
+    /// 2 s (the scenario's 2 s heartbeat): 2.5 inbound messages per second, each holding its node's actor for 50 ms.
+    /// One node saturates at 1 / (2.5 × 0.05) = 8 users; round-robin placement puts ⌈U / n⌉ users on the busiest of
+    /// n nodes.
     static let scenario = """
         name: cpu-bound
         seed: 1
@@ -18,6 +19,7 @@ import TandemReport
         settle: 3s
         topology:
           nodes: 1
+          heartbeat: {interval: 2s, timeout: 6s}
           store: {latency: 100us}
           links:
             client_node: {latency: 1ms}

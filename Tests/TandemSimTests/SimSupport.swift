@@ -20,11 +20,13 @@ func shippedScenario(_ name: String) throws -> Scenario {
     try #require(try ScenarioLoader.load(path: TandemBinary.packageRoot + "/Scenarios/\(name).yaml").first)
 }
 
-/// A small scenario built from YAML pieces, so each test states only what it is about.
+/// A small scenario built from YAML pieces, so each test states only what it is about. Its heartbeat is the shipped
+/// fault scenarios' 2 s / 6 s, so a silent connection leaves within the settle; "" gives the server's (15 s / 45 s).
 func scenario(
     name: String = "test", users: Int = 12, nodes: Int = 2, broker: String = "redis-streams", duration: String = "20s",
     settle: String = "8s", faults: String = "", expect: String = "", extraBroker: String = "",
-    thinkTime: String = "{exponential: {mean: 500ms}}", phases: String = ""
+    thinkTime: String = "{exponential: {mean: 500ms}}", phases: String = "",
+    heartbeat: String = "{interval: 2s, timeout: 6s}"
 ) throws -> Scenario {
     let yaml = """
         name: \(name)
@@ -33,7 +35,7 @@ func scenario(
         settle: \(settle)
         topology:
           nodes: \(nodes)
-          broker: {kind: \(broker)\(extraBroker)}
+          broker: {kind: \(broker)\(extraBroker)}\(heartbeat.isEmpty ? "" : "\n  heartbeat: \(heartbeat)")
           links:
             client_node: {latency: {uniform: [5ms, 15ms]}}
             node_broker: {latency: {fixed: 1ms}}

@@ -18,8 +18,8 @@ public struct NodeConfiguration: Sendable {
 
     public init(
         nodeID: String, models: ModelRegistry = .demo, access: AccessPolicy = .standard, limits: NodeLimits = NodeLimits(),
-        heartbeatInterval: Duration = .seconds(15), heartbeatTimeout: Duration = .seconds(45), gapRecovery: Bool = true,
-        ackBeforePersist: Bool = false
+        heartbeatInterval: Duration = HeartbeatDefaults.interval, heartbeatTimeout: Duration = HeartbeatDefaults.timeout,
+        gapRecovery: Bool = true, ackBeforePersist: Bool = false
     ) {
         self.nodeID = nodeID
         self.models = models

@@ -31,8 +31,8 @@ public struct ServerConfiguration: Sendable {
     public var access: AccessPolicy = .standard
     public var auth = AuthSettings()
     public var limits = ServerLimits()
-    public var heartbeatInterval: Duration = .seconds(15)
-    public var heartbeatTimeout: Duration = .seconds(45)
+    public var heartbeatInterval: Duration = HeartbeatDefaults.interval
+    public var heartbeatTimeout: Duration = HeartbeatDefaults.timeout
     /// How long a graceful shutdown waits for sockets to close after the node said goodbye (1001).
     public var shutdownGrace: Duration = .seconds(5)
     public var logLevel: String = "info"

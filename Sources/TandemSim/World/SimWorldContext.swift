@@ -40,8 +40,9 @@ final class SimWorldContext: Sendable {
         nodes.reserveCapacity(scenario.topology.nodeCount)
         for node in scenario.topology.nodes {
             var configuration = NodeConfiguration(
-                nodeID: node.description, models: models, heartbeatInterval: options.heartbeatInterval,
-                heartbeatTimeout: options.presenceExpiry ? options.heartbeatTimeout : .seconds(365 * 24 * 3_600),
+                nodeID: node.description, models: models, heartbeatInterval: scenario.topology.effectiveHeartbeatInterval,
+                heartbeatTimeout: options.presenceExpiry
+                    ? scenario.topology.effectiveHeartbeatTimeout : .seconds(365 * 24 * 3_600),
                 gapRecovery: options.gapRecovery ?? scenario.topology.brokerRecovery,
                 ackBeforePersist: options.ackBeforePersist)
             configuration.limits.participantsPerSessionMax = max(250, scenario.totalUserCount)
