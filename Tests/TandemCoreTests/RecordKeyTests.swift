@@ -1,8 +1,8 @@
 import Testing
 import TandemCore
 
-/// `RecordKey` hashes its record id alone (the engine looks keys up on every delivery): it must still be a
-/// dictionary key exactly as the pair of strings is.
+/// `RecordKey` hashes its record id alone, once when the key is made (the engine looks keys up on every delivery): it
+/// must still be a dictionary key exactly as the pair of strings is.
 struct RecordKeyTests {
     @Test func keysOfTwoModelsWithOneIDAreDifferentKeys() {
         let contact = RecordKey(model: "Contact", recordID: "7")
@@ -26,5 +26,20 @@ struct RecordKeyTests {
         #expect(composed.hashValue == decomposed.hashValue)
         let table: [RecordKey: Int] = [composed: 1]
         #expect(table[decomposed] == 1)
+    }
+
+    /// However a key is made — from its parts or parsed from a session id — it finds the same entry; a thousand ids
+    /// are a thousand keys, each found again.
+    @Test func keysMadeEitherWayAreOneKeyAndManyIDsAreManyKeys() throws {
+        let parsed = try #require(RecordKey(sessionID: "Contact:42"))
+        #expect(parsed == RecordKey(model: "Contact", recordID: "42"))
+        #expect(parsed.hashValue == RecordKey(model: "Contact", recordID: "42").hashValue)
+        var table: [RecordKey: Int] = [:]
+        for index in 0..<1_000 { table[RecordKey(model: "Contact", recordID: "\(index)")] = index }
+        #expect(table.count == 1_000)
+        for index in 0..<1_000 {
+            #expect(table[try #require(RecordKey(sessionID: "Contact:\(index)"))] == index)
+        }
+        #expect(table[RecordKey(model: "Company", recordID: "42")] == nil)
     }
 }
