@@ -68,9 +68,10 @@ extension ScenarioDecoder {
         let map = try value.mapping(allowing: ["interval", "timeout"])
         if let interval = try map.optional("interval") {
             let duration = try interval.duration()
-            guard duration >= Topology.heartbeatIntervalMin else {
-                throw interval.error(.invalidValue, "expected at least \(DurationText.format(Topology.heartbeatIntervalMin)) "
-                    + "(clients ping no more often than half of it), found \(DurationText.format(duration))")
+            let minimum = Topology.heartbeatIntervalMin
+            guard duration >= minimum else {
+                throw interval.error(.invalidValue, "expected at least \(DurationText.format(minimum)) (clients take no "
+                    + "shorter heartbeat from heartbeat_ms), found \(DurationText.format(duration))")
             }
             topology.heartbeatInterval = duration
         }

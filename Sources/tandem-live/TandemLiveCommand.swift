@@ -112,6 +112,7 @@ struct Run: AsyncParsableCommand {
         let stop = SignalWatch.start()
         var failed = false
         for scenario in scenarios {
+            for warning in scenario.heartbeatWarnings { note("warning: \(scenario.file): \(warning)") }
             var options = LiveRunOptions(serverBinary: binary)
             options.seed = seed
             options.databaseURL = databaseURL

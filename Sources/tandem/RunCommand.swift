@@ -68,6 +68,9 @@ struct RunCommand: ParsableCommand {
         }
         var failed = false
         for scenario in scenarios {
+            for warning in scenario.heartbeatWarnings {
+                FileHandleOutput.standardError("warning: \(scenario.file): \(warning)")
+            }
             let report = try simulate(scenario)
             let folder = try ReportOutput.write(report, under: out, folder: String(report.identity.seed))
             print(ReportOutput.summary(report))

@@ -52,7 +52,7 @@ struct ScenarioErrorTests {
         BadInput("  nodes: 3", "  nodes: 3\n  heartbeat: {interval: 1m}", line: 5, "topology.heartbeat.interval",
                  "heartbeat timeout (45s) must be longer than the interval (1m), default or given"),
         BadInput("  nodes: 3", "  nodes: 3\n  heartbeat: {interval: 50ms}", line: 5, "topology.heartbeat.interval",
-                 "expected at least 100ms (clients ping no more often than half of it), found 50ms"),
+                 "expected at least 100ms (clients take no shorter heartbeat from heartbeat_ms), found 50ms"),
         BadInput("  nodes: 3", "  nodes: 3\n  heartbeat: {interval: 2s, timout: 6s}", line: 5,
                  "topology.heartbeat.timout", "did you mean 'timeout'?", .unknownKey),
         BadInput("nodes: 3", "nodes: three", line: 4, "topology.nodes", "expected a whole number, found 'three'",

@@ -266,6 +266,31 @@ struct ScenarioLoaderTests {
         #expect(longer.effectiveHeartbeatTimeout == .seconds(90))
     }
 
+    /// Clients that vanish (a disconnect without reconnect) stay present until the heartbeat timeout: a warning says so
+    /// when that comes after the checks, with the settle that would outlast it, and says nothing otherwise.
+    @Test func vanishedClientsTheHeartbeatCannotExpireBeforeTheChecksAreWarnedOf() throws {
+        func scenario(_ fault: String, heartbeat: String = "", settle: String = "") throws -> Scenario {
+            var yaml = Fixtures.base.replacingOccurrences(
+                of: "    partition: {between: [node-2], and: [broker], for: 5s}", with: "    " + fault)
+            if !heartbeat.isEmpty { yaml = yaml.replacingOccurrences(of: "  nodes: 3", with: "  nodes: 3\n  " + heartbeat) }
+            if !settle.isEmpty { yaml = yaml.replacingOccurrences(of: "duration: 60s", with: "duration: 60s\n" + settle) }
+            return try ScenarioLoader.load(yaml: yaml, file: "vanish.yaml")
+        }
+        // At 20 s, the server's 45 s timeout checked every 15 s: gone by 80 s, after the checks at 60 + 10 s.
+        let vanish = try scenario("disconnect: {clients: 3}")
+        #expect(vanish.heartbeatWarnings == [
+            "faults[0] (disconnect at 20s, no reconnect_after): the servers let those connections go only after the "
+                + "heartbeat timeout (45s, checked every 15s), up to 80s into the run, after the checks at 70s: they "
+                + "will be counted in presence.ghosts_after_settle, as real servers would show them. For a run without "
+                + "them, give settle at least 20s or a shorter topology.heartbeat.",
+        ])
+        #expect(try scenario("disconnect: {clients: 3}", settle: "settle: 20s").heartbeatWarnings.isEmpty)
+        #expect(try scenario("disconnect: {clients: 3}", heartbeat: "heartbeat: {interval: 2s, timeout: 6s}")
+            .heartbeatWarnings.isEmpty)
+        #expect(try scenario("disconnect: {clients: 3, reconnect_after: {fixed: 2s}}").heartbeatWarnings.isEmpty)
+        #expect(try scenario("crash: {node: node-2, restart_after: 3s}").heartbeatWarnings.isEmpty)
+    }
+
     @Test func alternativeSpellingsOfTheVocabularyParse() throws {
         var yaml = Fixtures.base
         yaml = yaml.replacingOccurrences(of: "    users: 10\n", with: "    users: 10\n    placement: {pin: node-3}\n")
