@@ -21,7 +21,7 @@ extension ClientClock {
 extension SimExecutor: ClientClock {
     /// A timer the loop calls (`HeartbeatTimer`), for a client that runs on this simulator's executor.
     public func heartbeat(of client: SimClient, everyNanos periodNanos: Int64) -> HeartbeatTimer? {
-        guard (client.environment.executor as? SimExecutor) === self else { return nil }
+        guard client.loopExecutor === self else { return nil }
         return HeartbeatTimer(client: client, executor: self, periodNanos: periodNanos)
     }
 }

@@ -49,7 +49,7 @@ extension SimClient {
     }
 
     private nonisolated func readingOnLoop<Value: Sendable>(_ read: @Sendable (isolated SimClient) -> Value) -> Value? {
-        guard let executor = environment.executor as? SimExecutor, executor.isOnLoopThread else { return nil }
+        guard let loopExecutor, loopExecutor.isOnLoopThread else { return nil }
         return assumeIsolated { read($0) }
     }
 

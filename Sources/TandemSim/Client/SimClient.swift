@@ -28,6 +28,9 @@ public actor SimClient {
     public nonisolated let unownedExecutor: UnownedSerialExecutor
     /// Keeps the own actor whose executor the client borrows (an `UnownedSerialExecutor` does not retain it).
     private nonisolated let executorOwner: DefaultExecutorOwner?
+    /// The simulator's executor when the client runs on one (`environment.executor`, cast once): where `reading` may read
+    /// the client in place, and what its connections and heartbeat timer check it runs on.
+    nonisolated let loopExecutor: SimExecutor?
 
     var connection: (any ClientConnection)? { didSet { stamp = ChangeStamp.next() } }
     public internal(set) var connected = false { didSet { stamp = ChangeStamp.next() } }
@@ -70,6 +73,7 @@ public actor SimClient {
         self.homeNode = homeNode
         self.environment = environment
         self.random = SplitMix64.derive(seed: environment.seed, stream: 0x1_0000_0000 &+ UInt64(index))
+        loopExecutor = environment.executor as? SimExecutor
         if let executor = environment.executor {
             executorOwner = nil
             unownedExecutor = executor.asUnownedSerialExecutor()

@@ -96,7 +96,7 @@ final class SimConnection: ClientTransport, ClientConnection, SimTimerTarget, Se
         up = SimPipe(executor: world.executor, onLoop: { uplink in me.connection?.arrived(uplink) })
         // The downlink pipe hands messages to the client from the simulator's loop (see SimPipe): that is the
         // client's isolation only when the client runs on the simulator's executor, as SimWorld makes them.
-        precondition((client.environment.executor as? SimExecutor) === world.executor,
+        precondition(client.loopExecutor === world.executor,
                      "a simulated client must run on its simulation's executor (ClientEnvironment.executor)")
         down = SimPipe(executor: world.executor, owner: client) { client, downlink in
             guard let connection = me.connection else { return }
