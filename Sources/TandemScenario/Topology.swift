@@ -30,7 +30,7 @@ public struct Topology: Sendable, Equatable {
     /// `heartbeat.interval` / `heartbeat.timeout`: the servers' heartbeat (their `heartbeat:` section); nil means the
     /// server's defaults (`HeartbeatDefaults`: 15 s and 45 s). The interval is advertised to clients (each pings after
     /// half of it in silence) and is each node's presence-heartbeat period; a connection silent for the timeout leaves
-    /// its sessions, so the users of a crashed node or a cut-off client show as present until then.
+    /// its sessions, so a connection that went silent (a vanished browser's, a crashed node's) counts until then.
     public var heartbeatInterval: Duration?
     public var heartbeatTimeout: Duration?
     /// The event store's own service latency (on top of the `node_store` link).

@@ -2,7 +2,7 @@ import TandemReport
 import TandemRuntime
 import TandemScenario
 
-/// Settings of a simulated run that are not in the scenario file: engine switches and timing defaults.
+/// Settings of a simulated run that are not in the scenario file: engine switches, test hooks, reporting.
 public struct SimulationOptions: Sendable {
     /// Overrides gap recovery on every node; nil means the scenario's `broker.recovery` (default on).
     public var gapRecovery: Bool?

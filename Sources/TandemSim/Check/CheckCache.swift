@@ -28,7 +28,8 @@ public final class CheckCache: Sendable {
     private struct State {
         var storeStamp: UInt64?
         var records: [RecordKey: RecordState] = [:]
-        var clients: [Int: ClientEntry] = [:]
+        /// By the client's index in the run (`Checkers.clients`).
+        var clients: [ClientEntry?] = []
         var nodes: [String: NodeEntry] = [:]
     }
 
@@ -54,12 +55,20 @@ public final class CheckCache: Sendable {
     /// What client `index` showed last time, if neither it nor the store changed since.
     func client(_ index: Int, stamp: UInt64, storeStamp: UInt64) -> [DivergentClient]? {
         state.withLock { state in
-            guard let entry = state.clients[index], entry.stamp == stamp, entry.storeStamp == storeStamp else { return nil }
+            guard index < state.clients.count, let entry = state.clients[index], entry.stamp == stamp,
+                  entry.storeStamp == storeStamp else { return nil }
             return entry.found
         }
     }
 
-    func setClient(_ index: Int, _ entry: ClientEntry) { state.withLock { $0.clients[index] = entry } }
+    func setClient(_ index: Int, _ entry: ClientEntry) {
+        state.withLock { state in
+            if index >= state.clients.count {
+                state.clients.append(contentsOf: repeatElement(nil, count: index + 1 - state.clients.count))
+            }
+            state.clients[index] = entry
+        }
+    }
 
     /// What node `name` showed last time, if neither it nor the store changed since.
     func node(_ name: String, stamp: UInt64, storeStamp: UInt64) -> [DivergentClient]? {

@@ -116,12 +116,14 @@ public struct Checkers: Sendable {
         let storeStamp = await cache?.storeStamp()
         let records = try await authoritative(storeStamp: storeStamp)
         var divergent: [DivergentClient] = []
+        // Every stamp first, in one pass (each still read before the state it covers).
+        let stamps = cache == nil ? [] : await SimClient.checkStamps(of: clients)
         for (index, client) in clients.enumerated() {
             guard let cache, let storeStamp else {
                 divergent += divergences(of: await client.currentSnapshot(), in: records)
                 continue
             }
-            let stamp = await client.currentCheckStamp()
+            let stamp = stamps[index]
             if let found = cache.client(index, stamp: stamp, storeStamp: storeStamp) {
                 divergent += found
                 continue
