@@ -7,24 +7,27 @@ import TandemRuntime
 ///
 /// The client runs on `executor` (its serial executor), and the loop calls ``timerFired()`` on its thread when no job
 /// runs, so `assumeIsolated` holds there (`SimExecutor.checkIsolated`; a beat a second can afford the checked form,
-/// where `SimPipe`'s per-delivery call casts). It holds the client weakly: the client holds it (`heartbeatTimer`),
-/// and the world holds the clients. `stop` takes the pending beat back.
+/// where `SimPipe`'s per-delivery call casts). `stop` takes the pending beat back.
+///
+/// It holds the client strongly until `stop`, which the client calls whenever its connection ends and when it departs
+/// or finishes: the client holds the timer too (`heartbeatTimer`), and the cycle ends there. Not weakly: an object
+/// anything holds weakly carries a side table, and every retain and release of it goes through that table (a client
+/// is retained on every delivery; see `ConnectionRef`).
 public final class HeartbeatTimer: SimTimerTarget, Sendable {
     private struct State {
+        var client: SimClient?
         var pending: SimTimer?
-        var stopped = false
     }
 
-    private weak let client: SimClient?
     private let executor: SimExecutor
     private let periodNanos: Int64
-    private let state = LockedValue(State())
+    private let state: LockedValue<State>
 
     /// Starts beating: the first beat one period from now.
     init(client: SimClient, executor: SimExecutor, periodNanos: Int64) {
-        self.client = client
         self.executor = executor
         self.periodNanos = periodNanos
+        state = LockedValue(State(client: client))
         arm()
     }
 
@@ -35,16 +38,16 @@ public final class HeartbeatTimer: SimTimerTarget, Sendable {
 
     public func timerFired() {
         executor.probe()
-        guard !state.value.stopped, let client else { return }
+        guard let client = state.value.client else { return }
         let periodNanos = periodNanos
         let departed = client.assumeIsolated { client in client.heartbeatBeat(periodNanos: periodNanos) }
-        if !departed, !state.value.stopped { arm() }
+        if !departed, state.value.client != nil { arm() }
     }
 
     /// No more beats; the one pending is taken back.
     func stop() {
         let pending = state.update { state -> SimTimer? in
-            state.stopped = true
+            state.client = nil
             defer { state.pending = nil }
             return state.pending
         }

@@ -172,9 +172,14 @@ public actor SimClient {
     public func isCurrent(_ connection: any ClientConnection) -> Bool { self.connection === connection }
 
     private func handshake(_ connection: any ClientConnection) async {
-        guard let accepted = await connection.establish(as: user, for: self), self.connection === connection else {
+        let accepted = await connection.establish(as: user, for: self)
+        guard self.connection === connection else {
+            // Let go of while connecting (the client departed): unless the node took it (and closes it when its
+            // heartbeat expires, or at the end), nothing else would close its pipes, and they hold it (`ConnectionRef`).
+            if accepted != true { connection.shutDown() }
             return
         }
+        guard let accepted else { return }
         if !accepted {
             connection.shutDown()
             self.connection = nil

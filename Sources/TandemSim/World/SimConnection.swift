@@ -4,14 +4,28 @@ import TandemEngine
 import TandemRuntime
 import TandemScenario
 
-/// A weak reference to a connection, so its own pipes do not keep it alive.
+/// The connection, for its own pipes' drains: they are made in `SimConnection.init`, before `self` can be captured.
+///
+/// Strong, not weak. An object anything holds weakly carries a side table, and every retain and release of it then
+/// goes through that table: with the client's heartbeat timer and the node's world held weakly too, that cost about
+/// 5 % of `scale-1000x10`'s wall time (2.7 M slow retains). The cycle this makes (connection → pipe → drain → this →
+/// connection) ends when the pipe closes (`SimPipe.close` lets go of its drain), and both pipes of every connection
+/// close before its world's run ends: the uplink when the node takes the client's close, closes or breaks the
+/// connection, or it is shut down; the downlink when the client hangs up or shuts the connection down, and when it
+/// delivers the node's close. A connection its client lets go of without either (it departed while connecting) is
+/// shut down then, unless the node has taken it, and then it ends with the node: the node's close, its crash, or the
+/// end of the run. `SimWorldLifetimeTests` checks that nothing of a world outlives its run.
+///
+/// A delivery the weak reference would have dropped finds the connection still here, and does nothing the weak one
+/// did not: it can reach a connection nobody else holds only on a downlink its client let go of (`SimClient.receive`
+/// ignores all but its current connection) or on an uplink the node never accepted (`SimNode.take` drops it).
 ///
 /// Safe to share without a lock (hence `@unchecked Sendable`): `connection` is written once, in `SimConnection.init` on
 /// the simulation thread, before the connection is handed to anyone — so before anything can travel on its pipes, whose
 /// deliveries are the only readers — and read only on that thread afterwards. (Behind a lock, each delivery paid a
-/// lock and a copy of the weak reference: 1 % of `scale-1000x10`'s instructions.)
-final class WeakConnection: @unchecked Sendable {
-    weak var connection: SimConnection?
+/// lock and a copy of the reference: 1 % of `scale-1000x10`'s instructions.)
+final class ConnectionRef: @unchecked Sendable {
+    var connection: SimConnection?
 }
 
 /// What travels from a client to its node on one connection.
@@ -92,7 +106,7 @@ final class SimConnection: ClientTransport, ClientConnection, SimTimerTarget, Se
         self.cpu = world.nodes[node].cpu
         self.writeQueueMax = world.nodes[node].writeQueueMax
         self.wire = world.wire
-        let me = WeakConnection()
+        let me = ConnectionRef()
         up = SimPipe(executor: world.executor, onLoop: { uplink in me.connection?.arrived(uplink) })
         // The downlink pipe hands messages to the client from the simulator's loop (see SimPipe): that is the
         // client's isolation only when the client runs on the simulator's executor, as SimWorld makes them.
@@ -101,6 +115,9 @@ final class SimConnection: ClientTransport, ClientConnection, SimTimerTarget, Se
         down = SimPipe(executor: world.executor, owner: client) { client, downlink in
             guard let connection = me.connection else { return }
             client.receive(downlink, on: connection)
+            // Nothing after a close reaches the browser. (Its client has shut the connection down already if it was
+            // still its own; one it let go of before the close is closed here.)
+            if case .closed = downlink { connection.down.close() }
         }
         me.connection = self
     }

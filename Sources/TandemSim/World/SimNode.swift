@@ -3,13 +3,16 @@ import TandemEngine
 import TandemRuntime
 import TandemScenario
 
-/// A weak reference to the world, so that nodes do not keep it alive.
+/// The world a node belongs to, held `unowned`: the world holds the nodes, and a node is never used after its world is
+/// gone (every node's work ends in the world's run, which holds the world; an access after that traps, as reading a
+/// weak reference with `!` did). Not weak: an object anything holds weakly carries a side table, and every retain and
+/// release of it goes through that table (see `ConnectionRef`).
 ///
 /// Safe to share without a lock (hence `@unchecked Sendable`): `context` is written once, by `SimWorldContext.init`
 /// attaching its nodes before the run starts, and only read on the simulation thread afterwards (as
-/// `WeakConnection`).
-final class WeakContext: @unchecked Sendable {
-    weak var context: SimWorldContext?
+/// `ConnectionRef`).
+final class ContextRef: @unchecked Sendable {
+    unowned var context: SimWorldContext?
 }
 
 /// A simulated server node: the real `CollaborationNode` actor plus what a machine adds — a processor
@@ -31,7 +34,7 @@ final class SimNode: Sendable {
     /// Frames one connection's write queue holds before the node closes it with 1013.
     var writeQueueMax: Int { configuration.limits.outboundQueueCountMax }
     private let state = LockedValue(State())
-    private let contextBox = WeakContext()
+    private let contextBox = ContextRef()
 
     init(index: Int, configuration: NodeConfiguration, costs: NodeCosts, seed: UInt64) {
         self.index = index
@@ -40,7 +43,7 @@ final class SimNode: Sendable {
         self.cpu = NodeCPU(costs: costs, seed: seed, node: index)
     }
 
-    /// Connects the node to its world (the world holds the nodes, so the node holds the world weakly).
+    /// Connects the node to its world (the world holds the nodes, so the node holds the world `unowned`).
     func attach(_ context: SimWorldContext) { contextBox.context = context }
 
     var context: SimWorldContext { contextBox.context! }

@@ -105,7 +105,9 @@ final class SimWorld: Sendable {
         for node in context.nodes { await node.harvest() }
     }
 
-    private func tearDown() async {
+    /// Ends the run: every client hangs up, every node stops, and what is still in flight drains. (`run` ends with it;
+    /// a test that drives a world by hand ends with it too.)
+    func tearDown() async {
         for client in clients { await client.finish() }
         for node in context.nodes {
             await node.shutdown()
