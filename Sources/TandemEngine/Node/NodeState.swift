@@ -31,14 +31,17 @@ struct LocalMember {
 ///
 /// A class owned by the node actor: it is looked up for every message sent, and copying a value out of the
 /// connection table per send (strings, roles, the joined-session table) was a measurable cost of fan-out.
+///
+/// The members every message touches are `@exclusivity(unchecked)`, as `CollaborationNode`'s own state and for the
+/// same reasons (written there).
 final class ConnectionState {
     let id: String
     let user: UserIdentity
     let transport: any ClientTransport
-    var sessions: [RecordKey: JoinedSession] = [:]
-    var bucket: TokenBucket
+    @exclusivity(unchecked) var sessions: [RecordKey: JoinedSession] = [:]
+    @exclusivity(unchecked) var bucket: TokenBucket
     var breaches = 0
-    var changeCount = 0
+    @exclusivity(unchecked) var changeCount = 0
 
     init(id: String, user: UserIdentity, transport: any ClientTransport, bucket: TokenBucket) {
         self.id = id
@@ -64,31 +67,34 @@ public struct ChangeAuthor: Sendable, Hashable {
 ///
 /// A class, owned and touched only by its node actor: the fan-out path reads and updates it for every
 /// change, and a value type would be copied (history window included) on each of those steps.
+///
+/// The members every change or presence notice touches are `@exclusivity(unchecked)`, as `CollaborationNode`'s own
+/// state and for the same reasons (written there).
 final class SessionState {
-    var record: RecordState { didSet { recordStamp = ChangeStamp.next() } }
+    @exclusivity(unchecked) var record: RecordState { didSet { recordStamp = ChangeStamp.next() } }
     /// Taken afresh whenever `record` changes in any way (``ChangeStamp``): the simulator's convergence checks compare
     /// a node's copy of a record again only when it has changed since the last sample.
-    private(set) var recordStamp = ChangeStamp.next()
+    @exclusivity(unchecked) private(set) var recordStamp = ChangeStamp.next()
     var model: ModelSchema
     /// Contiguous committed changes ending at `record.version`: at most `historyWindowCount`, or up to
     /// `historyReachCount` while grown back for a lagging client (`CollaborationNode.reachBack`).
-    var history: Deque<ChangeEntry> = []
+    @exclusivity(unchecked) var history: Deque<ChangeEntry> = []
     /// The record's version when a change or resync last needed the window further back than `historyWindowCount`:
     /// a window grown back for lagging clients keeps its length while they use it, and shrinks once they have not for
     /// `historyWindowCount` commits.
-    var reachUsedAt = 0
+    @exclusivity(unchecked) var reachUsedAt = 0
     /// With gap recovery off, the version up to which the node skipped changes it never applied: the window is not
     /// grown back past it (those changes are in the store, not in this node's record).
     var skippedThrough = 0
     /// Changes from the backplane that arrived ahead of a version gap, by version.
-    var ahead: [Int: ChangeEntry] = [:]
+    @exclusivity(unchecked) var ahead: [Int: ChangeEntry] = [:]
     /// Authors of retried changes the store already holds but this node has not applied yet, by change id: they get
     /// `ack` in place of `model_changed` when the node catches up to that version.
-    var awaitingAcks: [String: ChangeAuthor] = [:]
-    var presence = PresenceTable()
+    @exclusivity(unchecked) var awaitingAcks: [String: ChangeAuthor] = [:]
+    @exclusivity(unchecked) var presence = PresenceTable()
     /// Connections on this node that joined, by id, in join order (the fan-out order). A connection is here exactly
     /// while its own table holds this session (`join` adds both, `leaveSession` removes both).
-    var localConnections: OrderedDictionary<String, LocalMember> = [:]
+    @exclusivity(unchecked) var localConnections: OrderedDictionary<String, LocalMember> = [:]
     var comments: CommentThread
     var gapFillRunning = false
     /// An outside write was announced while a catch-up ran: read the store once more when it ends.
