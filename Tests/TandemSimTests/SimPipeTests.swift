@@ -71,28 +71,27 @@ struct SimPipeTests {
         func report() -> (received: [Int], atNanos: [Int64]) { (received, receivedAtNanos) }
     }
 
-    /// The broker's pipe to a node (`weakly`): deliveries reach a default actor in order at their times, the pipe does
-    /// not keep the node alive, and what is due after the node is gone is dropped, as the engine's own subscription
-    /// (`[weak self]`) drops it.
-    @Test func aWeakPipeDeliversToADefaultActorAndLetsItGo() async throws {
+    /// The broker's pipe to a node: deliveries reach a default actor in order at their times, and the pipe holds the
+    /// node until it is closed (as the node unsubscribes when it stops or crashes), then lets it go: what was still in
+    /// flight is dropped, and no timer is left behind.
+    @Test func aPipeDeliversToADefaultActorAndLetsItGoWhenClosed() async throws {
         let run = await SimThread.run {
             let sim = SimExecutor()
-            return simulate(sim) { () async throws -> (received: [Int], atNanos: [Int64], released: Bool, idle: Bool) in
+            return simulate(sim) { () async throws -> (received: [Int], atNanos: [Int64], heldOpen: Bool, released: Bool, idle: Bool) in
                 var node: Node? = Node()
-                weak let released = node
-                let pipe = SimPipe<Int>(executor: sim, owner: node!, weakly: true) { node, message in
+                weak let watched = node
+                let pipe = SimPipe<Int>(executor: sim, owner: node!) { node, message in
                     node.take(message, atNanos: sim.nowNanos)
                 }
                 for message in 0..<6 { pipe.send(message, nowNanos: 0, latencyNanos: Int64(message + 1) * 1_000_000) }
                 try await sim.sleep(untilNanos: 3_500_000)
                 let report = await node!.report()
                 node = nil
-                // Messages 3, 4 and 5 are due after the node is gone: dropped, and the pipe goes idle.
-                try await sim.sleep(untilNanos: 10_000_000)
-                let idle = sim.pendingTimerCount == 0
-                let gone = released == nil  // (before `close`, which lets go of the owner in any case)
+                let heldOpen = watched != nil  // the open pipe still holds it
+                // Messages 3, 4 and 5 are due after the close: dropped, and the pipe goes idle.
                 pipe.close()
-                return (report.received, report.atNanos, gone, idle)
+                try await sim.sleep(untilNanos: 10_000_000)
+                return (report.received, report.atNanos, heldOpen, watched == nil, sim.pendingTimerCount == 0)
             }
         }
         #expect(run.failures.isEmpty, "\(run.failures)")
@@ -102,7 +101,8 @@ struct SimPipeTests {
         }
         #expect(report.received == [0, 1, 2])
         #expect(report.atNanos == [1_000_000, 2_000_000, 3_000_000])
-        #expect(report.released, "the pipe kept its owner alive")
-        #expect(report.idle, "the pipe kept a timer after its owner was gone")
+        #expect(report.heldOpen, "the open pipe let its owner go")
+        #expect(report.released, "the closed pipe kept its owner alive")
+        #expect(report.idle, "the closed pipe kept a timer")
     }
 }

@@ -3,18 +3,19 @@ import TandemRuntime
 import TandemScenario
 @testable import TandemSim
 
-/// Nothing of a simulated world outlives its run: no client, node or world stays in memory once the run is over. The
-/// simulator holds its parts strongly where a weak reference would cost every retain a side table (`ConnectionRef`,
-/// `HeartbeatTimer`), and breaks those cycles when a connection's pipes close and a heartbeat stops; a capacity search
-/// runs hundreds of worlds in one process, so a path that forgot would keep each world's clients and nodes (a leaked
-/// connection holds its client and its node; a leaked heartbeat its client).
+/// Nothing of a simulated world outlives its run: no client, node, broker, store or world stays in memory once the run
+/// is over. The simulator holds its parts strongly where a weak reference would cost every retain a side table
+/// (`ConnectionRef`, `HeartbeatTimer`, the broker's pipe to a node), and breaks those cycles when a connection's pipes
+/// close, a heartbeat stops, a node unsubscribes or the broker closes at the end; a capacity search runs hundreds of
+/// worlds in one process, so a path that forgot would keep each world's clients and nodes (a leaked connection holds
+/// its client and its node; a leaked heartbeat its client).
 struct SimWorldLifetimeTests {
     /// A weak reference, to see whether something is still in memory.
     private final class Watch: Sendable {
-        weak let object: (AnyObject & Sendable)?
+        weak let object: (any AnyObject & Sendable)?
         let name: String
 
-        init(_ object: AnyObject & Sendable, _ name: String) {
+        init(_ object: any AnyObject & Sendable, _ name: String) {
             self.object = object
             self.name = name
         }
@@ -29,7 +30,9 @@ struct SimWorldLifetimeTests {
             return simulate(executor) { () async throws -> [Watch] in
                 let world = SimWorld(scenario: plan, seed: plan.seed, executor: executor, options: SimulationOptions())
                 try await body(world)
-                return [Watch(world, "the world"), Watch(world.context, "the world's context")]
+                return [Watch(world, "the world"), Watch(world.context, "the world's context"),
+                        Watch(world.context.broker, "the broker"),
+                        Watch(world.context.store, "the store")]
                     + world.clients.enumerated().map { Watch($1, "client \($0)") }
                     + world.context.nodes.map { Watch($0, $0.name) }
             }
@@ -49,6 +52,8 @@ struct SimWorldLifetimeTests {
                 disconnect: {clients: 25%, reconnect_after: {uniform: [200ms, 1s]}}
               - at: 11s
                 disconnect: {clients: 10%}
+              - at: 13s
+                crash: {node: node-1}
             """, phases: """
               - ramp: {to: 16, over: 1s}
               - steady: 13s

@@ -72,8 +72,9 @@ public protocol Backplane: Sendable {
     /// the backplane delivers them.
     func subscribe(node: String, deliver: @escaping @Sendable (BackplaneEnvelope) async -> Void) async throws
     /// Registers `subscriber` (a node) for `node`: as `subscribe(node:deliver:)`, each envelope handed to its
-    /// `receiveBackplane`, the subscriber held weakly. The default does exactly that through a hop to the subscriber;
-    /// the simulator's broker calls it in place (see `SimBroker.subscribe(node:subscriber:)`).
+    /// `receiveBackplane`, the subscriber held no longer than until `unsubscribe(node:)` (a node unsubscribes when it
+    /// stops or crashes). The default does exactly that through a hop to the subscriber, which it holds weakly; the
+    /// simulator's broker calls it in place and holds it until then (see `SimBroker.subscribe(node:subscriber:)`).
     func subscribe(node: String, subscriber: some BackplaneSubscriber) async throws
     func unsubscribe(node: String) async
 }

@@ -80,27 +80,16 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
     /// The cast is the one the standard library's `assumeIsolated` makes after its executor check, which a
     /// default actor cannot pass outside its own jobs.
     ///
-    /// `weakly`: the pipe does not keep `owner` alive; once it is gone, messages due are dropped.
+    /// The pipe holds `owner` until it is closed (`close` lets go of the drain).
     init<Owner: Actor>(
-        executor: SimExecutor, owner: Owner, weakly: Bool = false,
-        deliver: @escaping @Sendable (isolated Owner, Message) -> Void
+        executor: SimExecutor, owner: Owner, deliver: @escaping @Sendable (isolated Owner, Message) -> Void
     ) {
         self.executor = executor
         self.targetForm = true
         let call = unsafeBitCast(deliver, to: (@Sendable (Owner, Message) -> Void).self)
         // `fire` is only ever called with this pipe (``timerFired()``).
-        if weakly {
-            fire.withLock {
-                $0.call = { [weak owner] pipe in
-                    unsafeDowncast(pipe, to: SimPipe<Message>.self).deliverDue { message in
-                        if let owner { call(owner, message) }
-                    }
-                }
-            }
-        } else {
-            fire.withLock {
-                $0.call = { pipe in unsafeDowncast(pipe, to: SimPipe<Message>.self).deliverDue { call(owner, $0) } }
-            }
+        fire.withLock {
+            $0.call = { pipe in unsafeDowncast(pipe, to: SimPipe<Message>.self).deliverDue { call(owner, $0) } }
         }
     }
 

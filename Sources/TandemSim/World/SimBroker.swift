@@ -182,12 +182,18 @@ final class SimBroker: Sendable {
     /// Why that is safe for a node, a default actor: every simulated task prefers the simulator's task executor, so
     /// the node's jobs run only through the simulator's FIFO, on the loop thread, and the loop fires a timer only when
     /// that FIFO is empty and no job runs — the node is idle then, with nothing queued, as ``SimPipe``'s target form
-    /// requires of its owner. The subscriber is held weakly, as the engine's own subscription holds it.
+    /// requires of its owner.
+    ///
+    /// The pipe holds the node until the node unsubscribes (it does when it stops and when it crashes), a new
+    /// subscription of the same node replaces it, or the run ends (`closeAll`) — not weakly, as the engine's own
+    /// `subscribeWithHop` does: an object anything holds weakly carries a side table, and every retain and release of
+    /// it goes through that table (a node actor is retained for every job it runs), and each delivery paid an access
+    /// check and a weak load on top (1.5 M deliveries in `users-10k`).
     ///
     /// It takes the node's concrete type so that the pipe's delivery is specialized: generic over the subscriber, every
     /// delivery looked up the pipe's generic metadata at run time (3 % of `scale-1000x10`'s instructions).
     func subscribe(node: Int, subscriber: CollaborationNode) {
-        add(SimPipe(executor: executor, owner: subscriber, weakly: true) { subscriber, envelope in
+        add(SimPipe(executor: executor, owner: subscriber) { subscriber, envelope in
             subscriber.receiveBackplane(envelope)
         }, for: node)
     }
@@ -215,10 +221,12 @@ final class SimBroker: Sendable {
     /// an unreachable subscriber's cursor moves too (those envelopes are lost to it).
     func pump() {
         let now = executor.nowNanos
-        var sends: [(SimPipe<BackplaneEnvelope>, BackplaneEnvelope, Int)] = []
+        var sends: [(SimPipe<BackplaneEnvelope>, BackplaneEnvelope)] = []
         var lost = 0
         state.withLock { state in
             let end = state.trimmed + state.log.count
+            // Most pumps pass one envelope to every other node.
+            sends.reserveCapacity(state.subscribers.count)
             for index in state.subscribers.indices {
                 let subscriber = state.subscribers[index]
                 guard subscriber.cursor < end else { continue }
@@ -227,7 +235,7 @@ final class SimBroker: Sendable {
                 if reachable {
                     state.subscribers[index].fellBehindCap = false
                     for position in subscriber.cursor..<end {
-                        sends.append((subscriber.pipe, state.log[position - state.trimmed], subscriber.node))
+                        sends.append((subscriber.pipe, state.log[position - state.trimmed]))
                     }
                 } else if kind == .redisPubSub {
                     lost += end - subscriber.cursor
@@ -243,7 +251,7 @@ final class SimBroker: Sendable {
             }
         }
         if lost > 0 { recorder.count("broker.lost", node: nil, by: lost) }
-        for (pipe, envelope, _) in sends {
+        for (pipe, envelope) in sends {
             pipe.send(envelope, nowNanos: now, latencyNanos: network.latencyNanos(.nodeBroker))
         }
     }

@@ -157,10 +157,9 @@ final class SimConnection: ClientTransport, ClientConnection, SimTimerTarget, Se
         return true
     }
 
-    /// Frames in this connection's write queue now.
-    var writeQueueCount: Int {
-        let now = executor.nowNanos
-        return writer.value.queued.reduce(0) { $0 + ($1.startNanos > now ? 1 : 0) }
+    /// Frames in this connection's write queue at `nowNanos` (now).
+    func writeQueueCount(nowNanos now: Int64) -> Int {
+        writer.read { $0.queued.reduce(0) { $0 + ($1.startNanos > now ? 1 : 0) } }
     }
 
     func close(code: Int, reason: String) {

@@ -48,8 +48,8 @@ final class SimNode: Sendable {
 
     var context: SimWorldContext { contextBox.context! }
 
-    var isUp: Bool { state.value.up }
-    var engine: CollaborationNode? { state.value.engine }
+    var isUp: Bool { state.read { $0.up } }
+    var engine: CollaborationNode? { state.read { $0.engine } }
 
     /// Boots a fresh engine (first start or restart after a crash).
     func boot() async throws {
@@ -71,7 +71,7 @@ final class SimNode: Sendable {
 
     /// Adds the engine's counters to the report's per-node load (before a crash or at the end of a run).
     func harvest() async {
-        guard let engine = state.value.engine else { return }
+        guard let engine else { return }
         let metrics = await engine.metrics
         let recorder = context.recorder
         recorder.count("messages.out", node: index, by: metrics.messagesOut)
@@ -135,7 +135,7 @@ final class SimNode: Sendable {
 
     /// A client's connection arrives; returns false when the node is down or cut off from clients.
     func accept(_ connection: SimConnection, user: UserIdentity) async -> Bool {
-        guard let engine = state.value.engine, state.value.up,
+        guard let engine = state.read({ $0.up ? $0.engine : nil }),
               context.network.reachable(.node(index), .clients) else { return false }
         let id = await engine.connect(user: user, transport: connection)
         connection.nodeConnectionID.value = id
@@ -158,7 +158,7 @@ final class SimNode: Sendable {
     func take(_ uplink: Uplink, on connection: SimConnection) -> InboundFrame? {
         if case .close = uplink { connection.closeUplink() }
         guard let id = connection.nodeConnectionID.value else { return nil }
-        guard let engine = state.value.engine else { return nil }
+        guard let engine else { return nil }
         let now = context.executor.nowNanos
         let doneAt = cpu.inbound(arrivedAt: now)
         context.recorder.count("messages.in", node: index)
@@ -189,7 +189,8 @@ final class SimNode: Sendable {
 
     /// The longest write queue among this node's connections now.
     var writeQueueLongest: Double {
-        Double(state.value.connections.values.reduce(0) { max($0, $1.writeQueueCount) })
+        let now = context.executor.nowNanos
+        return Double(state.read { $0.connections.values.reduce(0) { max($0, $1.writeQueueCount(nowNanos: now)) } })
     }
 
     func closeAllConnections() {
@@ -212,7 +213,7 @@ struct InboundFrame: Sendable {
 }
 
 /// `CollaborationNode.receiveWithoutWaiting`, called as the node from the simulation loop, outside any job. Why that
-/// is safe is written on `SimBroker.subscribe(node:subscriber:)` and `SimPipe.init(executor:owner:weakly:deliver:)`:
+/// is safe is written on `SimBroker.subscribe(node:subscriber:)` and `SimPipe.init(executor:owner:deliver:)`:
 /// the node is a default actor whose jobs run only through the simulator's FIFO, and the loop fires a timer only when
 /// that FIFO is empty and no job runs, so the node is idle then with nothing queued; the call is synchronous, so it
 /// cannot suspend while "inside". The cast is the one those make.
