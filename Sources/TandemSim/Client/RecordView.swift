@@ -92,9 +92,12 @@ final class RecordView {
 
 /// The participants a client's view of a record shows, and when it last showed each one who is gone: presence latency
 /// counts an observer only if it did not show the user when the user joined.
+///
+/// Its two members are `@exclusivity(unchecked)` for `RecordView`'s reasons: it belongs to one view, in its client's
+/// isolation, and its methods call out to no one.
 final class PresenceView {
-    private var present: Set<Int> = []
-    private var goneAtNanos: [Int: Int64] = [:]
+    @exclusivity(unchecked) private var present: Set<Int> = []
+    @exclusivity(unchecked) private var goneAtNanos: [Int: Int64] = [:]
 
     /// A snapshot (`joined`): exactly `users` are present now; anyone else shown until now is gone now.
     func show(_ users: [Int], atNanos now: Int64) {

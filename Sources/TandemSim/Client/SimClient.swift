@@ -32,24 +32,32 @@ public actor SimClient {
     /// the client in place, and what its connections and heartbeat timer check it runs on.
     nonisolated let loopExecutor: SimExecutor?
 
-    var connection: (any ClientConnection)? { didSet { stamp = ChangeStamp.next() } }
-    public internal(set) var connected = false { didSet { stamp = ChangeStamp.next() } }
-    var views: OrderedDictionary<RecordKey, RecordView> = [:] { didSet { stamp = ChangeStamp.next() } }
-    var current: RecordKey?
+    // Why the state every message or action touches is `@exclusivity(unchecked)`: it is touched only in the client's
+    // isolation, one job (or one loop call, see `SimPipe`) at a time, and every access to it is one statement that
+    // calls out to nothing that can reach the same member (a read, a write, or a mutating call on the member's own
+    // value: a dictionary's, an optional's), and no member is passed `inout`; the views are classes, changed through
+    // their own members (`RecordView`). So the run-time exclusivity check on every access to an actor's stored
+    // property can never fire on them, and it cost about 0.7 % of a 10,000-user simulation's instructions.
+    @exclusivity(unchecked) var connection: (any ClientConnection)? { didSet { stamp = ChangeStamp.next() } }
+    @exclusivity(unchecked) public internal(set) var connected = false { didSet { stamp = ChangeStamp.next() } }
+    @exclusivity(unchecked) var views: OrderedDictionary<RecordKey, RecordView> = [:] {
+        didSet { stamp = ChangeStamp.next() }
+    }
+    @exclusivity(unchecked) var current: RecordKey?
     var changeCount = 0
     /// When the action being carried out was due (latencies are measured from it; in the simulator it is now).
-    var actNanos: Int64 = 0
-    var active = false
-    var departed = false { didSet { stamp = ChangeStamp.next() } }
+    @exclusivity(unchecked) var actNanos: Int64 = 0
+    @exclusivity(unchecked) var active = false
+    @exclusivity(unchecked) var departed = false { didSet { stamp = ChangeStamp.next() } }
     /// When false, a broken connection is not re-established (a disconnect fault without reconnect_after).
     var reconnectAllowed = true { didSet { stamp = ChangeStamp.next() } }
     var reconnectAttempts = 0
     /// Taken afresh whenever what the convergence checks read of the client itself changes (its connection state and
     /// its views; each view stamps its own contents): see `checkStamp`.
-    private(set) var stamp = ChangeStamp.next()
+    @exclusivity(unchecked) private(set) var stamp = ChangeStamp.next()
     var heartbeat: Duration = .seconds(2)
     /// When this client last sent anything to its node (`send(on:_:)`).
-    var lastSentNanos: Int64 = 0
+    @exclusivity(unchecked) var lastSentNanos: Int64 = 0
     /// The heartbeat of the current connection, from its confirmation until it closes (`startHeartbeat`).
     var heartbeatTask: Task<Void, Never>?
     /// The same in the simulator, as a timer the loop calls (`HeartbeatTimer`).

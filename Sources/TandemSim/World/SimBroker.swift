@@ -227,24 +227,24 @@ final class SimBroker: Sendable {
             let end = state.trimmed + state.log.count
             // Most pumps pass one envelope to every other node.
             sends.reserveCapacity(state.subscribers.count)
+            // Each subscriber's members read in place: a copy of the whole entry retained its pipe for nothing.
+            var lowest = end
             for index in state.subscribers.indices {
-                let subscriber = state.subscribers[index]
-                guard subscriber.cursor < end else { continue }
-                let reachable = state.connected(subscriber.node, now: now)
-                    && network.reachable(.node(subscriber.node), .broker)
-                if reachable {
-                    state.subscribers[index].fellBehindCap = false
-                    for position in subscriber.cursor..<end {
-                        sends.append((subscriber.pipe, state.log[position - state.trimmed]))
+                let cursor = state.subscribers[index].cursor
+                if cursor < end {
+                    let node = state.subscribers[index].node
+                    if state.connected(node, now: now) && network.reachable(.node(node), .broker) {
+                        state.subscribers[index].fellBehindCap = false
+                        let pipe = state.subscribers[index].pipe
+                        for position in cursor..<end { sends.append((pipe, state.log[position - state.trimmed])) }
+                        state.subscribers[index].cursor = end
+                    } else if kind == .redisPubSub {
+                        lost += end - cursor
+                        state.subscribers[index].cursor = end
                     }
-                } else if kind == .redisPubSub {
-                    lost += end - subscriber.cursor
-                } else {
-                    continue
                 }
-                state.subscribers[index].cursor = end
+                lowest = min(lowest, state.subscribers[index].cursor)
             }
-            let lowest = state.subscribers.map(\.cursor).min() ?? end
             if lowest > state.trimmed {
                 state.log.removeFirst(lowest - state.trimmed)
                 state.trimmed = lowest
