@@ -42,4 +42,31 @@ struct RecordKeyTests {
         }
         #expect(table[RecordKey(model: "Company", recordID: "42")] == nil)
     }
+
+    /// What tables ask of a key (`_rawHashValue(seed:)`, the cached hash mixed with the table's seed): equal keys give
+    /// equal values under every seed, made either way and equal by Unicode equivalence alone; one key gives unrelated
+    /// values under different seeds; and the keys of one table, moved in its order into others of other sizes, are all
+    /// found there.
+    @Test func tablesSeeEqualKeysAlikeAndSeedsApart() throws {
+        let parsed = try #require(RecordKey(sessionID: "Contact:42"))
+        let made = RecordKey(model: "Contact", recordID: "42")
+        let composed = RecordKey(model: "Caf\u{E9}", recordID: "r\u{E9}sum\u{E9}")
+        let decomposed = RecordKey(model: "Cafe\u{301}", recordID: "re\u{301}sume\u{301}")
+        let seeds = [0, 1, 2, 0x5A5A, -1, Int.max]
+        for seed in seeds {
+            #expect(parsed._rawHashValue(seed: seed) == made._rawHashValue(seed: seed))
+            #expect(composed._rawHashValue(seed: seed) == decomposed._rawHashValue(seed: seed))
+        }
+        #expect(Set(seeds.map { made._rawHashValue(seed: $0) }).count == seeds.count)
+        var first: [RecordKey: Int] = [:]
+        for index in 0..<5_000 { first[RecordKey(model: "Contact", recordID: "\(index)")] = index }
+        for capacity in [10, 5_000, 40_000] {
+            var second = [RecordKey: Int](minimumCapacity: capacity)
+            for (key, value) in first { second[key] = value }
+            #expect(second.count == 5_000)
+            for index in stride(from: 0, to: 5_000, by: 7) {
+                #expect(second[RecordKey(model: "Contact", recordID: "\(index)")] == index)
+            }
+        }
+    }
 }
