@@ -85,7 +85,7 @@ extension SimExecutor {
     }
 
     /// A timer for `resume(_:atNanos:)` and `call(_:atNanos:)` (no cancellation handler: only `cancel` takes it back).
-    private func register(_ wake: SimTimerQueue.Wake, atNanos deadlineNanos: Int64) -> SimSleepToken {
+    private func register(_ wake: consuming SimTimerQueue.Wake, atNanos deadlineNanos: Int64) -> SimSleepToken {
         if timers.liveCount >= limits.timerCountMax {
             _ = halt("timerCountMax", "\(timers.liveCount) timers were sleeping at once")
         }

@@ -55,7 +55,7 @@ struct SimTimerQueue {
         return SimSleepToken(sequence: sequence, slot: slot)
     }
 
-    mutating func attach(_ wake: Wake, to token: SimSleepToken) {
+    mutating func attach(_ wake: consuming Wake, to token: SimSleepToken) {
         precondition(isLive(token) && slots[token.slot].wake == nil, "SimTimerQueue: attach to a dead slot")
         slots[token.slot].wake = wake
     }

@@ -221,13 +221,12 @@ final class SimBroker: Sendable {
     /// an unreachable subscriber's cursor moves too (those envelopes are lost to it).
     func pump() {
         let now = executor.nowNanos
-        var sends: [(SimPipe<BackplaneEnvelope>, BackplaneEnvelope)] = []
         var lost = 0
         state.withLock { state in
             let end = state.trimmed + state.log.count
-            // Most pumps pass one envelope to every other node.
-            sends.reserveCapacity(state.subscribers.count)
-            // Each subscriber's members read in place: a copy of the whole entry retained its pipe for nothing.
+            // Each subscriber's members read in place (a copy of the whole entry retained its pipe for nothing), and
+            // each envelope sent from the log as it is passed: no list of sends to fill, copy from and free after the
+            // lock (a pipe's `send` takes its own lock and calls no one back here).
             var lowest = end
             for index in state.subscribers.indices {
                 let cursor = state.subscribers[index].cursor
@@ -236,7 +235,10 @@ final class SimBroker: Sendable {
                     if state.connected(node, now: now) && network.reachable(.node(node), .broker) {
                         state.subscribers[index].fellBehindCap = false
                         let pipe = state.subscribers[index].pipe
-                        for position in cursor..<end { sends.append((pipe, state.log[position - state.trimmed])) }
+                        for position in cursor..<end {
+                            pipe.send(state.log[position - state.trimmed], nowNanos: now,
+                                      latencyNanos: network.latencyNanos(.nodeBroker))
+                        }
                         state.subscribers[index].cursor = end
                     } else if kind == .redisPubSub {
                         lost += end - cursor
@@ -251,9 +253,6 @@ final class SimBroker: Sendable {
             }
         }
         if lost > 0 { recorder.count("broker.lost", node: nil, by: lost) }
-        for (pipe, envelope) in sends {
-            pipe.send(envelope, nowNanos: now, latencyNanos: network.latencyNanos(.nodeBroker))
-        }
     }
 
     func closeAll() {
