@@ -50,8 +50,8 @@ public struct SimClock: Clock, TandemClock {
 
     public func wallMillis() -> Int64 { executor.wallEpochMillis &+ executor.nowNanos / 1_000_000 }
 
-    /// Sleeps for `duration` of virtual time. Like every nonisolated async function it runs on the
-    /// task's preferred executor (the simulator); `SimExecutor.sleep(for:)` stays on the caller's actor.
+    /// Sleeps for `duration` of virtual time. Like every nonisolated async function it runs as nonisolated code (on
+    /// the loop thread, in a simulation); `SimExecutor.sleep(for:)` stays on the caller's actor.
     public func sleep(for duration: Duration) async throws {
         try await executor.sleep(for: duration, isolation: nil)
     }

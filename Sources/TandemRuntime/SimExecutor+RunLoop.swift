@@ -36,13 +36,17 @@ extension SimExecutor {
         precondition(isOnLoopThread, "SimExecutor.run must be called on the thread that created the executor")
         // Jobs run with their own task's values; a `SimTimerTarget` runs outside any task, and finds the
         // simulator (for `spawn`) through this binding.
-        return SimRuntime.$executor.withValue(self) { runLoop(untilNanos: limitNanos) }
+        return SimRuntime.$executor.withValue(self) { SimGlobalEnqueue.bind(self) { runLoop(untilNanos: limitNanos) } }
     }
 
     private func runLoop(untilNanos limitNanos: Int64) -> SimRunStop {
         if let failure = haltFailure { return .halted(failure) }
         let serialExecutor = asUnownedSerialExecutor()
         let taskExecutor = self.taskExecutor.asUnownedTaskExecutor()
+        // Without executor preferences (`SimGlobalEnqueue`), an actor's job runs isolated to it and nothing more, so
+        // that its task returns to nonisolated code inline; with them, it also names the task executor they prefer.
+        let preferences = !SimGlobalEnqueue.installed
+        let generic = SimGlobalEnqueue.generic
         let virtualNanosMax = limits.virtualTimeMax.nanosecondsClamped
         while true {
             while !ready.isEmpty {
@@ -51,10 +55,15 @@ extension SimExecutor {
                 }
                 swap(&ready, &batch)
                 for entry in batch {
-                    if entry.isActorJob {
-                        entry.job.runSynchronously(isolatedTo: serialExecutor, taskExecutor: taskExecutor)
-                    } else {
-                        entry.job.runSynchronously(on: taskExecutor)
+                    switch entry.kind {
+                    case .actor:
+                        if preferences {
+                            entry.job.runSynchronously(isolatedTo: serialExecutor, taskExecutor: taskExecutor)
+                        } else {
+                            entry.job.runSynchronously(on: serialExecutor)
+                        }
+                    case .preferred: entry.job.runSynchronously(on: taskExecutor)
+                    case .global: entry.job.runSynchronously(on: generic)
                     }
                 }
                 jobsRun += batch.count

@@ -10,18 +10,21 @@ import Darwin
 
 /// The deterministic executor of a simulated world: one thread, a FIFO of jobs and virtual time.
 ///
-/// It is the `SerialExecutor` of simulated actors, and its `taskExecutor` is the `TaskExecutor` every
-/// simulated task prefers (SE-0392, SE-0417); both feed one FIFO. Jobs run in FIFO order on the
-/// thread that created the executor (the *loop thread*), only inside `run…` calls: actor jobs as
-/// isolated to this executor, nonisolated jobs as nonisolated, so the runtime switches inline from
-/// actor to actor and from nonisolated code to nonisolated code. Virtual time advances only when
+/// It is the `SerialExecutor` of simulated actors, and while it runs it takes every job the runtime gives its
+/// global executor on its thread (`SimGlobalEnqueue`: new tasks, default actors' turns, nonisolated code); all of
+/// them feed one FIFO. Jobs run in FIFO order on the thread that created the executor (the *loop thread*), only
+/// inside `run…` calls: actor jobs as isolated to this executor, the others as the global executor runs them, so the
+/// runtime switches inline from actor to actor and between actors and nonisolated code. Virtual time advances only when
 /// the FIFO is empty, to the earliest timer; timers with the same deadline fire in registration
 /// order. Unlike `BareEventLoop` it runs real actors and async code.
 ///
 /// Start a world with `simulate(_:_:)`, which also detects hangs and leaked work.
 ///
-/// - Warning: work that reaches it from another thread is a *task escape* (usually a plain
-///   `Task {}`): it is counted and reported as a `taskEscaped` failure, never silently accepted.
+/// - Warning: work that reaches it from another thread, or leaves its thread (a sleep on a real clock), is a *task
+///   escape*: it is counted and reported as a `taskEscaped` failure, never silently accepted. Work resumed on another
+///   thread that belongs to no simulated actor (a continuation resumed by a thread of one's own, a Dispatch queue) runs
+///   on the runtime's pool, where no executor sees it: code the simulator runs never does that (determinism
+///   contract, rule 4); the determinism tests (same seed, same trace, across processes) are the net.
 //
 // Why `@unchecked Sendable` is safe: every stored `var` is read and written only on the loop
 // thread. Each member that another thread can reach (`enqueue`, `sleep`, the cancellation
@@ -36,8 +39,13 @@ public final class SimExecutor: SerialExecutor, @unchecked Sendable {
     /// 2026-01-01T00:00:00Z in Unix milliseconds, the default `wallEpochMillis`.
     public static let wallEpochMillisDefault: Int64 = 1_767_225_600_000
 
-    /// The executor every simulated task prefers; see `SimTaskExecutor` for why it is a second object.
+    /// The executor simulated tasks prefer where the runtime has no global enqueue hook (`SimGlobalEnqueue`); see
+    /// `SimTaskExecutor` for why it is a second object.
     public let taskExecutor: SimTaskExecutor
+
+    /// The executor preference of the tasks `simulate` and `spawn` start: none where `SimGlobalEnqueue` takes the
+    /// runtime's global jobs on the loop thread, else `taskExecutor`.
+    public var spawnPreference: (any TaskExecutor)? { SimGlobalEnqueue.installed ? nil : taskExecutor }
 
     // Loop-thread state.
     //
@@ -99,7 +107,13 @@ public final class SimExecutor: SerialExecutor, @unchecked Sendable {
 
     /// Enqueues a job isolated to a simulated actor.
     public func enqueue(_ job: consuming ExecutorJob) {
-        enqueue(SimReadyJob(job: UnownedJob(job), isActorJob: true))
+        enqueue(SimReadyJob(job: UnownedJob(job), kind: .actor))
+    }
+
+    /// A job the runtime gave its global executor on this loop thread while it runs (`SimGlobalEnqueue`).
+    @inline(__always)
+    func enqueueFromRuntime(_ job: UnownedJob) {
+        ready.append(SimReadyJob(job: job, kind: .global))
     }
 
     @inline(__always)
@@ -166,8 +180,19 @@ public final class SimExecutor: SerialExecutor, @unchecked Sendable {
 /// A runnable job and the context it runs in: isolated to the simulator's actors, or nonisolated
 /// on its task executor.
 struct SimReadyJob: Sendable {
+    /// How the loop runs a job.
+    enum Kind: UInt8 {
+        /// Isolated to a simulated actor (one whose serial executor is the `SimExecutor`).
+        case actor
+        /// Nonisolated, of a task that prefers the `SimTaskExecutor`: run on it.
+        case preferred
+        /// From the runtime's global executor (`SimGlobalEnqueue`): a task's nonisolated code, or a default actor's
+        /// turn, run as the global executor runs it.
+        case global
+    }
+
     let job: UnownedJob
-    let isActorJob: Bool
+    let kind: Kind
 }
 
 /// Work handed to the loop thread from another thread.

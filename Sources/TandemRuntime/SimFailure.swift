@@ -43,9 +43,10 @@ enum SimEscapeSite: Int, CaseIterable, Sendable {
     case probeOffLoop
     case spawnOffLoop
 
-    static let rule = "a task escaped the simulator: use spawn {} instead of Task {} or Task.detached {} "
-        + "in code the simulator runs, so that the task keeps the simulator as its executor preference "
-        + "(determinism contract, rules 3 and 6); this run is not deterministic"
+    static let rule = "a task escaped the simulator: work ran or was enqueued off the simulation thread. Code the "
+        + "simulator runs starts its tasks there (spawn {}, or Task {} inside the simulation) and never hands work to "
+        + "another thread, a Dispatch queue, a real clock's sleep or Task.yield() (determinism contract, rules 3 and 6); this run "
+        + "is not deterministic"
 
     var detail: String {
         switch self {

@@ -1,4 +1,5 @@
-/// The `TaskExecutor` that every simulated task prefers; it feeds the FIFO of its `SimExecutor`.
+/// The `TaskExecutor` that simulated tasks prefer where the runtime has no global enqueue hook (`SimGlobalEnqueue`),
+/// and that a sleep begun off the loop thread moves to; it feeds the FIFO of its `SimExecutor`.
 ///
 /// It is a second object, not the `SimExecutor` itself, because the runtime decides whether to
 /// switch inline by comparing serial-executor identities: a job of nonisolated code must run as
@@ -21,7 +22,7 @@ public final class SimTaskExecutor: TaskExecutor, @unchecked Sendable {
         guard let simulator else {
             preconditionFailure("SimTaskExecutor: a task ran after its SimExecutor was deallocated")
         }
-        simulator.enqueue(SimReadyJob(job: UnownedJob(job), isActorJob: false))
+        simulator.enqueue(SimReadyJob(job: UnownedJob(job), kind: .preferred))
     }
 
     public func asUnownedTaskExecutor() -> UnownedTaskExecutor { UnownedTaskExecutor(ordinary: self) }

@@ -10,8 +10,9 @@ import Darwin
 
 /// Runs `body` as the root task of a simulated world on `executor` and drives the loop until it returns.
 ///
-/// The root task prefers `executor` and binds `SimRuntime.executor`, so `async let`, task groups and
-/// every `spawn {}` below it stay in the simulation. Once the root returns, the jobs runnable at that
+/// The root task starts on the loop thread (its jobs, and those of every task it starts there, go to `executor`:
+/// `SimGlobalEnqueue`) and binds `SimRuntime.executor`, so `async let`, task groups and every `spawn {}` below it
+/// stay in the simulation. Once the root returns, the jobs runnable at that
 /// virtual instant run, time stops, and anything still outstanding is a `workPending` failure. If
 /// nothing is runnable, no timer is live and the root is still suspended, `simulate` waits
 /// `SimLimits.hangGraceWallMillis` of wall time for escaped work to come back, then reports `hung`.
@@ -25,24 +26,26 @@ public func simulate<Value: Sendable>(
     precondition(executor.isOnLoopThread, "simulate must be called on the thread that created the SimExecutor")
     precondition(!executor.simulateStarted, "simulate runs once per SimExecutor: create one executor per run")
     executor.simulateStarted = true
-    let root = SimRootResult<Value>()
+    let rootResult = SimRootResult<Value>()
     SimRuntime.$executor.withValue(executor) {
-        _ = Task(executorPreference: executor.taskExecutor) {
+        let root: @Sendable () async -> Void = {
             let result: Result<Value, any Error>
             do {
                 result = .success(try await body())
             } catch {
                 result = .failure(error)
             }
-            root.store(result)
+            rootResult.store(result)
             executor.rootFinished.store(true, ordering: .relaxed)
         }
+        // Bound while the task is created: its first job is enqueued now, before the loop runs.
+        _ = SimGlobalEnqueue.bind(executor) { makeTask(preferring: executor.spawnPreference, priority: nil, root) }
     }
     var hangWaitMillis = 0
     var hung = false
     while true {
         let stop = executor.runUntilIdle()
-        if root.isStored { break }
+        if rootResult.isStored { break }
         if case .halted = stop { break }
         if executor.hasInboxItems { continue }
         if hangWaitMillis >= executor.limits.hangGraceWallMillis {
@@ -52,7 +55,7 @@ public func simulate<Value: Sendable>(
         usleep(1_000)  // determinism: ok (hang detection waits on the wall clock; it never reaches the trace)
         hangWaitMillis += 1
     }
-    return SimRun(executor: executor, result: root.take(), hung: hung, hangWaitMillis: hangWaitMillis)
+    return SimRun(executor: executor, result: rootResult.take(), hung: hung, hangWaitMillis: hangWaitMillis)
 }
 
 /// The root task's result, written once on the loop thread and read by `simulate`.

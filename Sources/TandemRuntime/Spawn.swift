@@ -11,8 +11,9 @@ public enum SimRuntime {
 
 /// Starts an unstructured task: the only way engine code starts one (never `Task {}`).
 ///
-/// Under simulation the task prefers the simulator's executor, so it and everything it awaits stay
-/// on the simulation thread; a plain `Task {}` would lose that preference and escape. In production
+/// Under simulation the task starts on the simulation thread, so it and everything it awaits stay there (the
+/// runtime hands its jobs to the simulator: `SimGlobalEnqueue`), and the simulator counts it until it returns (a run
+/// whose root returns before its spawned tasks fails as work pending). In production
 /// it is a plain `Task` (preferring `SimRuntime.preferredTaskExecutor` when one is bound). Keep the returned task
 /// to cancel it. Inside an actor, this name resolves to
 /// `Actor.spawn`; write `TandemRuntime.spawn` for this one.
@@ -22,10 +23,10 @@ public func spawn<Success: Sendable>(
     _ operation: sending @escaping () async -> Success
 ) -> Task<Success, Never> {
     guard let executor = SimRuntime.executor else {
-        return Task(executorPreference: SimRuntime.preferredTaskExecutor, priority: priority, operation: operation)
+        return makeTask(preferring: SimRuntime.preferredTaskExecutor, priority: priority, operation)
     }
     executor.spawnStarted()
-    return Task(executorPreference: executor.taskExecutor, priority: priority) {
+    return makeTask(preferring: executor.spawnPreference, priority: priority) {
         defer { executor.spawnFinished() }
         return await operation()
     }
@@ -38,13 +39,32 @@ public func spawn<Success: Sendable>(
     _ operation: sending @escaping () async throws -> Success
 ) -> Task<Success, any Error> {
     guard let executor = SimRuntime.executor else {
-        return Task(executorPreference: SimRuntime.preferredTaskExecutor, priority: priority, operation: operation)
+        return makeTask(preferring: SimRuntime.preferredTaskExecutor, priority: priority, operation)
     }
     executor.spawnStarted()
-    return Task(executorPreference: executor.taskExecutor, priority: priority) {
+    return makeTask(preferring: executor.spawnPreference, priority: priority) {
         defer { executor.spawnFinished() }
         return try await operation()
     }
+}
+
+// A task that prefers `executor`, or a plain one. Not `Task(executorPreference: nil)`: a task made so carries a
+// preference record all the same, which the runtime looks up under the task's status lock (a mutex) at every actor
+// switch (`withStatusRecordLock` was 2 % of `users-10k`'s wall time with it, 0.2 % without; docs/BENCHMARKS.md).
+func makeTask<Success: Sendable>(
+    preferring executor: (any TaskExecutor)?, priority: TaskPriority?,
+    _ operation: sending @escaping () async -> Success
+) -> Task<Success, Never> {
+    guard let executor else { return Task(priority: priority, operation: operation) }
+    return Task(executorPreference: executor, priority: priority, operation: operation)
+}
+
+func makeTask<Success: Sendable>(
+    preferring executor: (any TaskExecutor)?, priority: TaskPriority?,
+    _ operation: sending @escaping () async throws -> Success
+) -> Task<Success, any Error> {
+    guard let executor else { return Task(priority: priority, operation: operation) }
+    return Task(executorPreference: executor, priority: priority, operation: operation)
 }
 
 extension Actor {

@@ -1,3 +1,4 @@
+import Dispatch
 import TandemRuntime
 import Synchronization
 import Testing
@@ -48,8 +49,7 @@ import Testing
 
     @Test func aSleepInAnAlreadyCancelledTaskThrowsImmediately() async throws {
         let run = await simulateOnThread { sim -> Bool in
-            let task = spawn { () async -> Bool in
-                await Task.yield()
+            let task = spawn { () async -> Bool in  // cancelled below before its first job runs
                 do {
                     try await sim.clock.sleep(for: .seconds(1))
                     return false
@@ -94,22 +94,49 @@ import Testing
         #expect(run.report.contains("deadlock"))
     }
 
-    @Test func aPlainTaskEscapeIsDetectedAndReported() async {
-        // The escaped task runs on the global pool, which the other suites' in-process simulations can hold for
-        // long stretches on a 2-core machine (CI saw 77 s): a generous grace keeps its late return from reading as a
-        // hang. Unstarved, it returns within milliseconds and the grace is never waited out.
-        let run = await simulateOnThread(limits: SimLimits(hangGraceWallMillis: 600_000)) { sim in
-            // Negative control: a plain Task {} loses the executor preference.
+    @Test func aPlainTaskInsideTheSimulationStaysOnItsThread() async throws {
+        // The runtime hands the plain task's jobs, enqueued on the loop thread, to the simulator (SimGlobalEnqueue).
+        let run = await simulateOnThread { sim -> Int64 in
             await Task {
                 try? await Task.sleep(for: .milliseconds(1), clock: sim.clock)
                 sim.probe()
+                return sim.nowNanos
             }.value
+        }
+        #expect(try run.get() == 1_000_000)
+        #expect(run.isClean)
+        #expect(run.statistics.escapeCount == 0 && run.statistics.foreignEnqueueCount == 0)
+    }
+
+    @Test func workResumedOnAnotherThreadIsDetectedAndReported() async {
+        // The resumed root runs on the global pool, which the other suites' in-process simulations can hold for
+        // long stretches on a 2-core machine (CI saw 77 s): a generous grace keeps its late return from reading as a
+        // hang. Unstarved, it returns within milliseconds and the grace is never waited out.
+        let run = await simulateOnThread(limits: SimLimits(hangGraceWallMillis: 600_000)) { sim in
+            // Negative control: a continuation resumed by a Dispatch queue continues off the loop.
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async { continuation.resume() }
+            }
+            sim.probe()
         }
         #expect(!run.isClean)
         #expect(run.statistics.escapeCount > 0)
         #expect(run.failures.contains { $0.rule == .taskEscaped })
-        #expect(run.report.contains("a task escaped the simulator: use spawn {} instead of Task {}"))
+        #expect(run.report.contains("a task escaped the simulator: work ran or was enqueued off the simulation thread"))
+        #expect(run.report.contains("SimExecutor.probe() call(s) off the simulation thread"))
         #expect(throws: SimRunError.self) { try run.get() }
+    }
+
+    @Test func aSleepOnARealClockEscapesAndIsReportedWhereItTouchesTheSimulation() async {
+        // Swift hands a real clock's sleep (and `Task.yield()`) to its default executor directly, past the hook that
+        // brings jobs to the simulator: the task wakes on the pool, and the simulator's next check off its thread
+        // reports it.
+        let run = await simulateOnThread(limits: SimLimits(hangGraceWallMillis: 600_000)) { sim in
+            try? await Task.sleep(for: .milliseconds(1))  // negative control: the continuous clock, not the simulator's
+            sim.probe()
+        }
+        #expect(run.failures.contains { $0.rule == .taskEscaped })
+        #expect(run.report.contains("SimExecutor.probe() call(s) off the simulation thread"))
     }
 
     @Test func aSleepCancelledFromAnotherThreadWakesSafelyAndIsReported() async {
@@ -124,12 +151,12 @@ import Testing
             }
             try await sim.clock.sleep(for: .milliseconds(1))
             let cancelled = Atomic<Bool>(false)
-            Task.detached {  // negative control: cancels off the loop
+            DispatchQueue.global().async {  // negative control: cancels off the loop
                 sleeper.cancel()
                 cancelled.store(true, ordering: .releasing)
             }
             // Keep the FIFO busy so virtual time cannot run ahead while the other thread cancels.
-            while !cancelled.load(ordering: .acquiring) { await Task.yield() }
+            while !cancelled.load(ordering: .acquiring) { try await sim.clock.sleep(for: .zero) }
             return await sleeper.value
         }
         #expect(run.value == true)
@@ -140,7 +167,14 @@ import Testing
     @Test func theTrapPolicyStopsTheProcessAtTheFirstEscape() async {
         await #expect(processExitsWith: .failure) {
             let sim = SimExecutor(escapePolicy: .trap)
-            _ = simulate(sim) { await Task { sim.probe() }.value }
+            _ = simulate(sim) {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    DispatchQueue.global().async {  // off the loop
+                        sim.probe()
+                        continuation.resume()
+                    }
+                }
+            }
         }
     }
 

@@ -70,8 +70,8 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
     ///
     /// Why calling `deliver` without entering `owner` is safe: `owner` must be an actor whose jobs run only through
     /// `executor`'s FIFO — one whose serial executor is `executor` (a simulated client; `SimConnection` checks it),
-    /// or a default actor that only simulated tasks use (a node: every simulated task prefers `executor`'s task
-    /// executor, where a default actor's jobs then run) — so its jobs run only on the loop thread, one at a time,
+    /// or a default actor that only simulated tasks use (a node: the runtime hands a default actor's turns, taken on
+    /// the loop thread, to `executor`'s FIFO — `SimGlobalEnqueue`) — so its jobs run only on the loop thread, one at a time,
     /// inside the loop's job pass. The loop calls
     /// ``timerFired()`` on that thread only when no job is runnable and none is running (it fires a timer after
     /// the pass has emptied the FIFO), so every actor of the simulation is idle with an empty queue then: nothing

@@ -179,8 +179,8 @@ final class SimBroker: Sendable {
     /// (``SimPipe``'s target form): no drain task, so no job and no task switch per envelope (each node reads every
     /// other node's envelopes, so in `users-10k` these are twice as many as the deliveries to clients).
     ///
-    /// Why that is safe for a node, a default actor: every simulated task prefers the simulator's task executor, so
-    /// the node's jobs run only through the simulator's FIFO, on the loop thread, and the loop fires a timer only when
+    /// Why that is safe for a node, a default actor: only simulated tasks call it, so the runtime hands its turns to the
+    /// simulator's FIFO (`SimGlobalEnqueue`) and they run only on the loop thread, and the loop fires a timer only when
     /// that FIFO is empty and no job runs — the node is idle then, with nothing queued, as ``SimPipe``'s target form
     /// requires of its owner.
     ///
