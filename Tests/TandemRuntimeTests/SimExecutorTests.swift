@@ -306,3 +306,47 @@ private final class RecordingTarget: SimTimerTarget {
         #expect(run.statistics.escapeCount == 0)
     }
 }
+
+/// Timers in their thousands, many sharing a deadline, some taken back and their slots used again: each fires once, in
+/// deadline order and, at one deadline, in registration order (what the timer queue's packed entries must keep).
+@Suite struct SimTimerOrderTests {
+    /// What fired, in order. Touched only on the loop thread (by the timers, and by the test after the run).
+    private final class Log: @unchecked Sendable {
+        var fired: [Int] = []
+    }
+
+    private final class Recorder: SimTimerTarget, @unchecked Sendable {  // (immutable but for the log, as above)
+        let index: Int
+        let log: Log
+
+        init(index: Int, log: Log) {
+            self.index = index
+            self.log = log
+        }
+
+        func timerFired() { log.fired.append(index) }
+    }
+
+    @Test func manyTimersFireInDeadlineThenRegistrationOrder() async {
+        let (fired, expected) = await SimThread.run { () -> ([Int], [Int]) in
+            let sim = SimExecutor()
+            let log = Log()
+            var random = SplitMix64(seed: 7)
+            var kept: [(deadline: Int64, index: Int)] = []
+            var timers: [SimTimer] = []
+            for index in 0..<19_998 {
+                let deadline = Int64(random.bounded(500)) * 1_000  // 500 distinct deadlines: ties everywhere
+                timers.append(sim.call(Recorder(index: index, log: log), atNanos: deadline))
+                if index % 3 == 1 { continue }  // taken back by the next one
+                if index % 3 == 2 { sim.cancel(timers[index - 1]) }  // its slot is free for the next registration
+                kept.append((deadline, index))
+            }
+            sim.runUntilIdle()
+            let expected = kept.sorted { $0.deadline != $1.deadline ? $0.deadline < $1.deadline : $0.index < $1.index }
+            return (log.fired, expected.map(\.index))
+        }
+        #expect(fired.count == 13_332)
+        let firstOutOfOrder = zip(fired, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(firstOutOfOrder == nil)
+    }
+}
