@@ -13,7 +13,9 @@ import TandemRuntime
 /// or finishes: the client holds the timer too (`heartbeatTimer`), and the cycle ends there. Not weakly: an object
 /// anything holds weakly carries a side table, and every retain and release of it goes through that table (a client
 /// is retained on every delivery; see `ConnectionRef`).
-public final class HeartbeatTimer: SimTimerTarget, Sendable {
+// Why `@unchecked Sendable` is safe: its only mutable state is `LoopLocal`, which simulated code alone touches, and
+// simulated code runs only on the simulation's loop thread, one job or timer at a time (`SimExecutor`).
+public final class HeartbeatTimer: SimTimerTarget, @unchecked Sendable {
     private struct State {
         var client: SimClient?
         var pending: SimTimer?
@@ -21,13 +23,13 @@ public final class HeartbeatTimer: SimTimerTarget, Sendable {
 
     private let executor: SimExecutor
     private let periodNanos: Int64
-    private let state: LockedValue<State>
+    @exclusivity(unchecked) private var state: LoopLocal<State>
 
     /// Starts beating: the first beat one period from now.
     init(client: SimClient, executor: SimExecutor, periodNanos: Int64) {
         self.executor = executor
         self.periodNanos = periodNanos
-        state = LockedValue(State(client: client))
+        state = LoopLocal(State(client: client))
         arm()
     }
 

@@ -8,7 +8,10 @@ import TandemScenario
 /// Loss on these links models TCP: a lost segment is retransmitted, so it costs a retransmission timeout
 /// (`LinkSettings.retransmitDelay`) rather than a missing message. Partitions are what cut messages: a partitioned
 /// path refuses connections, fails requests and breaks open connections.
-final class SimNetwork: Sendable {
+// Why `@unchecked Sendable` is safe: its mutable state, `state`, is touched by simulated code alone (a message's latency,
+// a fault starting or ending), which runs only on the simulation's loop thread, one job or timer at a time
+// (`SimExecutor`). (It was a `Mutex`: an atomic read-modify-write at every lock and unlock, twice per message.)
+final class SimNetwork: @unchecked Sendable {
     /// One place in the network a partition can separate.
     enum Place: Hashable, Sendable {
         case node(Int)
@@ -29,17 +32,21 @@ final class SimNetwork: Sendable {
     }
 
     let links: Links
-    private let state: Mutex<State>
+    @exclusivity(unchecked) private var state: State
 
     init(links: Links, seed: UInt64) {
         self.links = links
-        self.state = Mutex(State(random: SplitMix64.derive(seed: seed, stream: 0x6E6574)))
+        self.state = State(random: SplitMix64.derive(seed: seed, stream: 0x6E6574))
     }
+
+    /// The state, in place (see the type's `@unchecked Sendable`).
+    @inline(__always)
+    private func withState<Result>(_ body: (inout State) -> Result) -> Result { body(&state) }
 
     /// One-way latency of a message on `link` now, including any spike and retransmissions
     /// (`LinkSettings.oneWayDelay`, which the live fault proxy draws from too).
     func latencyNanos(_ link: LinkKind) -> Int64 {
-        state.withLock { state in
+        withState { state in
             links[link].oneWayDelayNanos(
                 spike: state.spikeNanos[link.slot], extraLoss: state.extraLoss[link.slot], using: &state.random)
         }
@@ -47,26 +54,26 @@ final class SimNetwork: Sendable {
 
     /// Whether `a` and `b` can reach each other now.
     func reachable(_ a: Place, _ b: Place) -> Bool {
-        state.withLock { state in
+        withState { state in
             !state.partitions.contains { ($0.a.contains(a) && $0.b.contains(b)) || ($0.a.contains(b) && $0.b.contains(a)) }
         }
     }
 
     func partition(_ a: Set<Place>, _ b: Set<Place>) -> Int {
-        state.withLock { state in
+        withState { state in
             state.nextPartitionID += 1
             state.partitions.append((state.nextPartitionID, a, b))
             return state.nextPartitionID
         }
     }
 
-    func heal(_ id: Int) { state.withLock { $0.partitions.removeAll { $0.id == id } } }
+    func heal(_ id: Int) { withState { $0.partitions.removeAll { $0.id == id } } }
 
     func setSpike(_ link: LinkKind, _ added: Duration?) {
-        state.withLock { $0.spikeNanos[link.slot] = added?.nanosecondsClamped }
+        withState { $0.spikeNanos[link.slot] = added?.nanosecondsClamped }
     }
 
-    func setExtraLoss(_ link: LinkKind, _ rate: Double?) { state.withLock { $0.extraLoss[link.slot] = rate } }
+    func setExtraLoss(_ link: LinkKind, _ rate: Double?) { withState { $0.extraLoss[link.slot] = rate } }
 }
 
 private extension LinkKind {

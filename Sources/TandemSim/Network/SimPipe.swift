@@ -15,7 +15,12 @@ import TandemRuntime
 ///
 /// This is the simulator's hottest path (every delivery of every message); an `AsyncStream` and a sleep per
 /// message cost about a third more than the task, and the task about a tenth more than the timer target.
-final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
+// Why `@unchecked Sendable` is safe: its mutable state (`state`, `fire`) is touched only on the simulation's loop thread
+// (`withState` asserts it in debug builds): every send comes from simulated code, every delivery from the loop or a
+// drain task of the simulation, and simulated code runs only there, one job or timer at a time (`SimExecutor`). (It
+// was a `Mutex`: in a `perf` profile of `users-10k` four in ten of a send's samples sat on its lock's and unlock's
+// atomic `lock cmpxchg`.)
+final class SimPipe<Message: Sendable>: SimTimerTarget, @unchecked Sendable {
     private struct Item: Sendable {
         var deliverAtNanos: Int64
         /// Until then the message waits in the sender's write queue and can still be discarded.
@@ -40,18 +45,18 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
         case stop
     }
 
-    private let state = Mutex(State())
+    @exclusivity(unchecked) private var state = State()
     /// The target form's drain, built where `Message` is known. It holds the receiver: `close` lets go of it, as
     /// the task form's task ends there. Kept apart from `State`, in a type that does not mention `Message`: the loop
     /// calls `timerFired` through the protocol, in code generic over `Message`, where reading an optional of a type
     /// that mentions `Message` looks up that optional's metadata at run time (a third of a microsecond per delivery,
     /// 1.3 % of `scale-1000x10`'s instructions).
     ///
-    /// The closure sits in a concrete struct, never as `Mutex`'s value itself: `Mutex` hands its value to `withLock`
-    /// as `inout` in the generic (most abstract) form, so a bare function value is wrapped in a reabstraction thunk
-    /// on the way in and another on the way back, and every access stored a closure two thunks deeper (each
-    /// delivery walked the whole chain: `classroom-150` took 37 s instead of 0.9 s).
-    private let fire = Mutex(SimPipeFire())
+    /// The closure sits in a concrete struct, never bare in a generic container: when it sat in a `Mutex`, whose
+    /// `withLock` hands its value over as `inout` in the generic (most abstract) form, a bare function value was wrapped
+    /// in a reabstraction thunk on the way in and another on the way back, and every access stored a closure two thunks
+    /// deeper (each delivery walked the whole chain: `classroom-150` took 37 s instead of 0.9 s).
+    @exclusivity(unchecked) private var fire = SimPipeFire()
     private let executor: SimExecutor
     /// Delivered by the loop calling ``timerFired()`` (true), or by a drain task.
     private let targetForm: Bool
@@ -88,9 +93,7 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
         self.targetForm = true
         let call = unsafeBitCast(deliver, to: (@Sendable (Owner, Message) -> Void).self)
         // `fire` is only ever called with this pipe (``timerFired()``).
-        fire.withLock {
-            $0.call = { pipe in unsafeDowncast(pipe, to: SimPipe<Message>.self).deliverDue { call(owner, $0) } }
-        }
+        fire.call = { pipe in unsafeDowncast(pipe, to: SimPipe<Message>.self).deliverDue { call(owner, $0) } }
     }
 
     /// A pipe that hands each message to `deliver` from the simulation loop at its delivery time, on the loop thread
@@ -99,18 +102,20 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
     init(executor: SimExecutor, onLoop deliver: @escaping @Sendable (Message) -> Void) {
         self.executor = executor
         self.targetForm = true
-        fire.withLock {
-            $0.call = { pipe in unsafeDowncast(pipe, to: SimPipe<Message>.self).deliverDue(deliver) }
-        }
+        fire.call = { pipe in unsafeDowncast(pipe, to: SimPipe<Message>.self).deliverDue(deliver) }
+    }
+
+    /// The state, in place (see the type's `@unchecked Sendable`).
+    @inline(__always)
+    private func withState<Result>(_ body: (inout State) -> Result) -> Result {
+        assert(executor.isOnLoopThread, "SimPipe used off the simulation thread")
+        return body(&state)
     }
 
     func timerFired() {
         executor.probe()  // the safety argument of the target form's init needs the loop thread
-        // The struct is taken out whole: `withLock` returns its result in the generic (most abstract) form, so taking
-        // out the bare closure wrapped it in a reabstraction thunk, allocated and freed on every delivery (about 3 %
-        // of `scale-1000x10`'s instructions); a struct travels as it is stored. Called outside the lock: a delivery
-        // can close this pipe.
-        let fired = fire.withLock { $0 }
+        // Copied out before the call: a delivery can close this pipe, which clears `fire`.
+        let fired = fire
         fired.call?(self)
     }
 
@@ -118,18 +123,19 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
     private func deliverDue(_ receive: (Message) -> Void) {
         while true {
             let now = executor.nowNanos
-            let step = state.withLock { state -> Step in
+            let step = withState { state -> Step in
                 if state.closed {
                     state.armed = false
                     return .stop
                 }
-                guard let first = state.items.first else {
+                guard let deliverAt = state.items.first?.deliverAtNanos else {
                     state.armed = false
                     return .park
                 }
-                if first.deliverAtNanos > now { return .waitUntil(first.deliverAtNanos) }
-                state.items.removeFirst()
-                return .deliver(first.message)
+                if deliverAt > now { return .waitUntil(deliverAt) }
+                // Moved out, not copied and then released with the stored one (a retain and a release, atomic each,
+                // for every reference the message holds, on every delivery).
+                return .deliver(state.items.removeFirst().message)
             }
             switch step {
             case .deliver(let message): receive(message)
@@ -145,12 +151,11 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
     private func next(isolation: isolated (any Actor)? = #isolation) async -> Message? {
         while true {
             let now = executor.nowNanos
-            let step = state.withLock { state -> Step in
+            let step = withState { state -> Step in
                 if state.closed { return .stop }
-                guard let first = state.items.first else { return .park }
-                if first.deliverAtNanos > now { return .waitUntil(first.deliverAtNanos) }
-                state.items.removeFirst()
-                return .deliver(first.message)
+                guard let deliverAt = state.items.first?.deliverAtNanos else { return .park }
+                if deliverAt > now { return .waitUntil(deliverAt) }
+                return .deliver(state.items.removeFirst().message)  // moved out (see `deliverDue`)
             }
             switch step {
             case .deliver(let message): return message
@@ -161,9 +166,9 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
                 }
             case .park:
                 try? await withUnsafeThrowingContinuation(isolation: isolation) { continuation in
-                    let wakeAt = state.withLock { state -> Int64?? in
+                    let wakeAt = withState { state -> Int64?? in
                         if state.closed { return .some(nil) }
-                        if let first = state.items.first { return .some(first.deliverAtNanos) }
+                        if let deliverAt = state.items.first?.deliverAtNanos { return .some(deliverAt) }
                         state.waiter = continuation
                         return nil
                     }
@@ -186,7 +191,7 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
     /// later, or right after the previous one, if later. Until `queuedUntilNanos` (its write starts then)
     /// ``discardQueued(nowNanos:)`` can still take it back.
     func send(_ message: Message, departAtNanos: Int64, queuedUntilNanos: Int64, latencyNanos: Int64) {
-        let wake = state.withLock { state -> (UnsafeContinuation<Void, any Error>?, Int64)? in
+        let wake = withState { state -> (UnsafeContinuation<Void, any Error>?, Int64)? in
             guard !state.closed else { return nil }
             state.lastDeliverAtNanos = max(state.lastDeliverAtNanos, departAtNanos + max(0, latencyNanos))
             state.items.append(Item(
@@ -208,13 +213,13 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
         }
     }
 
-    var isClosed: Bool { state.withLock { $0.closed } }
+    var isClosed: Bool { withState { $0.closed } }
 
     /// Drops the messages still waiting in the sender's write queue at `nowNanos` (a 1013 close discards the
     /// backlog; what is already being written still arrives). Returns how many were dropped.
     @discardableResult
     func discardQueued(nowNanos: Int64) -> Int {
-        state.withLock { state in
+        withState { state in
             var dropped = 0
             while let last = state.items.last, last.queuedUntilNanos > nowNanos {
                 state.items.removeLast()
@@ -227,13 +232,13 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, Sendable {
 
     /// Drops everything in flight and stops the pipe.
     func close() {
-        let waiter = state.withLock { state -> UnsafeContinuation<Void, any Error>? in
+        let waiter = withState { state -> UnsafeContinuation<Void, any Error>? in
             state.closed = true
             state.items.removeAll()
             defer { state.waiter = nil }
             return state.waiter
         }
-        fire.withLock { $0.call = nil }
+        fire.call = nil
         waiter?.resume()
     }
 }

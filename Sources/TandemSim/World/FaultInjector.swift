@@ -6,14 +6,16 @@ import TandemScenario
 
 /// Carries out a scenario's faults on the simulated world, and records each as a window in the report and
 /// an event in the trace.
-final class FaultInjector: Sendable {
+// Why `@unchecked Sendable` is safe: its only mutable state is `LoopLocal`, which simulated code alone touches, and
+// simulated code runs only on the simulation's loop thread, one job or timer at a time (`SimExecutor`).
+final class FaultInjector: @unchecked Sendable {
     let world: SimWorld
-    private let partitions = LockedValue<[Int: Int]>([:])
-    private let random: LockedValue<SplitMix64>
+    @exclusivity(unchecked) private var partitions = LoopLocal<[Int: Int]>([:])
+    @exclusivity(unchecked) private var random: LoopLocal<SplitMix64>
 
     init(world: SimWorld) {
         self.world = world
-        self.random = LockedValue(SplitMix64.derive(seed: world.context.seed, stream: 0x6661756C74))
+        self.random = LoopLocal(SplitMix64.derive(seed: world.context.seed, stream: 0x6661756C74))
     }
 
     var context: SimWorldContext { world.context }

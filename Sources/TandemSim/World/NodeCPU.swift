@@ -14,8 +14,10 @@ import TandemScenario
 /// Booking costs no timers; the callers pause or date their messages by the returned end times.
 ///
 /// A term that is off (`{fixed: 0}`) books nothing and waits for nothing. Only touched on the simulation
-/// thread; the lock is there for `Sendable`.
-final class NodeCPU: Sendable {
+/// thread.
+// Why `@unchecked Sendable` is safe: its only mutable state is `LoopLocal`, which simulated code alone touches, and
+// simulated code runs only on the simulation's loop thread, one job or timer at a time (`SimExecutor`).
+final class NodeCPU: @unchecked Sendable {
     fileprivate struct State {
         var actorFreeAtNanos: Int64 = 0
         var coreFreeAtNanos: [Int64]
@@ -38,11 +40,11 @@ final class NodeCPU: Sendable {
     }
 
     let costs: NodeCosts
-    private let state: LockedValue<State>
+    @exclusivity(unchecked) private var state: LoopLocal<State>
 
     init(costs: NodeCosts, seed: UInt64, node: Int) {
         self.costs = costs
-        self.state = LockedValue(State(
+        self.state = LoopLocal(State(
             coreFreeAtNanos: Array(repeating: 0, count: max(1, costs.cores)),
             random: SplitMix64.derive(seed: seed, stream: 0x6370_7500 &+ UInt64(node)),
             eventLoops: costs.eventLoops, cores: max(1, costs.cores), cpuScale: costs.cpuScale,

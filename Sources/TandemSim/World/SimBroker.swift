@@ -10,7 +10,10 @@ import TandemScenario
 /// cursor, so a node cut off by a partition or an outage receives everything, in order, once it can reach
 /// the broker again. `redis-pubsub`: fire-and-forget — a subscriber that cannot be reached when an envelope
 /// is published never sees it. In both, a publisher that cannot reach the broker gets an error.
-final class SimBroker: Sendable {
+// Why `@unchecked Sendable` is safe: its only mutable state, `state`, is touched by simulated code alone, which runs only
+// on the simulation's loop thread, one job or timer at a time (`SimExecutor`). (It was a `Mutex`: an atomic
+// read-modify-write at every lock and unlock, on every publish and every pump.)
+final class SimBroker: @unchecked Sendable {
     private struct Subscriber {
         var node: Int
         var cursor: Int
@@ -54,7 +57,7 @@ final class SimBroker: Sendable {
     let reconnectDelayMin: Duration
     let reconnectDelayMax: Duration
     let seed: UInt64
-    private let state = Mutex(State())
+    @exclusivity(unchecked) private var state = State()
 
     init(
         kind: BrokerKind, network: SimNetwork, executor: SimExecutor, recorder: SimRecorder,
@@ -74,15 +77,19 @@ final class SimBroker: Sendable {
         self.seed = seed
     }
 
+    /// The state, in place (see the type's `@unchecked Sendable`).
+    @inline(__always)
+    private func withState<Result>(_ body: (inout State) -> Result) -> Result { body(&state) }
+
     /// The backplane one node uses.
     func client(node: Int, name: String) -> SimBrokerClient { SimBrokerClient(broker: self, node: node, name: name) }
 
-    var isOut: Bool { state.withLock { $0.outage } }
+    var isOut: Bool { withState { $0.outage } }
 
     /// Whether `node` can use the broker now: no outage, no partition, and not waiting to reconnect.
     private func usable(by node: Int) -> Bool {
         let now = executor.nowNanos
-        return state.withLock { $0.connected(node, now: now) } && network.reachable(.node(node), .broker)
+        return withState { $0.connected(node, now: now) } && network.reachable(.node(node), .broker)
     }
 
     /// The broker goes away (every connection to it breaks) or comes back. A node does not notice the return at
@@ -92,7 +99,7 @@ final class SimBroker: Sendable {
     func setOutage(_ out: Bool) {
         let now = executor.nowNanos
         guard out else { return endOutage(now: now) }
-        state.withLock { state in
+        withState { state in
             state.outage = true
             state.outageStartNanos = now
             state.reconnectingUntil.removeAll()
@@ -100,7 +107,7 @@ final class SimBroker: Sendable {
     }
 
     private func endOutage(now: Int64) {
-        let backs = state.withLock { state -> [Int64] in
+        let backs = withState { state -> [Int64] in
             guard state.outage else { return [] }
             state.outage = false
             state.outagesEnded += 1
@@ -131,7 +138,7 @@ final class SimBroker: Sendable {
             recorder.count("broker.publish_failed", node: node)
             throw BackplaneUnavailable(message: "node-\(node + 1) cannot reach the broker")
         }
-        let uplink = state.withLock { state in
+        let uplink = withState { state in
             if let pipe = state.uplinks[node] { return pipe }
             let pipe = SimPipe<BackplaneEnvelope>(executor: executor) { [self] envelope in arrive(envelope, from: node) }
             state.uplinks[node] = pipe
@@ -149,7 +156,7 @@ final class SimBroker: Sendable {
         recorder.count("messages.broker", node: nil)
         // Past the cap the oldest entries go (Redis trims in whole nodes, about so many; here exactly). A subscriber
         // that had not read them finds them gone: a gap, which the node's gap fill from the store covers.
-        let (entries, gaps) = state.withLock { state -> (Int, Int) in
+        let (entries, gaps) = withState { state -> (Int, Int) in
             state.log.append(envelope)
             let over = state.log.count - maxLength
             guard kind == .redisStreams, over > 0 else { return (0, 0) }
@@ -199,7 +206,7 @@ final class SimBroker: Sendable {
     }
 
     private func add(_ pipe: SimPipe<BackplaneEnvelope>, for node: Int) {
-        let replaced = state.withLock { state -> [SimPipe<BackplaneEnvelope>] in
+        let replaced = withState { state -> [SimPipe<BackplaneEnvelope>] in
             let replaced = state.subscribers.filter { $0.node == node }.map(\.pipe)
             state.subscribers.removeAll { $0.node == node }
             state.subscribers.append(Subscriber(node: node, cursor: state.trimmed + state.log.count, pipe: pipe))
@@ -209,7 +216,7 @@ final class SimBroker: Sendable {
     }
 
     func unsubscribe(node: Int) {
-        let pipes = state.withLock { state -> [SimPipe<BackplaneEnvelope>] in
+        let pipes = withState { state -> [SimPipe<BackplaneEnvelope>] in
             let gone = state.subscribers.filter { $0.node == node }.map(\.pipe)
             state.subscribers.removeAll { $0.node == node }
             return gone
@@ -222,11 +229,11 @@ final class SimBroker: Sendable {
     func pump() {
         let now = executor.nowNanos
         var lost = 0
-        state.withLock { state in
+        withState { state in
             let end = state.trimmed + state.log.count
             // Each subscriber's members read in place (a copy of the whole entry retained its pipe for nothing), and
-            // each envelope sent from the log as it is passed: no list of sends to fill, copy from and free after the
-            // lock (a pipe's `send` takes its own lock and calls no one back here).
+            // each envelope sent from the log as it is passed: no list of sends to fill, copy from and free afterwards
+            // (a pipe's `send` touches its own state only and calls no one back here).
             var lowest = end
             for index in state.subscribers.indices {
                 let cursor = state.subscribers[index].cursor
@@ -256,7 +263,7 @@ final class SimBroker: Sendable {
     }
 
     func closeAll() {
-        let pipes = state.withLock { state in
+        let pipes = withState { state in
             defer {
                 state.subscribers.removeAll()
                 state.uplinks.removeAll()

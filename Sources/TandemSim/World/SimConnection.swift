@@ -51,14 +51,18 @@ public enum Downlink: Sendable {
 /// time), then costs `per_delivery` (and `per_write` when nothing else waits for the writer: it starts a write)
 /// on a core before it leaves. A frame whose write has not started is in the
 /// queue; a send that finds `write_queue_max` frames there fails, and the node closes the connection with
-/// 1013, which discards the backlog (what is being written still arrives). Every field is immutable or behind
-/// a lock, and all of it is only touched on the simulation thread.
-final class SimConnection: ClientTransport, ClientConnection, SimTimerTarget, Sendable {
+/// 1013, which discards the backlog (what is being written still arrives). Every field is immutable or `LoopLocal`,
+/// and all of it is only touched on the simulation thread.
+// Why `@unchecked Sendable` is safe: its only mutable state is `LoopLocal`, which simulated code alone touches, and
+// simulated code runs only on the simulation's loop thread, one job or timer at a time (`SimExecutor`).
+final class SimConnection: ClientTransport, ClientConnection, SimTimerTarget, @unchecked Sendable {
     /// This connection's writer: when its current write ends, and when each queued frame's write starts and
     /// what it costs.
     private struct Writer: Sendable {
         var freeAtNanos: Int64 = 0
         var queued = Deque<(startNanos: Int64, costNanos: Int64)>()
+        /// In its node's list of connections that may have a write queue (`SimNode.writeQueueLongest`).
+        var inBacklog = false
 
         mutating func dropStarted(nowNanos: Int64) {
             while let first = queued.first, first.startNanos <= nowNanos { queued.removeFirst() }
@@ -89,9 +93,9 @@ final class SimConnection: ClientTransport, ClientConnection, SimTimerTarget, Se
     /// With `--wire`: frames travel as the bytes production sends.
     let wire: WireRoundTrip?
     /// The id the node gave this connection once it accepted it.
-    let nodeConnectionID = LockedValue<String?>(nil)
-    private let writer = LockedValue(Writer())
-    private let inbox = LockedValue(Inbox())
+    @exclusivity(unchecked) var nodeConnectionID = LoopLocal<String?>(nil)
+    @exclusivity(unchecked) private var writer = LoopLocal(Writer())
+    @exclusivity(unchecked) private var inbox = LoopLocal(Inbox())
     let up: SimPipe<Uplink>
     let down: SimPipe<Downlink>
 
@@ -148,18 +152,27 @@ final class SimConnection: ClientTransport, ClientConnection, SimTimerTarget, Se
         // Nothing waiting for this connection's writer: this frame starts a write (`per_write`); else it joins the
         // frames waiting, which the server writes with one `writev`.
         let write = cpu.write(startsWrite: startsWrite, readyAt: max(enqueued, writerFreeAt))
-        writer.update { writer in
+        let joinsBacklog = writer.update { writer -> Bool in
             writer.freeAtNanos = write.end
-            if write.start > now { writer.queued.append((write.start, write.end - write.start)) }
+            guard write.start > now else { return false }
+            writer.queued.append((write.start, write.end - write.start))
+            defer { writer.inBacklog = true }
+            return !writer.inBacklog
         }
+        if joinsBacklog { simNode.addToBacklog(self) }
         down.send(downlink(), departAtNanos: write.end, queuedUntilNanos: write.start,
                   latencyNanos: network.latencyNanos(.clientNode))
         return true
     }
 
-    /// Frames in this connection's write queue at `nowNanos` (now).
-    func writeQueueCount(nowNanos now: Int64) -> Int {
-        writer.read { $0.queued.reduce(0) { $0 + ($1.startNanos > now ? 1 : 0) } }
+    /// Frames in this connection's write queue at `nowNanos` (now). At none, the connection leaves its node's backlog
+    /// (its caller takes it off the list): the next frame that has to wait puts it back.
+    func writeQueueCountLeavingBacklog(nowNanos now: Int64) -> Int {
+        writer.update { writer in
+            let count = writer.queued.reduce(0) { $0 + ($1.startNanos > now ? 1 : 0) }
+            if count == 0 { writer.inBacklog = false }
+            return count
+        }
     }
 
     func close(code: Int, reason: String) {

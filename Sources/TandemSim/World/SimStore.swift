@@ -8,14 +8,16 @@ import TandemScenario
 ///
 /// A node cut off from the store gets a `StoreError` (after one link latency, as a refused connection); a
 /// request that reached the store is carried out even if its node crashes before the answer comes back.
-final class SimStore: Sendable {
+// Why `@unchecked Sendable` is safe: its only mutable state is `LoopLocal`, which simulated code alone touches, and
+// simulated code runs only on the simulation's loop thread, one job or timer at a time (`SimExecutor`).
+final class SimStore: @unchecked Sendable {
     let durable = InMemoryEventStore()
     let network: SimNetwork
     let executor: SimExecutor
     let serviceLatency: DurationDistribution
     /// Test hook (`SimulationOptions.testHookCommitDelay`): extra service time of every append; zero by default.
     let commitDelayNanos: Int64
-    private let random: LockedValue<SplitMix64>
+    @exclusivity(unchecked) private var random: LoopLocal<SplitMix64>
 
     init(
         network: SimNetwork, executor: SimExecutor, serviceLatency: DurationDistribution, seed: UInt64,
@@ -25,7 +27,7 @@ final class SimStore: Sendable {
         self.executor = executor
         self.serviceLatency = serviceLatency
         self.commitDelayNanos = commitDelay.nanosecondsClamped
-        self.random = LockedValue(SplitMix64.derive(seed: seed, stream: 0x73746F7265))
+        self.random = LoopLocal(SplitMix64.derive(seed: seed, stream: 0x73746F7265))
     }
 
     func client(node: Int, cpu: NodeCPU) -> SimStoreClient { SimStoreClient(store: self, node: node, cpu: cpu) }

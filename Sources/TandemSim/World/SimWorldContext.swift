@@ -5,7 +5,9 @@ import TandemScenario
 
 /// What every simulated part shares: the executor, the network, the store, the broker, the nodes and the
 /// recorder. Built once per run; immutable after that.
-final class SimWorldContext: Sendable {
+// Why `@unchecked Sendable` is safe: its only mutable state is `LoopLocal`, which simulated code alone touches, and
+// simulated code runs only on the simulation's loop thread, one job or timer at a time (`SimExecutor`).
+final class SimWorldContext: @unchecked Sendable {
     let executor: SimExecutor
     let seed: UInt64
     let network: SimNetwork
@@ -17,7 +19,7 @@ final class SimWorldContext: Sendable {
     /// With `--wire`: the production codecs on every hop.
     let wire: WireRoundTrip?
     /// Connection serial numbers, for connection ids that are the same on every run.
-    let serials = LockedValue(0)
+    @exclusivity(unchecked) var serials = LoopLocal(0)
 
     init(scenario: Scenario, seed: UInt64, executor: SimExecutor, options: SimulationOptions) {
         self.executor = executor
