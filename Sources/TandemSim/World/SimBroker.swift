@@ -17,13 +17,13 @@ final class SimBroker: @unchecked Sendable {
     private struct Subscriber {
         var node: Int
         var cursor: Int
-        var pipe: SimPipe<BackplaneEnvelope>
+        var pipe: SimPipe<LoggedEnvelope>
         /// Entries it had not read were trimmed since it last read: one gap, however many entries.
         var fellBehindCap = false
     }
 
     private struct State {
-        var log: [BackplaneEnvelope] = []
+        var log: [LoggedEnvelope] = []
         /// Entries before this index are forgotten: read by every subscriber, or past the stream's cap (MAXLEN).
         var trimmed = 0
         var subscribers: [Subscriber] = []
@@ -157,7 +157,7 @@ final class SimBroker: @unchecked Sendable {
         // Past the cap the oldest entries go (Redis trims in whole nodes, about so many; here exactly). A subscriber
         // that had not read them finds them gone: a gap, which the node's gap fill from the store covers.
         let (entries, gaps) = withState { state -> (Int, Int) in
-            state.log.append(envelope)
+            state.log.append(LoggedEnvelope(envelope))
             let over = state.log.count - maxLength
             guard kind == .redisStreams, over > 0 else { return (0, 0) }
             state.log.removeFirst(over)
@@ -179,7 +179,7 @@ final class SimBroker: @unchecked Sendable {
     }
 
     func subscribe(node: Int, deliver: @escaping @Sendable (BackplaneEnvelope) async -> Void) {
-        add(SimPipe<BackplaneEnvelope>(executor: executor, deliver: deliver), for: node)
+        add(SimPipe<LoggedEnvelope>(executor: executor) { await deliver($0.envelope) }, for: node)
     }
 
     /// A node's subscription, its envelopes handed to it from the simulation loop at their delivery times
@@ -201,12 +201,12 @@ final class SimBroker: @unchecked Sendable {
     /// delivery looked up the pipe's generic metadata at run time (3 % of `scale-1000x10`'s instructions).
     func subscribe(node: Int, subscriber: CollaborationNode) {
         add(SimPipe(executor: executor, owner: subscriber) { subscriber, envelope in
-            subscriber.receiveBackplane(envelope)
+            subscriber.receiveBackplane(envelope.envelope)
         }, for: node)
     }
 
-    private func add(_ pipe: SimPipe<BackplaneEnvelope>, for node: Int) {
-        let replaced = withState { state -> [SimPipe<BackplaneEnvelope>] in
+    private func add(_ pipe: SimPipe<LoggedEnvelope>, for node: Int) {
+        let replaced = withState { state -> [SimPipe<LoggedEnvelope>] in
             let replaced = state.subscribers.filter { $0.node == node }.map(\.pipe)
             state.subscribers.removeAll { $0.node == node }
             state.subscribers.append(Subscriber(node: node, cursor: state.trimmed + state.log.count, pipe: pipe))
@@ -216,7 +216,7 @@ final class SimBroker: @unchecked Sendable {
     }
 
     func unsubscribe(node: Int) {
-        let pipes = withState { state -> [SimPipe<BackplaneEnvelope>] in
+        let pipes = withState { state -> [SimPipe<LoggedEnvelope>] in
             let gone = state.subscribers.filter { $0.node == node }.map(\.pipe)
             state.subscribers.removeAll { $0.node == node }
             return gone
@@ -263,15 +263,24 @@ final class SimBroker: @unchecked Sendable {
     }
 
     func closeAll() {
-        let pipes = withState { state in
+        let (subscriptions, uplinks) = withState { state in
             defer {
                 state.subscribers.removeAll()
                 state.uplinks.removeAll()
             }
-            return state.subscribers.map(\.pipe) + state.uplinks.keys.sorted().map { state.uplinks[$0]! }
+            return (state.subscribers.map(\.pipe), state.uplinks.keys.sorted().map { state.uplinks[$0]! })
         }
-        for pipe in pipes { pipe.close() }
+        for pipe in subscriptions { pipe.close() }
+        for pipe in uplinks { pipe.close() }
     }
+}
+
+/// An entry of the simulated stream, shared by every subscriber's pipe: a copy per subscriber is one reference (one
+/// atomic retain and release), where the envelope itself is two (its origin and its boxed message).
+final class LoggedEnvelope: Sendable {
+    let envelope: BackplaneEnvelope
+
+    init(_ envelope: BackplaneEnvelope) { self.envelope = envelope }
 }
 
 /// The broker refused a publish (outage or partition).

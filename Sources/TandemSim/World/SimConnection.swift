@@ -152,14 +152,15 @@ final class SimConnection: ClientTransport, ClientConnection, SimTimerTarget, @u
         // Nothing waiting for this connection's writer: this frame starts a write (`per_write`); else it joins the
         // frames waiting, which the server writes with one `writev`.
         let write = cpu.write(startsWrite: startsWrite, readyAt: max(enqueued, writerFreeAt))
+        let waits = write.start > now
         let joinsBacklog = writer.update { writer -> Bool in
             writer.freeAtNanos = write.end
-            guard write.start > now else { return false }
+            guard waits else { return false }
             writer.queued.append((write.start, write.end - write.start))
             defer { writer.inBacklog = true }
             return !writer.inBacklog
         }
-        if joinsBacklog { simNode.addToBacklog(self) }
+        if waits { simNode.noteWaiting(self, joins: joinsBacklog, startsAtNanos: write.start) }
         down.send(downlink(), departAtNanos: write.end, queuedUntilNanos: write.start,
                   latencyNanos: network.latencyNanos(.clientNode))
         return true

@@ -30,6 +30,8 @@ final class SimNode: @unchecked Sendable {
         /// these can have a write queue (`writeQueueLongest`). A settle sample visited all 10,000 connections of
         /// `users-10k` once a simulated second, a cache miss each, for queues nearly always empty.
         var backlog: [SimConnection] = []
+        /// When the latest write of a frame that had to wait starts: past it, every write queue is empty.
+        var backlogLatestStartNanos: Int64 = 0
         var incarnation = 0
     }
 
@@ -202,6 +204,8 @@ final class SimNode: @unchecked Sendable {
     var writeQueueLongest: Double {
         let now = context.executor.nowNanos
         return Double(state.update { state -> Int in
+            // Most samples: every frame that waited has started its write (the queues hold a frame for microseconds).
+            guard state.backlogLatestStartNanos > now else { return 0 }
             var longest = 0
             state.backlog.removeAll { connection in
                 let count = connection.writeQueueCountLeavingBacklog(nowNanos: now)
@@ -212,8 +216,14 @@ final class SimNode: @unchecked Sendable {
         })
     }
 
-    /// `connection` had a frame wait for its writer, and is not in the backlog yet.
-    func addToBacklog(_ connection: SimConnection) { state.update { $0.backlog.append(connection) } }
+    /// A frame of `connection` waits for its writer until `startsAtNanos`; `joins` when the connection is not in the
+    /// backlog yet.
+    func noteWaiting(_ connection: SimConnection, joins: Bool, startsAtNanos: Int64) {
+        state.update { state in
+            if joins { state.backlog.append(connection) }
+            state.backlogLatestStartNanos = max(state.backlogLatestStartNanos, startsAtNanos)
+        }
+    }
 
     func closeAllConnections() {
         let connections = state.update { state -> [SimConnection] in

@@ -7,7 +7,11 @@ import TandemRuntime
 /// the ordering violations clients noticed. Also feeds observable events into the run's trace hash.
 ///
 /// It is the oracle the checkers read at the end; the engine never sees it.
-public final class SimRecorder: Sendable {
+// Why `@unchecked Sendable` is safe: `state` is touched only inside `withState`, which holds `lock` — or, for a recorder
+// confined to a simulation (no lock), runs on that simulation's loop thread only (asserted in debug builds), where all
+// simulated code runs, one job or timer at a time. A live run's recorder is shared by clients on several event loops
+// and keeps the lock; a simulation's took an uncontended lock (two atomic read-modify-writes) on every count.
+public final class SimRecorder: @unchecked Sendable {
     public struct AckedChange: Sendable {
         public var changeID: String
         public var key: RecordKey
@@ -80,12 +84,28 @@ public final class SimRecorder: Sendable {
     let tracer: SimExecutor?
     /// The population's group names, in scenario order.
     let groups: [String]
-    private let state = Mutex(State())
+    @exclusivity(unchecked) private var state = State()
+    private let lock: RecorderLock?
+    /// The simulation whose loop thread alone uses this recorder, when it takes no lock.
+    private let confinement: SimExecutor?
 
-    public init(clock: any ClientClock, tracer: SimExecutor?, groups: [String]) {
+    /// A recorder for clients on any threads (a live run's): every access takes a lock. With `confinedTo`, one used
+    /// only on that simulation's loop thread: no lock.
+    public init(clock: any ClientClock, tracer: SimExecutor?, groups: [String], confinedTo confinement: SimExecutor? = nil) {
         self.clock = clock
         self.tracer = tracer
         self.groups = groups
+        self.confinement = confinement
+        self.lock = confinement == nil ? RecorderLock() : nil
+    }
+
+    @inline(__always)
+    private func withState<Result: Sendable>(_ body: (inout State) -> Result) -> Result {
+        guard let lock else {
+            assert(confinement?.isOnLoopThread ?? true, "a confined SimRecorder used off its simulation's thread")
+            return body(&state)
+        }
+        return lock.mutex.withLock { _ in body(&state) }
     }
 
     // MARK: Trace kinds (observable events only)
@@ -108,7 +128,7 @@ public final class SimRecorder: Sendable {
     /// A change leaves its author; `intendedAtNanos` is when the person meant to send it (the act's scheduled time,
     /// or the end of the typing debounce), so a late load generator cannot hide latency (no coordinated omission).
     func changeSent(_ changeID: String, intendedAtNanos: Int64) {
-        state.withLock { state in
+        withState { state in
             state.sentAtNanos[changeID] = intendedAtNanos
             state.recentSends.remember(changeID, sentAtNanos: intendedAtNanos)
         }
@@ -127,7 +147,7 @@ public final class SimRecorder: Sendable {
     func changeApplied(_ changeID: String?, by origin: Origin) {
         guard let changeID else { return }
         let now = clock.nowNanos
-        state.withLock { state in
+        withState { state in
             guard let sent = Self.sentAtNanos(changeID, &state) ?? ChangeIDSendTime.read(changeID) else { return }
             let id = Self.id(origin, &state, groups)
             state.metrics.recordLatency(.propagation, valueNanos: now - sent, atNanos: now, origin: id)
@@ -137,7 +157,7 @@ public final class SimRecorder: Sendable {
     /// The author of `change` holds its acknowledgement.
     func changeAcked(_ change: AckedChange, by origin: Origin) {
         let now = clock.nowNanos
-        state.withLock { state in
+        withState { state in
             state.acked.append(change)
             if let sent = Self.sentAtNanos(change.changeID, &state) {
                 let id = Self.id(origin, &state, groups)
@@ -159,7 +179,7 @@ public final class SimRecorder: Sendable {
 
     func joinSent(user: Int) {
         let now = clock.nowNanos
-        state.withLock { state in
+        withState { state in
             state.joinSentAtNanos[user] = now
             state.presenceCounted[user] = nil
         }
@@ -168,7 +188,7 @@ public final class SimRecorder: Sendable {
     /// `observer` learned of `users` from a snapshot (`joined`): nothing to measure, and a later
     /// reappearance of one of them is not a join either.
     func presenceKnown(users: [Int], by observer: Int) {
-        state.withLock { state in
+        withState { state in
             for user in users { state.presenceCounted[user, default: []].insert(observer) }
         }
     }
@@ -181,7 +201,7 @@ public final class SimRecorder: Sendable {
     /// ends a flap (the user's entry expired on its node and came back, as after a broker outage), not that join.
     func presenceSeen(user: Int, by observer: Int, origin: Origin, lastShownAtNanos: Int64?) {
         let now = clock.nowNanos
-        state.withLock { state in
+        withState { state in
             guard let joined = state.joinSentAtNanos[user],
                   state.presenceCounted[user, default: []].insert(observer).inserted else { return }
             let sent = max(joined, state.joinSentAtNanos[observer] ?? joined)
@@ -191,7 +211,7 @@ public final class SimRecorder: Sendable {
         }
     }
 
-    func violation(_ violation: VersionOrderViolation) { state.withLock { $0.violations.append(violation) } }
+    func violation(_ violation: VersionOrderViolation) { withState { $0.violations.append(violation) } }
 
     // MARK: Counters and gauges
 
@@ -202,7 +222,7 @@ public final class SimRecorder: Sendable {
     }
 
     public func count(_ name: String, node: Int?, by amount: Int = 1) {
-        state.withLock { state in
+        withState { state in
             let key = CounterKey(name: name, node: node)
             let id: MetricsRecorder.CounterID
             if let known = state.counters[key] {
@@ -217,16 +237,16 @@ public final class SimRecorder: Sendable {
 
     public func gauge(_ name: String, node: Int, value: Double) {
         let now = clock.nowNanos
-        state.withLock { $0.metrics.recordGauge(name, node: "node-\(node + 1)", value: value, atNanos: now) }
+        withState { $0.metrics.recordGauge(name, node: "node-\(node + 1)", value: value, atNanos: now) }
     }
 
     public func event() {
         let now = clock.nowNanos
-        state.withLock { $0.metrics.recordEvent(atNanos: now) }
+        withState { $0.metrics.recordEvent(atNanos: now) }
     }
 
     public func faultWindow(_ kind: String, label: String, fault: Int, startNanos: Int64, endNanos: Int64) {
-        state.withLock {
+        withState {
             $0.metrics.addFaultWindow(kind, label: label, fault: fault, startNanos: startNanos, endNanos: endNanos)
         }
     }
@@ -235,7 +255,7 @@ public final class SimRecorder: Sendable {
     /// (or has left for good). If none was dropped, it ends now.
     public func awaitReconnects(fault: Int, clients: Set<Int>) {
         let now = clock.nowNanos
-        state.withLock { state in
+        withState { state in
             if clients.isEmpty {
                 state.metrics.endFaultWindow(fault: fault, atNanos: now)
             } else {
@@ -247,7 +267,7 @@ public final class SimRecorder: Sendable {
     /// `client` holds a confirmed connection again, or has left the run: it no longer keeps a `disconnect` open.
     public func clientSettled(_ client: Int) {
         let now = clock.nowNanos
-        state.withLock { state in
+        withState { state in
             for fault in state.awaitedReconnects.keys.sorted() {
                 guard state.awaitedReconnects[fault]!.remove(client) != nil else { continue }
                 if state.awaitedReconnects[fault]!.isEmpty {
@@ -260,7 +280,12 @@ public final class SimRecorder: Sendable {
 
     // MARK: Reading at the end
 
-    public var metrics: MetricsRecorder { state.withLock { $0.metrics } }
-    public var ackedChanges: [AckedChange] { state.withLock { $0.acked } }
-    public var violations: [VersionOrderViolation] { state.withLock { $0.violations } }
+    public var metrics: MetricsRecorder { withState { $0.metrics } }
+    public var ackedChanges: [AckedChange] { withState { $0.acked } }
+    public var violations: [VersionOrderViolation] { withState { $0.violations } }
+}
+
+/// A live recorder's lock (an object of its own, made only for recorders shared across threads).
+private final class RecorderLock: Sendable {
+    let mutex = Mutex(())
 }

@@ -25,7 +25,8 @@ final class SimWorldContext: @unchecked Sendable {
         self.executor = executor
         self.seed = seed
         self.network = SimNetwork(links: scenario.topology.links, seed: seed)
-        self.recorder = SimRecorder(clock: executor, tracer: executor, groups: scenario.population.map(\.name))
+        self.recorder = SimRecorder(
+            clock: executor, tracer: executor, groups: scenario.population.map(\.name), confinedTo: executor)
         self.wire = options.wire ? WireRoundTrip(recorder: recorder) : nil
         self.store = SimStore(
             network: network, executor: executor, serviceLatency: scenario.topology.storeLatency, seed: seed,
