@@ -22,6 +22,18 @@ import TandemScenario
         #expect(full.convergence.timeline.contains { $0.divergentCount > 0 }, "\(full.convergence.timeline)")
     }
 
+    /// A settle sample reuses the previous count when no stamp was handed out since (`SimWorld.run`): `latest` must
+    /// move with every stamp handed out. (Other tests' simulations hand out stamps in this process too, so it may
+    /// have moved further.)
+    @Test func theLatestStampMovesWithEveryStampHandedOut() {
+        let before = ChangeStamp.latest
+        let stamp = ChangeStamp.next()
+        #expect(stamp > before)
+        #expect(ChangeStamp.latest >= stamp)
+        let next = ChangeStamp.next()
+        #expect(next > stamp && ChangeStamp.latest >= next)
+    }
+
     static func view() -> RecordView {
         let joined = Joined(
             sessionID: "Contact:1", model: "Contact", recordID: 1, version: 3, fields: ["name": "Ann", "notes": "hi"],

@@ -6,6 +6,9 @@ import Synchronization
 /// simulator's convergence checks use it to compare again only what changed since the previous sample (`Checkers`).
 public enum ChangeStamp {
     public static func next() -> UInt64 { counter.wrappingAdd(1, ordering: .relaxed).newValue }
+
+    /// The last stamp handed out: while it stays the same, no holder has changed (in this process).
+    public static var latest: UInt64 { counter.load(ordering: .relaxed) }
 }
 
 private let counter = Atomic<UInt64>(0)

@@ -41,6 +41,7 @@ final class SimWorld: Sendable {
         // The settle's samples compare again only what changed since the previous one; the final check reads all.
         let durable = context.store.durable
         let sampled = options.convergenceCheckCache ? CheckCache(storeStamp: { await durable.recordsStamp }) : nil
+        var previousSample: (stamp: UInt64, divergent: Int)?
         for event in events {
             if event.atNanos > executor.nowNanos { try await executor.sleep(untilNanos: event.atNanos) }
             switch event.kind {
@@ -51,7 +52,17 @@ final class SimWorld: Sendable {
             case .sample: await sample()
             case .stopActing: for client in clients { await client.stopActing() }
             case .converge:
-                let divergent = try await checkers(cache: sampled).divergentCount()
+                // Nothing a check reads has changed since the previous sample if no stamp was handed out since
+                // (every such change takes a fresh `ChangeStamp`): its count stands. Read before the check, so a change
+                // while it runs makes the next sample check again. (`users-10k`: 36 of its 40 samples.)
+                let stamp = ChangeStamp.latest
+                let divergent: Int
+                if sampled != nil, let previous = previousSample, previous.stamp == stamp {
+                    divergent = previous.divergent
+                } else {
+                    divergent = try await checkers(cache: sampled).divergentCount()
+                }
+                previousSample = (stamp, divergent)
                 convergence.record(atNanos: executor.nowNanos, divergent: divergent)
             }
         }
