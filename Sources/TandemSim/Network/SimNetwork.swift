@@ -32,21 +32,17 @@ final class SimNetwork: @unchecked Sendable {
     }
 
     let links: Links
-    @exclusivity(unchecked) private var state: State
+    @exclusivity(unchecked) private var state: LoopLocal<State>
 
     init(links: Links, seed: UInt64) {
         self.links = links
-        self.state = State(random: SplitMix64.derive(seed: seed, stream: 0x6E6574))
+        self.state = LoopLocal(State(random: SplitMix64.derive(seed: seed, stream: 0x6E6574)))
     }
-
-    /// The state, in place (see the type's `@unchecked Sendable`).
-    @inline(__always)
-    private func withState<Result>(_ body: (inout State) -> Result) -> Result { body(&state) }
 
     /// One-way latency of a message on `link` now, including any spike and retransmissions
     /// (`LinkSettings.oneWayDelay`, which the live fault proxy draws from too).
     func latencyNanos(_ link: LinkKind) -> Int64 {
-        withState { state in
+        state.update { state in
             links[link].oneWayDelayNanos(
                 spike: state.spikeNanos[link.slot], extraLoss: state.extraLoss[link.slot], using: &state.random)
         }
@@ -54,26 +50,26 @@ final class SimNetwork: @unchecked Sendable {
 
     /// Whether `a` and `b` can reach each other now.
     func reachable(_ a: Place, _ b: Place) -> Bool {
-        withState { state in
+        state.read { state in
             !state.partitions.contains { ($0.a.contains(a) && $0.b.contains(b)) || ($0.a.contains(b) && $0.b.contains(a)) }
         }
     }
 
     func partition(_ a: Set<Place>, _ b: Set<Place>) -> Int {
-        withState { state in
+        state.update { state in
             state.nextPartitionID += 1
             state.partitions.append((state.nextPartitionID, a, b))
             return state.nextPartitionID
         }
     }
 
-    func heal(_ id: Int) { withState { $0.partitions.removeAll { $0.id == id } } }
+    func heal(_ id: Int) { state.update { $0.partitions.removeAll { $0.id == id } } }
 
     func setSpike(_ link: LinkKind, _ added: Duration?) {
-        withState { $0.spikeNanos[link.slot] = added?.nanosecondsClamped }
+        state.update { $0.spikeNanos[link.slot] = added?.nanosecondsClamped }
     }
 
-    func setExtraLoss(_ link: LinkKind, _ rate: Double?) { withState { $0.extraLoss[link.slot] = rate } }
+    func setExtraLoss(_ link: LinkKind, _ rate: Double?) { state.update { $0.extraLoss[link.slot] = rate } }
 }
 
 private extension LinkKind {

@@ -16,7 +16,7 @@ import TandemRuntime
 /// This is the simulator's hottest path (every delivery of every message); an `AsyncStream` and a sleep per
 /// message cost about a third more than the task, and the task about a tenth more than the timer target.
 // Why `@unchecked Sendable` is safe: its mutable state (`state`, `fire`) is touched only on the simulation's loop thread
-// (`withState` asserts it in debug builds): every send comes from simulated code, every delivery from the loop or a
+// (`send` asserts it in debug builds): every send comes from simulated code, every delivery from the loop or a
 // drain task of the simulation, and simulated code runs only there, one job or timer at a time (`SimExecutor`). (It
 // was a `Mutex`: in a `perf` profile of `users-10k` four in ten of a send's samples sat on its lock's and unlock's
 // atomic `lock cmpxchg`.)
@@ -45,7 +45,7 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, @unchecked Sendable {
         case stop
     }
 
-    @exclusivity(unchecked) private var state = State()
+    @exclusivity(unchecked) private var state = LoopLocal(State())
     /// The target form's drain, built where `Message` is known. It holds the receiver: `close` lets go of it, as
     /// the task form's task ends there. Kept apart from `State`, in a type that does not mention `Message`: the loop
     /// calls `timerFired` through the protocol, in code generic over `Message`, where reading an optional of a type
@@ -105,13 +105,6 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, @unchecked Sendable {
         fire.call = { pipe in unsafeDowncast(pipe, to: SimPipe<Message>.self).deliverDue(deliver) }
     }
 
-    /// The state, in place (see the type's `@unchecked Sendable`).
-    @inline(__always)
-    private func withState<Result>(_ body: (inout State) -> Result) -> Result {
-        assert(executor.isOnLoopThread, "SimPipe used off the simulation thread")
-        return body(&state)
-    }
-
     func timerFired() {
         executor.probe()  // the safety argument of the target form's init needs the loop thread
         // Copied out before the call: a delivery can close this pipe, which clears `fire`.
@@ -123,7 +116,7 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, @unchecked Sendable {
     private func deliverDue(_ receive: (Message) -> Void) {
         while true {
             let now = executor.nowNanos
-            let step = withState { state -> Step in
+            let step = state.update { state -> Step in
                 if state.closed {
                     state.armed = false
                     return .stop
@@ -151,7 +144,7 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, @unchecked Sendable {
     private func next(isolation: isolated (any Actor)? = #isolation) async -> Message? {
         while true {
             let now = executor.nowNanos
-            let step = withState { state -> Step in
+            let step = state.update { state -> Step in
                 if state.closed { return .stop }
                 guard let deliverAt = state.items.first?.deliverAtNanos else { return .park }
                 if deliverAt > now { return .waitUntil(deliverAt) }
@@ -166,7 +159,7 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, @unchecked Sendable {
                 }
             case .park:
                 try? await withUnsafeThrowingContinuation(isolation: isolation) { continuation in
-                    let wakeAt = withState { state -> Int64?? in
+                    let wakeAt = state.update { state -> Int64?? in
                         if state.closed { return .some(nil) }
                         if let deliverAt = state.items.first?.deliverAtNanos { return .some(deliverAt) }
                         state.waiter = continuation
@@ -191,7 +184,8 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, @unchecked Sendable {
     /// later, or right after the previous one, if later. Until `queuedUntilNanos` (its write starts then)
     /// ``discardQueued(nowNanos:)`` can still take it back.
     func send(_ message: Message, departAtNanos: Int64, queuedUntilNanos: Int64, latencyNanos: Int64) {
-        let wake = withState { state -> (UnsafeContinuation<Void, any Error>?, Int64)? in
+        assert(executor.isOnLoopThread, "SimPipe used off the simulation thread")
+        let wake = state.update { state -> (UnsafeContinuation<Void, any Error>?, Int64)? in
             guard !state.closed else { return nil }
             state.lastDeliverAtNanos = max(state.lastDeliverAtNanos, departAtNanos + max(0, latencyNanos))
             state.items.append(Item(
@@ -213,13 +207,13 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, @unchecked Sendable {
         }
     }
 
-    var isClosed: Bool { withState { $0.closed } }
+    var isClosed: Bool { state.read { $0.closed } }
 
     /// Drops the messages still waiting in the sender's write queue at `nowNanos` (a 1013 close discards the
     /// backlog; what is already being written still arrives). Returns how many were dropped.
     @discardableResult
     func discardQueued(nowNanos: Int64) -> Int {
-        withState { state in
+        state.update { state in
             var dropped = 0
             while let last = state.items.last, last.queuedUntilNanos > nowNanos {
                 state.items.removeLast()
@@ -232,7 +226,7 @@ final class SimPipe<Message: Sendable>: SimTimerTarget, @unchecked Sendable {
 
     /// Drops everything in flight and stops the pipe.
     func close() {
-        let waiter = withState { state -> UnsafeContinuation<Void, any Error>? in
+        let waiter = state.update { state -> UnsafeContinuation<Void, any Error>? in
             state.closed = true
             state.items.removeAll()
             defer { state.waiter = nil }

@@ -57,7 +57,7 @@ final class SimBroker: @unchecked Sendable {
     let reconnectDelayMin: Duration
     let reconnectDelayMax: Duration
     let seed: UInt64
-    @exclusivity(unchecked) private var state = State()
+    @exclusivity(unchecked) private var state = LoopLocal(State())
 
     init(
         kind: BrokerKind, network: SimNetwork, executor: SimExecutor, recorder: SimRecorder,
@@ -77,19 +77,15 @@ final class SimBroker: @unchecked Sendable {
         self.seed = seed
     }
 
-    /// The state, in place (see the type's `@unchecked Sendable`).
-    @inline(__always)
-    private func withState<Result>(_ body: (inout State) -> Result) -> Result { body(&state) }
-
     /// The backplane one node uses.
     func client(node: Int, name: String) -> SimBrokerClient { SimBrokerClient(broker: self, node: node, name: name) }
 
-    var isOut: Bool { withState { $0.outage } }
+    var isOut: Bool { state.read { $0.outage } }
 
     /// Whether `node` can use the broker now: no outage, no partition, and not waiting to reconnect.
     private func usable(by node: Int) -> Bool {
         let now = executor.nowNanos
-        return withState { $0.connected(node, now: now) } && network.reachable(.node(node), .broker)
+        return state.read { $0.connected(node, now: now) } && network.reachable(.node(node), .broker)
     }
 
     /// The broker goes away (every connection to it breaks) or comes back. A node does not notice the return at
@@ -99,7 +95,7 @@ final class SimBroker: @unchecked Sendable {
     func setOutage(_ out: Bool) {
         let now = executor.nowNanos
         guard out else { return endOutage(now: now) }
-        withState { state in
+        state.update { state in
             state.outage = true
             state.outageStartNanos = now
             state.reconnectingUntil.removeAll()
@@ -107,7 +103,7 @@ final class SimBroker: @unchecked Sendable {
     }
 
     private func endOutage(now: Int64) {
-        let backs = withState { state -> [Int64] in
+        let backs = state.update { state -> [Int64] in
             guard state.outage else { return [] }
             state.outage = false
             state.outagesEnded += 1
@@ -138,7 +134,7 @@ final class SimBroker: @unchecked Sendable {
             recorder.count("broker.publish_failed", node: node)
             throw BackplaneUnavailable(message: "node-\(node + 1) cannot reach the broker")
         }
-        let uplink = withState { state in
+        let uplink = state.update { state in
             if let pipe = state.uplinks[node] { return pipe }
             let pipe = SimPipe<BackplaneEnvelope>(executor: executor) { [self] envelope in arrive(envelope, from: node) }
             state.uplinks[node] = pipe
@@ -156,7 +152,7 @@ final class SimBroker: @unchecked Sendable {
         recorder.count("messages.broker", node: nil)
         // Past the cap the oldest entries go (Redis trims in whole nodes, about so many; here exactly). A subscriber
         // that had not read them finds them gone: a gap, which the node's gap fill from the store covers.
-        let (entries, gaps) = withState { state -> (Int, Int) in
+        let (entries, gaps) = state.update { state -> (Int, Int) in
             state.log.append(LoggedEnvelope(envelope))
             let over = state.log.count - maxLength
             guard kind == .redisStreams, over > 0 else { return (0, 0) }
@@ -206,7 +202,7 @@ final class SimBroker: @unchecked Sendable {
     }
 
     private func add(_ pipe: SimPipe<LoggedEnvelope>, for node: Int) {
-        let replaced = withState { state -> [SimPipe<LoggedEnvelope>] in
+        let replaced = state.update { state -> [SimPipe<LoggedEnvelope>] in
             let replaced = state.subscribers.filter { $0.node == node }.map(\.pipe)
             state.subscribers.removeAll { $0.node == node }
             state.subscribers.append(Subscriber(node: node, cursor: state.trimmed + state.log.count, pipe: pipe))
@@ -216,7 +212,7 @@ final class SimBroker: @unchecked Sendable {
     }
 
     func unsubscribe(node: Int) {
-        let pipes = withState { state -> [SimPipe<LoggedEnvelope>] in
+        let pipes = state.update { state -> [SimPipe<LoggedEnvelope>] in
             let gone = state.subscribers.filter { $0.node == node }.map(\.pipe)
             state.subscribers.removeAll { $0.node == node }
             return gone
@@ -229,7 +225,7 @@ final class SimBroker: @unchecked Sendable {
     func pump() {
         let now = executor.nowNanos
         var lost = 0
-        withState { state in
+        state.update { state in
             let end = state.trimmed + state.log.count
             // Each subscriber's members read in place (a copy of the whole entry retained its pipe for nothing), and
             // each envelope sent from the log as it is passed: no list of sends to fill, copy from and free afterwards
@@ -263,7 +259,7 @@ final class SimBroker: @unchecked Sendable {
     }
 
     func closeAll() {
-        let (subscriptions, uplinks) = withState { state in
+        let (subscriptions, uplinks) = state.update { state in
             defer {
                 state.subscribers.removeAll()
                 state.uplinks.removeAll()
