@@ -32,7 +32,7 @@ public actor CollaborationNode: BackplaneSubscriber {
     /// A flush the buffer's size asked for is spawned or has failed: no more are spawned until a flush succeeds
     /// (the heartbeat retries), so a failing store costs one attempt per heartbeat, not one per event.
     var auditFlushPending = false
-    var outbox: AsyncStream<BackplaneEnvelope>.Continuation?
+    var outbox: BackplaneOutbox?
     var tasks: [Task<Void, Never>] = []
     @exclusivity(unchecked) var running = false
     /// Jitter for retry backoff; seeded from the environment, so simulated runs stay reproducible.
@@ -63,12 +63,11 @@ public actor CollaborationNode: BackplaneSubscriber {
     public func start() async throws {
         precondition(!running, "node \(nodeID) started twice")
         running = true
-        let (stream, continuation) = AsyncStream<BackplaneEnvelope>.makeStream(
-            bufferingPolicy: .bufferingNewest(configuration.limits.backplaneOutboxCountMax))
-        outbox = continuation
+        let outbox = BackplaneOutbox(capacity: configuration.limits.backplaneOutboxCountMax)
+        self.outbox = outbox
         let backplane = environment.backplane
         tasks.append(spawn { me in
-            for await envelope in stream {
+            while let envelope = await outbox.next() {
                 do {
                     try await backplane.publish(envelope)
                 } catch {
@@ -312,7 +311,7 @@ public actor CollaborationNode: BackplaneSubscriber {
     /// Queues a message for the backplane; when the outbox is full its oldest message is dropped and counted.
     func publish(_ message: BackplaneMessage) {
         metrics.backplaneOut += 1
-        if case .dropped = outbox?.yield(BackplaneEnvelope(origin: nodeID, message: message)) {
+        if outbox?.offer(BackplaneEnvelope(origin: nodeID, message: message)) == .dropped {
             metrics.backplaneOutboxDropped += 1
         }
     }
