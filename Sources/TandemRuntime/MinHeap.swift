@@ -1,4 +1,5 @@
-/// A min-heap (four children per node) of `Comparable` values: the timer queue of the simulator and of `BareEventLoop`.
+/// A min-heap (four children per node) of `Comparable` values: the timer queue of `BareEventLoop` (the yardstick the
+/// simulator's speed is given against, kept as it was; the simulator's own queue is `RadixTimerHeap`).
 ///
 /// Every member is `@inlinable` so that clients in other modules get a specialised copy; without it a
 /// generic heap across a module boundary ran about five times slower in the spike.
@@ -53,8 +54,9 @@ public struct MinHeap<Element: Comparable> {
     }
 
     /// Children per node. Four halves the depth of a binary heap, and a node's children share a cache line or two:
-    /// the simulator's timer queue (thousands of timers, one pop per timer) spent 3.6 % of `scale-1000x10`'s
-    /// instructions in the binary heap's sift. The order elements come out in is the order of `<` either way.
+    /// the simulator's timer queue (thousands of timers, one pop per timer; a heap then) spent 3.6 % of
+    /// `scale-1000x10`'s instructions in the binary heap's sift. The order elements come out in is the order of `<`
+    /// either way.
     @usableFromInline
     static var arity: Int { 4 }
 

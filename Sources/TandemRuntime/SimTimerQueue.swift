@@ -1,4 +1,4 @@
-/// The sleeping timers of one `SimExecutor`: a (deadline, sequence) heap over a slot table.
+/// The sleeping timers of one `SimExecutor`: a (deadline, sequence) radix heap over a slot table.
 ///
 /// A timer wakes either a suspended task (its continuation) or a ``SimTimerTarget`` that the loop calls
 /// directly. Loop-thread only (owned by the executor). Cancelled timers stay in the heap and are skipped
@@ -12,8 +12,8 @@ struct SimTimerQueue {
         case target(any SimTimerTarget)
     }
 
-    /// 16 bytes, so that a node's four children share one or two cache lines (24 bytes, with the slot apart, made the
-    /// heap's sift 5.5 % of `users-10k`'s instructions; docs/BENCHMARKS.md).
+    /// 16 bytes: four to a cache line as the heap's buckets move them (24 bytes, with the slot apart, made the old
+    /// four-ary heap's sift 5.5 % of `users-10k`'s instructions; docs/BENCHMARKS.md).
     struct Entry: Comparable {
         let deadlineNanos: Int64
         /// The registration sequence in the high 36 bits, the slot in the low 28: ordered as the sequence (unique).
@@ -49,7 +49,7 @@ struct SimTimerQueue {
         var wake: Wake?
     }
 
-    private var heap = MinHeap<Entry>()
+    private let heap = RadixTimerHeap()
     private var slots: [Slot] = []
     private var freeSlots: [Int] = []
     private var nextSequence: UInt64 = 1  // 0 marks a free slot
@@ -106,9 +106,9 @@ struct SimTimerQueue {
 
     /// Deadline of the earliest live timer, dropping cancelled entries from the top.
     mutating func nextDeadlineNanos() -> Int64? {
-        while let top = heap.min {
+        while let top = heap.min() {
             if slots[top.slot].sequence == top.sequence { return top.deadlineNanos }
-            heap.pop()
+            _ = heap.pop()
         }
         return nil
     }
