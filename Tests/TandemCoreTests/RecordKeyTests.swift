@@ -43,6 +43,24 @@ struct RecordKeyTests {
         #expect(table[RecordKey(model: "Company", recordID: "42")] == nil)
     }
 
+    /// The session id is the model, a colon and the id, byte for byte — short (stored inline) or long, ASCII or not —
+    /// and parses back to the key.
+    @Test func theSessionIDIsModelColonIDAndParsesBack() throws {
+        let keys = [
+            RecordKey(model: "Contact", recordID: "42"), RecordKey(model: "C", recordID: ""),
+            RecordKey(model: "Contact", recordID: "1234567"),  // 15 bytes in all: the longest stored inline
+            RecordKey(model: "Contact", recordID: "12345678"),
+            RecordKey(model: "OrganisationMembership", recordID: "018f3c2a-7b1e-7c11-9a3e-0c1d2e3f4a5b"),
+            RecordKey(model: "Caf\u{E9}", recordID: "r\u{E9}sum\u{E9}\u{1F600}"),
+        ]
+        for key in keys {
+            #expect(key.sessionID == key.model + ":" + key.recordID)
+            #expect(Array(key.sessionID.utf8) == Array(key.model.utf8) + [UInt8(ascii: ":")] + Array(key.recordID.utf8))
+            #expect(key.description == key.sessionID)
+            if !key.recordID.isEmpty { #expect(RecordKey(sessionID: key.sessionID) == key) }
+        }
+    }
+
     /// What tables ask of a key (`_rawHashValue(seed:)`, the cached hash mixed with the table's seed): equal keys give
     /// equal values under every seed, made either way and equal by Unicode equivalence alone; one key gives unrelated
     /// values under different seeds; and the keys of one table, moved in its order into others of other sizes, are all

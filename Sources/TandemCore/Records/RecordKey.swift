@@ -39,7 +39,24 @@ public struct RecordKey: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The collaboration session id of this record: the same on every node, so a client can resync
     /// on any node after a reconnect.
-    public var sessionID: String { "\(model):\(recordID)" }
+    ///
+    /// Written byte by byte into one string (an id of up to 15 bytes is stored inline, with no allocation): string
+    /// interpolation cost about 440 instructions per id, and every `model_changed` and presence notice a node sends
+    /// names its session (1.3 % of a 10,000-user simulation).
+    public var sessionID: String {
+        var model = self.model
+        var recordID = self.recordID
+        return model.withUTF8 { model in
+            recordID.withUTF8 { id in
+                String(unsafeUninitializedCapacity: model.count + 1 + id.count) { bytes in
+                    _ = bytes.initialize(fromContentsOf: model)
+                    bytes[model.count] = UInt8(ascii: ":")
+                    _ = bytes[(model.count + 1)...].initialize(fromContentsOf: id)
+                    return model.count + 1 + id.count
+                }
+            }
+        }
+    }
 
     /// Parses a session id back into its record key (`Contact:42` → model `Contact`, record `42`).
     public init?(sessionID: String) {

@@ -33,14 +33,15 @@ final class SimStore: @unchecked Sendable {
     func client(node: Int, cpu: NodeCPU) -> SimStoreClient { SimStoreClient(store: self, node: node, cpu: cpu) }
 
     /// Runs `operation` as node `node` would: request latency, service time (plus `extraServiceNanos`), the
-    /// operation, response latency.
+    /// operation, response latency. `what` (for the error) is made only when the store cannot be reached: a
+    /// description of the key per call cost about a thousand instructions on every append.
     func call<Result: Sendable>(
-        node: Int, _ what: String, extraServiceNanos: Int64 = 0,
+        node: Int, _ what: @autoclosure () -> String, extraServiceNanos: Int64 = 0,
         _ operation: @Sendable (InMemoryEventStore) async -> Result
     ) async throws -> Result {
         guard network.reachable(.node(node), .store) else {
             await executor.pause(for: .nanoseconds(network.latencyNanos(.nodeStore)))
-            throw StoreError("node-\(node + 1) cannot reach the store (\(what))")
+            throw StoreError("node-\(node + 1) cannot reach the store (\(what()))")
         }
         let service = random.update { serviceLatency.sample(using: &$0) }
         await executor.pause(
