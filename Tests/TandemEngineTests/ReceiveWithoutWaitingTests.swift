@@ -64,6 +64,49 @@ import TandemRuntime
         #expect(received.participants == ["alice"])
     }
 
+    /// `receive(onTaskOfItsOwn: true)`, the simulator's entry for a frame on a task of its own, handles the frames that
+    /// wait in place of a child task, and does exactly what `receive` does: what both clients are sent, the record,
+    /// the counters. Each frame on a fresh task, as the simulator hands it.
+    @Test func onATaskOfItsOwnAFrameThatWaitsIsHandledAsReceiveHandlesIt() async throws {
+        struct Played: Equatable {
+            var toAlice: [ServerMessage]
+            var toBob: [ServerMessage]
+            var version: Int?
+            var messagesIn: Int
+        }
+        let frames: [ClientMessage] = [
+            .joinCollaboration(JoinCollaboration(model: "Contact", recordID: 2, rid: 1)),
+            .fieldChange(FieldChange(sessionID: "Contact:1", field: "age", baseVersion: 0, edit: .value(3), rid: 2)),
+            .fieldChange(FieldChange(sessionID: "Contact:1", field: "name", baseVersion: 0, edit: .value("B"), rid: 3)),
+            .comment(CommentRequest(sessionID: "Contact:1", field: "notes", text: "hi", rid: 4)),
+            .resync(Resync(sessionID: "Contact:1", sinceVersion: 0)),
+            .fieldChange(FieldChange(sessionID: "Contact:9", field: "age", baseVersion: 0, edit: .value(1), rid: 5)),
+        ]
+        func play(onTaskOfItsOwn: Bool) async throws -> Played? {
+            let box = Mutex<Played?>(nil)
+            try await EngineWorld.withNode(joined: Users.alice, Users.bob) { _, node, alice, bob in
+                _ = alice.drain()
+                _ = bob.drain()
+                let before = await node.metrics.messagesIn
+                for frame in frames {
+                    await spawn { await node.receive(frame, from: bob.id, onTaskOfItsOwn: onTaskOfItsOwn) }.value
+                }
+                let played = Played(toAlice: alice.drain(), toBob: bob.drain(), version: await node.record(Self.key)?.version,
+                                    messagesIn: await node.metrics.messagesIn - before)
+                box.withLock { $0 = played }
+            }
+            return box.withLock { $0 }
+        }
+        let inChildTasks = try #require(try await play(onTaskOfItsOwn: false))
+        let inPlace = try #require(try await play(onTaskOfItsOwn: true))
+        #expect(inPlace == inChildTasks)
+        // The play did what it says: two changes acked and seen by Alice, a comment, a resync, an error for Contact:9.
+        #expect(inChildTasks.toBob.acks.count == 2 && inChildTasks.toAlice.changes.count == 2)
+        #expect(inChildTasks.toAlice.comments.count == 1 && inChildTasks.toBob.resyncs.count == 1)
+        #expect(inChildTasks.toBob.errors.count == 1)
+        #expect(inChildTasks.version == 2 && inChildTasks.messagesIn == frames.count)
+    }
+
     @Test func itRefusesEveryFrameWhoseHandlingWaitsAndChangesNothing() async throws {
         try await EngineWorld.withNode(joined: Users.alice) { _, node, alice in
             _ = alice.drain()

@@ -134,19 +134,28 @@ public actor CollaborationNode: BackplaneSubscriber {
 
     /// Handles a decoded client frame; `arrivedNanos` (the node clock's time when it was decoded) times its wait
     /// for the actor (`NodeStage.queueWait`).
-    public func receive(_ message: ClientMessage, from id: String, arrivedNanos: Int64? = nil) async {
+    ///
+    /// `onTaskOfItsOwn`: the caller runs this on a task that ends with the frame (the simulator starts one per frame
+    /// that waits), so a frame that waits is handled right here rather than in a child task (see `dispatch`): the
+    /// child is there to free the frame's async frames when it ends, which the caller's task does then anyway. A
+    /// server's connection reads all its frames on one long-lived task and leaves it false.
+    public func receive(
+        _ message: ClientMessage, from id: String, arrivedNanos: Int64? = nil, onTaskOfItsOwn: Bool = false
+    ) async {
         guard let connection = connections[id] else { return }
         metrics.messagesIn += 1
         let now = environment.clock.nowNanos()
         if let stages = environment.stages {
             if let arrivedNanos { stages.observe(.queueWait, nanos: now - arrivedNanos) }
             let waits = NodeWaits()
-            await NodeWaits.$current.withValue(waits) { await admit(message, from: connection, nowNanos: now) }
+            await NodeWaits.$current.withValue(waits) {
+                await admit(message, from: connection, nowNanos: now, onTaskOfItsOwn: onTaskOfItsOwn)
+            }
             let handled = environment.clock.nowNanos() - now
             stages.observe(.handle, nanos: handled)
             stages.observe(.busy, nanos: handled - waits.nanos)
         } else {
-            await admit(message, from: connection, nowNanos: now)
+            await admit(message, from: connection, nowNanos: now, onTaskOfItsOwn: onTaskOfItsOwn)
         }
     }
 
@@ -165,9 +174,11 @@ public actor CollaborationNode: BackplaneSubscriber {
     }
 
     /// The connection is looked up once per frame (its id is a string to hash): what follows takes it as found.
-    private func admit(_ message: ClientMessage, from connection: ConnectionState, nowNanos now: Int64) async {
+    private func admit(
+        _ message: ClientMessage, from connection: ConnectionState, nowNanos now: Int64, onTaskOfItsOwn: Bool
+    ) async {
         guard admitted(message, from: connection, nowNanos: now) else { return }
-        await dispatch(message, from: connection)
+        await dispatch(message, from: connection, onTaskOfItsOwn: onTaskOfItsOwn)
     }
 
     /// The rate limit (a breach when the connection's bucket is empty: false), then the connection's heartbeat.
@@ -223,9 +234,12 @@ public actor CollaborationNode: BackplaneSubscriber {
     /// frames until it ends, so on the connection's own task the frames of join, commit, append and the store's calls
     /// stayed allocated for as long as the connection lived — about 12 KB for every connection that ever joined and
     /// changed a field (docs/BENCHMARKS.md, *Simulator*). The connection still waits for each message before the next.
-    private func dispatch(_ message: ClientMessage, from connection: ConnectionState) async {
+    /// On a task of its own (`receive(onTaskOfItsOwn:)`) there is nothing to free early, and the child task and the two
+    /// hops through it are saved (a tenth of a 10,000-user simulation's jobs).
+    private func dispatch(_ message: ClientMessage, from connection: ConnectionState, onTaskOfItsOwn: Bool) async {
         if message.handlingAwaits {
             let id = connection.id
+            if onTaskOfItsOwn { return await handleAwaiting(message, from: id) }
             async let handled: Void = handleAwaiting(message, from: id)
             await handled
         } else {

@@ -185,11 +185,12 @@ final class SimNode: @unchecked Sendable {
         return receiveOnLoop(frame.engine, message, frame.connectionID)
     }
 
-    /// The engine handles `frame`, waiting as it needs (the store, a record's gate).
+    /// The engine handles `frame`, waiting as it needs (the store, a record's gate). Called on a task started for this
+    /// frame alone (`SimConnection`), which the engine is told: it handles the frame on it, not on a child task.
     func handle(_ frame: InboundFrame, on connection: SimConnection) async {
         switch frame.uplink {
         case .message(let message):
-            await frame.engine.receive(message, from: frame.connectionID)
+            await frame.engine.receive(message, from: frame.connectionID, onTaskOfItsOwn: true)
         case .close:
             state.update { _ = $0.connections.removeValue(forKey: connection.serial) }
             await frame.engine.disconnect(frame.connectionID)
