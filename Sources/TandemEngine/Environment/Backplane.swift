@@ -21,6 +21,14 @@ public indirect enum BackplaneMessage: Sendable, Hashable {
     case conflictResolved(ConflictRecord)
 }
 
+extension BackplaneMessage {
+    /// The record of a committed change (nil for any other message).
+    var committedKey: RecordKey? {
+        guard case .committed(let change) = self else { return nil }
+        return change.key
+    }
+}
+
 /// One session's connections in a presence heartbeat.
 public struct PresenceHeartbeatSession: Sendable, Hashable {
     public var key: RecordKey

@@ -67,6 +67,9 @@ extension CollaborationNode {
     public func receiveBackplane(_ envelope: BackplaneEnvelope) {
         guard running, envelope.origin != nodeID else { return }
         metrics.backplaneIn += 1
+        // Most changes reach nodes that hold no session of their record: those are turned away by the key, read in
+        // place, before the change is bound out of the message (a retain and a release of its storage, atomic each).
+        if let key = envelope.message.committedKey, sessions[key] == nil { return }
         let now = environment.clock.nowNanos()
         switch envelope.message {
         case .committed(let change):

@@ -36,14 +36,21 @@ public struct DeliveryDigest: Sendable {
 
     private mutating func mix(_ flag: Bool) { mix(UInt8(flag ? 1 : 0)) }
 
-    /// The string's bytes, then their count, so that adjacent strings cannot trade bytes.
+    /// The string's bytes, then their count, so that adjacent strings cannot trade bytes. Read in place (a mutable
+    /// copy for `withUTF8` retained and released every long string mixed: two atomic operations per field per fan-out).
     private mutating func mix(_ text: String) {
-        var text = text
         var hash = value
-        let count = text.withUTF8 { bytes in
+        let count = text.utf8.withContiguousStorageIfAvailable { bytes in
             for byte in bytes { hash = (hash ^ UInt64(byte)) &* Self.prime }
             return bytes.count
-        }
+        } ?? {
+            var count = 0
+            for byte in text.utf8 {
+                hash = (hash ^ UInt64(byte)) &* Self.prime
+                count += 1
+            }
+            return count
+        }()
         value = hash
         mix(count)
     }

@@ -237,7 +237,9 @@ final class SimBroker: @unchecked Sendable {
                     let node = state.subscribers[index].node
                     if state.connected(node, now: now) && network.reachable(.node(node), .broker) {
                         state.subscribers[index].fellBehindCap = false
-                        let pipe = state.subscribers[index].pipe
+                        // Not retained: the subscriber's entry holds it throughout, and a send calls no one back here
+                        // (a retain and a release, atomic each, per subscriber per pump).
+                        unowned(unsafe) let pipe = state.subscribers[index].pipe
                         for position in cursor..<end {
                             pipe.send(state.log[position - state.trimmed], nowNanos: now,
                                       latencyNanos: network.latencyNanos(.nodeBroker))
