@@ -136,7 +136,7 @@ final class SimConnection: ClientTransport, ClientConnection, SimTimerTarget, @u
     /// `--wire` every recipient decodes its own copy, and digests what it decoded).
     func send(_ frame: SharedFrame) -> Bool {
         guard wire == nil else { return send(frame.message) }
-        return enqueue { .shared(frame.message, digest: frame.encoded(DeliveryDigest.of)) }
+        return enqueue { .shared(frame.message, digest: simNode.digest(of: frame)) }
     }
 
     /// Books the frame's write and queues it on the downlink; `downlink` is made only if the queue takes it.

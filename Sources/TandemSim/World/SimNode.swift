@@ -42,6 +42,8 @@ final class SimNode: @unchecked Sendable {
     /// Frames one connection's write queue holds before the node closes it with 1013.
     var writeQueueMax: Int { configuration.limits.outboundQueueCountMax }
     @exclusivity(unchecked) private var state = LoopLocal(State())
+    /// The fan-out frame this node's connections last digested, and its digest (see ``digest(of:)``).
+    @exclusivity(unchecked) private var lastDigested = LoopLocal<Digested?>(nil)
     private let contextBox = ContextRef()
 
     init(index: Int, configuration: NodeConfiguration, costs: NodeCosts, seed: UInt64) {
@@ -217,6 +219,24 @@ final class SimNode: @unchecked Sendable {
         })
     }
 
+    /// The trace digest of a fan-out frame (`DeliveryDigest`), once per frame: a node sends a frame to its recipients one
+    /// after another, so the frame it digested last is nearly always the one asked for. Held strongly while it is the
+    /// last, so no later frame can take its address. (Through the frame's own cache, each recipient took its lock, an
+    /// atomic pair, and looked up the cache box's generic class at run time: about 400 instructions per delivery.)
+    func digest(of frame: SharedFrame) -> UInt64 {
+        let id = ObjectIdentifier(frame)
+        if let digest = lastDigested.read({ $0?.id == id ? $0?.digest : nil }) { return digest }
+        let digest = DeliveryDigest.of(frame.message)
+        lastDigested.value = Digested(id: id, frame: frame, digest: digest)
+        return digest
+    }
+
+    private struct Digested {
+        let id: ObjectIdentifier
+        let frame: SharedFrame
+        let digest: UInt64
+    }
+
     /// A frame of `connection` waits for its writer until `startsAtNanos`; `joins` when the connection is not in the
     /// backlog yet.
     func noteWaiting(_ connection: SimConnection, joins: Bool, startsAtNanos: Int64) {
@@ -234,6 +254,7 @@ final class SimNode: @unchecked Sendable {
             }
             return state.connections.keys.sorted().map { state.connections[$0]! }
         }
+        lastDigested.value = nil
         for connection in connections { connection.shutDown() }
     }
 }
