@@ -92,7 +92,14 @@ extension SimClient {
     }
 
     /// The view a message is for, found by its session id without parsing it.
-    func view(_ sessionID: String) -> RecordView? { views.values.first { $0.sessionID == sessionID } }
+    /// The view of `sessionID`'s record. The one found last is asked for again by nearly every message (a person has
+    /// one record open): kept on the client, it spares reading the table of views, cold at 10,000 clients.
+    func view(_ sessionID: String) -> RecordView? {
+        if let lastView, lastView.sessionID == sessionID { return lastView.view }
+        let found = views.values.first { $0.sessionID == sessionID }
+        lastView = found.map { ($0.sessionID, $0) }
+        return found
+    }
 
     func applyRemote(_ change: ModelChanged) {
         guard let view = view(change.sessionID) else { return }

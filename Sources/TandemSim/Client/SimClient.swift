@@ -41,8 +41,13 @@ public actor SimClient {
     @exclusivity(unchecked) var connection: (any ClientConnection)? { didSet { stamp = ChangeStamp.next() } }
     @exclusivity(unchecked) public internal(set) var connected = false { didSet { stamp = ChangeStamp.next() } }
     @exclusivity(unchecked) var views: OrderedDictionary<RecordKey, RecordView> = [:] {
-        didSet { stamp = ChangeStamp.next() }
+        didSet {
+            stamp = ChangeStamp.next()
+            lastView = nil
+        }
     }
+    /// The view `view(_:)` found last, with its session id (see there); forgotten whenever `views` changes.
+    @exclusivity(unchecked) var lastView: (sessionID: String, view: RecordView)?
     @exclusivity(unchecked) var current: RecordKey?
     var changeCount = 0
     /// When the action being carried out was due (latencies are measured from it; in the simulator it is now).
