@@ -10,8 +10,8 @@ import Synchronization
 /// stream's storage does) only when none does, and returns nil once finished and empty — but specialised to its one
 /// element type. The stream's storage is generic code of the standard library, unspecialised: every `yield` and
 /// `next` looked up `Optional<BackplaneEnvelope>`'s metadata at run time, and its buffer is an `Array` whose
-/// `removeFirst` moves every envelope behind the first (about 5,900 instructions per envelope, 2.8 % of a 10,000-user
-/// simulation's; docs/BENCHMARKS.md). Here a `Deque`, under a `Mutex` (the node offers on its actor, the publisher
+/// `removeFirst` moves every envelope behind the first (about 5,900 instructions per envelope: 5 % of a 10,000-user
+/// simulation's instructions; docs/BENCHMARKS.md). Here a `Deque`, under a `Mutex` (the node offers on its actor, the publisher
 /// takes on the generic executor).
 ///
 /// No cancellation handler: the publisher ends when the outbox is finished, and the node finishes it before it

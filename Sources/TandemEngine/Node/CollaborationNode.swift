@@ -420,7 +420,8 @@ public actor CollaborationNode: BackplaneSubscriber {
 
 extension ClientMessage {
     /// Whether the node's handling of this message can wait (the store, a record's gate): `dispatch` runs those in
-    /// a child task, the others at once (`receiveWithoutWaiting` takes only those).
+    /// a child task (or in place, on a task of their own), the others at once (`receiveWithoutWaiting` takes only
+    /// those).
     var handlingAwaits: Bool {
         switch self {
         case .joinCollaboration, .fieldChange, .comment, .resolveConflict, .rollback, .resync: true
