@@ -43,9 +43,10 @@ public actor InMemoryEventStore: EventStore {
         if let committed = self.change(change.key, id: change.changeID) { return .duplicate(committed) }
         let current = records[change.key]?.version ?? 0
         guard change.version == current + 1 else { return .versionClash(currentVersion: current) }
-        var record = records[change.key] ?? RecordState(key: change.key, version: 0, fields: [:], fieldVersions: [:])
-        record.apply(change)
-        records[change.key] = record
+        // Applied in place: a copy taken out, changed and put back shared its field tables with the stored record
+        // while it was changed, so each append copied them whole.
+        records[change.key, default: RecordState(key: change.key, version: 0, fields: [:], fieldVersions: [:])]
+            .apply(change)
         logs[change.key, default: []].append(change)
         changeIDs[change.key, default: [:]][change.changeID] = change.version
         if let autoResolved { conflicts[change.key, default: [:]][autoResolved.id] = autoResolved }
