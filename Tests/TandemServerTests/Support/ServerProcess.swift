@@ -88,7 +88,13 @@ final class ServerProcess: Sendable {
         let stderrFile = folder.appendingPathComponent("server.log")
         _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: stderrFile)
-        stdout.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
+        // At the end of the output (the process is gone) the handler lets go of its dispatch source: left in place, it
+        // is called again and again with nothing, and a source still registered when the handle closes its descriptor
+        // is a known crash of libdispatch on Linux (`_dispatch_event_loop_drain`, seen once in this suite).
+        stdout.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil } else { output.append(data) }
+        }
         try process.run()
         let pid = process.processIdentifier
         let port = try await waitFor(
