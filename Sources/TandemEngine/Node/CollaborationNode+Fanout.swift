@@ -10,6 +10,11 @@ extension CollaborationNode {
     func integrate(_ change: ChangeEntry, author: ChangeAuthor?) {
         // The session is a class: one lookup (hashing the record key's strings) serves the whole change.
         guard let session = sessions[change.key] else { return }
+        integrate(change, author: author, into: session)
+    }
+
+    /// `integrate` into the change's session, already looked up.
+    func integrate(_ change: ChangeEntry, author: ChangeAuthor?, into session: SessionState) {
         let version = session.record.version
         if change.version <= version { return }
         if change.version > version + 1 {

@@ -68,12 +68,15 @@ extension CollaborationNode {
         guard running, envelope.origin != nodeID else { return }
         metrics.backplaneIn += 1
         // Most changes reach nodes that hold no session of their record: those are turned away by the key, read in
-        // place, before the change is bound out of the message (a retain and a release of its storage, atomic each).
-        if let key = envelope.message.committedKey, sessions[key] == nil { return }
+        // place, before the change is bound out of the message (a retain and a release of its storage, atomic each);
+        // the session found serves the change that is bound.
+        if let key = envelope.message.committedKey {
+            guard let session = sessions[key], case .committed(let change) = envelope.message else { return }
+            return integrate(change, author: nil, into: session)
+        }
         let now = environment.clock.nowNanos()
         switch envelope.message {
-        case .committed(let change):
-            integrate(change, author: nil)
+        case .committed: break  // (above)
         case .presence(let key, let notice):
             guard let session = sessions[key] else { return }
             applyPresence(notice, to: session, key: key, nowNanos: now)
